@@ -1,0 +1,119 @@
+/**
+ * Narrow interfaces over AWS that actions receive. Only the adapter files in
+ * src/aws import an SDK; tests and actions see these types.
+ */
+
+export interface ClusterInfo {
+  name: string;
+  arn: string;
+  partition: string;
+  accountId: string;
+  region: string;
+  status: string;
+  endpoint?: string;
+  /** base64 PEM, as EKS returns it */
+  certificateAuthorityData?: string;
+  /** https://oidc.eks.<region>.amazonaws.com/id/<id>; absent on clusters without one */
+  oidcIssuer?: string;
+  tags: Record<string, string>;
+}
+
+export interface EksPort {
+  /** Throws IrsaError NOT_FOUND when the cluster does not exist. */
+  describeCluster(name: string): Promise<ClusterInfo>;
+  tagResource(arn: string, tags: Record<string, string>): Promise<void>;
+}
+
+export interface OidcProviderInfo {
+  arn: string;
+  /** as IAM returns it: host/path without scheme */
+  url: string;
+  clientIds: string[];
+  thumbprints: string[];
+  tags: Record<string, string>;
+}
+
+export interface RoleInfo {
+  arn: string;
+  name: string;
+  /** decoded JSON of AssumeRolePolicyDocument */
+  trustPolicy: unknown;
+  permissionsBoundary?: string;
+  tags: Record<string, string>;
+}
+
+export interface IamPort {
+  /** undefined when IAM says NoSuchEntity */
+  getOidcProvider(arn: string): Promise<OidcProviderInfo | undefined>;
+  listOidcProviderArns(): Promise<string[]>;
+  createOidcProvider(input: { url: string; clientIds: string[]; thumbprints: string[]; tags: Record<string, string> }): Promise<string>;
+  /** undefined when IAM says NoSuchEntity */
+  getRole(name: string): Promise<RoleInfo | undefined>;
+}
+
+export interface StackRecord {
+  stackName: string;
+  stackId: string;
+  status: string;
+  statusReason?: string;
+  tags: Record<string, string>;
+  outputs: Record<string, string>;
+  capabilities: string[];
+  terminationProtection?: boolean;
+}
+
+export interface StackEvent {
+  timestamp: Date;
+  logicalResourceId: string;
+  resourceType: string;
+  resourceStatus: string;
+  resourceStatusReason?: string;
+}
+
+export interface CreateStackInput {
+  stackName: string;
+  templateBody: string;
+  capabilities: string[];
+  tags: Record<string, string>;
+  terminationProtection: boolean;
+}
+
+export interface UpdateStackInput {
+  stackName: string;
+  templateBody: string;
+  capabilities: string[];
+  tags: Record<string, string>;
+}
+
+export interface CloudFormationPort {
+  /** Every live stack (not DELETE_COMPLETE) with tags and outputs: DescribeStacks without a name, paginated. */
+  describeAllStacks(): Promise<StackRecord[]>;
+  /** undefined when the stack does not exist */
+  describeStack(nameOrId: string): Promise<StackRecord | undefined>;
+  createStack(input: CreateStackInput): Promise<string>;
+  /** 'no-change' when CloudFormation says there is nothing to update */
+  updateStack(input: UpdateStackInput): Promise<'updated' | 'no-change'>;
+  deleteStack(nameOrId: string): Promise<void>;
+  setTerminationProtection(nameOrId: string, enabled: boolean): Promise<void>;
+  getTemplate(nameOrId: string): Promise<string>;
+  /** newest first */
+  describeStackEvents(nameOrId: string): Promise<StackEvent[]>;
+}
+
+export interface CallerIdentity {
+  account: string;
+  arn: string;
+  userId: string;
+}
+
+export interface StsPort {
+  getCallerIdentity(): Promise<CallerIdentity>;
+  assumeRoleWithWebIdentity(input: { roleArn: string; token: string; sessionName: string }): Promise<{ assumedRoleArn: string; accountId: string }>;
+}
+
+export interface AwsPorts {
+  eks: EksPort;
+  iam: IamPort;
+  cfn: CloudFormationPort;
+  sts: StsPort;
+}

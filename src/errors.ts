@@ -1,0 +1,58 @@
+/**
+ * The one error type irsactl throws on purpose. The code decides the exit code
+ * (see exitCodeFor); the hint is the command or change that fixes it.
+ */
+export type ErrorCode =
+  | 'USAGE' // bad flags or flag combination
+  | 'CONFIG' // bad ClusterConfig file or value
+  | 'NOT_FOUND' // cluster, stack, role or service account missing
+  | 'PRECONDITION' // e.g. no OIDC provider for the cluster
+  | 'AWS' // an AWS API call failed
+  | 'KUBERNETES' // a Kubernetes API call failed
+  | 'STACK_FAILED' // a CloudFormation stack ended in a failed state
+  | 'TIMEOUT' // --timeout ran out
+  | 'PARTIAL' // some service accounts failed, others finished
+  | 'CHECK_FAILED' // doctor found a broken link
+  | 'INTERRUPTED' // SIGINT / SIGTERM
+  | 'INTERNAL';
+
+export class IrsaError extends Error {
+  readonly code: ErrorCode;
+  readonly hint?: string;
+  /** For INTERRUPTED: the signal that stopped the run. */
+  readonly signal?: 'SIGINT' | 'SIGTERM';
+  /** For AWS and KUBERNETES: the HTTP status of the failed call (409 conflict, 403 forbidden, …). */
+  readonly httpStatus?: number;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { hint?: string; cause?: unknown; signal?: 'SIGINT' | 'SIGTERM'; httpStatus?: number } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'IrsaError';
+    this.code = code;
+    this.hint = opts.hint;
+    this.signal = opts.signal;
+    this.httpStatus = opts.httpStatus;
+  }
+}
+
+export const usageError = (message: string, hint?: string) => new IrsaError('USAGE', message, { hint });
+export const configError = (message: string, hint?: string) => new IrsaError('CONFIG', message, { hint });
+
+/** Exit codes, decided here and nowhere else. */
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, SIGINT: 130, SIGTERM: 143 } as const;
+
+export function exitCodeFor(err: unknown): number {
+  if (!(err instanceof IrsaError)) return EXIT.FAILURE;
+  switch (err.code) {
+    case 'USAGE':
+    case 'CONFIG':
+      return EXIT.USAGE;
+    case 'INTERRUPTED':
+      return err.signal === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
+    default:
+      return EXIT.FAILURE;
+  }
+}

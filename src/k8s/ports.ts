@@ -1,0 +1,49 @@
+/** The narrow Kubernetes interface actions receive; src/k8s/client.ts adapts @kubernetes/client-node to it. */
+
+export interface ServiceAccountObject {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  resourceVersion?: string;
+  uid?: string;
+}
+
+export interface PodContainer {
+  name: string;
+  env: Record<string, string>;
+  runAsUser?: number;
+  runAsNonRoot?: boolean;
+  volumeMounts: string[];
+}
+
+export interface PodObject {
+  name: string;
+  namespace: string;
+  serviceAccountName: string;
+  creationTimestamp?: string;
+  fsGroup?: number;
+  runAsUser?: number;
+  runAsNonRoot?: boolean;
+  volumes: { name: string; projectedServiceAccountTokenAudience?: string }[];
+  containers: PodContainer[];
+}
+
+export interface KubePort {
+  namespaceExists(name: string): Promise<boolean>;
+  /** Creates the namespace; an AlreadyExists answer is success. */
+  createNamespace(name: string): Promise<void>;
+  listNamespaces(): Promise<string[]>;
+  /** undefined on 404 */
+  getServiceAccount(namespace: string, name: string): Promise<ServiceAccountObject | undefined>;
+  /** every ServiceAccount, or those of one namespace */
+  listServiceAccounts(namespace?: string): Promise<ServiceAccountObject[]>;
+  createServiceAccount(sa: ServiceAccountObject): Promise<ServiceAccountObject>;
+  /** Replaces with optimistic concurrency (resourceVersion); throws IrsaError KUBERNETES with httpStatus 409 on a conflict. */
+  replaceServiceAccount(sa: ServiceAccountObject): Promise<ServiceAccountObject>;
+  /** A 404 is success. */
+  deleteServiceAccount(namespace: string, name: string): Promise<void>;
+  listPods(namespace?: string): Promise<PodObject[]>;
+  /** TokenRequest for a ServiceAccount. */
+  createToken(namespace: string, name: string, audience: string, expirationSeconds?: number): Promise<string>;
+}
