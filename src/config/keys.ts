@@ -1,0 +1,160 @@
+import { WELL_KNOWN_POLICY_KEYS } from '../config/model.js';
+
+/**
+ * The keys eksctl knows at the levels irsactl checks strictly (eksctl-irsa.md §14,
+ * eksctl commit 99984adb). Everything below other keys is accepted unchecked, so
+ * every real eksctl file loads while a typo in an IRSA field is still caught.
+ */
+
+export const TOP_LEVEL_KEYS = [
+  'apiVersion',
+  'kind',
+  'metadata',
+  'upgradePolicy',
+  'kubernetesNetworkConfig',
+  'autoModeConfig',
+  'remoteNetworkConfig',
+  'iam',
+  'iamIdentityMappings',
+  'identityProviders',
+  'accessConfig',
+  'vpc',
+  'addons',
+  'addonsConfig',
+  'privateCluster',
+  'nodeGroups',
+  'managedNodeGroups',
+  'fargateProfiles',
+  'availabilityZones',
+  'localZones',
+  'cloudWatch',
+  'secretsEncryption',
+  'gitops',
+  'karpenter',
+  'outpost',
+  'controlPlaneScalingConfig',
+  'zonalShiftConfig',
+  'kubeAPIServerConfig',
+  'kubeSchedulerConfig',
+  'kubeControllerManagerConfig',
+  'capabilities',
+] as const;
+
+export const CLUSTER_METADATA_KEYS = [
+  'name',
+  'region',
+  'version',
+  'forceUpdateVersion',
+  'rollbackConfig',
+  'tags',
+  'annotations',
+] as const;
+
+export const IAM_KEYS = [
+  'serviceRoleARN',
+  'serviceRolePermissionsBoundary',
+  'fargatePodExecutionRoleARN',
+  'fargatePodExecutionRolePermissionsBoundary',
+  'withOIDC',
+  'serviceAccounts',
+  'podIdentityAssociations',
+  'vpcResourceControllerPolicy',
+] as const;
+
+export const SERVICE_ACCOUNT_KEYS = [
+  'metadata',
+  'attachPolicyARNs',
+  'wellKnownPolicies',
+  'attachPolicy',
+  'attachRoleARN',
+  'permissionsBoundary',
+  'status',
+  'roleName',
+  'roleOnly',
+  'tags',
+  'subjectPattern',
+] as const;
+
+/** The ObjectMeta fields irsactl uses. */
+export const OBJECT_META_USED_KEYS = ['name', 'namespace', 'labels', 'annotations'] as const;
+/** The rest of Kubernetes ObjectMeta: eksctl accepts them (it embeds ObjectMeta), irsactl ignores them. */
+export const OBJECT_META_IGNORED_KEYS = [
+  'generateName',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
+] as const;
+export const OBJECT_META_KEYS = [...OBJECT_META_USED_KEYS, ...OBJECT_META_IGNORED_KEYS] as const;
+
+export const WELL_KNOWN_POLICIES_KEYS = WELL_KNOWN_POLICY_KEYS;
+
+type PathSegment = string | number;
+
+/**
+ * The key list that applies to the object at `path`, or undefined where keys are
+ * not checked. Paths are those of the raw document (numbers are list indexes).
+ */
+export function knownKeysAt(path: readonly PathSegment[]): readonly string[] | undefined {
+  const p = path.map((s) => (typeof s === 'number' ? '#' : s)).join('.');
+  switch (p) {
+    case '':
+      return TOP_LEVEL_KEYS;
+    case 'metadata':
+      return CLUSTER_METADATA_KEYS;
+    case 'iam':
+      return IAM_KEYS;
+    case 'iam.serviceAccounts.#':
+      return SERVICE_ACCOUNT_KEYS;
+    case 'iam.serviceAccounts.#.metadata':
+      return OBJECT_META_KEYS;
+    case 'iam.serviceAccounts.#.wellKnownPolicies':
+      return WELL_KNOWN_POLICIES_KEYS;
+    default:
+      return undefined;
+  }
+}
+
+/** Classic Levenshtein distance, two rows of memory. */
+export function levenshtein(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a.length === 0) return b.length;
+  if (b.length === 0) return a.length;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let cur = new Array<number>(b.length + 1);
+  for (let i = 1; i <= a.length; i++) {
+    cur[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+    }
+    [prev, cur] = [cur, prev];
+  }
+  return prev[b.length];
+}
+
+/**
+ * The valid key closest to `unknown`, or undefined when nothing is close.
+ * Compared case-insensitively first because the common mistake is the casing of
+ * "ARN"/"OIDC" (attachPolicyArns, withOidc).
+ */
+export function nearestKey(unknown: string, candidates: readonly string[]): string | undefined {
+  const lower = unknown.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = levenshtein(lower, candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  const tolerance = Math.max(2, Math.floor(unknown.length / 3));
+  return bestDistance <= tolerance ? best : undefined;
+}
