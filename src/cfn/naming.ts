@@ -1,0 +1,58 @@
+import type { ClusterModel, ServiceAccountSpec } from '../config/model.js';
+import { saId } from '../config/model.js';
+
+/**
+ * Names, tags and keys shared with eksctl. They are part of the on-disk (on-AWS)
+ * contract: stacks created by either tool must be found and managed by the other.
+ */
+
+export const ROLE_ARN_ANNOTATION = 'eks.amazonaws.com/role-arn';
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+/** irsactl's own value; 'eksctl' is also treated as managed. */
+export const MANAGED_BY_VALUE = 'irsactl';
+export const MANAGED_BY_VALUES: readonly string[] = ['irsactl', 'eksctl'];
+export const IRSA_NAME_TAG = 'alpha.eksctl.io/iamserviceaccount-name';
+export const CLUSTER_NAME_TAG = 'alpha.eksctl.io/cluster-name';
+export const LEGACY_CLUSTER_NAME_TAG = 'eksctl.cluster.k8s.io/v1alpha1/cluster-name';
+export const EKSCTL_VERSION_TAG = 'alpha.eksctl.io/eksctl-version';
+/** A constant rather than a package.json read: the bundle must not touch the file system for it. */
+export const IRSACTL_VERSION: string = '0.1.0';
+export const ROLE_OUTPUT = 'Role1';
+export const STS_AUDIENCE = 'sts.amazonaws.com';
+
+/** eksctl's stack name, unsanitised and untruncated so that both tools agree on it. */
+export function stackNameFor(cluster: string, sa: { namespace: string; name: string }): string {
+  return `eksctl-${cluster}-addon-iamserviceaccount-${sa.namespace}-${sa.name}`;
+}
+
+/** Tags irsactl owns: a user tag with one of these keys must not break discovery by either tool. */
+const RESERVED_TAG_KEYS: ReadonlySet<string> = new Set([
+  CLUSTER_NAME_TAG,
+  LEGACY_CLUSTER_NAME_TAG,
+  EKSCTL_VERSION_TAG,
+  IRSA_NAME_TAG,
+]);
+
+/**
+ * The stack tags eksctl sends (§3.2): both cluster-name tags, the version tag, then
+ * metadata.tags and the SA's tags, then the iamserviceaccount-name tag. Reserved
+ * keys always carry irsactl's values (eksctl only guarantees that for the name tag;
+ * a user-overridden cluster-name tag would hide the stack from both tools).
+ */
+export function stackTagsFor(cluster: ClusterModel, sa: ServiceAccountSpec): Record<string, string> {
+  const tags: Record<string, string> = {
+    [CLUSTER_NAME_TAG]: cluster.name,
+    [LEGACY_CLUSTER_NAME_TAG]: cluster.name,
+    [EKSCTL_VERSION_TAG]: `irsactl-${IRSACTL_VERSION}`,
+  };
+  for (const [key, value] of [...Object.entries(cluster.tags), ...Object.entries(sa.tags)]) {
+    if (!RESERVED_TAG_KEYS.has(key)) tags[key] = value;
+  }
+  tags[IRSA_NAME_TAG] = saId(sa);
+  return tags;
+}
+
+/** CAPABILITY_NAMED_IAM only when the role has an explicit name, as eksctl does. */
+export function capabilitiesFor(sa: ServiceAccountSpec): string[] {
+  return sa.roleName ? ['CAPABILITY_NAMED_IAM'] : ['CAPABILITY_IAM'];
+}

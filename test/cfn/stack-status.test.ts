@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import {
+  isCreateFailure,
+  isDeleted,
+  isFailed,
+  isInProgress,
+  isStableOk,
+  isUpdateRolledBack,
+  isUsable,
+} from '../../src/cfn/stack-status.js';
+
+// Every StackStatus value in the CloudFormation API.
+const ALL = [
+  'CREATE_IN_PROGRESS', 'CREATE_FAILED', 'CREATE_COMPLETE',
+  'ROLLBACK_IN_PROGRESS', 'ROLLBACK_FAILED', 'ROLLBACK_COMPLETE',
+  'DELETE_IN_PROGRESS', 'DELETE_FAILED', 'DELETE_COMPLETE',
+  'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE', 'UPDATE_FAILED',
+  'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_FAILED', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE',
+  'REVIEW_IN_PROGRESS',
+  'IMPORT_IN_PROGRESS', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_IN_PROGRESS', 'IMPORT_ROLLBACK_FAILED', 'IMPORT_ROLLBACK_COMPLETE',
+];
+const where = (p: (s: string) => boolean): string[] => ALL.filter(p);
+
+describe('stack status predicates', () => {
+  it('classify every status', () => {
+    expect(where(isInProgress)).toEqual(ALL.filter((s) => s.endsWith('IN_PROGRESS')));
+    expect(where(isStableOk)).toEqual(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMPORT_COMPLETE']);
+    expect(where(isCreateFailure)).toEqual(['CREATE_FAILED', 'ROLLBACK_FAILED', 'ROLLBACK_COMPLETE']);
+    expect(where(isUpdateRolledBack)).toEqual(['UPDATE_ROLLBACK_COMPLETE']);
+    expect(where(isDeleted)).toEqual(['DELETE_COMPLETE']);
+    expect(where(isUsable)).toEqual(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
+    expect(where(isFailed)).toEqual([
+      'CREATE_FAILED', 'ROLLBACK_FAILED', 'ROLLBACK_COMPLETE', 'DELETE_FAILED', 'UPDATE_FAILED',
+      'UPDATE_ROLLBACK_FAILED', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_ROLLBACK_FAILED', 'IMPORT_ROLLBACK_COMPLETE',
+    ]);
+  });
+
+  it('put every terminal status in exactly one of ok, failed, deleted', () => {
+    for (const s of ALL.filter((x) => !isInProgress(x))) {
+      expect([isStableOk(s), isFailed(s), isDeleted(s)].filter(Boolean), s).toHaveLength(1);
+    }
+  });
+});
