@@ -1,0 +1,174 @@
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/**
+ * A test-only HTTP proxy in front of moto. It passes requests through untouched
+ * (moto routes on the SigV4 credential scope), rewrites EKS DescribeCluster answers
+ * so the cluster's endpoint and CA point at a test Kubernetes server, logs every
+ * request, and can inject faults.
+ */
+
+export interface ProxiedRequest {
+  service: string;
+  action: string;
+  at: number;
+}
+
+export type FaultDecision = 'pass' | 'reset' | { status: number; body: string; headers?: Record<string, string> } | { delayMs: number };
+export type FaultInjector = (req: { service: string; action: string }) => FaultDecision;
+
+export interface ClusterTarget {
+  endpoint: string;
+  /** base64 of the PEM CA certificate */
+  caData: string;
+}
+
+export interface AwsProxy {
+  url: string;
+  requests: ProxiedRequest[];
+  registerCluster(name: string, target: ClusterTarget): void;
+  resetLog(): void;
+  setFaultInjector(fn: FaultInjector | undefined): void;
+  /** How many logged requests went to a service (lower-case SigV4 name: eks, iam, cloudformation, sts). */
+  count(service: string, action?: string): number;
+  stop(): Promise<void>;
+}
+
+/** The service from `Credential=AKID/20240101/us-west-2/eks/aws4_request`. */
+export function serviceFromAuthorization(authorization: string | undefined): string {
+  const match = /Credential=[^/]+\/\d{8}\/[^/]*\/([^/]+)\/aws4_request/.exec(authorization ?? '');
+  return match?.[1] ?? 'unknown';
+}
+
+/** EKS is REST: name the few operations the sandbox and irsactl use, and fall back to method and path. */
+function restAction(method: string, path: string): string {
+  const pathname = path.split('?')[0] ?? path;
+  if (/^\/clusters\/[^/]+$/.test(pathname)) return method === 'GET' ? 'DescribeCluster' : method === 'DELETE' ? 'DeleteCluster' : `${method} ${pathname}`;
+  if (pathname === '/clusters') return method === 'POST' ? 'CreateCluster' : 'ListClusters';
+  if (pathname.startsWith('/tags/')) return method === 'POST' ? 'TagResource' : method === 'DELETE' ? 'UntagResource' : 'ListTagsForResource';
+  return `${method} ${pathname}`;
+}
+
+export function actionOf(headers: IncomingHttpHeaders, method: string, path: string, body: Buffer): string {
+  const target = headers['x-amz-target'];
+  if (typeof target === 'string' && target !== '') return target.split('.').pop() ?? target;
+  const contentType = String(headers['content-type'] ?? '');
+  if (contentType.includes('x-www-form-urlencoded')) {
+    const action = new URLSearchParams(body.toString('utf8')).get('Action');
+    if (action !== null) return action;
+  }
+  const queryAction = new URL(path, 'http://proxy').searchParams.get('Action');
+  if (queryAction !== null) return queryAction;
+  return restAction(method, path);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function rewriteDescribeCluster(body: Buffer, target: ClusterTarget): Buffer {
+  const parsed = JSON.parse(body.toString('utf8')) as { cluster?: Record<string, unknown> };
+  if (parsed.cluster === undefined) return body;
+  parsed.cluster.endpoint = target.endpoint;
+  parsed.cluster.certificateAuthority = { data: target.caData };
+  return Buffer.from(JSON.stringify(parsed), 'utf8');
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function startAwsProxy(motoUrl: string): Promise<AwsProxy> {
+  const upstream = new URL(motoUrl);
+  const clusters = new Map<string, ClusterTarget>();
+  const requests: ProxiedRequest[] = [];
+  const sockets = new Set<Socket>();
+  let injector: FaultInjector | undefined;
+
+  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, service: string, action: string): void => {
+    const path = req.url ?? '/';
+    const upstreamReq = httpRequest(
+      { hostname: upstream.hostname, port: upstream.port, method: req.method, path, headers: req.headers },
+      (upstreamRes) => {
+        const clusterName = /^\/clusters\/([^/?]+)$/.exec(path.split('?')[0] ?? '')?.[1];
+        const target = clusterName !== undefined ? clusters.get(decodeURIComponent(clusterName)) : undefined;
+        const rewrite = service === 'eks' && req.method === 'GET' && action === 'DescribeCluster' && target !== undefined && upstreamRes.statusCode === 200;
+        if (!rewrite) {
+          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+          upstreamRes.pipe(res);
+          return;
+        }
+        void readBody(upstreamRes).then((raw) => {
+          const rewritten = rewriteDescribeCluster(raw, target);
+          const headers = { ...upstreamRes.headers, 'content-length': String(rewritten.length) };
+          delete headers['transfer-encoding'];
+          res.writeHead(200, headers);
+          res.end(rewritten);
+        });
+      },
+    );
+    upstreamReq.on('error', (err) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`aws-proxy: upstream error: ${err.message}`);
+    });
+    upstreamReq.end(body);
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const body = await readBody(req);
+      const service = serviceFromAuthorization(req.headers.authorization);
+      const action = actionOf(req.headers, req.method ?? 'GET', req.url ?? '/', body);
+      requests.push({ service, action, at: Date.now() });
+      const decision = injector?.({ service, action }) ?? 'pass';
+      if (decision === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      if (decision !== 'pass' && 'status' in decision) {
+        res.writeHead(decision.status, { 'content-type': 'text/xml', ...(decision.headers ?? {}) });
+        res.end(decision.body);
+        return;
+      }
+      if (decision !== 'pass' && 'delayMs' in decision) await sleep(decision.delayMs);
+      forward(req, res, body, service, action);
+    })().catch((err: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`aws-proxy: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    registerCluster(name, target) {
+      clusters.set(name, target);
+    },
+    resetLog() {
+      requests.length = 0;
+    },
+    setFaultInjector(fn) {
+      injector = fn;
+    },
+    count(service, action) {
+      return requests.filter((r) => r.service === service && (action === undefined || r.action === action)).length;
+    },
+    async stop() {
+      // Clients keep connections alive; close them so the server can finish closing.
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import { IrsaError } from '../errors.js';
+
+/**
+ * Client configuration shared by the four AWS adapters, and the mapping of SDK
+ * errors to IrsaError. No SDK import here: this file is plain data and logic.
+ */
+
+export interface AwsOptions {
+  region: string;
+  profile?: string;
+  /** Read instead of process.env, so the CLI can run in-process under tests. */
+  env: Record<string, string | undefined>;
+  maxAttempts?: number;
+  retryMode?: 'standard' | 'adaptive';
+}
+
+export type AwsService = 'CLOUDFORMATION' | 'IAM' | 'EKS' | 'STS';
+
+export const USER_AGENT = 'irsactl/0.1.0';
+const DEFAULT_MAX_ATTEMPTS = 8;
+
+export interface SharedClientConfig {
+  region: string;
+  endpoint?: string;
+  /** Stops the SDK reading AWS_ENDPOINT_URL* from process.env when the passed env has none. */
+  ignoreConfiguredEndpointUrls: boolean;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  profile?: string;
+  maxAttempts: number;
+  retryMode: 'standard' | 'adaptive';
+  customUserAgent: string;
+}
+
+const nonEmpty = (value: string | undefined): string | undefined =>
+  value !== undefined && value.trim() !== '' ? value.trim() : undefined;
+
+export function endpointFor(service: AwsService, env: Record<string, string | undefined>): string | undefined {
+  return nonEmpty(env[`AWS_ENDPOINT_URL_${service}`]) ?? nonEmpty(env.AWS_ENDPOINT_URL);
+}
+
+function maxAttemptsFrom(opts: AwsOptions): number {
+  if (opts.maxAttempts !== undefined) return opts.maxAttempts;
+  const fromEnv = Number(nonEmpty(opts.env.AWS_MAX_ATTEMPTS));
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_MAX_ATTEMPTS;
+}
+
+export function clientConfig(service: AwsService, opts: AwsOptions): SharedClientConfig {
+  const endpoint = endpointFor(service, opts.env);
+  const accessKeyId = nonEmpty(opts.env.AWS_ACCESS_KEY_ID);
+  const secretAccessKey = nonEmpty(opts.env.AWS_SECRET_ACCESS_KEY);
+  const sessionToken = nonEmpty(opts.env.AWS_SESSION_TOKEN);
+  // Static keys win over a profile, as in the SDK's own chain (env provider first).
+  const credentials =
+    accessKeyId !== undefined && secretAccessKey !== undefined
+      ? { accessKeyId, secretAccessKey, ...(sessionToken !== undefined ? { sessionToken } : {}) }
+      : undefined;
+  return {
+    region: opts.region,
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ignoreConfiguredEndpointUrls: endpoint === undefined,
+    ...(credentials !== undefined ? { credentials } : {}),
+    ...(credentials === undefined && opts.profile !== undefined ? { profile: opts.profile } : {}),
+    maxAttempts: maxAttemptsFrom(opts),
+    // eksctl uses adaptive mode for CloudFormation: it absorbs throttling when many stacks are created at once.
+    retryMode: opts.retryMode ?? (service === 'CLOUDFORMATION' ? 'adaptive' : 'standard'),
+    customUserAgent: USER_AGENT,
+  };
+}
+
+/** What the adapters need to know about an SDK (or network) error. */
+export interface AwsErrorFacts {
+  name: string;
+  message: string;
+  httpStatus?: number;
+}
+
+export function awsErrorFacts(err: unknown): AwsErrorFacts {
+  if (typeof err !== 'object' || err === null) return { name: 'Error', message: String(err) };
+  const record = err as Record<string, unknown>;
+  const name = typeof record.name === 'string' ? record.name : 'Error';
+  const message = typeof record.message === 'string' ? record.message : '';
+  const metadata = record.$metadata;
+  const status =
+    typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>).httpStatusCode : undefined;
+  return { name, message, ...(typeof status === 'number' ? { httpStatus: status } : {}) };
+}
+
+/** Matches both the modelled exception name and the bare error code (NoSuchEntity vs NoSuchEntityException). */
+export function isAwsError(err: unknown, ...codes: string[]): boolean {
+  const { name } = awsErrorFacts(err);
+  return codes.some((code) => name === code || name === `${code}Exception`);
+}
+
+export function toIrsaError(operation: string, err: unknown): IrsaError {
+  if (err instanceof IrsaError) return err;
+  const { name, message, httpStatus } = awsErrorFacts(err);
+  // moto (and some AWS errors) carry no useful text; the error name is then the message.
+  const text = message === '' || message === 'Unknown' || message === 'UnknownError' ? name : message;
+  return new IrsaError('AWS', `${operation} failed: ${text}`, {
+    cause: err,
+    ...(httpStatus !== undefined ? { httpStatus } : {}),
+  });
+}
+
+/** Runs one SDK call and maps its failure to IrsaError AWS. */
+export async function awsCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw toIrsaError(operation, err);
+  }
+}
+
+export const tagsToRecord = (tags: readonly { Key?: string; Value?: string }[] | undefined): Record<string, string> =>
+  Object.fromEntries((tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key as string, t.Value ?? '']));
+
+export const recordToTags = (tags: Record<string, string>): { Key: string; Value: string }[] =>
+  Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));

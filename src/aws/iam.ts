@@ -1,0 +1,102 @@
+import {
+  CreateOpenIDConnectProviderCommand,
+  GetOpenIDConnectProviderCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListOpenIDConnectProvidersCommand,
+} from '@aws-sdk/client-iam';
+import { IrsaError } from '../errors.js';
+import type { IamPort, OidcProviderInfo, RoleInfo } from './ports.js';
+import { awsCall, clientConfig, isAwsError, recordToTags, tagsToRecord, toIrsaError, type AwsOptions } from './config.js';
+
+/** IAM keys providers by host/path: a port (even :443) would end up in the ARN on moto, and never in AWS's. */
+export function providerUrlWithoutPort(url: string): string {
+  const withScheme = /^[a-z]+:\/\//i.test(url) ? url : `https://${url}`;
+  const parsed = new URL(withScheme);
+  parsed.port = '';
+  return parsed.toString().replace(/\/$/, '');
+}
+
+/** GetRole returns the trust policy URL-encoded (RFC 3986), as AWS documents. */
+export function decodePolicyDocument(encoded: string): unknown {
+  let text = encoded;
+  try {
+    text = decodeURIComponent(encoded);
+  } catch {
+    // Not encoded after all (some emulators); parse as is.
+  }
+  return JSON.parse(text);
+}
+
+/** Runs a Get* call; NoSuchEntity becomes undefined. */
+async function getOrUndefined<T>(operation: string, call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (err) {
+    if (isAwsError(err, 'NoSuchEntity')) return undefined;
+    throw toIrsaError(operation, err);
+  }
+}
+
+export function createIamPort(opts: AwsOptions): IamPort {
+  const client = new IAMClient(clientConfig('IAM', opts));
+  return {
+    async getOidcProvider(arn: string): Promise<OidcProviderInfo | undefined> {
+      const out = await getOrUndefined('GetOpenIDConnectProvider', () =>
+        client.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn })),
+      );
+      if (out === undefined) return undefined;
+      return {
+        arn,
+        url: out.Url ?? '',
+        clientIds: out.ClientIDList ?? [],
+        thumbprints: out.ThumbprintList ?? [],
+        tags: tagsToRecord(out.Tags),
+      };
+    },
+
+    async listOidcProviderArns(): Promise<string[]> {
+      const out = await awsCall('ListOpenIDConnectProviders', () => client.send(new ListOpenIDConnectProvidersCommand({})));
+      return (out.OpenIDConnectProviderList ?? []).flatMap((p) => (p.Arn !== undefined ? [p.Arn] : []));
+    },
+
+    async createOidcProvider(input): Promise<string> {
+      const out = await awsCall('CreateOpenIDConnectProvider', () =>
+        client.send(
+          new CreateOpenIDConnectProviderCommand({
+            Url: providerUrlWithoutPort(input.url),
+            ClientIDList: input.clientIds,
+            // Optional in IAM: EKS issuers are trusted through IAM's own CA list.
+            ...(input.thumbprints.length > 0 ? { ThumbprintList: input.thumbprints } : {}),
+            ...(Object.keys(input.tags).length > 0 ? { Tags: recordToTags(input.tags) } : {}),
+          }),
+        ),
+      );
+      if (out.OpenIDConnectProviderArn === undefined) {
+        throw new IrsaError('AWS', 'CreateOpenIDConnectProvider failed: no ARN in the answer');
+      }
+      return out.OpenIDConnectProviderArn;
+    },
+
+    async getRole(name: string): Promise<RoleInfo | undefined> {
+      const out = await getOrUndefined('GetRole', () => client.send(new GetRoleCommand({ RoleName: name })));
+      const role = out?.Role;
+      if (role === undefined) return undefined;
+      let trustPolicy: unknown;
+      try {
+        trustPolicy = role.AssumeRolePolicyDocument !== undefined ? decodePolicyDocument(role.AssumeRolePolicyDocument) : undefined;
+      } catch (err) {
+        throw new IrsaError('AWS', `GetRole failed: the trust policy of role "${name}" is not JSON`, { cause: err });
+      }
+      return {
+        arn: role.Arn ?? '',
+        name: role.RoleName ?? name,
+        trustPolicy,
+        ...(role.PermissionsBoundary?.PermissionsBoundaryArn !== undefined
+          ? { permissionsBoundary: role.PermissionsBoundary.PermissionsBoundaryArn }
+          : {}),
+        tags: tagsToRecord(role.Tags),
+      };
+    },
+  };
+}

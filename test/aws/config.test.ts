@@ -1,0 +1,104 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { awsErrorFacts, clientConfig, endpointFor, toIrsaError } from '../../src/aws/config.js';
+import { parseClusterArn } from '../../src/aws/eks.js';
+import { resolveRegion } from '../../src/aws/factory.js';
+import { decodePolicyDocument, providerUrlWithoutPort } from '../../src/aws/iam.js';
+import { IrsaError } from '../../src/errors.js';
+
+describe('clientConfig', () => {
+  const base = { region: 'us-west-2', env: {} };
+
+  it('takes the per-service endpoint before the general one, from the passed env only', () => {
+    const env = { AWS_ENDPOINT_URL: 'http://all', AWS_ENDPOINT_URL_IAM: 'http://iam' };
+    expect(endpointFor('IAM', env)).toBe('http://iam');
+    expect(endpointFor('EKS', env)).toBe('http://all');
+    expect(clientConfig('CLOUDFORMATION', { ...base, env: { AWS_ENDPOINT_URL_CLOUDFORMATION: 'http://cfn' } })).toMatchObject({
+      endpoint: 'http://cfn',
+      ignoreConfiguredEndpointUrls: false,
+    });
+    const none = clientConfig('STS', base);
+    expect(none.endpoint).toBeUndefined();
+    expect(none.ignoreConfiguredEndpointUrls).toBe(true);
+  });
+
+  it('uses static keys from env over a profile', () => {
+    const env = { AWS_ACCESS_KEY_ID: 'AK', AWS_SECRET_ACCESS_KEY: 'SK', AWS_SESSION_TOKEN: 'ST' };
+    const cfg = clientConfig('EKS', { ...base, profile: 'p', env });
+    expect(cfg.credentials).toEqual({ accessKeyId: 'AK', secretAccessKey: 'SK', sessionToken: 'ST' });
+    expect(cfg.profile).toBeUndefined();
+    const viaProfile = clientConfig('EKS', { ...base, profile: 'p', env: { AWS_ACCESS_KEY_ID: 'AK' } });
+    expect(viaProfile.credentials).toBeUndefined();
+    expect(viaProfile.profile).toBe('p');
+  });
+
+  it('retries: adaptive for CloudFormation, standard otherwise, 8 attempts unless told', () => {
+    expect(clientConfig('CLOUDFORMATION', base)).toMatchObject({ retryMode: 'adaptive', maxAttempts: 8, customUserAgent: 'irsactl/0.1.0' });
+    expect(clientConfig('IAM', base)).toMatchObject({ retryMode: 'standard', maxAttempts: 8 });
+    expect(clientConfig('IAM', { ...base, env: { AWS_MAX_ATTEMPTS: '3' } }).maxAttempts).toBe(3);
+    expect(clientConfig('IAM', { ...base, env: { AWS_MAX_ATTEMPTS: 'x' } }).maxAttempts).toBe(8);
+    expect(clientConfig('CLOUDFORMATION', { ...base, env: { AWS_MAX_ATTEMPTS: '3' }, maxAttempts: 2, retryMode: 'standard' })).toMatchObject({
+      maxAttempts: 2,
+      retryMode: 'standard',
+    });
+  });
+});
+
+describe('error mapping', () => {
+  it('names the operation and keeps status and cause', () => {
+    const sdkError = Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } });
+    const mapped = toIrsaError('DescribeStacks', sdkError);
+    expect(mapped).toBeInstanceOf(IrsaError);
+    expect(mapped).toMatchObject({ code: 'AWS', message: 'DescribeStacks failed: Rate exceeded', httpStatus: 400, cause: sdkError });
+  });
+
+  it('falls back to the error name when the message says nothing', () => {
+    expect(toIrsaError('X', Object.assign(new Error('Unknown'), { name: 'EntityAlreadyExists' })).message).toBe('X failed: EntityAlreadyExists');
+    expect(awsErrorFacts('boom')).toEqual({ name: 'Error', message: 'boom' });
+  });
+
+  it('passes an IrsaError through', () => {
+    const original = new IrsaError('NOT_FOUND', 'gone');
+    expect(toIrsaError('X', original)).toBe(original);
+  });
+});
+
+describe('ARN, URL and policy helpers', () => {
+  it('parses cluster ARNs in every partition', () => {
+    expect(parseClusterArn('arn:aws-cn:eks:cn-north-1:123456789012:cluster/a/b')).toEqual({ partition: 'aws-cn', region: 'cn-north-1', accountId: '123456789012' });
+    expect(parseClusterArn('arn:aws:iam::123456789012:role/x')).toBeUndefined();
+  });
+
+  it('drops the port from a provider URL', () => {
+    expect(providerUrlWithoutPort('https://oidc.eks.us-west-2.amazonaws.com:443/id/ABC')).toBe('https://oidc.eks.us-west-2.amazonaws.com/id/ABC');
+    expect(providerUrlWithoutPort('oidc.example.com/id/X')).toBe('https://oidc.example.com/id/X');
+  });
+
+  it('decodes URL-encoded policy documents', () => {
+    expect(decodePolicyDocument(encodeURIComponent('{"Version":"2012-10-17","Statement":[]}'))).toEqual({ Version: '2012-10-17', Statement: [] });
+    expect(decodePolicyDocument('{"a":"100%"}')).toEqual({ a: '100%' });
+  });
+});
+
+describe('resolveRegion', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'irsactl-region-'));
+  const configFile = join(dir, 'config');
+  writeFileSync(configFile, '[default]\nregion = eu-west-1\n\n[profile dev]\nregion = ap-southeast-2\n');
+  const files = { AWS_CONFIG_FILE: configFile, AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none') };
+
+  it('prefers the flag, then AWS_REGION, then AWS_DEFAULT_REGION', async () => {
+    expect(await resolveRegion('us-east-1', undefined, { ...files, AWS_REGION: 'us-west-2' })).toBe('us-east-1');
+    expect(await resolveRegion(undefined, undefined, { ...files, AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'us-east-2' })).toBe('us-west-2');
+    expect(await resolveRegion(undefined, undefined, { ...files, AWS_DEFAULT_REGION: 'us-east-2' })).toBe('us-east-2');
+  });
+
+  it('then reads the profile region from the config file', async () => {
+    expect(await resolveRegion(undefined, undefined, files)).toBe('eu-west-1');
+    expect(await resolveRegion(undefined, 'dev', files)).toBe('ap-southeast-2');
+    expect(await resolveRegion(undefined, undefined, { ...files, AWS_PROFILE: 'dev' })).toBe('ap-southeast-2');
+    expect(await resolveRegion(undefined, 'nope', files)).toBeUndefined();
+    expect(await resolveRegion(undefined, undefined, { AWS_CONFIG_FILE: join(dir, 'missing'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none') })).toBeUndefined();
+  });
+});
