@@ -1,0 +1,449 @@
+/**
+ * KubePort over @kubernetes/client-node 1.4. The only module that touches that
+ * package, and only through a dynamic import: it costs ~0.8 s to load, which
+ * commands that never talk to Kubernetes (and --help) must not pay.
+ */
+import { Agent as HttpsAgent } from 'node:https';
+import type * as K8s from '@kubernetes/client-node';
+import { eksToken } from '../aws/eks-token.js';
+import { IrsaError } from '../errors.js';
+import type { KubePort, PodContainer, PodObject, ServiceAccountObject } from './ports.js';
+
+export type KubeConnection =
+  | {
+      kind: 'eks';
+      clusterName: string;
+      /** DescribeCluster's `endpoint` */
+      endpoint: string;
+      /** DescribeCluster's `certificateAuthority.data`: base64 of a PEM bundle */
+      caData: string;
+      region: string;
+      credentials: () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }>;
+      skipTlsVerify?: boolean;
+    }
+  | { kind: 'kubeconfig'; path?: string; context?: string };
+
+export interface ConnectKubeOptions {
+  /** Called once per HTTP request, for -v logging and request counting. */
+  onRequest?: (method: string, path: string) => void;
+  /** Clock for token expiry; tests move it forward to force a refresh. */
+  now?: () => Date;
+}
+
+/** Regenerate the EKS token when less than this is left (eksctl refreshes 1 minute early). */
+const TOKEN_REFRESH_MARGIN_MS = 60_000;
+const LIST_PAGE_SIZE = 500;
+
+type CoreV1Api = K8s.CoreV1Api;
+
+// ---- error mapping ----------------------------------------------------------------------
+
+interface CallSite {
+  verb: string;
+  resource: string;
+  namespace?: string;
+  name?: string;
+}
+
+const TLS_ERROR_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+]);
+
+/** The first `code` along the error and its causes (node-fetch wraps the socket error). */
+function errorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+function statusMessage(body: unknown): string | undefined {
+  let parsed: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return body.trim() || undefined;
+    }
+  }
+  if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { message?: unknown }).message === 'string') {
+    return (parsed as { message: string }).message;
+  }
+  return undefined;
+}
+
+function describe(site: CallSite): string {
+  const target = site.name ? `${site.resource} "${site.name}"` : site.resource;
+  return site.namespace ? `${site.verb} ${target} in namespace ${site.namespace}` : `${site.verb} ${target}`;
+}
+
+export function mapKubeError(err: unknown, site: CallSite, endpoint: string, isEks: boolean): IrsaError {
+  if (err instanceof IrsaError) return err;
+  const status = typeof (err as { code?: unknown })?.code === 'number' ? (err as { code: number }).code : undefined;
+  if (status !== undefined) {
+    const detail = statusMessage((err as { body?: unknown }).body);
+    const suffix = detail ? `: ${detail}` : '';
+    switch (status) {
+      case 401:
+        return new IrsaError(
+          'KUBERNETES',
+          `the Kubernetes API at ${endpoint} did not accept the credentials (401 Unauthorized)${suffix}`,
+          {
+            httpStatus: 401,
+            cause: err,
+            hint: isEks
+              ? 'the IAM identity needs access to the cluster: an EKS access entry (aws eks create-access-entry) or a mapping in the aws-auth ConfigMap'
+              : 'check the user and credentials of the kubeconfig context',
+          },
+        );
+      case 403: {
+        const where = site.namespace ? ` in namespace ${site.namespace}` : '';
+        return new IrsaError(
+          'KUBERNETES',
+          `forbidden: ${site.verb} ${site.resource}${where} — the identity needs RBAC permission "${site.verb}" on "${site.resource}"${where || ' (cluster-wide)'}${suffix}`,
+          {
+            httpStatus: 403,
+            cause: err,
+            hint: 'grant it with a Role/ClusterRole and binding, or an EKS access policy for the identity',
+          },
+        );
+      }
+      default:
+        return new IrsaError('KUBERNETES', `${describe(site)} failed (HTTP ${status})${suffix}`, {
+          httpStatus: status,
+          cause: err,
+        });
+    }
+  }
+  const code = errorCode(err);
+  const text = err instanceof Error ? err.message : String(err);
+  if (code && TLS_ERROR_CODES.has(code)) {
+    return new IrsaError(
+      'KUBERNETES',
+      `TLS verification of the Kubernetes API at ${endpoint} failed (${code}): its certificate does not match the cluster's certificate authority`,
+      {
+        cause: err,
+        hint: isEks
+          ? "the cluster's certificateAuthority.data from DescribeCluster does not sign this endpoint's certificate; check the endpoint and region"
+          : 'check certificate-authority(-data) in the kubeconfig',
+      },
+    );
+  }
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ETIMEDOUT' || code === 'ECONNRESET' || code === 'EHOSTUNREACH') {
+    return new IrsaError('KUBERNETES', `cannot reach the Kubernetes API at ${endpoint} (${code}): ${text}`, {
+      cause: err,
+      hint: 'check the network path to the cluster endpoint (private endpoint, VPN, security groups)',
+    });
+  }
+  return new IrsaError('KUBERNETES', `${describe(site)} at ${endpoint} failed: ${text}`, { cause: err });
+}
+
+// ---- object mapping ---------------------------------------------------------------------
+
+function toServiceAccount(sa: K8s.V1ServiceAccount): ServiceAccountObject {
+  const m = sa.metadata ?? {};
+  return {
+    name: m.name ?? '',
+    namespace: m.namespace ?? '',
+    labels: { ...(m.labels ?? {}) },
+    annotations: { ...(m.annotations ?? {}) },
+    ...(m.resourceVersion !== undefined ? { resourceVersion: m.resourceVersion } : {}),
+    ...(m.uid !== undefined ? { uid: m.uid } : {}),
+  };
+}
+
+function isoTimestamp(v: unknown): string | undefined {
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : v.toISOString();
+  return typeof v === 'string' ? v : undefined;
+}
+
+function toContainer(c: K8s.V1Container): PodContainer {
+  const env: Record<string, string> = {};
+  // valueFrom entries count as present (empty value): the doctor asks "is AWS_ROLE_ARN set".
+  for (const e of c.env ?? []) env[e.name] = e.value ?? '';
+  return {
+    name: c.name,
+    env,
+    ...(c.securityContext?.runAsUser !== undefined ? { runAsUser: c.securityContext.runAsUser } : {}),
+    ...(c.securityContext?.runAsNonRoot !== undefined ? { runAsNonRoot: c.securityContext.runAsNonRoot } : {}),
+    volumeMounts: (c.volumeMounts ?? []).map((v) => v.mountPath),
+  };
+}
+
+export function toPod(p: K8s.V1Pod): PodObject {
+  const m = p.metadata ?? {};
+  const spec = p.spec;
+  const sc = spec?.securityContext;
+  const created = isoTimestamp(m.creationTimestamp);
+  return {
+    name: m.name ?? '',
+    namespace: m.namespace ?? '',
+    serviceAccountName: spec?.serviceAccountName ?? spec?.serviceAccount ?? 'default',
+    ...(created !== undefined ? { creationTimestamp: created } : {}),
+    ...(sc?.fsGroup !== undefined ? { fsGroup: sc.fsGroup } : {}),
+    ...(sc?.runAsUser !== undefined ? { runAsUser: sc.runAsUser } : {}),
+    ...(sc?.runAsNonRoot !== undefined ? { runAsNonRoot: sc.runAsNonRoot } : {}),
+    volumes: (spec?.volumes ?? []).map((v) => {
+      const audience = v.projected?.sources?.find((s) => s.serviceAccountToken)?.serviceAccountToken?.audience;
+      return { name: v.name, ...(audience !== undefined ? { projectedServiceAccountTokenAudience: audience } : {}) };
+    }),
+    containers: (spec?.containers ?? []).map(toContainer),
+  };
+}
+
+// ---- connection -------------------------------------------------------------------------
+
+interface Prepared {
+  api: CoreV1Api;
+  endpoint: string;
+  isEks: boolean;
+}
+
+async function prepare(conn: KubeConnection, opts: ConnectKubeOptions): Promise<Prepared> {
+  const k8s = await import('@kubernetes/client-node');
+  const log = (ctx: K8s.RequestContext) => {
+    if (!opts.onRequest) return;
+    let path = ctx.getUrl();
+    try {
+      path = new URL(path).pathname;
+    } catch {
+      // keep the raw URL
+    }
+    opts.onRequest(ctx.getHttpMethod(), path);
+  };
+
+  if (conn.kind === 'eks') {
+    const endpoint = conn.endpoint.replace(/\/+$/, '');
+    if (!/^https:\/\//.test(endpoint)) {
+      throw new IrsaError('KUBERNETES', `the cluster endpoint ${conn.endpoint} is not an https:// URL`);
+    }
+    const ca = Buffer.from(conn.caData, 'base64').toString('utf8');
+    if (!conn.skipTlsVerify && !ca.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new IrsaError('KUBERNETES', `the certificate authority data for cluster ${conn.clusterName} is not a base64-encoded PEM certificate`);
+    }
+    // One keep-alive agent for the whole run: one TLS handshake instead of one per call.
+    const agent = new HttpsAgent({
+      keepAlive: true,
+      ...(conn.skipTlsVerify ? { rejectUnauthorized: false } : { ca }),
+    });
+    const clock = opts.now ?? (() => new Date());
+    let current: { token: string; expiresAt: Date } | undefined;
+    let pending: Promise<{ token: string; expiresAt: Date }> | undefined;
+    const bearer = async (): Promise<string> => {
+      const now = clock();
+      if (!current || current.expiresAt.getTime() - now.getTime() < TOKEN_REFRESH_MARGIN_MS) {
+        // Concurrent requests share one regeneration.
+        pending ??= (async () =>
+          eksToken({ clusterName: conn.clusterName, region: conn.region, credentials: await conn.credentials(), now }))().finally(
+          () => {
+            pending = undefined;
+          },
+        );
+        current = await pending;
+      }
+      return current.token;
+    };
+    const auth: K8s.SecurityAuthentication = {
+      getName: () => 'irsactl-eks',
+      applySecurityAuthentication: async (ctx) => {
+        ctx.setAgent(agent);
+        ctx.setHeaderParam('Authorization', `Bearer ${await bearer()}`);
+        log(ctx);
+      },
+    };
+    const config = k8s.createConfiguration({
+      baseServer: new k8s.ServerConfiguration<Record<string, string>>(endpoint, {}),
+      authMethods: { default: auth },
+    });
+    return { api: new k8s.CoreV1Api(config), endpoint, isEks: true };
+  }
+
+  const kc = new k8s.KubeConfig();
+  try {
+    if (conn.path) kc.loadFromFile(conn.path);
+    else kc.loadFromDefault();
+  } catch (err) {
+    throw new IrsaError('CONFIG', `cannot load kubeconfig ${conn.path ?? '(default)'}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
+  if (conn.context !== undefined) {
+    if (!kc.getContextObject(conn.context)) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new IrsaError(
+        'USAGE',
+        `context "${conn.context}" not found in kubeconfig ${conn.path ?? '(default)'}; contexts: ${known.length ? known.join(', ') : '(none)'}`,
+      );
+    }
+    kc.setCurrentContext(conn.context);
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) {
+    throw new IrsaError('CONFIG', `kubeconfig ${conn.path ?? '(default)'} has no current context with a cluster`, {
+      hint: 'pass --context, or run aws eks update-kubeconfig',
+    });
+  }
+  const auth: K8s.SecurityAuthentication = {
+    getName: () => 'irsactl-kubeconfig',
+    applySecurityAuthentication: async (ctx) => {
+      await kc.applySecurityAuthentication(ctx);
+      log(ctx);
+    },
+  };
+  const config = k8s.createConfiguration({
+    baseServer: new k8s.ServerConfiguration<Record<string, string>>(cluster.server.replace(/\/+$/, ''), {}),
+    authMethods: { default: auth },
+  });
+  return { api: new k8s.CoreV1Api(config), endpoint: cluster.server, isEks: false };
+}
+
+export async function connectKube(conn: KubeConnection, opts: ConnectKubeOptions = {}): Promise<KubePort> {
+  const { api, endpoint, isEks } = await prepare(conn, opts);
+
+  const call = async <T>(site: CallSite, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw mapKubeError(err, site, endpoint, isEks);
+    }
+  };
+  /** undefined on 404, for reads whose absence is an answer. */
+  const orUndefinedOn404 = async <T>(site: CallSite, fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await call(site, fn);
+    } catch (err) {
+      if (err instanceof IrsaError && err.httpStatus === 404) return undefined;
+      throw err;
+    }
+  };
+
+  async function listAll<T>(fetchPage: (cont: string | undefined) => Promise<{ items: T[]; metadata?: { _continue?: string } }>): Promise<T[]> {
+    const out: T[] = [];
+    let cont: string | undefined;
+    do {
+      const page = await fetchPage(cont);
+      out.push(...page.items);
+      cont = page.metadata?._continue || undefined;
+    } while (cont);
+    return out;
+  }
+
+  return {
+    async namespaceExists(name) {
+      const ns = await orUndefinedOn404({ verb: 'get', resource: 'namespaces', name }, () => api.readNamespace({ name }));
+      return ns !== undefined;
+    },
+
+    async createNamespace(name) {
+      try {
+        await call({ verb: 'create', resource: 'namespaces', name }, () =>
+          api.createNamespace({ body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } }),
+        );
+      } catch (err) {
+        if (err instanceof IrsaError && err.httpStatus === 409) return;
+        throw err;
+      }
+    },
+
+    async listNamespaces() {
+      const items = await call({ verb: 'list', resource: 'namespaces' }, () =>
+        listAll((cont) => api.listNamespace({ limit: LIST_PAGE_SIZE, _continue: cont })),
+      );
+      return items.map((n) => n.metadata?.name ?? '').filter((n) => n !== '');
+    },
+
+    async getServiceAccount(namespace, name) {
+      const sa = await orUndefinedOn404({ verb: 'get', resource: 'serviceaccounts', namespace, name }, () =>
+        api.readNamespacedServiceAccount({ name, namespace }),
+      );
+      return sa ? toServiceAccount(sa) : undefined;
+    },
+
+    async listServiceAccounts(namespace) {
+      const items = await call({ verb: 'list', resource: 'serviceaccounts', namespace }, () =>
+        listAll((cont) =>
+          namespace === undefined
+            ? api.listServiceAccountForAllNamespaces({ limit: LIST_PAGE_SIZE, _continue: cont })
+            : api.listNamespacedServiceAccount({ namespace, limit: LIST_PAGE_SIZE, _continue: cont }),
+        ),
+      );
+      return items.map(toServiceAccount);
+    },
+
+    async createServiceAccount(sa) {
+      const created = await call({ verb: 'create', resource: 'serviceaccounts', namespace: sa.namespace, name: sa.name }, () =>
+        api.createNamespacedServiceAccount({
+          namespace: sa.namespace,
+          body: {
+            apiVersion: 'v1',
+            kind: 'ServiceAccount',
+            metadata: { name: sa.name, namespace: sa.namespace, labels: sa.labels, annotations: sa.annotations },
+          },
+        }),
+      );
+      return toServiceAccount(created);
+    },
+
+    async replaceServiceAccount(sa) {
+      // A JSON patch that sets labels, annotations and (as the precondition) resourceVersion:
+      // it replaces exactly the metadata we model, keeps secrets/imagePullSecrets/automount
+      // that a PUT of our narrow object would wipe, and still gets a 409 on a stale version.
+      const ops: { op: 'add'; path: string; value: unknown }[] = [];
+      if (sa.resourceVersion !== undefined) ops.push({ op: 'add', path: '/metadata/resourceVersion', value: sa.resourceVersion });
+      ops.push({ op: 'add', path: '/metadata/labels', value: sa.labels });
+      ops.push({ op: 'add', path: '/metadata/annotations', value: sa.annotations });
+      const k8s = await import('@kubernetes/client-node');
+      const updated = await call({ verb: 'patch', resource: 'serviceaccounts', namespace: sa.namespace, name: sa.name }, () =>
+        api.patchNamespacedServiceAccount(
+          { name: sa.name, namespace: sa.namespace, body: ops },
+          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+        ),
+      );
+      return toServiceAccount(updated);
+    },
+
+    async deleteServiceAccount(namespace, name) {
+      await orUndefinedOn404({ verb: 'delete', resource: 'serviceaccounts', namespace, name }, () =>
+        api.deleteNamespacedServiceAccount({ name, namespace }),
+      );
+    },
+
+    async listPods(namespace) {
+      const items = await call({ verb: 'list', resource: 'pods', namespace }, () =>
+        listAll((cont) =>
+          namespace === undefined
+            ? api.listPodForAllNamespaces({ limit: LIST_PAGE_SIZE, _continue: cont })
+            : api.listNamespacedPod({ namespace, limit: LIST_PAGE_SIZE, _continue: cont }),
+        ),
+      );
+      return items.map(toPod);
+    },
+
+    async createToken(namespace, name, audience, expirationSeconds) {
+      const res = await call({ verb: 'create', resource: 'serviceaccounts/token', namespace, name }, () =>
+        api.createNamespacedServiceAccountToken({
+          name,
+          namespace,
+          body: {
+            apiVersion: 'authentication.k8s.io/v1',
+            kind: 'TokenRequest',
+            spec: { audiences: [audience], ...(expirationSeconds !== undefined ? { expirationSeconds } : {}) },
+          },
+        }),
+      );
+      const token = res.status?.token;
+      if (!token) throw new IrsaError('KUBERNETES', `TokenRequest for ${namespace}/${name} returned no token`);
+      return token;
+    },
+  };
+}
