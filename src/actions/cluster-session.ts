@@ -1,0 +1,95 @@
+import type { AwsPorts, ClusterInfo } from '../aws/ports.js';
+import type { OidcInfo } from '../config/model.js';
+import type { KubePort } from '../k8s/ports.js';
+import { IrsaError } from '../errors.js';
+import { oidcInfoFrom } from '../cfn/trust-policy.js';
+import { credentialsResolver } from '../aws/credentials.js';
+import type { Runtime } from './runtime.js';
+
+/** The common preflight of every command: region, AWS ports, the cluster, its OIDC issuer, a lazy Kubernetes client. */
+export interface ClusterTarget {
+  cluster: string;
+  region?: string;
+  profile?: string;
+  kubeconfig?: string;
+  context?: string;
+  insecureSkipTlsVerify?: boolean;
+}
+
+export interface ClusterSession {
+  name: string;
+  region: string;
+  info: ClusterInfo;
+  aws: AwsPorts;
+  /** undefined when the cluster has no OIDC issuer */
+  oidc?: OidcInfo;
+  kube(): Promise<KubePort>;
+}
+
+export async function resolveRegionOrFail(rt: Runtime, region: string | undefined, profile: string | undefined): Promise<string> {
+  if (region) return region;
+  const { resolveRegion } = await import('../aws/factory.js');
+  const found = await resolveRegion(undefined, profile, rt.io.env);
+  if (!found) {
+    throw new IrsaError('USAGE', 'no AWS region: none was given and none is configured', {
+      hint: 'pass --region (or metadata.region in the file), or set AWS_REGION',
+    });
+  }
+  return found;
+}
+
+export async function openCluster(rt: Runtime, target: ClusterTarget): Promise<ClusterSession> {
+  const region = await resolveRegionOrFail(rt, target.region, target.profile);
+  const aws = await rt.awsPorts({ region, profile: target.profile });
+  rt.reporter.debug(`describing cluster ${target.cluster} in ${region}`);
+  const info = await aws.eks.describeCluster(target.cluster);
+  if (['CREATING', 'DELETING', 'FAILED'].includes(info.status)) {
+    throw new IrsaError('PRECONDITION', `cluster "${info.name}" in ${region} is ${info.status}: irsactl cannot operate on it now`);
+  }
+  const oidc = info.oidcIssuer ? oidcInfoFrom(info.oidcIssuer, info.partition, info.accountId) : undefined;
+  if (target.insecureSkipTlsVerify) rt.reporter.warn('TLS verification of the Kubernetes API is switched off (--insecure-skip-tls-verify)');
+
+  let kube: Promise<KubePort> | undefined;
+  const credentials = credentialsResolver(rt.io.env, target.profile);
+  return {
+    name: info.name,
+    region,
+    info,
+    aws,
+    oidc,
+    kube() {
+      kube ??= (async () => {
+        if (target.kubeconfig || target.context) {
+          return rt.kubePort({ kind: 'kubeconfig', path: target.kubeconfig, context: target.context });
+        }
+        if (!info.endpoint || !info.certificateAuthorityData) {
+          throw new IrsaError('PRECONDITION', `cluster "${info.name}" has no API endpoint or CA data yet`, { hint: 'wait until the cluster is ACTIVE, or pass --kubeconfig' });
+        }
+        return rt.kubePort({
+          kind: 'eks',
+          clusterName: info.name,
+          endpoint: info.endpoint,
+          caData: info.certificateAuthorityData,
+          region,
+          credentials,
+          skipTlsVerify: target.insecureSkipTlsVerify,
+        });
+      })();
+      return kube;
+    },
+  };
+}
+
+/** The OIDC issuer is required for everything IRSA: say how to get one. */
+export function requireOidc(session: ClusterSession): OidcInfo {
+  if (!session.oidc) {
+    throw new IrsaError('PRECONDITION', `cluster "${session.name}" has no OIDC issuer`, {
+      hint: 'EKS clusters have one since Kubernetes 1.13; check that this is an EKS cluster (not a registered one)',
+    });
+  }
+  return session.oidc;
+}
+
+export function associateCommand(session: { name: string; region: string }): string {
+  return `irsactl utils associate-iam-oidc-provider --cluster ${session.name} --region ${session.region} --approve`;
+}

@@ -1,0 +1,188 @@
+import pLimit from 'p-limit';
+import type { ResolvedConfig } from '../config/load.js';
+import type { StackRecord } from '../aws/ports.js';
+import type { KubePort } from '../k8s/ports.js';
+import { IrsaError } from '../errors.js';
+import { saId } from '../config/model.js';
+import { ROLE_OUTPUT } from '../cfn/naming.js';
+import { releaseServiceAccount } from '../k8s/service-account.js';
+import { matchesFilter, type SaFilter } from '../config/filter.js';
+import { table, toJson, toYaml } from '../output/format.js';
+import { writeResult } from '../output/reporter.js';
+import { openCluster, type ClusterSession } from './cluster-session.js';
+import { irsaStacks } from './observe.js';
+import type { Runtime } from './runtime.js';
+import { StackWaiter } from './stack-waiter.js';
+import { deleteStackUnprotected } from './execute.js';
+
+/** Namespaces whose service accounts --only-missing and --prune never delete unless named exactly. */
+export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
+
+export interface DeleteTarget {
+  id: string;
+  namespace: string;
+  name: string;
+  stack?: StackRecord;
+  /** the role the ServiceAccount may point at: the stack's output, or attachRoleARN */
+  roleArn?: string;
+}
+
+export interface DeleteOptions {
+  approve: boolean;
+  wait: boolean;
+  onlyMissing: boolean;
+  /** --include/--exclude, for --only-missing (stacks the file does not name) */
+  filter: SaFilter;
+  output: 'text' | 'json' | 'yaml';
+  timeoutMs: number;
+  concurrency: number;
+  profile?: string;
+  kubeconfig?: string;
+  context?: string;
+  insecureSkipTlsVerify?: boolean;
+}
+
+export interface DeleteResult {
+  id: string;
+  stackName?: string;
+  stack: 'deleted' | 'delete-requested' | 'absent' | 'failed' | 'not-started';
+  serviceAccount: 'deleted' | 'annotation-removed' | 'kept' | 'absent' | 'failed' | 'not-started';
+  note?: string;
+  error?: string;
+}
+
+/**
+ * Stacks of this cluster that the file no longer names (--only-missing, apply --prune). System namespaces
+ * are protected unless an --include names the account exactly (eksctl once deleted kube-system/aws-node).
+ */
+export function prunableTargets(stacks: Map<string, StackRecord>, resolved: ResolvedConfig, filter: SaFilter): { targets: DeleteTarget[]; protectedIds: string[] } {
+  const inFile = new Set(resolved.cluster.serviceAccounts.map(saId));
+  const targets: DeleteTarget[] = [];
+  const protectedIds: string[] = [];
+  for (const [id, stack] of stacks) {
+    if (inFile.has(id)) continue;
+    if (!matchesFilter(id, filter)) continue;
+    const [namespace, name] = id.split('/') as [string, string];
+    if (SYSTEM_NAMESPACES.includes(namespace) && !filter.include.includes(id)) {
+      protectedIds.push(id);
+      continue;
+    }
+    targets.push({ id, namespace, name, stack, roleArn: stack.outputs[ROLE_OUTPUT] });
+  }
+  return { targets, protectedIds };
+}
+
+
+export async function deleteIamServiceAccounts(rt: Runtime, resolved: ResolvedConfig, opts: DeleteOptions): Promise<void> {
+  const started = Date.now();
+  for (const w of resolved.warnings) rt.reporter.warn(w);
+  const session = await openCluster(rt, { cluster: resolved.cluster.name, region: resolved.region, ...opts });
+  const stacks = await irsaStacks(session.aws.cfn, session.name);
+
+  let targets: DeleteTarget[];
+  if (opts.onlyMissing) {
+    const pr = prunableTargets(stacks, resolved, opts.filter);
+    for (const id of pr.protectedIds) rt.reporter.warn(`not deleting ${id}: system namespace (name it exactly with --include to delete it)`);
+    targets = pr.targets;
+  } else {
+    targets = resolved.selected.map((s) => {
+      const stack = stacks.get(saId(s));
+      return { id: saId(s), namespace: s.namespace, name: s.name, stack, roleArn: stack?.outputs[ROLE_OUTPUT] ?? s.attachRoleARN };
+    });
+  }
+
+  // A file-driven delete plans first, as create does; a delete by flags acts at once, as eksctl's does.
+  const planOnly = resolved.source.kind === 'file' && !opts.approve;
+  if (planOnly) {
+    printDeletePlan(rt, session, targets, opts.output);
+    if (targets.length > 0) rt.reporter.warn("no changes were applied, run again with '--approve' to apply the changes");
+    return;
+  }
+  const results = await executeDeletes(rt, session, targets, { ...opts, deadline: started + opts.timeoutMs });
+  printDeleteResults(rt, results, opts.output);
+  const failed = results.filter((r) => r.error);
+  if (rt.signal.aborted) throw new IrsaError('INTERRUPTED', 'interrupted', { hint: 'run the same command again to finish' });
+  if (failed.length > 0) throw new IrsaError('PARTIAL', `${failed.length} of ${results.length} deletion(s) failed: ${failed.map((f) => f.id).join(', ')}`);
+}
+
+export async function executeDeletes(
+  rt: Runtime,
+  session: ClusterSession,
+  targets: DeleteTarget[],
+  opts: { wait: boolean; concurrency: number; deadline: number },
+): Promise<DeleteResult[]> {
+  const cfn = session.aws.cfn;
+  const waiter = new StackWaiter(cfn, { deadline: opts.deadline, intervalMs: rt.pollIntervalMs, maxIntervalMs: rt.maxPollIntervalMs, signal: rt.signal });
+  const limit = pLimit(Math.max(1, opts.concurrency));
+  let kube: KubePort | undefined;
+  const kubeOnce = async () => (kube ??= await session.kube());
+  return Promise.all(
+    targets.map((t) =>
+      limit(async (): Promise<DeleteResult> => {
+        const r: DeleteResult = { id: t.id, stackName: t.stack?.stackName, stack: 'not-started', serviceAccount: 'not-started' };
+        if (rt.signal.aborted) return r;
+        try {
+          if (t.stack) {
+            r.stack = 'failed';
+            await deleteStackUnprotected(rt, cfn, t.stack, t.id);
+            rt.reporter.info(`deleting stack ${t.stack.stackName}`, t.id);
+            if (opts.wait) {
+              const after = await waiter.wait(t.stack.stackId);
+              if (after) throw new IrsaError('STACK_FAILED', `stack ${t.stack.stackName} delete failed: ${after.status}${after.statusReason ? ` — ${after.statusReason}` : ''}`);
+              r.stack = 'deleted';
+              rt.reporter.ok(`deleted stack ${t.stack.stackName}`, t.id);
+            } else r.stack = 'delete-requested';
+          } else {
+            r.stack = 'absent';
+          }
+          r.serviceAccount = 'failed';
+          const k = await kubeOnce();
+          const sa = await k.getServiceAccount(t.namespace, t.name);
+          if (!sa) {
+            r.serviceAccount = 'absent';
+          } else {
+            const d = releaseServiceAccount(sa, t.roleArn);
+            if (d.action === 'delete') {
+              await k.deleteServiceAccount(t.namespace, t.name);
+              r.serviceAccount = 'deleted';
+              rt.reporter.ok(`deleted serviceaccount ${t.id}`, t.id);
+            } else if (d.action === 'strip-annotation') {
+              await k.replaceServiceAccount(d.next);
+              r.serviceAccount = 'annotation-removed';
+              rt.reporter.ok(`removed the role annotation from serviceaccount ${t.id} (not managed by irsactl: the object stays)`, t.id);
+            } else {
+              r.serviceAccount = 'kept';
+              r.note = d.reason;
+              rt.reporter.info(`kept serviceaccount ${t.id}: ${d.reason}`, t.id);
+            }
+          }
+        } catch (err) {
+          r.error = err instanceof Error ? err.message : String(err);
+          rt.reporter.error(r.error, t.id);
+        }
+        return r;
+      }),
+    ),
+  );
+}
+
+export function printDeletePlan(rt: Runtime, session: ClusterSession, targets: DeleteTarget[], output: DeleteOptions['output']): void {
+  const data = {
+    cluster: session.name,
+    region: session.region,
+    delete: targets.map((t) => ({ namespace: t.namespace, name: t.name, stackName: t.stack?.stackName, roleArn: t.roleArn })),
+  };
+  if (output === 'json') return writeResult(rt.io, toJson(data));
+  if (output === 'yaml') return writeResult(rt.io, toYaml(data));
+  const lines = [`Plan for cluster "${session.name}" in ${session.region}:`];
+  for (const t of targets) lines.push(`  - ${t.id}: ${t.stack ? `delete stack ${t.stack.stackName}` : 'no stack'}; release serviceaccount (deleted only if irsactl or eksctl manages it)`);
+  lines.push(`${targets.length} service account(s) to delete.`);
+  writeResult(rt.io, lines.join('\n'));
+}
+
+function printDeleteResults(rt: Runtime, results: DeleteResult[], output: DeleteOptions['output']): void {
+  if (output === 'json') return writeResult(rt.io, toJson(results));
+  if (output === 'yaml') return writeResult(rt.io, toYaml(results));
+  if (results.length === 0) return rt.reporter.info('nothing to delete');
+  writeResult(rt.io, table(['NAMESPACE/NAME', 'STACK', 'SERVICEACCOUNT'], results.map((r) => [r.id, r.stack, r.serviceAccount + (r.note ? ` (${r.note})` : '')])));
+}

@@ -1,0 +1,276 @@
+import pLimit from 'p-limit';
+import type { CloudFormationPort, StackRecord } from '../aws/ports.js';
+import type { KubePort, ServiceAccountObject } from '../k8s/ports.js';
+import { IrsaError } from '../errors.js';
+import { ROLE_OUTPUT } from '../cfn/naming.js';
+import { templateBody } from '../cfn/template.js';
+import { isStableOk } from '../cfn/stack-status.js';
+import { desiredServiceAccount, mergeServiceAccount, newServiceAccount } from '../k8s/service-account.js';
+import type { Plan, ServiceAccountPlan } from './plan.js';
+import type { Runtime } from './runtime.js';
+import { StackWaiter } from './stack-waiter.js';
+
+/** Executes a plan: service accounts concurrently (bounded), the steps of one in order. */
+
+/**
+ * DeleteStack after switching off the termination protection eksctl's (and irsactl's) stacks carry. An endpoint
+ * that does not implement UpdateTerminationProtection (a 5xx or an unreadable answer, e.g. moto) must not block
+ * the delete: DeleteStack itself then says whether protection is really on. A 4xx (access denied) still fails.
+ */
+export async function deleteStackUnprotected(rt: Runtime, cfn: CloudFormationPort, stack: StackRecord, id: string): Promise<void> {
+  if (stack.terminationProtection === true) {
+    try {
+      await cfn.setTerminationProtection(stack.stackId, false);
+    } catch (err) {
+      const status = err instanceof IrsaError ? err.httpStatus : undefined;
+      if (status !== undefined && status < 500) throw err;
+      rt.reporter.warn(`could not switch off termination protection on ${stack.stackName} (${err instanceof Error ? err.message : String(err)}): deleting anyway`, id);
+    }
+  }
+  await cfn.deleteStack(stack.stackId);
+}
+
+export type StackOutcome = 'created' | 'updated' | 'replaced' | 'exists' | 'unchanged' | 'none' | 'skipped' | 'failed' | 'not-started';
+export type SaOutcome = 'created' | 'annotated' | 'unchanged' | 'skipped' | 'failed' | 'not-started';
+
+export interface ItemResult {
+  id: string;
+  namespace: string;
+  name: string;
+  stackName: string;
+  roleArn?: string;
+  stack: StackOutcome;
+  serviceAccount: SaOutcome;
+  error?: { message: string; hint?: string };
+}
+
+export interface ExecuteContext {
+  rt: Runtime;
+  cfn: CloudFormationPort;
+  kube?: () => Promise<KubePort>;
+  deadline: number;
+  concurrency: number;
+  /** for hints: how the user names this cluster */
+  commandHint: { cluster: string; region: string; configFile?: string };
+}
+
+export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<ItemResult[]> {
+  const { rt } = ctx;
+  const waiter = new StackWaiter(ctx.cfn, {
+    deadline: ctx.deadline,
+    intervalMs: rt.pollIntervalMs,
+    maxIntervalMs: rt.maxPollIntervalMs,
+    signal: rt.signal,
+  });
+  const namespaces = new Map<string, Promise<void>>();
+  const ensureNamespace = (kube: KubePort, ns: string): Promise<void> => {
+    let p = namespaces.get(ns);
+    if (!p) {
+      p = (async () => {
+        if (!(await kube.namespaceExists(ns))) {
+          await kube.createNamespace(ns);
+          rt.reporter.ok(`created namespace ${ns}`);
+        }
+      })();
+      namespaces.set(ns, p);
+    }
+    return p;
+  };
+  const limit = pLimit(Math.max(1, ctx.concurrency));
+  return Promise.all(
+    plan.items.map((item) =>
+      limit(async (): Promise<ItemResult> => {
+        const result: ItemResult = {
+          id: item.id,
+          namespace: item.spec.namespace,
+          name: item.spec.name,
+          stackName: item.stackName,
+          roleArn: item.roleArn,
+          stack: 'not-started',
+          serviceAccount: 'not-started',
+        };
+        // SIGINT/SIGTERM: start nothing new; what is in flight finishes or is reported.
+        if (rt.signal.aborted) return result;
+        try {
+          await runStackStep(ctx, waiter, item, result);
+          if (item.serviceAccount.action === 'skip' || result.stack === 'skipped') {
+            result.serviceAccount = 'skipped';
+            if (item.serviceAccount.action === 'skip' && item.serviceAccount.reason === 'exists') {
+              rt.reporter.warn('serviceaccount exists in Kubernetes: skipped (use --override-existing-serviceaccounts to annotate it)', item.id);
+            }
+          } else if (item.serviceAccount.action === 'unchanged' && result.roleArn === item.roleArn) {
+            result.serviceAccount = 'unchanged';
+          } else {
+            if (!ctx.kube) throw new IrsaError('INTERNAL', 'no Kubernetes client for a ServiceAccount step');
+            if (rt.signal.aborted) return result;
+            result.serviceAccount = 'failed';
+            result.serviceAccount = await runServiceAccountStep(ctx, await ctx.kube(), ensureNamespace, item, result.roleArn!);
+          }
+        } catch (err) {
+          if (result.stack === 'not-started') result.stack = 'failed';
+          const e = err instanceof IrsaError ? err : new IrsaError('INTERNAL', err instanceof Error ? err.message : String(err));
+          result.error = { message: e.message, hint: e.hint };
+          rt.reporter.error(e.message, item.id);
+          if (e.hint) rt.reporter.info(e.hint, item.id);
+        }
+        return result;
+      }),
+    ),
+  );
+}
+
+async function runStackStep(ctx: ExecuteContext, waiter: StackWaiter, item: ServiceAccountPlan, result: ItemResult): Promise<void> {
+  const { rt, cfn } = ctx;
+  const step = item.stack;
+  switch (step.action) {
+    case 'none':
+      result.stack = 'none';
+      return;
+    case 'skip':
+      result.stack = 'skipped';
+      return;
+    case 'exists':
+    case 'unchanged':
+      result.stack = step.action;
+      rt.reporter.info(`stack ${item.stackName} ${step.action === 'exists' ? 'exists' : 'is up to date'} (${step.status})`, item.id);
+      return;
+    case 'blocked':
+      // A create still running (an earlier run timed out, or was interrupted, while waiting for it): wait for
+      // it within this run's deadline rather than fail, so running the same command again picks it up.
+      if (step.status === 'CREATE_IN_PROGRESS') {
+        rt.reporter.info(`stack ${item.stackName} is ${step.status}: waiting for it`, item.id);
+        const rec = await waiter.wait(item.stackName);
+        const roleArn = rec?.outputs[ROLE_OUTPUT];
+        if (!rec || !isStableOk(rec.status) || !roleArn) throw await stackFailure(ctx, item, rec, 'create');
+        result.roleArn = roleArn;
+        result.stack = 'exists';
+        rt.reporter.ok(`stack ${item.stackName} is ${rec.status}`, item.id);
+        return;
+      }
+      throw new IrsaError('STACK_FAILED', `stack ${item.stackName} is ${step.status}${step.reason ? `: ${step.reason}` : ''}`, {
+        hint: step.status.endsWith('_IN_PROGRESS')
+          ? 'wait for the operation to finish, then run the command again'
+          : `run \`${applyOrDeleteHint(ctx, item)}\` to replace it`,
+      });
+    case 'replace': {
+      rt.reporter.warn(`stack ${item.stackName} is ${step.status}: deleting it to create it again`, item.id);
+      const old = await cfn.describeStack(item.stackName);
+      if (old) {
+        await deleteStackUnprotected(rt, cfn, old, item.id);
+        const after = await waiter.wait(old.stackId);
+        if (after) throw await stackFailure(ctx, item, after, 'delete');
+      }
+      await createAndWait(ctx, waiter, item, result);
+      result.stack = 'replaced';
+      return;
+    }
+    case 'create':
+      await createAndWait(ctx, waiter, item, result);
+      result.stack = 'created';
+      return;
+    case 'update': {
+      rt.reporter.info(`updating stack ${item.stackName}`, item.id);
+      const outcome = await cfn.updateStack({
+        stackName: item.stackName,
+        templateBody: templateBody(item.template!),
+        capabilities: item.capabilities,
+        tags: item.stackTags,
+      });
+      if (outcome === 'no-change') {
+        result.stack = 'unchanged';
+        return;
+      }
+      const rec = await waiter.wait(item.stackName);
+      if (!rec || !isStableOk(rec.status)) throw await stackFailure(ctx, item, rec, 'update');
+      result.roleArn = rec.outputs[ROLE_OUTPUT] ?? result.roleArn;
+      result.stack = 'updated';
+      rt.reporter.ok(`updated stack ${item.stackName}`, item.id);
+      return;
+    }
+  }
+}
+
+async function createAndWait(ctx: ExecuteContext, waiter: StackWaiter, item: ServiceAccountPlan, result: ItemResult): Promise<void> {
+  const { rt, cfn } = ctx;
+  rt.reporter.info(`creating stack ${item.stackName}`, item.id);
+  try {
+    await cfn.createStack({
+      stackName: item.stackName,
+      templateBody: templateBody(item.template!),
+      capabilities: item.capabilities,
+      tags: item.stackTags,
+      terminationProtection: true,
+    });
+  } catch (err) {
+    // A create interrupted after CloudFormation accepted it (a retried request, a concurrent run) finds the
+    // stack already there: wait for it like our own rather than failing.
+    if (!(err instanceof IrsaError && /already ?exists/i.test(err.message))) throw err;
+    rt.reporter.info(`stack ${item.stackName} already exists: waiting for it`, item.id);
+  }
+  const rec = await waiter.wait(item.stackName);
+  const roleArn = rec?.outputs[ROLE_OUTPUT];
+  if (!rec || !isStableOk(rec.status) || !roleArn) throw await stackFailure(ctx, item, rec, 'create');
+  result.roleArn = roleArn;
+  rt.reporter.ok(`created stack ${item.stackName}`, item.id);
+}
+
+/** One clear message: the stack, its status, the failing resource's reason, and the next command. */
+async function stackFailure(ctx: ExecuteContext, item: ServiceAccountPlan, rec: StackRecord | undefined, op: 'create' | 'update' | 'delete'): Promise<IrsaError> {
+  const status = rec?.status ?? 'missing';
+  let reason = rec?.statusReason;
+  if (rec) {
+    try {
+      const events = await ctx.cfn.describeStackEvents(rec.stackId);
+      const failed = events.find((e) => /FAILED$/.test(e.resourceStatus) && e.resourceStatusReason && e.logicalResourceId !== rec.stackName);
+      if (failed) reason = `${failed.logicalResourceId} ${failed.resourceStatus}: ${failed.resourceStatusReason}`;
+    } catch {
+      // the status alone still says what happened
+    }
+  }
+  const hint =
+    op === 'update'
+      ? 'CloudFormation rolled the update back; the role is as it was. Fix the cause and run the same command again'
+      : `run \`${applyOrDeleteHint(ctx, item)}\``;
+  return new IrsaError('STACK_FAILED', `stack ${item.stackName} ${op} failed: ${status}${reason ? ` — ${reason}` : ''}`, { hint });
+}
+
+function applyOrDeleteHint(ctx: ExecuteContext, item: ServiceAccountPlan): string {
+  const h = ctx.commandHint;
+  if (h.configFile) return `irsactl apply -f ${h.configFile} --include ${item.id} --approve`;
+  return `irsactl delete iamserviceaccount --cluster ${h.cluster} --region ${h.region} --namespace ${item.spec.namespace} --name ${item.spec.name}`;
+}
+
+type EnsureNamespace = (kube: KubePort, ns: string) => Promise<void>;
+
+async function runServiceAccountStep(ctx: ExecuteContext, kube: KubePort, ensureNamespace: EnsureNamespace, item: ServiceAccountPlan, roleArn: string): Promise<SaOutcome> {
+  const { rt } = ctx;
+  const desired = desiredServiceAccount(item.spec, roleArn);
+  await ensureNamespace(kube, item.spec.namespace);
+  // Someone else may change the object between our read and write: re-read and merge again on a 409.
+  for (let attempt = 1; ; attempt++) {
+    // The plan's observation (one list per namespace) stands for the first attempt: no GET before a create.
+    // If someone created it since, the create's 409 sends us round again to read and merge.
+    const current = attempt === 1 && item.serviceAccount.action === 'create' ? undefined : await kube.getServiceAccount(item.spec.namespace, item.spec.name);
+    try {
+      if (!current) {
+        await kube.createServiceAccount(newServiceAccount(desired));
+        rt.reporter.ok(`created serviceaccount ${item.id}`, item.id);
+        return 'created';
+      }
+      const merged = mergeServiceAccount(current, desired, { addManagedBy: false });
+      if (!merged.changed) {
+        rt.reporter.info(`serviceaccount ${item.id} is up to date`, item.id);
+        return 'unchanged';
+      }
+      await kube.replaceServiceAccount(merged.next as ServiceAccountObject);
+      rt.reporter.ok(`annotated serviceaccount ${item.id} with ${roleArn}`, item.id);
+      return 'annotated';
+    } catch (err) {
+      if (err instanceof IrsaError && err.httpStatus === 409 && attempt < 5) {
+        rt.reporter.debug(`conflict writing serviceaccount ${item.id}: reading it again`, item.id);
+        continue;
+      }
+      throw err;
+    }
+  }
+}

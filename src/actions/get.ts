@@ -1,0 +1,116 @@
+import pLimit from 'p-limit';
+import type { ResolvedConfig } from '../config/load.js';
+import type { StackRecord } from '../aws/ports.js';
+import type { ServiceAccountObject } from '../k8s/ports.js';
+import { saId } from '../config/model.js';
+import { IrsaError } from '../errors.js';
+import { ROLE_ARN_ANNOTATION, ROLE_OUTPUT } from '../cfn/naming.js';
+import { isCreateFailure, isInProgress } from '../cfn/stack-status.js';
+import { parseLiveTemplate } from '../cfn/diff.js';
+import { summarizeTemplate, type PolicySummary } from '../cfn/summary.js';
+import { table, toJson, toYaml } from '../output/format.js';
+import { writeResult } from '../output/reporter.js';
+import { openCluster } from './cluster-session.js';
+import { irsaStacks, observeServiceAccounts } from './observe.js';
+import type { Runtime } from './runtime.js';
+
+/** The health of one iamserviceaccount, derived from its stack and its ServiceAccount. */
+export type Health = 'ok' | 'missing serviceaccount' | 'stale annotation' | 'stack failed' | 'in progress' | 'unknown';
+
+export function healthOf(stack: StackRecord, sa: ServiceAccountObject | undefined | null): Health {
+  const roleArn = stack.outputs[ROLE_OUTPUT];
+  if (isInProgress(stack.status)) return 'in progress';
+  if (isCreateFailure(stack.status) || !roleArn) return 'stack failed';
+  if (sa === null) return 'unknown';
+  if (!sa) return 'missing serviceaccount';
+  return sa.annotations[ROLE_ARN_ANNOTATION] === roleArn ? 'ok' : 'stale annotation';
+}
+
+export interface GetOptions {
+  output: 'table' | 'json' | 'yaml';
+  profile?: string;
+  kubeconfig?: string;
+  context?: string;
+  insecureSkipTlsVerify?: boolean;
+  /** exact filters (flags mode) */
+  name?: string;
+  namespace?: string;
+}
+
+export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfig, opts: GetOptions): Promise<void> {
+  const session = await openCluster(rt, { cluster: resolved.cluster.name, region: resolved.region, ...opts });
+  const stacks = await irsaStacks(session.aws.cfn, session.name);
+  const wanted = resolved.source.kind === 'file' ? new Set(resolved.selected.map(saId)) : undefined;
+  const rows = [...stacks.entries()]
+    .filter(([id]) => {
+      const [ns, name] = id.split('/');
+      if (opts.name && name !== opts.name) return false;
+      if (opts.namespace && ns !== opts.namespace) return false;
+      return !wanted || wanted.has(id);
+    })
+    .sort(([a], [b]) => a.localeCompare(b));
+
+  // The ServiceAccounts, for the STATUS column; a cluster we cannot read still lists the stacks.
+  let sas = new Map<string, ServiceAccountObject | undefined>();
+  let kubeError: string | undefined;
+  if (rows.length > 0) {
+    try {
+      sas = await observeServiceAccounts(await session.kube(), rows.map(([id]) => ({ namespace: id.split('/')[0]!, name: id.split('/')[1]! })));
+    } catch (err) {
+      kubeError = err instanceof Error ? err.message : String(err);
+      rt.reporter.warn(`could not read ServiceAccounts, STATUS is unknown: ${kubeError}`);
+    }
+  }
+  const health = (id: string, s: StackRecord) => healthOf(s, kubeError ? null : sas.get(id));
+
+  if (opts.output === 'table') {
+    if (rows.length === 0) {
+      rt.reporter.info('No iamserviceaccounts found');
+      return;
+    }
+    writeResult(
+      rt.io,
+      table(
+        ['NAMESPACE', 'NAME', 'ROLE ARN', 'STATUS'],
+        rows.map(([id, s]) => {
+          const [ns, name] = id.split('/') as [string, string];
+          const h = health(id, s);
+          return [ns, name, s.outputs[ROLE_OUTPUT] ?? '-', h === 'stack failed' || h === 'in progress' ? `${h} (${s.status})` : h];
+        }),
+      ),
+    );
+    return;
+  }
+
+  // json/yaml: eksctl's shape plus the policies from the live template and the status.
+  const limit = pLimit(8);
+  const items = await Promise.all(
+    rows.map(([id, s]) =>
+      limit(async () => {
+        const [namespace, name] = id.split('/') as [string, string];
+        let policies: PolicySummary | undefined;
+        try {
+          policies = summarizeTemplate(parseLiveTemplate(await session.aws.cfn.getTemplate(s.stackId)), session.info.partition);
+        } catch (err) {
+          if (!(err instanceof IrsaError)) throw err;
+          rt.reporter.warn(`could not read the template of ${s.stackName}: ${err.message}`);
+        }
+        const sa = sas.get(id);
+        return {
+          metadata: { name, namespace },
+          ...(policies ?? {}),
+          status: {
+            roleARN: s.outputs[ROLE_OUTPUT],
+            stackName: s.stackName,
+            stackStatus: s.status,
+            tags: s.tags,
+            capabilities: s.capabilities,
+            health: health(id, s),
+            serviceAccount: kubeError ? undefined : sa ? { exists: true, roleARN: sa.annotations[ROLE_ARN_ANNOTATION] } : { exists: false },
+          },
+        };
+      }),
+    ),
+  );
+  writeResult(rt.io, opts.output === 'json' ? toJson(items) : toYaml(items));
+}

@@ -1,0 +1,157 @@
+import type { ClusterModel, OidcInfo, ServiceAccountSpec } from '../config/model.js';
+import { saId } from '../config/model.js';
+import type { StackRecord } from '../aws/ports.js';
+import type { ServiceAccountObject } from '../k8s/ports.js';
+import { capabilitiesFor, EKSCTL_VERSION_TAG, ROLE_ARN_ANNOTATION, ROLE_OUTPUT, stackNameFor, stackTagsFor } from '../cfn/naming.js';
+import { renderTemplate, type CfnTemplate } from '../cfn/template.js';
+import { diffTags, diffTemplates, liveRoleName, type TemplateDiff } from '../cfn/diff.js';
+import { isCreateFailure, isInProgress, isStableOk } from '../cfn/stack-status.js';
+import { desiredServiceAccount, mergeServiceAccount } from '../k8s/service-account.js';
+
+/**
+ * The plan is a value: computed purely from the desired model and what was
+ * observed, printed without --approve, executed with it.
+ */
+
+export type StackStep =
+  /** no stack is made: the role ARN is given */
+  | { action: 'none'; reason: 'attach-role-arn' }
+  | { action: 'create' }
+  /** create: a stack exists already, left as it is */
+  | { action: 'exists'; status: string }
+  | { action: 'unchanged'; status: string }
+  | { action: 'update'; diff: TemplateDiff; tags: ReturnType<typeof diffTags> }
+  /** apply: a stack that failed to create is deleted and made again */
+  | { action: 'replace'; status: string; reason?: string }
+  /** create: the ServiceAccount exists and may not be touched, so no role is made for it (eksctl's rule) */
+  | { action: 'skip'; reason: 'serviceaccount-exists' }
+  /** the stack is in a state nothing can act on now (in progress, or failed for create) */
+  | { action: 'blocked'; status: string; reason?: string };
+
+export type ServiceAccountStep =
+  | { action: 'create' }
+  /** merge the role annotation (and the config's labels/annotations) into an existing object */
+  | { action: 'annotate'; previousRoleArn?: string }
+  | { action: 'unchanged' }
+  | { action: 'skip'; reason: 'role-only' | 'exists' };
+
+export interface ServiceAccountPlan {
+  id: string;
+  spec: ServiceAccountSpec;
+  stackName: string;
+  stackTags: Record<string, string>;
+  capabilities: string[];
+  /** undefined with attachRoleARN: no stack */
+  template?: CfnTemplate;
+  stack: StackStep;
+  serviceAccount: ServiceAccountStep;
+  /** known now when the role ARN is given or the stack exists with its output */
+  roleArn?: string;
+}
+
+export interface Plan {
+  cluster: string;
+  region: string;
+  oidcProvider: { arn: string; exists: boolean; action: 'none' | 'create' };
+  items: ServiceAccountPlan[];
+}
+
+export interface PlanInput {
+  mode: 'create' | 'apply' | 'update';
+  model: ClusterModel;
+  selected: ServiceAccountSpec[];
+  region: string;
+  oidc: OidcInfo;
+  providerExists: boolean;
+  /** by `<ns>/<name>`: the IRSA stacks of this cluster */
+  stacks: Map<string, StackRecord>;
+  /** live templates (update/apply only), by stack name */
+  liveTemplates?: Map<string, unknown>;
+  /** by `<ns>/<name>`: undefined when the ServiceAccount does not exist */
+  serviceAccounts: Map<string, ServiceAccountObject | undefined>;
+  overrideExisting: boolean;
+}
+
+export function planServiceAccounts(input: PlanInput): Plan {
+  const items = input.selected.map((spec) => planOne(input, spec));
+  return {
+    cluster: input.model.name,
+    region: input.region,
+    oidcProvider: {
+      arn: input.oidc.providerArn,
+      exists: input.providerExists,
+      action: input.providerExists ? 'none' : 'create',
+    },
+    items,
+  };
+}
+
+function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccountPlan {
+  const id = saId(requested);
+  // eksctl's rule on update: the role name the live stack was created with wins, so the role (and its ARN)
+  // is never replaced because the file or the flags leave the name out.
+  const liveName = input.mode === 'create' ? undefined : liveRoleName(input.liveTemplates?.get(stackNameFor(input.model.name, requested)));
+  const spec = liveName && !requested.attachRoleARN ? { ...requested, roleName: liveName } : requested;
+  const base = {
+    id,
+    spec,
+    stackName: stackNameFor(input.model.name, spec),
+    stackTags: stackTagsFor(input.model, spec),
+    capabilities: capabilitiesFor(spec),
+  };
+  const live = input.serviceAccounts.get(id);
+
+  if (spec.attachRoleARN) {
+    const roleArn = spec.attachRoleARN;
+    return { ...base, stack: { action: 'none', reason: 'attach-role-arn' }, roleArn, serviceAccount: saStep(input, spec, live, roleArn) };
+  }
+
+  const template = renderTemplate(spec, input.oidc);
+  const existing = input.stacks.get(id);
+  if (!existing) {
+    // eksctl's rule: an existing ServiceAccount without --override-existing-serviceaccounts excludes the whole
+    // service account (no role is made for an object we may not annotate). apply declares intent, so it annotates.
+    const sa = saStep(input, spec, live, undefined);
+    const skipped = sa.action === 'skip' && sa.reason === 'exists';
+    return { ...base, template, stack: skipped ? { action: 'skip', reason: 'serviceaccount-exists' } : { action: 'create' }, serviceAccount: sa };
+  }
+
+  const roleArn = existing.outputs[ROLE_OUTPUT];
+  const status = existing.status;
+  let stack: StackStep;
+  if (isInProgress(status)) {
+    stack = { action: 'blocked', status, reason: 'an operation is in progress on this stack' };
+  } else if (isCreateFailure(status) || !roleArn) {
+    stack = input.mode === 'apply' ? { action: 'replace', status, reason: existing.statusReason } : { action: 'blocked', status, reason: existing.statusReason };
+  } else if (input.mode === 'create') {
+    stack = { action: 'exists', status };
+  } else {
+    const liveTemplate = input.liveTemplates?.get(base.stackName);
+    const diff = liveTemplate === undefined ? undefined : diffTemplates(liveTemplate, template);
+    // The version tag says which tool last wrote the stack: a difference there alone is not drift.
+    const tags = diffTags(withoutKey(existing.tags, EKSCTL_VERSION_TAG), withoutKey(base.stackTags, EKSCTL_VERSION_TAG));
+    const tagsChanged = Object.keys(tags.added).length + Object.keys(tags.removed).length + Object.keys(tags.changed).length > 0;
+    if (diff && (diff.changed || tagsChanged)) stack = { action: 'update', diff, tags };
+    else stack = isStableOk(status) ? { action: 'unchanged', status } : { action: 'blocked', status };
+  }
+
+  const knownArn = stack.action === 'replace' ? undefined : roleArn;
+  return { ...base, template, stack, roleArn: knownArn, serviceAccount: saStep(input, spec, live, knownArn) };
+}
+
+function saStep(input: PlanInput, spec: ServiceAccountSpec, live: ServiceAccountObject | undefined, roleArn: string | undefined): ServiceAccountStep {
+  if (spec.roleOnly) return { action: 'skip', reason: 'role-only' };
+  if (!live) return { action: 'create' };
+  if (roleArn !== undefined && !mergeServiceAccount(live, desiredServiceAccount(spec, roleArn), { addManagedBy: false }).changed) {
+    return { action: 'unchanged' };
+  }
+  // create touches an existing object only with --override-existing-serviceaccounts (eksctl's rule);
+  // apply and update declare intent, so they repair a missing or stale annotation.
+  if (input.mode === 'create' && !input.overrideExisting) return { action: 'skip', reason: 'exists' };
+  return { action: 'annotate', previousRoleArn: live.annotations[ROLE_ARN_ANNOTATION] };
+}
+
+function withoutKey(map: Record<string, string>, key: string): Record<string, string> {
+  const { [key]: _dropped, ...rest } = map;
+  return rest;
+}

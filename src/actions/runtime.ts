@@ -1,0 +1,54 @@
+import type { AwsPorts } from '../aws/ports.js';
+import type { KubePort } from '../k8s/ports.js';
+import type { KubeConnection } from '../k8s/client.js';
+import type { Io } from '../output/io.js';
+import { Reporter } from '../output/reporter.js';
+
+/**
+ * What actions get from the outside world. The default builds real SDK and
+ * Kubernetes adapters, loaded lazily; tests may swap one port (e.g. a
+ * CloudFormation client fed failure sequences moto cannot produce).
+ */
+export interface Runtime {
+  io: Io;
+  reporter: Reporter;
+  signal: AbortSignal;
+  awsPorts(opts: { region: string; profile?: string }): Promise<AwsPorts>;
+  kubePort(conn: KubeConnection): Promise<KubePort>;
+  /** first and largest delay between stack polls */
+  pollIntervalMs: number;
+  maxPollIntervalMs: number;
+}
+
+export interface RuntimeOverrides {
+  awsPorts?: Runtime['awsPorts'];
+  kubePort?: Runtime['kubePort'];
+  signal?: AbortSignal;
+}
+
+export function createRuntime(io: Io, verbosity: number, overrides: RuntimeOverrides = {}): Runtime {
+  const reporter = new Reporter(io, verbosity);
+  // IRSACTL_POLL_INTERVAL_MS lets the sandbox poll quickly; AWS creates an IAM role stack in ~20 s.
+  const poll = Number(io.env.IRSACTL_POLL_INTERVAL_MS ?? '') || 2000;
+  return {
+    io,
+    reporter,
+    signal: overrides.signal ?? new AbortController().signal,
+    awsPorts:
+      overrides.awsPorts ??
+      (async ({ region, profile }) => {
+        const { createAwsPorts } = await import('../aws/factory.js');
+        return createAwsPorts({ region, profile, env: io.env });
+      }),
+    kubePort:
+      overrides.kubePort ??
+      (async (conn) => {
+        const { connectKube } = await import('../k8s/client.js');
+        return connectKube(conn, {
+          onRequest: (method, path) => reporter.debug(`kubernetes ${method} ${path}`),
+        });
+      }),
+    pollIntervalMs: poll,
+    maxPollIntervalMs: Math.max(poll, Number(io.env.IRSACTL_MAX_POLL_INTERVAL_MS ?? '') || 10_000),
+  };
+}

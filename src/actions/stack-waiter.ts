@@ -1,0 +1,120 @@
+import type { CloudFormationPort, StackRecord } from '../aws/ports.js';
+import { IrsaError } from '../errors.js';
+import { isInProgress } from '../cfn/stack-status.js';
+
+/**
+ * Waits for many stacks with one poller: each tick asks CloudFormation once for
+ * all stacks in flight (DescribeStacks by name for one, all stacks in one paged
+ * call for several) instead of one waiter per stack. One deadline for the run.
+ */
+export interface WaiterOptions {
+  /** absolute time (ms since epoch) after which waiting fails with TIMEOUT */
+  deadline: number;
+  /** first delay between polls; grows by half each tick up to maxIntervalMs */
+  intervalMs: number;
+  maxIntervalMs: number;
+  signal?: AbortSignal;
+}
+
+interface Pending {
+  stackId: string;
+  resolve: (r: StackRecord | undefined) => void;
+  reject: (e: unknown) => void;
+}
+
+export class StackWaiter {
+  private readonly pending = new Map<string, Pending[]>();
+  private running = false;
+  private interval: number;
+
+  constructor(
+    private readonly cfn: CloudFormationPort,
+    private readonly opts: WaiterOptions,
+  ) {
+    this.interval = opts.intervalMs;
+  }
+
+  /**
+   * Resolves with the stack once it is no longer in progress, or undefined once it is gone.
+   * `stackId` may be a name or an ID; pass the ID when waiting for a delete (a deleted stack is only
+   * visible by ID).
+   */
+  wait(stackId: string): Promise<StackRecord | undefined> {
+    return new Promise((resolve, reject) => {
+      const list = this.pending.get(stackId) ?? [];
+      list.push({ stackId, resolve, reject });
+      this.pending.set(stackId, list);
+      if (!this.running) void this.loop();
+    });
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    this.interval = this.opts.intervalMs;
+    try {
+      // First poll at once: a stack may already be done (and always is on moto).
+      while (this.pending.size > 0) {
+        await this.tick();
+        if (this.pending.size === 0) break;
+        if (Date.now() >= this.opts.deadline) {
+          this.failAll((id) => new IrsaError('TIMEOUT', `timed out waiting for stack ${id}`, { hint: 'raise --timeout, or run the same command again later: it picks up where this run stopped' }));
+          break;
+        }
+        await sleep(Math.min(this.interval, Math.max(0, this.opts.deadline - Date.now())), this.opts.signal);
+        this.interval = Math.min(Math.round(this.interval * 1.5), this.opts.maxIntervalMs);
+        if (this.opts.signal?.aborted) {
+          this.failAll(() => new IrsaError('INTERRUPTED', 'interrupted while waiting'));
+          break;
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async tick(): Promise<void> {
+    const ids = [...this.pending.keys()];
+    let records: Map<string, StackRecord | undefined>;
+    try {
+      records = new Map();
+      if (ids.length === 1) {
+        const id = ids[0]!;
+        records.set(id, await this.cfn.describeStack(id));
+      } else {
+        const all = await this.cfn.describeAllStacks();
+        for (const id of ids) records.set(id, all.find((s) => s.stackName === id || s.stackId === id));
+        // A stack missing from the list may be deleted (only visible by ID) — ask for those one by one.
+        for (const id of ids) if (!records.get(id)) records.set(id, await this.cfn.describeStack(id));
+      }
+    } catch (err) {
+      // The SDK has already retried; a persistent error ends every wait with it.
+      this.failAll(() => err);
+      return;
+    }
+    for (const id of ids) {
+      const rec = records.get(id);
+      if (rec && isInProgress(rec.status)) continue;
+      const done = rec && rec.status === 'DELETE_COMPLETE' ? undefined : rec;
+      for (const p of this.pending.get(id) ?? []) p.resolve(done);
+      this.pending.delete(id);
+    }
+  }
+
+  private failAll(errFor: (id: string) => unknown): void {
+    for (const [id, list] of this.pending) for (const p of list) p.reject(errFor(id));
+    this.pending.clear();
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,52 @@
+import { Command } from 'commander';
+import type { ConvergeOptions } from '../actions/converge.js';
+import {
+  addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, addServiceAccountFlags,
+  configFlagsFrom, examples, readSource, runtimeFor, type CliContext,
+} from './shared.js';
+
+export function convergeOptionsFrom(o: Record<string, unknown>): ConvergeOptions {
+  return {
+    approve: o.approve === true,
+    overrideExisting: o.overrideExistingServiceaccounts === true,
+    output: (o.output as ConvergeOptions['output']) ?? 'text',
+    timeoutMs: o.timeout as number,
+    concurrency: o.concurrency as number,
+    profile: o.profile as string | undefined,
+    kubeconfig: o.kubeconfig as string | undefined,
+    context: o.context as string | undefined,
+    insecureSkipTlsVerify: o.insecureSkipTlsVerify === true,
+  };
+}
+
+export function createIamServiceAccountCommand(ctx: CliContext): Command {
+  const cmd = new Command('iamserviceaccount')
+    .alias('iamserviceaccounts')
+    .description('Create an iamserviceaccount: an IAM role (one CloudFormation stack, as eksctl makes it) bound to a Kubernetes ServiceAccount')
+    .argument('[name]', 'ServiceAccount name (or --name)');
+  addClusterFlag(cmd);
+  addServiceAccountFlags(cmd, { full: true });
+  addConfigFileFlags(cmd);
+  addAwsFlags(cmd);
+  addKubeFlags(cmd);
+  addRunFlags(cmd);
+  cmd.addHelpText(
+    'after',
+    examples([
+      '# plan, then create, a role with a managed policy for default/s3-reader',
+      'irsactl create iamserviceaccount --cluster prod --name s3-reader --attach-policy-arn arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+      'irsactl create iamserviceaccount --cluster prod --name s3-reader --attach-policy-arn arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess --approve',
+      '# from an eksctl ClusterConfig, only the kube-system accounts',
+      "irsactl create iamserviceaccount -f cluster.yaml --include 'kube-system/*' --approve",
+      '# the plan as JSON (stack names, tags, templates)',
+      'irsactl create iamserviceaccount -f cluster.yaml -o json',
+    ]),
+  );
+  cmd.action(async (name: string | undefined, o: Record<string, unknown>) => {
+    const flags = configFlagsFrom(name, o);
+    const [{ resolveConfig }, { converge }] = await Promise.all([import('../config/load.js'), import('../actions/converge.js')]);
+    const resolved = resolveConfig('create', flags, await readSource(ctx, flags));
+    await converge(runtimeFor(ctx, o), 'create', resolved, convergeOptionsFrom(o));
+  });
+  return cmd;
+}

@@ -1,0 +1,32 @@
+import { Command } from 'commander';
+import type { GetOptions } from '../actions/get.js';
+import { addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, configFlagsFrom, examples, readSource, runtimeFor, type CliContext } from './shared.js';
+
+export function getIamServiceAccountCommand(ctx: CliContext): Command {
+  const cmd = new Command('iamserviceaccount')
+    .alias('iamserviceaccounts')
+    .description("List iamserviceaccounts (found by eksctl's stack tags) with a STATUS: ok, missing serviceaccount, stale annotation, stack failed")
+    .argument('[name]', 'ServiceAccount name (or --name)');
+  addClusterFlag(cmd);
+  cmd.option('--name <name>', 'only this ServiceAccount name').option('--namespace <namespace>', 'only this namespace');
+  addConfigFileFlags(cmd);
+  addAwsFlags(cmd);
+  addKubeFlags(cmd);
+  addRunFlags(cmd, { approve: false, timeout: false, concurrency: false, output: ['table', 'json', 'yaml'] });
+  cmd.addHelpText('after', examples(['irsactl get iamserviceaccount --cluster prod', 'irsactl get iamserviceaccount --cluster prod --namespace kube-system -o yaml', 'irsactl get iamserviceaccounts -f cluster.yaml --include "kube-system/*"']));
+  cmd.action(async (name: string | undefined, o: Record<string, unknown>) => {
+    const flags = configFlagsFrom(name, o);
+    const [{ resolveConfig }, { getIamServiceAccounts }] = await Promise.all([import('../config/load.js'), import('../actions/get.js')]);
+    const resolved = resolveConfig('get', flags, await readSource(ctx, flags));
+    await getIamServiceAccounts(runtimeFor(ctx, o), resolved, {
+      output: o.output as GetOptions['output'],
+      profile: o.profile as string | undefined,
+      kubeconfig: o.kubeconfig as string | undefined,
+      context: o.context as string | undefined,
+      insecureSkipTlsVerify: o.insecureSkipTlsVerify === true,
+      name: flags.configFile ? undefined : (name ?? flags.name),
+      namespace: flags.configFile ? undefined : flags.namespace,
+    });
+  });
+  return cmd;
+}

@@ -1,0 +1,101 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT, exitCodeFor, IrsaError } from './errors.js';
+import type { Io } from './output/io.js';
+import { colourEnabled } from './output/io.js';
+import { redact, secretValuesFrom } from './output/redact.js';
+import type { RuntimeOverrides } from './actions/runtime.js';
+import type { CliContext } from './commands/shared.js';
+import { examples } from './commands/shared.js';
+import { createIamServiceAccountCommand } from './commands/create-iamserviceaccount.js';
+import { associateIamOidcProviderCommand } from './commands/associate-iam-oidc-provider.js';
+import { getIamServiceAccountCommand } from './commands/get-iamserviceaccount.js';
+import { updateIamServiceAccountCommand } from './commands/update-iamserviceaccount.js';
+import { deleteIamServiceAccountCommand } from './commands/delete-iamserviceaccount.js';
+import { applyCommand } from './commands/apply.js';
+import { doctorCommand } from './commands/doctor.js';
+import { IRSACTL_VERSION } from './version.js';
+
+/**
+ * The command tree. With argv, a group's subcommands are defined only when the group is named
+ * in argv: defining every option of every command is most of the start-up cost of `--help`.
+ * The top-level help, suggestions and dispatch see the same group names either way.
+ */
+export function buildProgram(ctx: CliContext, argv?: readonly string[]): Command {
+  const program = new Command('irsactl')
+    .description('IAM Roles for Service Accounts on Amazon EKS: eksctl-compatible, converging, with real diffs')
+    .version(IRSACTL_VERSION)
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => ctx.io.stdout.write(s),
+      writeErr: (s) => ctx.io.stderr.write(s),
+    })
+    .exitOverride();
+  program.addHelpText(
+    'after',
+    examples([
+      'irsactl utils associate-iam-oidc-provider --cluster prod --approve',
+      'irsactl create iamserviceaccount --cluster prod --name s3-reader --attach-policy-arn arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess --approve',
+      'irsactl apply -f cluster.yaml            # plan: what would change',
+      'irsactl get iamserviceaccount --cluster prod',
+      'irsactl doctor --cluster prod --namespace default --name s3-reader',
+    ]),
+  );
+
+  const group = (name: string, description: string, ...subs: ((ctx: CliContext) => Command)[]) => {
+    const g = new Command(name).description(description);
+    if (!argv || argv.includes(name)) for (const s of subs) g.addCommand(s(ctx));
+    program.addCommand(g);
+  };
+  group('create', 'Create resources', createIamServiceAccountCommand);
+  group('get', 'Get resources', getIamServiceAccountCommand);
+  group('update', 'Update resources', updateIamServiceAccountCommand);
+  group('delete', 'Delete resources', deleteIamServiceAccountCommand);
+  group('utils', 'Utilities', associateIamOidcProviderCommand);
+  program.addCommand(applyCommand(ctx));
+  program.addCommand(doctorCommand(ctx));
+
+  // Every (sub)command reports usage errors through exitOverride, not process.exit.
+  const walk = (c: Command) => {
+    c.exitOverride().configureOutput({ writeOut: (s) => ctx.io.stdout.write(s), writeErr: (s) => ctx.io.stderr.write(s) });
+    c.commands.forEach(walk);
+  };
+  walk(program);
+  return program;
+}
+
+/** Runs irsactl with argv (without node and script); returns the exit code. */
+export async function main(argv: string[], io: Io, overrides: RuntimeOverrides = {}): Promise<number> {
+  const abort = new AbortController();
+  const ctx: CliContext = { io, overrides, signal: overrides.signal ?? abort.signal };
+  const program = buildProgram(ctx, argv);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.OK;
+  } catch (err) {
+    return reportError(io, err);
+  }
+}
+
+export function reportError(io: Io, err: unknown): number {
+  if (err instanceof CommanderError) {
+    // help and version are successes; commander has already printed its message
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
+    if (err.exitCode === 0) return EXIT.OK;
+    io.stderr.write('Run with --help for usage.\n');
+    return EXIT.USAGE;
+  }
+  const secrets = secretValuesFrom(io.env);
+  const red = (s: string) => (colourEnabled(io) ? `\x1b[31m${s}\x1b[0m` : s);
+  if (err instanceof IrsaError) {
+    io.stderr.write(redact(`${red('Error:')} ${err.message}\n`, secrets));
+    if (err.hint) io.stderr.write(redact(`  → ${err.hint}\n`, secrets));
+    if (io.env.IRSACTL_DEBUG && err.cause) io.stderr.write(redact(`  cause: ${String(err.cause)}\n`, secrets));
+    return exitCodeFor(err);
+  }
+  // Anything else is a bug: say so briefly; the stack only with IRSACTL_DEBUG.
+  const e = err instanceof Error ? err : new Error(String(err));
+  io.stderr.write(redact(`${red('Error:')} unexpected: ${e.message}\n`, secrets));
+  if (io.env.IRSACTL_DEBUG) io.stderr.write(redact(`${e.stack ?? ''}\n`, secrets));
+  else io.stderr.write('  → this is a bug in irsactl; run again with IRSACTL_DEBUG=1 and report the output\n');
+  return EXIT.FAILURE;
+}

@@ -1,0 +1,22 @@
+import yaml from 'js-yaml';
+
+export type OutputFormat = 'text' | 'json' | 'yaml' | 'table';
+
+export function toJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+export function toYaml(value: unknown): string {
+  return yaml.dump(value, { noRefs: true, lineWidth: -1, sortKeys: false });
+}
+
+/** Aligned columns separated by at least two spaces (like kubectl and gh). */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('   ')
+      .trimEnd();
+  return [fmt(headers), ...rows.map(fmt)].join('\n') + '\n';
+}

@@ -1,0 +1,59 @@
+import { Readable } from 'node:stream';
+import { main } from '../../src/main.js';
+import type { RuntimeOverrides } from '../../src/actions/runtime.js';
+import { startSandbox, type Sandbox, type SandboxCluster } from '../../sandbox/index.js';
+import type { MotoAccount } from '../../sandbox/moto.js';
+import { motoUrl } from './aws.js';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs irsactl in-process with its own streams and environment, as the binary would. */
+export async function runCli(argv: string[], env: Record<string, string | undefined>, opts: { overrides?: RuntimeOverrides; stdin?: string } = {}): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(
+    argv,
+    {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+      stdin: opts.stdin === undefined ? undefined : Readable.from([opts.stdin]),
+      env,
+      stderrIsTTY: false,
+    },
+    opts.overrides,
+  );
+  return { code, stdout, stderr };
+}
+
+export interface E2E {
+  sandbox: Sandbox;
+  account: MotoAccount;
+  cluster: SandboxCluster;
+  env: Record<string, string>;
+  run(argv: string[], opts?: { overrides?: RuntimeOverrides; stdin?: string }): Promise<CliRun>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The end-to-end fixture: the suite's moto, a rewriting proxy, a fresh moto account and an EKS cluster whose
+ * DescribeCluster points at a Kubernetes test server. irsactl runs its real default path (EKS token, TLS) against it.
+ */
+export async function startE2E(clusterName: string, region = 'us-west-2'): Promise<E2E> {
+  const sandbox = await startSandbox({ moto: { url: motoUrl() } });
+  const account = await sandbox.newAccount();
+  const cluster = await sandbox.createCluster(account, clusterName, region);
+  // Poll fast (moto's stacks are complete at once) and do not retry moto's rare 500s into AlreadyExists.
+  const env = { ...sandbox.cliEnv(account, region), IRSACTL_POLL_INTERVAL_MS: '50', AWS_MAX_ATTEMPTS: '2' };
+  return {
+    sandbox,
+    account,
+    cluster,
+    env,
+    run: (argv, opts) => runCli(argv, env, opts),
+    stop: () => sandbox.stop(),
+  };
+}
