@@ -1,0 +1,175 @@
+import pLimit from 'p-limit';
+import type { AwsPorts, OidcProviderInfo, RoleInfo } from '../aws/ports.js';
+import type { KubePort, PodObject, ServiceAccountObject } from '../k8s/ports.js';
+import { IrsaError } from '../errors.js';
+import { ROLE_ARN_ANNOTATION, ROLE_OUTPUT, stackNameFor } from '../cfn/naming.js';
+import { toJson } from '../output/format.js';
+import { writeResult } from '../output/reporter.js';
+import {
+  expectedAudience,
+  parseRoleArn,
+  providerArnFor,
+  runChecks,
+  type DoctorTarget,
+  type LiveOutcome,
+  type PodsLookup,
+  type ProviderLookup,
+  type RoleLookup,
+  type ServiceAccountFacts,
+} from '../doctor/checks.js';
+import { buildReport, renderText, reportToJson, summaryLine } from '../doctor/render.js';
+import { openCluster, requireOidc, type ClusterTarget } from './cluster-session.js';
+import type { Runtime } from './runtime.js';
+
+export interface DoctorOptions extends ClusterTarget {
+  /** With name: one ServiceAccount (namespace default "default"). */
+  name?: string;
+  namespace?: string;
+  /** Exact ServiceAccounts (from a ClusterConfig file); wins over name/namespace. */
+  serviceAccounts?: { namespace: string; name: string }[];
+  live: boolean;
+  output: 'text' | 'json';
+}
+
+const LIVE_SESSION_NAME = 'irsactl-doctor';
+const CONCURRENCY = 4;
+
+/** Memoises one async lookup per key: many ServiceAccounts share a role, provider or namespace. */
+function memo<T>(fn: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const cache = new Map<string, Promise<T>>();
+  return (key) => {
+    let hit = cache.get(key);
+    if (hit === undefined) {
+      hit = fn(key);
+      cache.set(key, hit);
+    }
+    return hit;
+  };
+}
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+const isForbidden = (err: unknown): boolean => err instanceof IrsaError && err.httpStatus === 403;
+
+/** Which ServiceAccounts to examine: one by name, or every annotated one in a namespace or the cluster. */
+async function selectServiceAccounts(kube: KubePort, opts: DoctorOptions): Promise<{ namespace: string; name: string; sa?: ServiceAccountObject }[]> {
+  if (opts.serviceAccounts !== undefined) {
+    return Promise.all(opts.serviceAccounts.map(async (s) => ({ ...s, sa: await kube.getServiceAccount(s.namespace, s.name) })));
+  }
+  if (opts.name !== undefined) {
+    const namespace = opts.namespace ?? 'default';
+    return [{ namespace, name: opts.name, sa: await kube.getServiceAccount(namespace, opts.name) }];
+  }
+  const all = await kube.listServiceAccounts(opts.namespace);
+  return all
+    .filter((sa) => sa.annotations[ROLE_ARN_ANNOTATION] !== undefined)
+    .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
+    .map((sa) => ({ namespace: sa.namespace, name: sa.name, sa }));
+}
+
+/** Read-only: gathers facts through the ports, runs the pure checks, prints; throws CHECK_FAILED after printing if any check failed. */
+export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
+  const session = await openCluster(rt, opts);
+  const oidc = requireOidc(session);
+  const aws: AwsPorts = session.aws;
+  const caller = await aws.sts.getCallerIdentity();
+  const target: DoctorTarget = { cluster: session.name, region: session.region, oidc, callerAccount: caller.account };
+  const kube = await session.kube();
+
+  const selected = await selectServiceAccounts(kube, opts);
+  rt.reporter.debug(`examining ${selected.length} ServiceAccount(s)`);
+
+  const providerArns = memo(async () => aws.iam.listOidcProviderArns());
+  const getProvider = memo(async (arn: string) => aws.iam.getOidcProvider(arn));
+  const getRole = memo(async (name: string) => aws.iam.getRole(name));
+  const podsIn = memo(async (namespace: string): Promise<PodsLookup> => {
+    try {
+      return { kind: 'listed', pods: await kube.listPods(namespace) };
+    } catch (err) {
+      if (isForbidden(err)) return { kind: 'forbidden', message: messageOf(err) };
+      throw err;
+    }
+  });
+
+  const providerFor = async (account: string): Promise<ProviderLookup> => {
+    if (account !== caller.account) return { kind: 'unverifiable' };
+    const arn = providerArnFor(oidc, account);
+    const found: OidcProviderInfo | undefined = await getProvider(arn);
+    if (found !== undefined) return { kind: 'found', provider: found };
+    return { kind: 'missing', otherArns: await providerArns('') };
+  };
+
+  const managedStackOf = async (namespace: string, name: string, roleArn: string): Promise<string | undefined> => {
+    const stackName = stackNameFor(session.name, { namespace, name });
+    try {
+      const stack = await aws.cfn.describeStack(stackName);
+      return stack !== undefined && stack.outputs[ROLE_OUTPUT] === roleArn ? stackName : undefined;
+    } catch (err) {
+      // The stack only improves the fix text; a CloudFormation permission gap must not stop the doctor.
+      rt.reporter.debug(`could not read stack ${stackName}: ${messageOf(err)}`);
+      return undefined;
+    }
+  };
+
+  const live = async (namespace: string, name: string, sa: ServiceAccountObject | undefined, role: RoleLookup): Promise<LiveOutcome> => {
+    if (!opts.live) return { kind: 'not-requested' };
+    const roleArn = sa?.annotations[ROLE_ARN_ANNOTATION];
+    const parsed = roleArn === undefined ? undefined : parseRoleArn(roleArn);
+    if (sa === undefined || parsed === undefined) return { kind: 'not-run', reason: 'no ServiceAccount with a valid role ARN annotation' };
+    if (role.kind === 'missing') return { kind: 'not-run', reason: 'the role does not exist' };
+    let token: string;
+    try {
+      token = await kube.createToken(namespace, name, expectedAudience(sa));
+    } catch (err) {
+      if (isForbidden(err)) return { kind: 'token-forbidden', message: messageOf(err) };
+      return { kind: 'token-failed', message: messageOf(err) };
+    }
+    try {
+      const assumed = await aws.sts.assumeRoleWithWebIdentity({ roleArn: parsed.arn, token, sessionName: LIVE_SESSION_NAME });
+      return { kind: 'assumed', ...assumed };
+    } catch (err) {
+      return { kind: 'sts-failed', message: messageOf(err) };
+    }
+  };
+
+  const limit = pLimit(CONCURRENCY);
+  const reports = await Promise.all(
+    selected.map((s) =>
+      limit(async () => {
+        const sa = s.sa;
+        const roleArn = sa?.annotations[ROLE_ARN_ANNOTATION];
+        const parsed = roleArn === undefined ? undefined : parseRoleArn(roleArn);
+        const roleAccount = parsed?.accountId ?? oidc.accountId;
+        let role: RoleLookup = { kind: 'missing' };
+        if (parsed !== undefined) {
+          if (parsed.accountId !== caller.account) role = { kind: 'unverifiable' };
+          else {
+            const found: RoleInfo | undefined = await getRole(parsed.name);
+            role = found === undefined ? { kind: 'missing' } : { kind: 'found', role: found };
+          }
+        }
+        const facts: ServiceAccountFacts = {
+          namespace: s.namespace,
+          name: s.name,
+          ...(sa !== undefined ? { serviceAccount: sa } : {}),
+          provider: await providerFor(roleAccount),
+          role,
+          pods: sa !== undefined ? await podsIn(s.namespace) : { kind: 'listed', pods: [] },
+          live: await live(s.namespace, s.name, sa, role),
+        };
+        if (role.kind === 'found' && roleArn !== undefined) {
+          const stack = await managedStackOf(s.namespace, s.name, role.role.arn);
+          if (stack !== undefined) facts.managedStack = stack;
+        }
+        return { namespace: s.namespace, name: s.name, roleArn: roleArn ?? null, checks: runChecks(target, facts) };
+      }),
+    ),
+  );
+
+  const report = buildReport(session.name, session.region, reports);
+  writeResult(rt.io, opts.output === 'json' ? toJson(reportToJson(report)) : renderText(report));
+  if (report.summary.withProblems > 0) {
+    throw new IrsaError('CHECK_FAILED', `doctor found problems: ${summaryLine(report)}`, {
+      hint: opts.output === 'json' ? 'see the checks with status "fail" and their fix' : 'each ✖ above names its fix',
+    });
+  }
+}

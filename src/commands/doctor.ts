@@ -1,0 +1,49 @@
+import { Command, Option } from 'commander';
+import { addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, configFlagsFrom, examples, readSource, runtimeFor, type CliContext } from './shared.js';
+
+const count = (_: string, prev: number) => prev + 1;
+
+export function doctorCommand(ctx: CliContext): Command {
+  const cmd = new Command('doctor').description(
+    "Check every link of IRSA for ServiceAccounts (OIDC provider, role, trust policy, webhook annotations, pods; --live: a real STS call) and say how to fix each broken one. Read-only.",
+  );
+  addClusterFlag(cmd);
+  cmd
+    .option('--name <name>', 'one ServiceAccount (namespace default "default")')
+    .option('--namespace <namespace>', 'without --name: every annotated ServiceAccount in this namespace (default: the whole cluster)')
+    .option('--live', 'also mint a token for each ServiceAccount (TokenRequest, needs "create" on serviceaccounts/token) and call STS AssumeRoleWithWebIdentity with it');
+  addConfigFileFlags(cmd);
+  addAwsFlags(cmd);
+  addKubeFlags(cmd);
+  cmd.addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
+  cmd.option('-v, --verbose', 'more narration on stderr (repeat for more)', count, 0);
+  cmd.addHelpText(
+    'after',
+    examples([
+      'irsactl doctor --cluster prod --namespace default --name s3-reader',
+      'irsactl doctor --cluster prod --namespace kube-system          # every annotated ServiceAccount there',
+      'irsactl doctor --cluster prod --live -o json                    # whole cluster, with a real STS call; exit 1 on any failure',
+    ]),
+  );
+  cmd.action(async (o: Record<string, unknown>) => {
+    const flags = configFlagsFrom(undefined, o);
+    // loaded here, not at the top: `irsactl --help` must not pay for zod, js-yaml and the checks
+    const [{ resolveConfig }, { doctor }] = await Promise.all([import('../config/load.js'), import('../actions/doctor.js')]);
+    const resolved = resolveConfig('doctor', flags, await readSource(ctx, flags));
+    const fromFile = resolved.source.kind === 'file';
+    await doctor(runtimeFor(ctx, o), {
+      cluster: resolved.cluster.name,
+      region: resolved.region,
+      profile: o.profile as string | undefined,
+      kubeconfig: o.kubeconfig as string | undefined,
+      context: o.context as string | undefined,
+      insecureSkipTlsVerify: o.insecureSkipTlsVerify === true,
+      ...(fromFile ? { serviceAccounts: resolved.selected.map((s) => ({ namespace: s.namespace, name: s.name })) } : {}),
+      name: fromFile ? undefined : resolved.lookup?.name,
+      namespace: fromFile ? undefined : resolved.lookup?.namespace,
+      live: o.live === true,
+      output: o.output === 'json' ? 'json' : 'text',
+    });
+  });
+  return cmd;
+}
