@@ -16,6 +16,9 @@ export interface ClusterTarget {
   insecureSkipTlsVerify?: boolean;
 }
 
+/** How to reach AWS and Kubernetes: what every command's options share. */
+export type ConnectionOptions = Omit<ClusterTarget, 'cluster' | 'region'>;
+
 export interface ClusterSession {
   name: string;
   region: string;

@@ -4,7 +4,7 @@ import { toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
 import { saId } from '../config/model.js';
-import { associateCommand, openCluster, requireOidc, type ClusterSession } from './cluster-session.js';
+import { associateCommand, openCluster, requireOidc, type ClusterSession, type ConnectionOptions } from './cluster-session.js';
 import { ensureOidcProvider } from './associate.js';
 import { irsaStacks, observeServiceAccounts } from './observe.js';
 import { planServiceAccounts, type Plan } from './plan.js';
@@ -16,16 +16,12 @@ import type { Runtime } from './runtime.js';
  * create, update and apply share one path: observe → plan (pure) → print the
  * plan, or execute it. They differ only in the plan's mode.
  */
-export interface ConvergeOptions {
+export interface ConvergeOptions extends ConnectionOptions {
   approve: boolean;
   overrideExisting: boolean;
   output: 'text' | 'json' | 'yaml';
   timeoutMs: number;
   concurrency: number;
-  profile?: string;
-  kubeconfig?: string;
-  context?: string;
-  insecureSkipTlsVerify?: boolean;
 }
 
 export interface ConvergeOutcome {
@@ -37,14 +33,7 @@ export interface ConvergeOutcome {
 export async function converge(rt: Runtime, mode: 'create' | 'update' | 'apply', resolved: ResolvedConfig, opts: ConvergeOptions): Promise<ConvergeOutcome> {
   const started = Date.now();
   for (const w of resolved.warnings) rt.reporter.warn(w);
-  const session = await openCluster(rt, {
-    cluster: resolved.cluster.name,
-    region: resolved.region,
-    profile: opts.profile,
-    kubeconfig: opts.kubeconfig,
-    context: opts.context,
-    insecureSkipTlsVerify: opts.insecureSkipTlsVerify,
-  });
+  const session = await openCluster(rt, { ...connectionOf(opts), cluster: resolved.cluster.name, region: resolved.region });
   const oidc = requireOidc(session);
   const selected = resolved.selected;
 
@@ -130,6 +119,10 @@ export async function converge(rt: Runtime, mode: 'create' | 'update' | 'apply',
     });
   }
   return { plan, results, session };
+}
+
+export function connectionOf(o: ConnectionOptions): ConnectionOptions {
+  return { profile: o.profile, kubeconfig: o.kubeconfig, context: o.context, insecureSkipTlsVerify: o.insecureSkipTlsVerify };
 }
 
 export function printPlan(rt: Runtime, plan: Plan, output: ConvergeOptions['output']): void {

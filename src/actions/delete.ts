@@ -9,7 +9,7 @@ import { releaseServiceAccount } from '../k8s/service-account.js';
 import { matchesFilter, type SaFilter } from '../config/filter.js';
 import { table, toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
-import { openCluster, type ClusterSession } from './cluster-session.js';
+import { openCluster, type ClusterSession, type ConnectionOptions } from './cluster-session.js';
 import { irsaStacks } from './observe.js';
 import type { Runtime } from './runtime.js';
 import { StackWaiter } from './stack-waiter.js';
@@ -27,7 +27,7 @@ export interface DeleteTarget {
   roleArn?: string;
 }
 
-export interface DeleteOptions {
+export interface DeleteOptions extends ConnectionOptions {
   approve: boolean;
   wait: boolean;
   onlyMissing: boolean;
@@ -36,10 +36,6 @@ export interface DeleteOptions {
   output: 'text' | 'json' | 'yaml';
   timeoutMs: number;
   concurrency: number;
-  profile?: string;
-  kubeconfig?: string;
-  context?: string;
-  insecureSkipTlsVerify?: boolean;
 }
 
 export interface DeleteResult {

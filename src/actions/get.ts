@@ -10,7 +10,7 @@ import { parseLiveTemplate } from '../cfn/diff.js';
 import { summarizeTemplate, type PolicySummary } from '../cfn/summary.js';
 import { table, toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
-import { openCluster } from './cluster-session.js';
+import { openCluster, type ConnectionOptions } from './cluster-session.js';
 import { irsaStacks, observeServiceAccounts } from './observe.js';
 import type { Runtime } from './runtime.js';
 
@@ -26,12 +26,8 @@ export function healthOf(stack: StackRecord, sa: ServiceAccountObject | undefine
   return sa.annotations[ROLE_ARN_ANNOTATION] === roleArn ? 'ok' : 'stale annotation';
 }
 
-export interface GetOptions {
+export interface GetOptions extends ConnectionOptions {
   output: 'table' | 'json' | 'yaml';
-  profile?: string;
-  kubeconfig?: string;
-  context?: string;
-  insecureSkipTlsVerify?: boolean;
   /** exact filters (flags mode) */
   name?: string;
   namespace?: string;

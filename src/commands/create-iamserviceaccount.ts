@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { ConvergeOptions } from '../actions/converge.js';
 import {
   addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, addServiceAccountFlags,
-  configFlagsFrom, examples, readSource, runtimeFor, type CliContext,
+  configFlagsFrom, connectionFrom, examples, readSource, runtimeFor, type CliContext,
 } from './shared.js';
 
 export function convergeOptionsFrom(o: Record<string, unknown>): ConvergeOptions {
@@ -12,10 +12,7 @@ export function convergeOptionsFrom(o: Record<string, unknown>): ConvergeOptions
     output: (o.output as ConvergeOptions['output']) ?? 'text',
     timeoutMs: o.timeout as number,
     concurrency: o.concurrency as number,
-    profile: o.profile as string | undefined,
-    kubeconfig: o.kubeconfig as string | undefined,
-    context: o.context as string | undefined,
-    insecureSkipTlsVerify: o.insecureSkipTlsVerify === true,
+    ...connectionFrom(o),
   };
 }
 

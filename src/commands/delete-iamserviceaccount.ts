@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { DeleteOptions } from '../actions/delete.js';
-import { addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, configFlagsFrom, examples, readSource, runtimeFor, type CliContext } from './shared.js';
+import { addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, configFlagsFrom, connectionFrom, examples, readSource, runtimeFor, type CliContext } from './shared.js';
 
 export function deleteIamServiceAccountCommand(ctx: CliContext): Command {
   const cmd = new Command('iamserviceaccount')
@@ -34,10 +34,7 @@ export function deleteIamServiceAccountCommand(ctx: CliContext): Command {
       output: o.output as DeleteOptions['output'],
       timeoutMs: o.timeout as number,
       concurrency: o.concurrency as number,
-      profile: o.profile as string | undefined,
-      kubeconfig: o.kubeconfig as string | undefined,
-      context: o.context as string | undefined,
-      insecureSkipTlsVerify: o.insecureSkipTlsVerify === true,
+      ...connectionFrom(o),
     });
   });
   return cmd;

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { GetOptions } from '../actions/get.js';
-import { addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, configFlagsFrom, examples, readSource, runtimeFor, type CliContext } from './shared.js';
+import { addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, configFlagsFrom, connectionFrom, examples, readSource, runtimeFor, type CliContext } from './shared.js';
 
 export function getIamServiceAccountCommand(ctx: CliContext): Command {
   const cmd = new Command('iamserviceaccount')
@@ -20,10 +20,7 @@ export function getIamServiceAccountCommand(ctx: CliContext): Command {
     const resolved = resolveConfig('get', flags, await readSource(ctx, flags));
     await getIamServiceAccounts(runtimeFor(ctx, o), resolved, {
       output: o.output as GetOptions['output'],
-      profile: o.profile as string | undefined,
-      kubeconfig: o.kubeconfig as string | undefined,
-      context: o.context as string | undefined,
-      insecureSkipTlsVerify: o.insecureSkipTlsVerify === true,
+      ...connectionFrom(o),
       name: flags.configFile ? undefined : (name ?? flags.name),
       namespace: flags.configFile ? undefined : flags.namespace,
     });

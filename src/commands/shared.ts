@@ -3,6 +3,7 @@ import type { ConfigFlags } from '../config/load.js';
 import { usageError } from '../errors.js';
 import type { Io } from '../output/io.js';
 import { createRuntime, type Runtime, type RuntimeOverrides } from '../actions/runtime.js';
+import type { ConnectionOptions } from '../actions/cluster-session.js';
 
 /** Flag definitions shared by commands, and the step from parsed options to a Runtime. */
 
@@ -125,6 +126,12 @@ export async function readSource(ctx: CliContext, flags: ConfigFlags) {
   if (!flags.configFile) return undefined;
   const { readConfigSource } = await import('../config/read.js');
   return readConfigSource(flags.configFile, ctx.io.stdin);
+}
+
+/** --profile, --kubeconfig, --context, --insecure-skip-tls-verify: how every command reaches AWS and Kubernetes. */
+export function connectionFrom(o: Record<string, unknown>): ConnectionOptions {
+  const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+  return { profile: str('profile'), kubeconfig: str('kubeconfig'), context: str('context'), insecureSkipTlsVerify: o.insecureSkipTlsVerify === true };
 }
 
 export function examples(lines: string[]): string {

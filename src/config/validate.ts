@@ -17,6 +17,7 @@ import {
   nearestKey,
 } from './keys.js';
 import { tagProblems } from './tags.js';
+import { stackNameFor } from '../cfn/naming.js';
 
 // ───────────────────────────── problems and where they are ─────────────────────────────
 
@@ -326,10 +327,6 @@ const POLICY_ARN_RE = /^arn:([a-z][a-z0-9-]*):iam::([^:]*):policy\/(.+)$/;
 const ROLE_ARN_RE = /^arn:([a-z][a-z0-9-]*):iam::([^:]*):role\/(.+)$/;
 const ACCOUNT_ID_RE = /^\d{12}$/;
 
-/** eksctl's stack name for a service account (pkg/cfn/manager/iam.go makeIAMServiceAccountStackName). */
-export const serviceAccountStackName = (cluster: string, namespace: string, name: string): string =>
-  `eksctl-${cluster}-addon-iamserviceaccount-${namespace}-${name}`;
-
 const NEEDS_POLICY: ReadonlySet<RuleKind> = new Set(['create', 'update', 'apply']);
 
 export function validateModel(model: ClusterModel, ctx: RuleContext): RuleResult {
@@ -474,7 +471,7 @@ export function validateModel(model: ClusterModel, ctx: RuleContext): RuleResult
     }
 
     if (!usesRole && clusterOk && nameOk && namespaceOk) {
-      const stack = serviceAccountStackName(model.name, sa.namespace, sa.name);
+      const stack = stackNameFor(model.name, sa);
       const tooLong = stack.length > STACK_NAME_MAX;
       if (tooLong || !STACK_NAME_RE.test(stack)) {
         add(
