@@ -2,7 +2,7 @@ import * as jsYaml from 'js-yaml';
 import { JSON_SCHEMA, YAMLException, load as loadYaml, type Type as YamlType } from 'js-yaml';
 import { IrsaError } from '../errors.js';
 import type { ClusterModel, ServiceAccountSpec } from './model.js';
-import { selectServiceAccounts, splitGlobList, type SaFilter } from './filter.js';
+import { matchesFilter, selectServiceAccounts, splitGlobList, type SaFilter } from './filter.js';
 import { parseTagsCollecting } from './tags.js';
 import {
   API_VERSION,
@@ -232,7 +232,12 @@ function resolveFromFile(kind: CommandKind, flags: ConfigFlags, file: ConfigSour
   if (problems.length > 0) throw problemsToError(problems);
 
   const filter: SaFilter = { include: splitGlobList(flags.include), exclude: splitGlobList(flags.exclude) };
-  const selected = selectServiceAccounts(cluster.serviceAccounts, filter);
+  // --only-missing and --prune act on stacks the file does not name, so an --include naming one of those
+  // (e.g. kube-system/aws-node, which must be named exactly) rightly matches nothing in the file.
+  const selected =
+    flags.onlyMissing || flags.prune
+      ? cluster.serviceAccounts.filter((sa) => matchesFilter(`${sa.namespace}/${sa.name}`, filter))
+      : selectServiceAccounts(cluster.serviceAccounts, filter);
   const resolved: ResolvedConfig = {
     cluster,
     selected,
