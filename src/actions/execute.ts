@@ -150,7 +150,7 @@ async function runStackStep(ctx: ExecuteContext, waiter: StackWaiter, item: Serv
       throw new IrsaError('STACK_FAILED', `stack ${item.stackName} is ${step.status}${step.reason ? `: ${step.reason}` : ''}`, {
         hint: step.status.endsWith('_IN_PROGRESS')
           ? 'wait for the operation to finish, then run the command again'
-          : `run \`${applyOrDeleteHint(ctx, item)}\` to replace it`,
+          : nextStepHint(ctx, item),
       });
     case 'replace': {
       rt.reporter.warn(`stack ${item.stackName} is ${step.status}: deleting it to create it again`, item.id);
@@ -227,17 +227,15 @@ async function stackFailure(ctx: ExecuteContext, item: ServiceAccountPlan, rec: 
       // the status alone still says what happened
     }
   }
-  const hint =
-    op === 'update'
-      ? 'CloudFormation rolled the update back; the role is as it was. Fix the cause and run the same command again'
-      : `run \`${applyOrDeleteHint(ctx, item)}\``;
+  const hint = op === 'update' ? 'CloudFormation rolled the update back; the role is as it was. Fix the cause and run the same command again' : nextStepHint(ctx, item);
   return new IrsaError('STACK_FAILED', `stack ${item.stackName} ${op} failed: ${status}${reason ? ` — ${reason}` : ''}`, { hint });
 }
 
-function applyOrDeleteHint(ctx: ExecuteContext, item: ServiceAccountPlan): string {
+/** The command that gets a failed stack out of the way: apply replaces it; by flags, delete it and run again. */
+function nextStepHint(ctx: ExecuteContext, item: ServiceAccountPlan): string {
   const h = ctx.commandHint;
-  if (h.configFile) return `irsactl apply -f ${h.configFile} --include ${item.id} --approve`;
-  return `irsactl delete iamserviceaccount --cluster ${h.cluster} --region ${h.region} --namespace ${item.spec.namespace} --name ${item.spec.name}`;
+  if (h.configFile) return `run \`irsactl apply -f ${h.configFile} --include ${item.id} --approve\` to replace it`;
+  return `run \`irsactl delete iamserviceaccount --cluster ${h.cluster} --region ${h.region} --namespace ${item.spec.namespace} --name ${item.spec.name} --wait\` to remove it, then run this command again`;
 }
 
 type EnsureNamespace = (kube: KubePort, ns: string) => Promise<void>;
