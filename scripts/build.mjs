@@ -36,7 +36,6 @@ await build({
   logLevel: 'warning',
   legalComments: 'none',
   plugins: [lazyChildProcessForCommander],
-  metafile: true,
 });
 // The sandbox (moto, the rewriting proxy, the Kubernetes test server) for `npm run demo` and `npm run bench`.
 const sandboxEntries = { 'sandbox/demo': 'sandbox/demo.ts' };

@@ -15,8 +15,9 @@ export const IRSA_NAME_TAG = 'alpha.eksctl.io/iamserviceaccount-name';
 export const CLUSTER_NAME_TAG = 'alpha.eksctl.io/cluster-name';
 export const LEGACY_CLUSTER_NAME_TAG = 'eksctl.cluster.k8s.io/v1alpha1/cluster-name';
 export const EKSCTL_VERSION_TAG = 'alpha.eksctl.io/eksctl-version';
-/** A constant rather than a package.json read: the bundle must not touch the file system for it. */
-export const IRSACTL_VERSION: string = '0.1.0';
+/** Kept in src/version.ts so that `irsactl --help` need not load this module (and zod through config/model). */
+import { IRSACTL_VERSION } from '../version.js';
+export { IRSACTL_VERSION };
 export const ROLE_OUTPUT = 'Role1';
 export const STS_AUDIENCE = 'sts.amazonaws.com';
 

@@ -17,6 +17,8 @@ export function runtimeFor(ctx: CliContext, opts: { verbose?: number }): Runtime
   return createRuntime(ctx.io, opts.verbose ?? 0, { ...ctx.overrides, signal: ctx.signal });
 }
 
+export const DEFAULT_CONCURRENCY = 50;
+
 const collect = (value: string, prev: string[] = []) => [...prev, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 const count = (_: string, prev: number) => prev + 1;
 
@@ -70,7 +72,10 @@ export function addConfigFileFlags(cmd: Command, opts: { onlyMissing?: boolean }
 export function addRunFlags(cmd: Command, opts: { approve?: boolean; output?: string[]; timeout?: boolean; concurrency?: boolean } = {}): Command {
   if (opts.approve !== false) cmd.option('--approve', 'apply the changes (without it, print the plan and change nothing)');
   if (opts.timeout !== false) cmd.option('--timeout <duration>', 'maximum time to wait for CloudFormation, for the whole run', parseDuration, 25 * 60_000);
-  if (opts.concurrency !== false) cmd.option('--concurrency <n>', 'how many service accounts to work on at once', positiveInt, 8);
+  // 50: a stack in flight costs no requests (one poller asks for all of them), so the bound is only on
+  // starting work; CloudFormation's API rate is the real limit, and its adaptive retry absorbs throttling.
+  // It is also the SDK's default socket pool, and eksctl starts every one at once.
+  if (opts.concurrency !== false) cmd.option('--concurrency <n>', 'how many service accounts to work on at once', positiveInt, DEFAULT_CONCURRENCY);
   const formats = opts.output ?? ['text', 'json', 'yaml'];
   cmd.addOption(new Option('-o, --output <format>', 'output format').choices(formats).default(formats[0]));
   cmd.option('-v, --verbose', 'more narration on stderr (repeat for more)', count, 0);
