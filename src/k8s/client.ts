@@ -148,6 +148,32 @@ export function mapKubeError(err: unknown, site: CallSite, endpoint: string, isE
   return new IrsaError('KUBERNETES', `${describe(site)} at ${endpoint} failed: ${text}`, { cause: err });
 }
 
+// ---- transient failures --------------------------------------------------------------
+// client-node has no retry of its own. Every call through `call` is safe to repeat: reads are
+// idempotent, a repeated create answers 409 (the executor then reads back and merges), a patch
+// carries resourceVersion (a repeat after success is a 409, handled the same way), and a
+// repeated delete answers 404 (treated as gone).
+
+const KUBE_MAX_ATTEMPTS = 5;
+const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT', 'UND_ERR_SOCKET']);
+
+export function isTransientKubeError(err: unknown): boolean {
+  const status = typeof (err as { code?: unknown })?.code === 'number' ? (err as { code: number }).code : undefined;
+  if (status !== undefined) return TRANSIENT_STATUS.has(status);
+  const code = errorCode(err);
+  if (code !== undefined && TRANSIENT_CODES.has(code)) return true;
+  // node-fetch reports a connection closed before the response as "socket hang up" without a code
+  return err instanceof Error && /socket hang up|ECONNRESET/i.test(err.message);
+}
+
+/** Exponential backoff with full jitter: 100, 200, 400, 800 ms caps — under 1.5 s in all. */
+function retryDelayMs(attempt: number): number {
+  return Math.floor(Math.random() * 100 * 2 ** (attempt - 1));
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 // ---- object mapping ---------------------------------------------------------------------
 
 function toServiceAccount(sa: K8s.V1ServiceAccount): ServiceAccountObject {
@@ -311,10 +337,16 @@ export async function connectKube(conn: KubeConnection, opts: ConnectKubeOptions
   const { api, endpoint, isEks } = await prepare(conn, opts);
 
   const call = async <T>(site: CallSite, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      throw mapKubeError(err, site, endpoint, isEks);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (attempt < KUBE_MAX_ATTEMPTS && isTransientKubeError(err)) {
+          await sleep(retryDelayMs(attempt));
+          continue;
+        }
+        throw mapKubeError(err, site, endpoint, isEks);
+      }
     }
   };
   /** undefined on 404, for reads whose absence is an answer. */
