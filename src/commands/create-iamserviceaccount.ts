@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { ConvergeOptions } from '../actions/converge.js';
 import {
   addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, addServiceAccountFlags,
-  configFlagsFrom, connectionFrom, examples, readSource, runtimeFor, type CliContext,
+  configFlagsFrom, connectionFrom, examples, readSource, runtimeFor, type CliContext, iamServiceAccountCommand,
 } from './shared.js';
 
 export function convergeOptionsFrom(o: Record<string, unknown>): ConvergeOptions {
@@ -17,10 +17,7 @@ export function convergeOptionsFrom(o: Record<string, unknown>): ConvergeOptions
 }
 
 export function createIamServiceAccountCommand(ctx: CliContext): Command {
-  const cmd = new Command('iamserviceaccount')
-    .alias('iamserviceaccounts')
-    .description('Create an iamserviceaccount: an IAM role (one CloudFormation stack, as eksctl makes it) bound to a Kubernetes ServiceAccount')
-    .argument('[name]', 'ServiceAccount name (or --name)');
+  const cmd = iamServiceAccountCommand('Create an iamserviceaccount: an IAM role (one CloudFormation stack, as eksctl makes it) bound to a Kubernetes ServiceAccount');
   addClusterFlag(cmd);
   addServiceAccountFlags(cmd, { full: true });
   addConfigFileFlags(cmd);

@@ -1,12 +1,9 @@
 import { Command } from 'commander';
 import type { DeleteOptions } from '../actions/delete.js';
-import { addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, configFlagsFrom, connectionFrom, examples, readSource, runtimeFor, type CliContext } from './shared.js';
+import { addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, configFlagsFrom, connectionFrom, examples, readSource, runtimeFor, type CliContext, iamServiceAccountCommand } from './shared.js';
 
 export function deleteIamServiceAccountCommand(ctx: CliContext): Command {
-  const cmd = new Command('iamserviceaccount')
-    .alias('iamserviceaccounts')
-    .description('Delete iamserviceaccounts: the stack, and the ServiceAccount only when irsactl or eksctl manages it (others only lose the role annotation)')
-    .argument('[name]', 'ServiceAccount name (or --name)');
+  const cmd = iamServiceAccountCommand('Delete iamserviceaccounts: the stack, and the ServiceAccount only when irsactl or eksctl manages it (others only lose the role annotation)');
   addClusterFlag(cmd);
   cmd.option('--name <name>', 'ServiceAccount name').option('--namespace <namespace>', 'ServiceAccount namespace (default "default")');
   addConfigFileFlags(cmd, { onlyMissing: true });

@@ -1,12 +1,9 @@
 import { Command } from 'commander';
 import type { GetOptions } from '../actions/get.js';
-import { addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, configFlagsFrom, connectionFrom, examples, readSource, runtimeFor, type CliContext } from './shared.js';
+import { addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, configFlagsFrom, connectionFrom, examples, readSource, runtimeFor, type CliContext, iamServiceAccountCommand } from './shared.js';
 
 export function getIamServiceAccountCommand(ctx: CliContext): Command {
-  const cmd = new Command('iamserviceaccount')
-    .alias('iamserviceaccounts')
-    .description("List iamserviceaccounts (found by eksctl's stack tags) with a STATUS: ok, missing serviceaccount, stale annotation, stack failed")
-    .argument('[name]', 'ServiceAccount name (or --name)');
+  const cmd = iamServiceAccountCommand("List iamserviceaccounts (found by eksctl's stack tags) with a STATUS: ok, missing serviceaccount, stale annotation, stack failed");
   addClusterFlag(cmd);
   cmd.option('--name <name>', 'only this ServiceAccount name').option('--namespace <namespace>', 'only this namespace');
   addConfigFileFlags(cmd);

@@ -43,6 +43,11 @@ function positiveInt(text: string): number {
   return n;
 }
 
+/** `<verb> iamserviceaccount [name]` (alias iamserviceaccounts), as eksctl spells it. */
+export function iamServiceAccountCommand(description: string): Command {
+  return new Command('iamserviceaccount').alias('iamserviceaccounts').description(description).argument('[name]', 'ServiceAccount name (or --name)');
+}
+
 export function addClusterFlag(cmd: Command): Command {
   return cmd.option('-c, --cluster <name>', 'EKS cluster name');
 }

@@ -1,12 +1,9 @@
 import { Command } from 'commander';
 import { convergeOptionsFrom } from './create-iamserviceaccount.js';
-import { addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, addServiceAccountFlags, configFlagsFrom, examples, readSource, runtimeFor, type CliContext } from './shared.js';
+import { addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, addServiceAccountFlags, configFlagsFrom, examples, readSource, runtimeFor, type CliContext, iamServiceAccountCommand } from './shared.js';
 
 export function updateIamServiceAccountCommand(ctx: CliContext): Command {
-  const cmd = new Command('iamserviceaccount')
-    .alias('iamserviceaccounts')
-    .description('Update an iamserviceaccount: policies, inline and well-known policies, boundary, tags, subject pattern; shows a real diff first')
-    .argument('[name]', 'ServiceAccount name (or --name)');
+  const cmd = iamServiceAccountCommand('Update an iamserviceaccount: policies, inline and well-known policies, boundary, tags, subject pattern; shows a real diff first');
   addClusterFlag(cmd);
   addServiceAccountFlags(cmd, { full: true });
   addConfigFileFlags(cmd);
