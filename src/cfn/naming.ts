@@ -46,11 +46,9 @@ export function stackTagsFor(cluster: ClusterModel, sa: ServiceAccountSpec): Rec
     [LEGACY_CLUSTER_NAME_TAG]: cluster.name,
     [EKSCTL_VERSION_TAG]: `irsactl-${IRSACTL_VERSION}`,
   };
-  for (const [key, value] of [...Object.entries(cluster.tags), ...Object.entries(sa.tags)]) {
-    if (!RESERVED_TAG_KEYS.has(key)) tags[key] = value;
-  }
-  tags[IRSA_NAME_TAG] = saId(sa);
-  return tags;
+  // Entries, not assignment: a "__proto__" tag key must stay a tag.
+  const user = [...Object.entries(cluster.tags), ...Object.entries(sa.tags)].filter(([key]) => !RESERVED_TAG_KEYS.has(key));
+  return Object.fromEntries([...Object.entries(tags), ...user, [IRSA_NAME_TAG, saId(sa)]]);
 }
 
 /** CAPABILITY_NAMED_IAM only when the role has an explicit name, as eksctl does. */

@@ -30,9 +30,10 @@ export function tagProblems(key: string, value: string): string[] {
  * Split at the first '=' so a value may contain '='. Empty input means no tags.
  */
 export function parseTagsCollecting(text: string): { tags: Record<string, string>; problems: string[] } {
-  const tags: Record<string, string> = {};
+  // A Map, not an object: "__proto__" is a valid tag key and must not be swallowed by assignment.
+  const tags = new Map<string, string>();
   const problems: string[] = [];
-  if (text.trim() === '') return { tags, problems };
+  if (text.trim() === '') return { tags: {}, problems };
   for (const rawItem of text.split(',')) {
     const item = rawItem.trim();
     if (item === '') {
@@ -46,7 +47,7 @@ export function parseTagsCollecting(text: string): { tags: Record<string, string
     }
     const key = item.slice(0, eq).trim();
     const value = item.slice(eq + 1).trim();
-    if (Object.hasOwn(tags, key)) {
+    if (tags.has(key)) {
       problems.push(`tag key "${key}" is given twice — keep one`);
       continue;
     }
@@ -55,9 +56,9 @@ export function parseTagsCollecting(text: string): { tags: Record<string, string
       problems.push(...own);
       continue;
     }
-    tags[key] = value;
+    tags.set(key, value);
   }
-  return { tags, problems };
+  return { tags: Object.fromEntries(tags), problems };
 }
 
 /** Parses `--tags "k1=v1,k2=v2"`; throws IrsaError USAGE listing every malformed item. */

@@ -142,3 +142,16 @@ describe('readConfigSource', () => {
     await expect(readConfigSource('-', huge)).rejects.toThrow('<stdin>: is larger than 5 MB');
   });
 });
+
+describe('a "__proto__" tag key (found by the property test above)', () => {
+  it('stays an own tag in --tags and in the stack tags', async () => {
+    const tags = parseTags('__proto__=x,team=a');
+    expect(Object.hasOwn(tags, '__proto__')).toBe(true);
+    expect(tags).toEqual(Object.fromEntries([['__proto__', 'x'], ['team', 'a']]));
+    const { stackTagsFor } = await import('../../src/cfn/naming.js');
+    const sa = { name: 'a', namespace: 'default', labels: {}, annotations: {}, attachPolicyARNs: [], wellKnownPolicies: { imageBuilder: false, autoScaler: false, awsLoadBalancerController: false, externalDNS: false, certManager: false, ebsCSIController: false, efsCSIController: false }, roleOnly: false, tags };
+    const stack = stackTagsFor({ name: 'c', tags: {}, withOIDC: true, serviceAccounts: [] }, sa);
+    expect(Object.hasOwn(stack, '__proto__')).toBe(true);
+    expect(stack.team).toBe('a');
+  });
+});
