@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './listen.js';
 
 /**
  * A test-only HTTP proxy in front of moto. It passes requests through untouched
@@ -85,7 +85,6 @@ export async function startAwsProxy(motoUrl: string): Promise<AwsProxy> {
   const upstream = new URL(motoUrl);
   const clusters = new Map<string, ClusterTarget>();
   const requests: ProxiedRequest[] = [];
-  const sockets = new Set<Socket>();
   let injector: FaultInjector | undefined;
 
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, service: string, action: string): void => {
@@ -140,15 +139,7 @@ export async function startAwsProxy(motoUrl: string): Promise<AwsProxy> {
       res.end(`aws-proxy: ${err instanceof Error ? err.message : String(err)}`);
     });
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listenOnLoopback(server);
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -165,10 +156,6 @@ export async function startAwsProxy(motoUrl: string): Promise<AwsProxy> {
     count(service, action) {
       return requests.filter((r) => r.service === service && (action === undefined || r.action === action)).length;
     },
-    async stop() {
-      // Clients keep connections alive; close them so the server can finish closing.
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    stop: close,
   };
 }

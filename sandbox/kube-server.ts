@@ -7,7 +7,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './listen.js';
 import { verifyEksToken } from './eks-token-verify.js';
 import { makeTestTls } from './tls.js';
 
@@ -761,13 +761,8 @@ export async function startKubeServer(opts: {
     }
   }
 
-  const sockets = new Set<Socket>();
   const server: Server = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
     void handle(req, res);
-  });
-  server.on('secureConnection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -807,11 +802,7 @@ export async function startKubeServer(opts: {
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { port, close } = await listenOnLoopback(server, 'secureConnection');
 
   const splitNsName = (obj: JsonObject): { ns: string; name: string } => {
     const meta = metaOf(obj);
@@ -840,11 +831,7 @@ export async function startKubeServer(opts: {
     resetLog: () => {
       requests.length = 0;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    stop: close,
     addCredential: (accessKeyId, secretAccessKey) => {
       credentials[accessKeyId] = secretAccessKey;
     },

@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './listen.js';
 import { actionOf, serviceFromAuthorization } from './aws-proxy.js';
 
 /**
@@ -20,7 +20,6 @@ export interface StackLatencyProxy {
 export async function startStackLatency(upstreamUrl: string, opts: { stackCreateMs: number }): Promise<StackLatencyProxy> {
   const upstream = new URL(upstreamUrl);
   const createdAt = new Map<string, number>();
-  const sockets = new Set<Socket>();
   const describeCalls: StackLatencyProxy['describeCalls'] = [];
   const isYoung = (name: string): boolean => {
     const t = createdAt.get(name);
@@ -61,23 +60,12 @@ export async function startStackLatency(upstreamUrl: string, opts: { stackCreate
       res.end(`latency-proxy: ${err instanceof Error ? err.message : String(err)}`);
     });
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     describeCalls,
     inProgress: () => [...createdAt.keys()].filter(isYoung).length,
-    async stop() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    stop: close,
   };
 }
 
