@@ -10,6 +10,7 @@ import type { AwsPorts, CloudFormationPort, StackRecord } from '../../src/aws/po
 import type { RuntimeOverrides } from '../../src/actions/runtime.js';
 import { startE2E, type E2E } from '../support/cli.js';
 import { testAwsOptions } from '../support/aws.js';
+import { clusterConfigYaml } from '../support/config.js';
 
 const REGION = 'us-west-2';
 const CLUSTER = 'apply-e2e';
@@ -26,18 +27,8 @@ interface Sa {
   policy?: string;
   roleOnly?: boolean;
 }
-function fileWith(accounts: Sa[]): string {
-  return `apiVersion: eksctl.io/v1alpha5
-kind: ClusterConfig
-metadata: {name: ${CLUSTER}, region: ${REGION}}
-iam:
-  withOIDC: true
-  serviceAccounts:
-${accounts
-  .map((a) => `  - metadata: {namespace: ${a.id.split('/')[0]}, name: ${a.id.split('/')[1]}}\n    attachPolicyARNs: [${a.policy ?? S3_READ}]${a.roleOnly ? '\n    roleOnly: true' : ''}`)
-  .join('\n')}
-`;
-}
+const fileWith = (accounts: Sa[]): string =>
+  clusterConfigYaml(CLUSTER, REGION, accounts.map((a) => ({ id: a.id, policies: [a.policy ?? S3_READ], extra: a.roleOnly ? { roleOnly: true } : {} })));
 
 /** The desired state: s1 has no stack yet, s2 no ServiceAccount, s3 a stale annotation, s4 a changed policy, s5 a failed stack. */
 const desired = fileWith([{ id: 'apps/s1' }, { id: 'apps/s2' }, { id: 'apps/s3' }, { id: 'apps/s4', policy: S3_FULL }, { id: 'apps/s5' }]);

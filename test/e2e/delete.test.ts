@@ -5,13 +5,14 @@
  * UpdateTerminationProtection (harness.md §8), so only the call order can show that it was switched off first.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { DeleteOpenIDConnectProviderCommand, IAMClient } from '@aws-sdk/client-iam';
 import { createAwsPorts } from '../../src/aws/factory.js';
 import type { AwsPorts, CloudFormationPort } from '../../src/aws/ports.js';
 import type { RuntimeOverrides } from '../../src/actions/runtime.js';
 import { startE2E, type E2E } from '../support/cli.js';
 import { motoUrl, testAwsOptions } from '../support/aws.js';
+import { clusterConfigYaml } from '../support/config.js';
+import { createStackAsEksctl } from '../support/eksctl.js';
 
 const REGION = 'us-west-2';
 const CLUSTER = 'delete-e2e';
@@ -29,16 +30,7 @@ interface SaMeta {
 const saMeta = (ns: string, name: string): SaMeta | undefined => e.cluster.kube.getServiceAccount(ns, name)?.metadata as SaMeta | undefined;
 const roleOf = async (ns: string, name: string): Promise<string> => (await aws.cfn.describeStack(stackName(ns, name)))!.outputs.Role1!;
 
-function fileWith(accounts: string[]): string {
-  return `apiVersion: eksctl.io/v1alpha5
-kind: ClusterConfig
-metadata: {name: ${CLUSTER}, region: ${REGION}}
-iam:
-  withOIDC: true
-  serviceAccounts:
-${accounts.map((id) => `  - metadata: {namespace: ${id.split('/')[0]}, name: ${id.split('/')[1]}}\n    attachPolicyARNs: [${S3_READ}]`).join('\n')}
-`;
-}
+const fileWith = (ids: string[]): string => clusterConfigYaml(CLUSTER, REGION, ids.map((id) => ({ id })));
 
 async function createAll(ids: string[], extra: string[] = []): Promise<void> {
   const r = await e.run(['create', 'iamserviceaccount', '-f', '-', '--approve', ...extra], { stdin: fileWith(ids) });
@@ -47,38 +39,17 @@ async function createAll(ids: string[], extra: string[] = []): Promise<void> {
 
 /** kube-system/aws-node as eksctl tags it, made directly through CloudFormation. */
 async function createAwsNodeStack(): Promise<void> {
-  const client = new CloudFormationClient({
-    region: REGION,
-    endpoint: motoUrl(),
-    credentials: { accessKeyId: e.account.accessKeyId, secretAccessKey: e.account.secretAccessKey },
-    maxAttempts: 1,
-  });
   const body =
     '{"AWSTemplateFormatVersion":"2010-09-09","Description":"IAM role for serviceaccount \\"kube-system/aws-node\\" [created and managed by eksctl]",' +
     '"Resources":{"Role1":{"Type":"AWS::IAM::Role","Properties":{"AssumeRolePolicyDocument":{"Statement":[{"Action":["sts:AssumeRoleWithWebIdentity"],"Effect":"Allow","Principal":{"Federated":"x"}}],"Version":"2012-10-17"},' +
     '"ManagedPolicyArns":[{"Fn::Sub":"arn:${AWS::Partition}:iam::aws:policy/AmazonEKS_CNI_Policy"}]}}},"Outputs":{"Role1":{"Value":{"Fn::GetAtt":["Role1","Arn"]}}}}';
-  await client.send(
-    new CreateStackCommand({
-      StackName: stackName('kube-system', 'aws-node'),
-      TemplateBody: body,
-      Capabilities: ['CAPABILITY_IAM'],
-      EnableTerminationProtection: true,
-      Tags: [
-        { Key: 'alpha.eksctl.io/cluster-name', Value: CLUSTER },
-        { Key: 'eksctl.cluster.k8s.io/v1alpha1/cluster-name', Value: CLUSTER },
-        { Key: 'alpha.eksctl.io/eksctl-version', Value: '0.190.0' },
-        { Key: 'alpha.eksctl.io/iamserviceaccount-name', Value: 'kube-system/aws-node' },
-      ],
-    }),
-  );
-  client.destroy();
+  await createStackAsEksctl(e, { cluster: CLUSTER, region: REGION, id: 'kube-system/aws-node', templateBody: body });
 }
 
 beforeAll(async () => {
   e = await startE2E(CLUSTER, REGION);
   aws = await createAwsPorts(testAwsOptions(e.account, REGION));
-  const assoc = await e.run(['utils', 'associate-iam-oidc-provider', '--cluster', CLUSTER, '--approve']);
-  expect(assoc.code, assoc.stderr).toBe(0);
+  await e.associate();
 });
 afterAll(async () => {
   await e?.stop();

@@ -5,11 +5,11 @@
  * eksctl's string form "Role1.Arn" (harness.md §8); CloudFormation treats both alike.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { createAwsPorts } from '../../src/aws/factory.js';
 import type { AwsPorts } from '../../src/aws/ports.js';
 import { startE2E, type E2E } from '../support/cli.js';
-import { motoUrl, testAwsOptions } from '../support/aws.js';
+import { testAwsOptions } from '../support/aws.js';
+import { createStackAsEksctl } from '../support/eksctl.js';
 
 const REGION = 'us-west-2';
 const CLUSTER = 'interop';
@@ -31,34 +31,13 @@ async function createEksctlStack(): Promise<void> {
     `"Condition":{"StringEquals":{"${hp}:aud":"sts.amazonaws.com","${hp}:sub":"system:serviceaccount:apps:reader"}},"Effect":"Allow",` +
     `"Principal":{"Federated":"${providerArn}"}}],"Version":"2012-10-17"},"ManagedPolicyArns":["${S3_READ}"]}}},` +
     '"Outputs":{"Role1":{"Value":{"Fn::GetAtt":["Role1","Arn"]}}}}';
-  const client = new CloudFormationClient({
-    region: REGION,
-    endpoint: motoUrl(),
-    credentials: { accessKeyId: e.account.accessKeyId, secretAccessKey: e.account.secretAccessKey },
-    maxAttempts: 1,
-  });
-  await client.send(
-    new CreateStackCommand({
-      StackName: STACK,
-      TemplateBody: body,
-      Capabilities: ['CAPABILITY_IAM'],
-      EnableTerminationProtection: true,
-      Tags: [
-        { Key: 'alpha.eksctl.io/cluster-name', Value: CLUSTER },
-        { Key: 'eksctl.cluster.k8s.io/v1alpha1/cluster-name', Value: CLUSTER },
-        { Key: 'alpha.eksctl.io/eksctl-version', Value: '0.190.0' },
-        { Key: 'alpha.eksctl.io/iamserviceaccount-name', Value: 'apps/reader' },
-      ],
-    }),
-  );
-  client.destroy();
+  await createStackAsEksctl(e, { cluster: CLUSTER, region: REGION, id: 'apps/reader', templateBody: body });
 }
 
 beforeAll(async () => {
   e = await startE2E(CLUSTER, REGION);
   aws = await createAwsPorts(testAwsOptions(e.account, REGION));
-  const assoc = await e.run(['utils', 'associate-iam-oidc-provider', '--cluster', CLUSTER, '--approve']);
-  expect(assoc.code, assoc.stderr).toBe(0);
+  await e.associate();
   await createEksctlStack();
   roleArn = (await aws.cfn.describeStack(STACK))!.outputs.Role1!;
   // eksctl's ServiceAccount: its managed-by label and the role annotation.

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startE2E, type E2E } from '../support/cli.js';
+import { clusterConfigYaml } from '../support/config.js';
 
 const REGION = 'us-west-2';
 const CLUSTER = 'perf-economy';
@@ -16,18 +17,7 @@ const KUBE_BUDGET_PER_SA = 4;
 
 /** 50 service accounts over 5 namespaces (some of which exist only after irsactl creates them). */
 function clusterConfig(): string {
-  const accounts = Array.from({ length: SA_COUNT }, (_, i) => {
-    const ns = NAMESPACES[i % NAMESPACES.length]!;
-    return `  - metadata: {namespace: ${ns}, name: sa-${i}}\n    attachPolicyARNs: [arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess]`;
-  });
-  return `apiVersion: eksctl.io/v1alpha5
-kind: ClusterConfig
-metadata: {name: ${CLUSTER}, region: ${REGION}}
-iam:
-  withOIDC: true
-  serviceAccounts:
-${accounts.join('\n')}
-`;
+  return clusterConfigYaml(CLUSTER, REGION, Array.from({ length: SA_COUNT }, (_, i) => ({ id: `${NAMESPACES[i % NAMESPACES.length]}/sa-${i}` })));
 }
 
 interface Counted {
@@ -117,15 +107,7 @@ describe('apply of 50 service accounts', () => {
 
 describe('creating without reading first', () => {
   it('still merges into a ServiceAccount that someone created after the plan looked', async () => {
-    const yaml = `apiVersion: eksctl.io/v1alpha5
-kind: ClusterConfig
-metadata: {name: ${CLUSTER}, region: ${REGION}}
-iam:
-  withOIDC: true
-  serviceAccounts:
-  - metadata: {namespace: apps, name: raced}
-    attachPolicyARNs: [arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess]
-`;
+    const yaml = clusterConfigYaml(CLUSTER, REGION, [{ id: 'apps/raced' }]);
     // Between irsactl's list and its create, another client creates the object (with a label of its own).
     e.cluster.kube.setFaultInjector((req) => {
       if (req.method === 'POST' && req.path === '/api/v1/namespaces/apps/serviceaccounts' && !e.cluster.kube.getServiceAccount('apps', 'raced')) {

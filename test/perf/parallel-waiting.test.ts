@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStackLatency, rewriteStackList, type StackLatencyProxy } from '../../sandbox/latency.js';
 import { runCli, startE2E, type E2E } from '../support/cli.js';
+import { clusterConfigYaml } from '../support/config.js';
 
 const REGION = 'us-west-2';
 const CLUSTER = 'perf-waiting';
@@ -45,14 +46,7 @@ describe('rewriteStackList', () => {
 
 describe(`creating ${SA_COUNT} service accounts whose stacks take a while`, () => {
   it('waits for all of them with one DescribeStacks per poll', async () => {
-    const yaml = `apiVersion: eksctl.io/v1alpha5
-kind: ClusterConfig
-metadata: {name: ${CLUSTER}, region: ${REGION}}
-iam:
-  withOIDC: true
-  serviceAccounts:
-${Array.from({ length: SA_COUNT }, (_, i) => `  - metadata: {namespace: default, name: slow-${i}}\n    attachPolicyARNs: [arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess]`).join('\n')}
-`;
+    const yaml = clusterConfigYaml(CLUSTER, REGION, Array.from({ length: SA_COUNT }, (_, i) => ({ id: `default/slow-${i}` })));
     const env = { ...e.env, AWS_ENDPOINT_URL: slow.url, IRSACTL_POLL_INTERVAL_MS: '100', IRSACTL_MAX_POLL_INTERVAL_MS: '200' };
     const r = await runCli(['create', 'iamserviceaccount', '-f', '-', '--approve', '-o', 'json', '--concurrency', String(SA_COUNT)], env, { stdin: yaml });
     expect(r.stderr).not.toMatch(/Error:/);

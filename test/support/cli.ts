@@ -35,6 +35,8 @@ export interface E2E {
   cluster: SandboxCluster;
   env: Record<string, string>;
   run(argv: string[], opts?: { overrides?: RuntimeOverrides; stdin?: string }): Promise<CliRun>;
+  /** `utils associate-iam-oidc-provider --approve` for this cluster; throws with irsactl's stderr if it fails. */
+  associate(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,6 +56,10 @@ export async function startE2E(clusterName: string, region = 'us-west-2'): Promi
     cluster,
     env,
     run: (argv, opts) => runCli(argv, env, opts),
+    async associate() {
+      const r = await runCli(['utils', 'associate-iam-oidc-provider', '--cluster', clusterName, '--region', region, '--approve'], env);
+      if (r.code !== 0) throw new Error(`associate-iam-oidc-provider failed (${r.code}): ${r.stderr}`);
+    },
     stop: () => sandbox.stop(),
   };
 }
