@@ -82,6 +82,8 @@ export async function converge(rt: Runtime, mode: 'create' | 'update' | 'apply',
     overrideExisting: opts.overrideExisting,
   });
 
+  for (const item of plan.items) for (const w of item.warnings) rt.reporter.warn(w, item.id);
+
   if (!opts.approve) {
     printPlan(rt, plan, opts.output);
     if (countChanges(plan) > 0) rt.reporter.warn("no changes were applied, run again with '--approve' to apply the changes");
@@ -97,6 +99,7 @@ export async function converge(rt: Runtime, mode: 'create' | 'update' | 'apply',
       kube: needKube ? () => session.kube() : undefined,
       deadline: started + opts.timeoutMs,
       concurrency: opts.concurrency,
+      mayAnnotateExisting: mode !== 'create' || opts.overrideExisting,
       commandHint: {
         cluster: session.name,
         region: session.region,

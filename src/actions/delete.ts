@@ -13,7 +13,7 @@ import { openCluster, type ClusterSession, type ConnectionOptions } from './clus
 import { irsaStacks } from './observe.js';
 import type { Runtime } from './runtime.js';
 import { StackWaiter } from './stack-waiter.js';
-import { deleteStackUnprotected } from './execute.js';
+import { deleteStackUnprotected, failureReason } from './stack-ops.js';
 
 /** Namespaces whose service accounts --only-missing and --prune never delete unless named exactly. */
 export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
@@ -124,7 +124,12 @@ export async function executeDeletes(
             rt.reporter.info(`deleting stack ${t.stack.stackName}`, t.id);
             if (opts.wait) {
               const after = await waiter.wait(t.stack.stackId);
-              if (after) throw new IrsaError('STACK_FAILED', `stack ${t.stack.stackName} delete failed: ${after.status}${after.statusReason ? ` — ${after.statusReason}` : ''}`);
+              if (after) {
+                const reason = await failureReason(cfn, after);
+                throw new IrsaError('STACK_FAILED', `stack ${t.stack.stackName} delete failed: ${after.status}${reason ? ` — ${reason}` : ''}`, {
+                  hint: 'remove what keeps CloudFormation from deleting that resource, then run the same delete again (it retries the stack)',
+                });
+              }
               r.stack = 'deleted';
               rt.reporter.ok(`deleted stack ${t.stack.stackName}`, t.id);
             } else r.stack = 'delete-requested';
@@ -155,6 +160,7 @@ export async function executeDeletes(
         } catch (err) {
           r.error = err instanceof Error ? err.message : String(err);
           rt.reporter.error(r.error, t.id);
+          if (err instanceof IrsaError && err.hint) rt.reporter.info(err.hint, t.id);
         }
         return r;
       }),

@@ -2,33 +2,16 @@ import pLimit from 'p-limit';
 import type { CloudFormationPort, StackRecord } from '../aws/ports.js';
 import type { KubePort, ServiceAccountObject } from '../k8s/ports.js';
 import { IrsaError } from '../errors.js';
-import { ROLE_OUTPUT } from '../cfn/naming.js';
+import { ROLE_ARN_ANNOTATION, ROLE_OUTPUT } from '../cfn/naming.js';
 import { templateBody } from '../cfn/template.js';
 import { isStableOk } from '../cfn/stack-status.js';
 import { desiredServiceAccount, mergeServiceAccount, newServiceAccount } from '../k8s/service-account.js';
 import type { Plan, ServiceAccountPlan } from './plan.js';
 import type { Runtime } from './runtime.js';
 import { StackWaiter } from './stack-waiter.js';
+import { deleteStackUnprotected, failureReason } from './stack-ops.js';
 
 /** Executes a plan: service accounts concurrently (bounded), the steps of one in order. */
-
-/**
- * DeleteStack after switching off the termination protection eksctl's (and irsactl's) stacks carry. An endpoint
- * that does not implement UpdateTerminationProtection (a 5xx or an unreadable answer, e.g. moto) must not block
- * the delete: DeleteStack itself then says whether protection is really on. A 4xx (access denied) still fails.
- */
-export async function deleteStackUnprotected(rt: Runtime, cfn: CloudFormationPort, stack: StackRecord, id: string): Promise<void> {
-  if (stack.terminationProtection === true) {
-    try {
-      await cfn.setTerminationProtection(stack.stackId, false);
-    } catch (err) {
-      const status = err instanceof IrsaError ? err.httpStatus : undefined;
-      if (status !== undefined && status < 500) throw err;
-      rt.reporter.warn(`could not switch off termination protection on ${stack.stackName} (${err instanceof Error ? err.message : String(err)}): deleting anyway`, id);
-    }
-  }
-  await cfn.deleteStack(stack.stackId);
-}
 
 export type StackOutcome = 'created' | 'updated' | 'replaced' | 'exists' | 'unchanged' | 'none' | 'skipped' | 'failed' | 'not-started';
 export type SaOutcome = 'created' | 'annotated' | 'unchanged' | 'skipped' | 'failed' | 'not-started';
@@ -50,6 +33,11 @@ export interface ExecuteContext {
   kube?: () => Promise<KubePort>;
   deadline: number;
   concurrency: number;
+  /**
+   * May an existing ServiceAccount that is not ours be annotated? create: only with
+   * --override-existing-serviceaccounts; update and apply: yes. Decides the race where one appears after the plan looked.
+   */
+  mayAnnotateExisting: boolean;
   /** for hints: how the user names this cluster */
   commandHint: { cluster: string; region: string; configFile?: string };
 }
@@ -217,16 +205,7 @@ async function createAndWait(ctx: ExecuteContext, waiter: StackWaiter, item: Ser
 /** One clear message: the stack, its status, the failing resource's reason, and the next command. */
 async function stackFailure(ctx: ExecuteContext, item: ServiceAccountPlan, rec: StackRecord | undefined, op: 'create' | 'update' | 'delete'): Promise<IrsaError> {
   const status = rec?.status ?? 'missing';
-  let reason = rec?.statusReason;
-  if (rec) {
-    try {
-      const events = await ctx.cfn.describeStackEvents(rec.stackId);
-      const failed = events.find((e) => /FAILED$/.test(e.resourceStatus) && e.resourceStatusReason && e.logicalResourceId !== rec.stackName);
-      if (failed) reason = `${failed.logicalResourceId} ${failed.resourceStatus}: ${failed.resourceStatusReason}`;
-    } catch {
-      // the status alone still says what happened
-    }
-  }
+  const reason = rec ? await failureReason(ctx.cfn, rec) : undefined;
   const hint = op === 'update' ? 'CloudFormation rolled the update back; the role is as it was. Fix the cause and run the same command again' : nextStepHint(ctx, item);
   return new IrsaError('STACK_FAILED', `stack ${item.stackName} ${op} failed: ${status}${reason ? ` — ${reason}` : ''}`, { hint });
 }
@@ -254,6 +233,10 @@ async function runServiceAccountStep(ctx: ExecuteContext, kube: KubePort, ensure
         await kube.createServiceAccount(newServiceAccount(desired));
         rt.reporter.ok(`created serviceaccount ${item.id}`, item.id);
         return 'created';
+      }
+      if (!ctx.mayAnnotateExisting && current.annotations[ROLE_ARN_ANNOTATION] !== roleArn) {
+        rt.reporter.warn('serviceaccount appeared in Kubernetes while irsactl worked: left untouched (use --override-existing-serviceaccounts to annotate it)', item.id);
+        return 'skipped';
       }
       const merged = mergeServiceAccount(current, desired, { addManagedBy: false });
       if (!merged.changed) {

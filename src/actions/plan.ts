@@ -5,7 +5,7 @@ import type { ServiceAccountObject } from '../k8s/ports.js';
 import { capabilitiesFor, EKSCTL_VERSION_TAG, ROLE_ARN_ANNOTATION, ROLE_OUTPUT, stackNameFor, stackTagsFor } from '../cfn/naming.js';
 import { renderTemplate, type CfnTemplate } from '../cfn/template.js';
 import { diffTags, diffTemplates, liveRoleName, type TemplateDiff } from '../cfn/diff.js';
-import { isCreateFailure, isInProgress, isStableOk } from '../cfn/stack-status.js';
+import { isCreateFailure, isInProgress, isUsable } from '../cfn/stack-status.js';
 import { desiredServiceAccount, mergeServiceAccount } from '../k8s/service-account.js';
 
 /**
@@ -38,6 +38,8 @@ export type ServiceAccountStep =
 export interface ServiceAccountPlan {
   id: string;
   spec: ServiceAccountSpec;
+  /** things the user asked for that irsactl will not do, and why */
+  warnings: string[];
   stackName: string;
   stackTags: Record<string, string>;
   capabilities: string[];
@@ -92,9 +94,14 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
   // is never replaced because the file or the flags leave the name out.
   const liveName = input.mode === 'create' ? undefined : liveRoleName(input.liveTemplates?.get(stackNameFor(input.model.name, requested)));
   const spec = liveName && !requested.attachRoleARN ? { ...requested, roleName: liveName } : requested;
+  const warnings =
+    liveName && requested.roleName && requested.roleName !== liveName
+      ? [`the role keeps its name ${liveName}: renaming it to ${requested.roleName} would replace the role and change its ARN (delete and create the service account to do that)`]
+      : [];
   const base = {
     id,
     spec,
+    warnings,
     stackName: stackNameFor(input.model.name, spec),
     stackTags: stackTagsFor(input.model, spec),
     capabilities: capabilitiesFor(spec),
@@ -121,7 +128,8 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
   let stack: StackStep;
   if (isInProgress(status)) {
     stack = { action: 'blocked', status, reason: 'an operation is in progress on this stack' };
-  } else if (isCreateFailure(status) || !roleArn) {
+  } else if (isCreateFailure(status) || status === 'DELETE_FAILED' || !roleArn) {
+    // Nothing usable to keep: apply deletes it (again, for DELETE_FAILED) and creates it anew.
     stack = input.mode === 'apply' ? { action: 'replace', status, reason: existing.statusReason } : { action: 'blocked', status, reason: existing.statusReason };
   } else if (input.mode === 'create') {
     stack = { action: 'exists', status };
@@ -132,7 +140,8 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
     const tags = diffTags(withoutKey(existing.tags, EKSCTL_VERSION_TAG), withoutKey(base.stackTags, EKSCTL_VERSION_TAG));
     const tagsChanged = Object.keys(tags.added).length + Object.keys(tags.removed).length + Object.keys(tags.changed).length > 0;
     if (diff && (diff.changed || tagsChanged)) stack = { action: 'update', diff, tags };
-    else stack = isStableOk(status) ? { action: 'unchanged', status } : { action: 'blocked', status };
+    // UPDATE_ROLLBACK_COMPLETE is at rest on the previous template: usable, and nothing differs.
+    else stack = isUsable(status) ? { action: 'unchanged', status } : { action: 'blocked', status };
   }
 
   const knownArn = stack.action === 'replace' ? undefined : roleArn;
