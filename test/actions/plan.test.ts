@@ -176,3 +176,41 @@ describe('planServiceAccounts: apply and update', () => {
     expect(item.serviceAccount).toEqual({ action: 'annotate', previousRoleArn: 'arn:other' });
   });
 });
+
+describe('planServiceAccounts: stacks in failed or rolled-back states', () => {
+  const live = (sa: ServiceAccountSpec) => new Map([[stackNameFor('demo', sa), JSON.parse(JSON.stringify(renderTemplate(sa, OIDC)))]]);
+  const annotated = new Map([['default/s3-reader', liveSa({ annotations: { [ROLE_ARN_ANNOTATION]: ROLE } })]]);
+
+  it('UPDATE_ROLLBACK_COMPLETE with nothing to change is up to date (the role works on the previous template)', () => {
+    const item = one(input({ mode: 'apply', stacks: new Map([['default/s3-reader', stack(s3, { status: 'UPDATE_ROLLBACK_COMPLETE' })]]), liveTemplates: live(s3), serviceAccounts: annotated }));
+    expect(item.stack).toEqual({ action: 'unchanged', status: 'UPDATE_ROLLBACK_COMPLETE' });
+    expect(item.serviceAccount).toEqual({ action: 'unchanged' });
+  });
+
+  it('UPDATE_ROLLBACK_COMPLETE with a change plans the update again', () => {
+    const changed = { ...s3, attachPolicyARNs: ['arn:aws:iam::aws:policy/AmazonS3FullAccess'] };
+    const item = one(input({ mode: 'apply', selected: [changed], stacks: new Map([['default/s3-reader', stack(s3, { status: 'UPDATE_ROLLBACK_COMPLETE' })]]), liveTemplates: live(s3) }));
+    expect(item.stack.action).toBe('update');
+  });
+
+  it('DELETE_FAILED: apply deletes it again and creates it; create and update are blocked', () => {
+    const stacks = new Map([['default/s3-reader', stack(s3, { status: 'DELETE_FAILED', statusReason: 'Role1 could not be deleted' })]]);
+    expect(one(input({ mode: 'apply', stacks, liveTemplates: live(s3) })).stack).toMatchObject({ action: 'replace', status: 'DELETE_FAILED' });
+    expect(one(input({ mode: 'create', stacks })).stack).toMatchObject({ action: 'blocked', status: 'DELETE_FAILED' });
+    expect(one(input({ mode: 'update', stacks, liveTemplates: live(s3) })).stack).toMatchObject({ action: 'blocked', status: 'DELETE_FAILED' });
+  });
+
+  it('UPDATE_ROLLBACK_FAILED is blocked: it needs ContinueUpdateRollback, not another update', () => {
+    const item = one(input({ mode: 'apply', stacks: new Map([['default/s3-reader', stack(s3, { status: 'UPDATE_ROLLBACK_FAILED' })]]), liveTemplates: live(s3) }));
+    expect(item.stack).toMatchObject({ action: 'blocked', status: 'UPDATE_ROLLBACK_FAILED' });
+  });
+
+  it('a role name that differs from the live one is kept, with a warning', () => {
+    const named = { ...s3, roleName: 'old-name' };
+    const renamed = { ...s3, roleName: 'new-name' };
+    const item = one(input({ mode: 'apply', selected: [renamed], stacks: new Map([['default/s3-reader', stack(named)]]), liveTemplates: live(named) }));
+    expect(item.spec.roleName).toBe('old-name');
+    expect(item.warnings).toEqual([expect.stringContaining('keeps its name old-name')]);
+    expect(one(input({ mode: 'apply', selected: [named], stacks: new Map([['default/s3-reader', stack(named)]]), liveTemplates: live(named) })).warnings).toEqual([]);
+  });
+});
