@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { ConvergeOptions } from '../actions/converge.js';
 import {
   addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, addServiceAccountFlags,
@@ -16,31 +16,37 @@ export function convergeOptionsFrom(o: Record<string, unknown>): ConvergeOptions
   };
 }
 
-export function createIamServiceAccountCommand(ctx: CliContext): Command {
-  const cmd = iamServiceAccountCommand('Create an iamserviceaccount: an IAM role (one CloudFormation stack, as eksctl makes it) bound to a Kubernetes ServiceAccount');
+/**
+ * `create` and `update iamserviceaccount` take the same flags and run the same converge action; they differ in
+ * the plan's mode and in that update may always repair an existing ServiceAccount's annotation.
+ */
+export function serviceAccountConvergeCommand(ctx: CliContext, mode: 'create' | 'update', description: string, exampleLines: string[]): Command {
+  const cmd = iamServiceAccountCommand(description);
   addClusterFlag(cmd);
   addServiceAccountFlags(cmd, { full: true });
   addConfigFileFlags(cmd);
   addAwsFlags(cmd);
   addKubeFlags(cmd);
   addRunFlags(cmd);
-  cmd.addHelpText(
-    'after',
-    examples([
-      '# plan, then create, a role with a managed policy for default/s3-reader',
-      'irsactl create iamserviceaccount --cluster prod --name s3-reader --attach-policy-arn arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
-      'irsactl create iamserviceaccount --cluster prod --name s3-reader --attach-policy-arn arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess --approve',
-      '# from an eksctl ClusterConfig, only the kube-system accounts',
-      "irsactl create iamserviceaccount -f cluster.yaml --include 'kube-system/*' --approve",
-      '# the plan as JSON (stack names, tags, templates)',
-      'irsactl create iamserviceaccount -f cluster.yaml -o json',
-    ]),
-  );
+  cmd.addHelpText('after', examples(exampleLines));
   cmd.action(async (name: string | undefined, o: Record<string, unknown>) => {
     const flags = configFlagsFrom(name, o);
     const [{ resolveConfig }, { converge }] = await Promise.all([import('../config/load.js'), import('../actions/converge.js')]);
-    const resolved = resolveConfig('create', flags, await readSource(ctx, flags));
-    await converge(runtimeFor(ctx, o), 'create', resolved, convergeOptionsFrom(o));
+    const resolved = resolveConfig(mode, flags, await readSource(ctx, flags));
+    const opts = convergeOptionsFrom(o);
+    await converge(runtimeFor(ctx, o), mode, resolved, mode === 'update' ? { ...opts, overrideExisting: true } : opts);
   });
   return cmd;
+}
+
+export function createIamServiceAccountCommand(ctx: CliContext): Command {
+  return serviceAccountConvergeCommand(ctx, 'create', 'Create an iamserviceaccount: an IAM role (one CloudFormation stack, as eksctl makes it) bound to a Kubernetes ServiceAccount', [
+    '# plan, then create, a role with a managed policy for default/s3-reader',
+    'irsactl create iamserviceaccount --cluster prod --name s3-reader --attach-policy-arn arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+    'irsactl create iamserviceaccount --cluster prod --name s3-reader --attach-policy-arn arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess --approve',
+    '# from an eksctl ClusterConfig, only the kube-system accounts',
+    "irsactl create iamserviceaccount -f cluster.yaml --include 'kube-system/*' --approve",
+    '# the plan as JSON (stack names, tags, templates)',
+    'irsactl create iamserviceaccount -f cluster.yaml -o json',
+  ]);
 }
