@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/load.js';
 import { readConfigSource } from '../../src/config/read.js';
+import { NO_WELL_KNOWN } from '../fixtures/cfn/specs.js';
 
 /** eksctl's own example files: real users' files look like these, so all must load. */
 const EXAMPLES_DIR = '/work/shared/eksctl-examples';
@@ -46,15 +47,7 @@ describe("eksctl's example ClusterConfigs", () => {
       labels: { 'aws-usage': 'application' },
       annotations: {},
       attachPolicyARNs: ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'],
-      wellKnownPolicies: {
-        imageBuilder: false,
-        autoScaler: false,
-        awsLoadBalancerController: false,
-        externalDNS: false,
-        certManager: false,
-        ebsCSIController: false,
-        efsCSIController: false,
-      },
+      wellKnownPolicies: NO_WELL_KNOWN,
       roleOnly: false,
       tags: {},
     });

@@ -2,17 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { IrsaError } from '../../src/errors.js';
 import { resolveConfig, type ConfigSource } from '../../src/config/load.js';
 
+import { NO_WELL_KNOWN } from '../fixtures/cfn/specs.js';
+
 const S3 = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
 const DDB = 'arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess';
-const NO_WELL_KNOWN = {
-  imageBuilder: false,
-  autoScaler: false,
-  awsLoadBalancerController: false,
-  externalDNS: false,
-  certManager: false,
-  ebsCSIController: false,
-  efsCSIController: false,
-};
 
 const file = (body: string, path = 'cluster.yaml'): ConfigSource => ({
   path,

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { IrsaError } from '../../src/errors.js';
 import { matchesFilter, selectServiceAccounts, splitGlobList } from '../../src/config/filter.js';
 import { parseTags } from '../../src/config/tags.js';
+import { NO_WELL_KNOWN } from '../fixtures/cfn/specs.js';
 import { knownKeysAt, levenshtein, nearestKey, SERVICE_ACCOUNT_KEYS } from '../../src/config/keys.js';
 import { readConfigSource } from '../../src/config/read.js';
 
@@ -149,7 +150,7 @@ describe('a "__proto__" tag key (found by the property test above)', () => {
     expect(Object.hasOwn(tags, '__proto__')).toBe(true);
     expect(tags).toEqual(Object.fromEntries([['__proto__', 'x'], ['team', 'a']]));
     const { stackTagsFor } = await import('../../src/cfn/naming.js');
-    const sa = { name: 'a', namespace: 'default', labels: {}, annotations: {}, attachPolicyARNs: [], wellKnownPolicies: { imageBuilder: false, autoScaler: false, awsLoadBalancerController: false, externalDNS: false, certManager: false, ebsCSIController: false, efsCSIController: false }, roleOnly: false, tags };
+    const sa = { name: 'a', namespace: 'default', labels: {}, annotations: {}, attachPolicyARNs: [], wellKnownPolicies: NO_WELL_KNOWN, roleOnly: false, tags };
     const stack = stackTagsFor({ name: 'c', tags: {}, withOIDC: true, serviceAccounts: [] }, sa);
     expect(Object.hasOwn(stack, '__proto__')).toBe(true);
     expect(stack.team).toBe('a');
