@@ -2,7 +2,7 @@
 // with the AWS SDK and @kubernetes/client-node split into chunks loaded only by
 // the commands that use them (dynamic import()).
 import { build } from 'esbuild';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 
 // commander requires node:child_process at load (only for executable subcommands, which irsactl
 // has none of); loading it pulls in net, dgram and streams, a few ms of every start. Defer it.
@@ -38,10 +38,8 @@ await build({
   plugins: [lazyChildProcessForCommander],
 });
 // The sandbox (moto, the rewriting proxy, the Kubernetes test server) for `npm run demo` and `npm run bench`.
-const sandboxEntries = { 'sandbox/demo': 'sandbox/demo.ts' };
-if (existsSync('scripts/bench.ts')) sandboxEntries['sandbox/bench'] = 'scripts/bench.ts';
 await build({
-  entryPoints: sandboxEntries,
+  entryPoints: { 'sandbox/demo': 'sandbox/demo.ts', 'sandbox/bench': 'scripts/bench.ts' },
   outdir: 'dist',
   bundle: true,
   format: 'esm',
