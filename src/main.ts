@@ -78,9 +78,10 @@ export async function main(argv: string[], io: Io, overrides: RuntimeOverrides =
 
 export function reportError(io: Io, err: unknown): number {
   if (err instanceof CommanderError) {
-    // help and version are successes; commander has already printed its message
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
+    // --help and --version are successes; commander has already printed its message
     if (err.exitCode === 0) return EXIT.OK;
+    // a group named without a subcommand (`irsactl get`): commander printed the usage to stderr
+    if (err.code === 'commander.help') return EXIT.USAGE;
     io.stderr.write('Run with --help for usage.\n');
     return EXIT.USAGE;
   }
