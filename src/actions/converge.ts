@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from '../config/load.js';
+import type { StackRecord } from '../aws/ports.js';
 import { IrsaError } from '../errors.js';
 import { toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
@@ -8,13 +9,14 @@ import { associateCommand, openCluster, requireOidc, type ClusterSession, type C
 import { ensureOidcProvider } from './associate.js';
 import { irsaStacks, observeServiceAccounts } from './observe.js';
 import { planServiceAccounts, type Plan } from './plan.js';
-import { countChanges, planToData, planToText, resultsToText } from './describe-plan.js';
+import { countChanges, planToData, planToText, resultsToText, type PruneItem } from './describe-plan.js';
 import { executePlan, type ItemResult } from './execute.js';
 import type { Runtime } from './runtime.js';
 
 /**
  * create, update and apply share one path: observe → plan (pure) → print the
- * plan, or execute it. They differ only in the plan's mode.
+ * plan, or execute it. They differ only in the plan's mode; apply adds pruning
+ * on the same observation, deadline and output document.
  */
 export interface ConvergeOptions extends ConnectionOptions {
   approve: boolean;
@@ -24,14 +26,20 @@ export interface ConvergeOptions extends ConnectionOptions {
   concurrency: number;
 }
 
-export interface ConvergeOutcome {
-  plan: Plan;
-  results?: ItemResult[];
+/** What was observed and planned, before anything changes. */
+export interface Prepared {
+  mode: 'create' | 'update' | 'apply';
+  resolved: ResolvedConfig;
   session: ClusterSession;
+  /** this cluster's iamserviceaccount stacks, by `<ns>/<name>` */
+  stacks: Map<string, StackRecord>;
+  plan: Plan;
+  /** one deadline for the whole run (--timeout) */
+  deadline: number;
 }
 
-export async function converge(rt: Runtime, mode: 'create' | 'update' | 'apply', resolved: ResolvedConfig, opts: ConvergeOptions): Promise<ConvergeOutcome> {
-  const started = Date.now();
+export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resolved: ResolvedConfig, opts: ConvergeOptions): Promise<Prepared> {
+  const deadline = Date.now() + opts.timeoutMs;
   for (const w of resolved.warnings) rt.reporter.warn(w);
   const session = await openCluster(rt, { ...connectionOf(opts), cluster: resolved.cluster.name, region: resolved.region });
   const oidc = requireOidc(session);
@@ -59,15 +67,13 @@ export async function converge(rt: Runtime, mode: 'create' | 'update' | 'apply',
     await Promise.all(
       selected.map(async (s) => {
         const rec = stacks.get(saId(s));
-        if (rec && !s.attachRoleARN) liveTemplates.set(rec.stackName, parseLiveTemplate(await session.aws.cfn.getTemplate(rec.stackId)));
+        if (rec && !s.attachRoleARN) liveTemplates.set(saId(s), parseLiveTemplate(await session.aws.cfn.getTemplate(rec.stackId)));
       }),
     );
   }
 
   const needKube = selected.some((s) => !s.roleOnly);
-  const serviceAccounts = needKube
-    ? await observeServiceAccounts(await session.kube(), selected.filter((s) => !s.roleOnly))
-    : new Map();
+  const serviceAccounts = needKube ? await observeServiceAccounts(await session.kube(), selected.filter((s) => !s.roleOnly)) : new Map();
 
   const plan = planServiceAccounts({
     mode,
@@ -81,23 +87,30 @@ export async function converge(rt: Runtime, mode: 'create' | 'update' | 'apply',
     serviceAccounts,
     overrideExisting: opts.overrideExisting,
   });
-
   for (const item of plan.items) for (const w of item.warnings) rt.reporter.warn(w, item.id);
+  return { mode, resolved, session, stacks, plan, deadline };
+}
 
-  if (!opts.approve) {
-    printPlan(rt, plan, opts.output);
-    if (countChanges(plan) > 0) rt.reporter.warn("no changes were applied, run again with '--approve' to apply the changes");
-    else rt.reporter.ok('nothing to do: everything is as the configuration says');
-    return { plan, session };
-  }
+/** Without --approve: the plan on stdout (one document, prune targets included) and what to do next on stderr. */
+export function reportPlan(rt: Runtime, prepared: Prepared, output: ConvergeOptions['output'], prune: PruneItem[] = []): void {
+  const data = planToData(prepared.plan, prune);
+  if (output === 'json') writeResult(rt.io, toJson(data));
+  else if (output === 'yaml') writeResult(rt.io, toYaml(data));
+  else writeResult(rt.io, planToText(prepared.plan, prune));
+  if (countChanges(prepared.plan) + prune.length > 0) rt.reporter.warn("no changes were applied, run again with '--approve' to apply the changes");
+  else rt.reporter.ok('nothing to do: everything is as the configuration says');
+}
 
+/** With --approve: associate the provider if the plan says so, then execute. Failures are in the results, not thrown. */
+export async function executeConverge(rt: Runtime, prepared: Prepared, opts: ConvergeOptions): Promise<ItemResult[]> {
+  const { session, plan, resolved, mode } = prepared;
   if (plan.oidcProvider.action === 'create') await ensureOidcProvider(rt, session, true, true);
-  const results = await executePlan(
+  return executePlan(
     {
       rt,
       cfn: session.aws.cfn,
-      kube: needKube ? () => session.kube() : undefined,
-      deadline: started + opts.timeoutMs,
+      kube: resolved.selected.some((s) => !s.roleOnly) ? () => session.kube() : undefined,
+      deadline: prepared.deadline,
       concurrency: opts.concurrency,
       mayAnnotateExisting: mode !== 'create' || opts.overrideExisting,
       commandHint: {
@@ -108,35 +121,42 @@ export async function converge(rt: Runtime, mode: 'create' | 'update' | 'apply',
     },
     plan,
   );
-  printResults(rt, session, results, opts.output);
-  const failed = results.filter((r) => r.error);
-  const notStarted = results.filter((r) => r.stack === 'not-started' && !r.error);
+}
+
+/** The exit: INTERRUPTED after a signal, PARTIAL naming every failed service account, else nothing. */
+export function throwOnFailures(rt: Runtime, failures: { id: string; hint?: string }[], total: number, notStarted: number): void {
   if (rt.signal.aborted) {
-    throw new IrsaError('INTERRUPTED', `interrupted: ${notStarted.length} service account(s) not started${failed.length ? `, ${failed.length} failed` : ''}`, {
+    throw new IrsaError('INTERRUPTED', `interrupted: ${notStarted} service account(s) not started${failures.length ? `, ${failures.length} failed` : ''}`, {
       hint: 'run the same command again: it converges from where this run stopped',
     });
   }
-  if (failed.length > 0) {
-    throw new IrsaError('PARTIAL', `${failed.length} of ${results.length} service account(s) failed: ${failed.map((f) => f.id).join(', ')}`, {
-      hint: failed.length === 1 ? failed[0]!.error?.hint : 'see the messages above for each one',
+  if (failures.length > 0) {
+    throw new IrsaError('PARTIAL', `${failures.length} of ${total} service account(s) failed: ${failures.map((f) => f.id).join(', ')}`, {
+      hint: failures.length === 1 ? failures[0]!.hint : 'see the messages above for each one',
     });
   }
-  return { plan, results, session };
+}
+
+export async function converge(rt: Runtime, mode: Prepared['mode'], resolved: ResolvedConfig, opts: ConvergeOptions): Promise<void> {
+  const prepared = await prepareConverge(rt, mode, resolved, opts);
+  if (!opts.approve) return reportPlan(rt, prepared, opts.output);
+  const results = await executeConverge(rt, prepared, opts);
+  printResults(rt, prepared.session, { serviceAccounts: results }, opts.output);
+  throwOnFailures(rt, failuresOf(results), results.length, results.filter((r) => r.stack === 'not-started' && !r.error).length);
+}
+
+export function failuresOf(results: ItemResult[]): { id: string; hint?: string }[] {
+  return results.filter((r) => r.error).map((r) => ({ id: r.id, hint: r.error?.hint }));
 }
 
 export function connectionOf(o: ConnectionOptions): ConnectionOptions {
   return { profile: o.profile, kubeconfig: o.kubeconfig, context: o.context, insecureSkipTlsVerify: o.insecureSkipTlsVerify };
 }
 
-export function printPlan(rt: Runtime, plan: Plan, output: ConvergeOptions['output']): void {
-  if (output === 'json') writeResult(rt.io, toJson(planToData(plan)));
-  else if (output === 'yaml') writeResult(rt.io, toYaml(planToData(plan)));
-  else writeResult(rt.io, planToText(plan));
-}
-
-function printResults(rt: Runtime, session: ClusterSession, results: ItemResult[], output: ConvergeOptions['output']): void {
-  const data = { cluster: session.name, region: session.region, serviceAccounts: results };
+/** The results on stdout, one document: the service accounts and, for apply --prune, what was deleted. */
+export function printResults(rt: Runtime, session: ClusterSession, results: { serviceAccounts: ItemResult[]; pruned?: unknown[] }, output: ConvergeOptions['output'], prunedText?: string): void {
+  const data = { cluster: session.name, region: session.region, ...results };
   if (output === 'json') writeResult(rt.io, toJson(data));
   else if (output === 'yaml') writeResult(rt.io, toYaml(data));
-  else writeResult(rt.io, resultsToText(results));
+  else writeResult(rt.io, resultsToText(results.serviceAccounts) + (prunedText ?? ''));
 }

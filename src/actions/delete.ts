@@ -6,7 +6,7 @@ import { IrsaError } from '../errors.js';
 import { saId } from '../config/model.js';
 import { ROLE_OUTPUT } from '../cfn/naming.js';
 import { releaseServiceAccount } from '../k8s/service-account.js';
-import { matchesFilter, type SaFilter } from '../config/filter.js';
+import { matchesFilter } from '../config/filter.js';
 import { table, toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
 import { openCluster, type ClusterSession, type ConnectionOptions } from './cluster-session.js';
@@ -31,8 +31,6 @@ export interface DeleteOptions extends ConnectionOptions {
   approve: boolean;
   wait: boolean;
   onlyMissing: boolean;
-  /** --include/--exclude, for --only-missing (stacks the file does not name) */
-  filter: SaFilter;
   output: 'text' | 'json' | 'yaml';
   timeoutMs: number;
   concurrency: number;
@@ -51,7 +49,8 @@ export interface DeleteResult {
  * Stacks of this cluster that the file no longer names (--only-missing, apply --prune). System namespaces
  * are protected unless an --include names the account exactly (eksctl once deleted kube-system/aws-node).
  */
-export function prunableTargets(stacks: Map<string, StackRecord>, resolved: ResolvedConfig, filter: SaFilter): { targets: DeleteTarget[]; protectedIds: string[] } {
+export function prunableTargets(stacks: Map<string, StackRecord>, resolved: ResolvedConfig): { targets: DeleteTarget[]; protectedIds: string[] } {
+  const filter = resolved.filter;
   const inFile = new Set(resolved.cluster.serviceAccounts.map(saId));
   const targets: DeleteTarget[] = [];
   const protectedIds: string[] = [];
@@ -77,7 +76,7 @@ export async function deleteIamServiceAccounts(rt: Runtime, resolved: ResolvedCo
 
   let targets: DeleteTarget[];
   if (opts.onlyMissing) {
-    const pr = prunableTargets(stacks, resolved, opts.filter);
+    const pr = prunableTargets(stacks, resolved);
     for (const id of pr.protectedIds) rt.reporter.warn(`not deleting ${id}: system namespace (name it exactly with --include to delete it)`);
     targets = pr.targets;
   } else {

@@ -5,7 +5,15 @@ import { table } from '../output/format.js';
 
 /** Pure renderings of a plan and of results: machine form (json/yaml) and text for people. */
 
-export function planToData(plan: Plan) {
+/** A stack apply --prune would delete: in the cluster, no longer in the file. */
+export interface PruneItem {
+  namespace: string;
+  name: string;
+  stackName: string;
+  roleArn?: string;
+}
+
+export function planToData(plan: Plan, prune: PruneItem[] = []) {
   return {
     cluster: plan.cluster,
     region: plan.region,
@@ -21,6 +29,7 @@ export function planToData(plan: Plan) {
       stack: stackData(i.stack),
       serviceAccount: i.serviceAccount,
     })),
+    ...(prune.length > 0 ? { prune } : {}),
   };
 }
 
@@ -74,7 +83,7 @@ function saText(s: ServiceAccountStep, roleArn: string | undefined): string {
   }
 }
 
-export function planToText(plan: Plan): string {
+export function planToText(plan: Plan, prune: PruneItem[] = []): string {
   const lines = [`Plan for cluster "${plan.cluster}" in ${plan.region}:`];
   lines.push(
     plan.oidcProvider.action === 'create'
@@ -86,8 +95,9 @@ export function planToText(plan: Plan): string {
     lines.push(`  ${mark} ${i.id}: ${stackText(i)}; ${saText(i.serviceAccount, i.roleArn)}`);
     if (i.stack.action === 'update') for (const d of formatDiff(i.stack.diff, i.stack.tags)) lines.push(`        ${d}`);
   }
-  const n = countChanges(plan);
-  lines.push(`${n} change${n === 1 ? '' : 's'} planned for ${plan.items.length} service account${plan.items.length === 1 ? '' : 's'}.`);
+  for (const p of prune) lines.push(`  - ${p.namespace}/${p.name}: delete stack ${p.stackName} (no longer in the file); release serviceaccount`);
+  const n = countChanges(plan) + prune.length;
+  lines.push(`${n} change${n === 1 ? '' : 's'} planned for ${plan.items.length + prune.length} service account${plan.items.length + prune.length === 1 ? '' : 's'}.`);
   return lines.join('\n') + '\n';
 }
 

@@ -67,7 +67,7 @@ export interface PlanInput {
   providerExists: boolean;
   /** by `<ns>/<name>`: the IRSA stacks of this cluster */
   stacks: Map<string, StackRecord>;
-  /** live templates (update/apply only), by stack name */
+  /** live templates (update/apply only), by `<ns>/<name>` like stacks */
   liveTemplates?: Map<string, unknown>;
   /** by `<ns>/<name>`: undefined when the ServiceAccount does not exist */
   serviceAccounts: Map<string, ServiceAccountObject | undefined>;
@@ -92,7 +92,7 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
   const id = saId(requested);
   // eksctl's rule on update: the role name the live stack was created with wins, so the role (and its ARN)
   // is never replaced because the file or the flags leave the name out.
-  const liveName = input.mode === 'create' ? undefined : liveRoleName(input.liveTemplates?.get(stackNameFor(input.model.name, requested)));
+  const liveName = input.mode === 'create' ? undefined : liveRoleName(input.liveTemplates?.get(id));
   const spec = liveName && !requested.attachRoleARN ? { ...requested, roleName: liveName } : requested;
   const warnings =
     liveName && requested.roleName && requested.roleName !== liveName
@@ -134,7 +134,7 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
   } else if (input.mode === 'create') {
     stack = { action: 'exists', status };
   } else {
-    const liveTemplate = input.liveTemplates?.get(base.stackName);
+    const liveTemplate = input.liveTemplates?.get(id);
     const diff = liveTemplate === undefined ? undefined : diffTemplates(liveTemplate, template);
     // The version tag says which tool last wrote the stack: a difference there alone is not drift.
     const tags = diffTags(withoutKey(existing.tags, EKSCTL_VERSION_TAG), withoutKey(base.stackTags, EKSCTL_VERSION_TAG));

@@ -16,7 +16,7 @@ export function applyCommand(ctx: CliContext): Command {
     const flags = configFlagsFrom(undefined, o);
     const [{ resolveConfig }, { applyClusterConfig }] = await Promise.all([import('../config/load.js'), import('../actions/apply.js')]);
     const resolved = resolveConfig('apply', flags, await readSource(ctx, flags));
-    await applyClusterConfig(runtimeFor(ctx, o), resolved, { ...convergeOptionsFrom(o), overrideExisting: true, prune: o.prune === true, filter: { include: flags.include ?? [], exclude: flags.exclude ?? [] } });
+    await applyClusterConfig(runtimeFor(ctx, o), resolved, { ...convergeOptionsFrom(o), overrideExisting: true, prune: o.prune === true });
   });
   return cmd;
 }

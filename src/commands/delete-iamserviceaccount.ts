@@ -27,7 +27,6 @@ export function deleteIamServiceAccountCommand(ctx: CliContext): Command {
       approve: o.approve === true,
       wait: o.wait === true,
       onlyMissing: o.onlyMissing === true,
-      filter: { include: flags.include ?? [], exclude: flags.exclude ?? [] },
       output: o.output as DeleteOptions['output'],
       timeoutMs: o.timeout as number,
       concurrency: o.concurrency as number,

@@ -20,6 +20,8 @@ export function runtimeFor(ctx: CliContext, opts: { verbose?: number }): Runtime
 export const DEFAULT_CONCURRENCY = 50;
 
 const collect = (value: string, prev: string[] = []) => [...prev, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+/** Repeatable, kept whole: the loader splits globs on commas outside `{a,b}` (splitGlobList). */
+const repeat = (value: string, prev: string[] = []) => [...prev, value];
 const count = (_: string, prev: number) => prev + 1;
 
 /** "25m", "90s", "1h30m", "25m0s" (eksctl's Go durations) or plain seconds. */
@@ -68,8 +70,8 @@ export function addKubeFlags(cmd: Command): Command {
 export function addConfigFileFlags(cmd: Command, opts: { onlyMissing?: boolean } = {}): Command {
   cmd
     .option('-f, --config-file <path>', "ClusterConfig file (eksctl's format), or - for stdin")
-    .option('--include <globs>', 'service accounts to include, as namespace/name globs (repeatable, comma-separated), e.g. default/s3-reader,*/dynamo-*', collect)
-    .option('--exclude <globs>', 'service accounts to exclude (wins over --include)', collect);
+    .option('--include <globs>', 'service accounts to include, as namespace/name globs (repeatable, comma-separated), e.g. default/s3-reader,*/dynamo-*', repeat)
+    .option('--exclude <globs>', 'service accounts to exclude (wins over --include)', repeat);
   if (opts.onlyMissing) cmd.option('--only-missing', 'delete only stacks whose service account is no longer in the file');
   return cmd;
 }

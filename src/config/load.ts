@@ -52,11 +52,15 @@ export interface ConfigSource {
   text: string;
 }
 
+const NO_FILTER: SaFilter = { include: [], exclude: [] };
+
 export interface ResolvedConfig {
   /** All service accounts (file) or the one built from flags. Empty for associate, and for get/doctor in flags mode. */
   cluster: ClusterModel;
   /** After include/exclude (== all when no globs). */
   selected: ServiceAccountSpec[];
+  /** --include/--exclude as parsed (empty without -f): for what acts on stacks outside the file (--only-missing, --prune). */
+  filter: SaFilter;
   source: { kind: 'flags' } | { kind: 'file'; path: string };
   /** --region, or metadata.region from the file. */
   region?: string;
@@ -241,6 +245,7 @@ function resolveFromFile(kind: CommandKind, flags: ConfigFlags, file: ConfigSour
   const resolved: ResolvedConfig = {
     cluster,
     selected,
+    filter,
     source: { kind: 'file', path: file.path },
     warnings: rules.warnings,
   };
@@ -346,6 +351,7 @@ function resolveFromFlags(kind: CommandKind, flags: ConfigFlags): ResolvedConfig
   const resolved: ResolvedConfig = {
     cluster: model.cluster,
     selected: model.cluster.serviceAccounts,
+    filter: NO_FILTER,
     source: { kind: 'flags' },
     warnings: model.warnings,
   };
@@ -379,7 +385,7 @@ function resolveAssociateFromFlags(flags: ConfigFlags, problems: Problem[]): Res
     serviceAccountName: '--name',
   });
   const model = validateFlagDocument('associate', raw, loc, flags, problems);
-  const resolved: ResolvedConfig = { cluster: model.cluster, selected: [], source: { kind: 'flags' }, warnings: model.warnings };
+  const resolved: ResolvedConfig = { cluster: model.cluster, selected: [], filter: NO_FILTER, source: { kind: 'flags' }, warnings: model.warnings };
   if (flags.region !== undefined) resolved.region = flags.region;
   return resolved;
 }

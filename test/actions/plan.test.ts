@@ -147,7 +147,7 @@ describe('planServiceAccounts: apply and update', () => {
   const live = renderTemplate(s3, OIDC);
   const withStack = (over: Partial<StackRecord> = {}, template: unknown = live) => ({
     stacks: new Map([['default/s3-reader', stack(s3, over)]]),
-    liveTemplates: new Map([[stackNameFor('demo', s3), template]]),
+    liveTemplates: new Map([['default/s3-reader', template]]),
   });
 
   it('the same template and tags: unchanged', () => {
@@ -178,7 +178,7 @@ describe('planServiceAccounts: apply and update', () => {
 });
 
 describe('planServiceAccounts: stacks in failed or rolled-back states', () => {
-  const live = (sa: ServiceAccountSpec) => new Map([[stackNameFor('demo', sa), JSON.parse(JSON.stringify(renderTemplate(sa, OIDC)))]]);
+  const live = (sa: ServiceAccountSpec) => new Map([[`${sa.namespace}/${sa.name}`, JSON.parse(JSON.stringify(renderTemplate(sa, OIDC)))]]);
   const annotated = new Map([['default/s3-reader', liveSa({ annotations: { [ROLE_ARN_ANNOTATION]: ROLE } })]]);
 
   it('UPDATE_ROLLBACK_COMPLETE with nothing to change is up to date (the role works on the previous template)', () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsPorts } from '../../src/aws/factory.js';
 import type { AwsPorts, CloudFormationPort, StackRecord } from '../../src/aws/ports.js';
 import type { RuntimeOverrides } from '../../src/actions/runtime.js';
+import { IrsaError } from '../../src/errors.js';
 import { startE2E, type E2E } from '../support/cli.js';
 import { testAwsOptions } from '../support/aws.js';
 import { clusterConfigYaml } from '../support/config.js';
@@ -180,5 +181,43 @@ describe('apply --prune', () => {
     expect(exact.code, exact.stderr).toBe(0);
     expect(await aws.cfn.describeStack(stackName('kube-system', 'ebs'))).toBeUndefined();
     expect(await aws.cfn.describeStack(stackName('apps', 's2'))).toBeDefined();
+  });
+});
+
+describe('apply --prune: one document, one deadline, even after a failure', () => {
+  it('the -o json plan is one document with the prune targets, and counts them as changes', async () => {
+    expect((await e.run(['create', 'iamserviceaccount', '--cluster', CLUSTER, '--namespace', 'old', '--name', 'gone', '--attach-policy-arn', S3_READ, '--approve'])).code).toBe(0);
+    const keep = fileWith([{ id: 'apps/s2' }]);
+    const r = await e.run(['apply', '-f', '-', '--prune', '--include', 'apps/s2,old/*', '-o', 'json'], { stdin: keep });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { serviceAccounts: unknown[]; prune: { namespace: string; name: string; stackName: string }[] };
+    expect(doc.prune).toEqual([expect.objectContaining({ namespace: 'old', name: 'gone', stackName: stackName('old', 'gone') })]);
+    expect(r.stderr).toContain("run again with '--approve'");
+    expect(r.stderr).not.toContain('nothing to do');
+  });
+
+  it('still prunes when a service account fails, and exits 1 naming it (a brace glob selects both accounts)', async () => {
+    const broken = fileWith([{ id: 'apps/s2' }, { id: 'apps/new-one' }]);
+    const overrides: RuntimeOverrides = {
+      awsPorts: async ({ region, profile }) => {
+        const real = await createAwsPorts({ region, profile, env: e.env });
+        // FAKE: CloudFormation refuses this one create (moto cannot be made to); everything else is real.
+        const cfn: CloudFormationPort = {
+          ...real.cfn,
+          createStack: async (input) => {
+            if (input.stackName === stackName('apps', 'new-one')) throw new IrsaError('AWS', 'CreateStack failed: Requires capabilities : [CAPABILITY_NAMED_IAM]', { httpStatus: 400 });
+            return real.cfn.createStack(input);
+          },
+        };
+        return { ...real, cfn };
+      },
+    };
+    const r = await e.run(['apply', '-f', '-', '--prune', '--include', 'apps/{s2,new-one}', '--include', 'old/*', '--approve', '-o', 'json'], { stdin: broken, overrides });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('apps/new-one');
+    expect(r.stderr).toContain('Requires capabilities : [CAPABILITY_NAMED_IAM]');
+    const doc = JSON.parse(r.stdout) as { pruned: { id: string; stack: string }[] };
+    expect(doc.pruned).toEqual([expect.objectContaining({ id: 'old/gone', stack: 'deleted' })]);
+    expect(await aws.cfn.describeStack(stackName('old', 'gone'))).toBeUndefined();
   });
 });
