@@ -1,4 +1,5 @@
 import { IrsaError } from '../errors.js';
+import { IRSACTL_VERSION } from '../version.js';
 
 /**
  * Client configuration shared by the four AWS adapters, and the mapping of SDK
@@ -16,7 +17,7 @@ export interface AwsOptions {
 
 export type AwsService = 'CLOUDFORMATION' | 'IAM' | 'EKS' | 'STS';
 
-export const USER_AGENT = 'irsactl/0.1.0';
+export const USER_AGENT = `irsactl/${IRSACTL_VERSION}`;
 const DEFAULT_MAX_ATTEMPTS = 8;
 
 export interface SharedClientConfig {
@@ -44,16 +45,26 @@ function maxAttemptsFrom(opts: AwsOptions): number {
   return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_MAX_ATTEMPTS;
 }
 
+/**
+ * Static keys from the given environment, unless --profile was given: a profile the user names wins over keys
+ * that happen to be in the environment (as with the aws CLI). The AWS clients and the EKS token both use this,
+ * so they always act as one identity.
+ */
+export function staticCredentials(
+  env: Record<string, string | undefined>,
+  profile: string | undefined,
+): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined {
+  if (profile !== undefined) return undefined;
+  const accessKeyId = nonEmpty(env.AWS_ACCESS_KEY_ID);
+  const secretAccessKey = nonEmpty(env.AWS_SECRET_ACCESS_KEY);
+  const sessionToken = nonEmpty(env.AWS_SESSION_TOKEN);
+  if (accessKeyId === undefined || secretAccessKey === undefined) return undefined;
+  return { accessKeyId, secretAccessKey, ...(sessionToken !== undefined ? { sessionToken } : {}) };
+}
+
 export function clientConfig(service: AwsService, opts: AwsOptions): SharedClientConfig {
   const endpoint = endpointFor(service, opts.env);
-  const accessKeyId = nonEmpty(opts.env.AWS_ACCESS_KEY_ID);
-  const secretAccessKey = nonEmpty(opts.env.AWS_SECRET_ACCESS_KEY);
-  const sessionToken = nonEmpty(opts.env.AWS_SESSION_TOKEN);
-  // Static keys win over a profile, as in the SDK's own chain (env provider first).
-  const credentials =
-    accessKeyId !== undefined && secretAccessKey !== undefined
-      ? { accessKeyId, secretAccessKey, ...(sessionToken !== undefined ? { sessionToken } : {}) }
-      : undefined;
+  const credentials = staticCredentials(opts.env, opts.profile);
   return {
     region: opts.region,
     ...(endpoint !== undefined ? { endpoint } : {}),

@@ -24,14 +24,19 @@ describe('clientConfig', () => {
     expect(none.ignoreConfiguredEndpointUrls).toBe(true);
   });
 
-  it('uses static keys from env over a profile', () => {
+  it('uses static keys from env, unless --profile names another identity (then the profile wins, in both the clients and the EKS token)', async () => {
     const env = { AWS_ACCESS_KEY_ID: 'AK', AWS_SECRET_ACCESS_KEY: 'SK', AWS_SESSION_TOKEN: 'ST' };
-    const cfg = clientConfig('EKS', { ...base, profile: 'p', env });
+    const cfg = clientConfig('EKS', { ...base, env });
     expect(cfg.credentials).toEqual({ accessKeyId: 'AK', secretAccessKey: 'SK', sessionToken: 'ST' });
     expect(cfg.profile).toBeUndefined();
-    const viaProfile = clientConfig('EKS', { ...base, profile: 'p', env: { AWS_ACCESS_KEY_ID: 'AK' } });
+    const viaProfile = clientConfig('EKS', { ...base, profile: 'p', env });
     expect(viaProfile.credentials).toBeUndefined();
     expect(viaProfile.profile).toBe('p');
+    const incomplete = clientConfig('EKS', { ...base, env: { AWS_ACCESS_KEY_ID: 'AK' } });
+    expect(incomplete.credentials).toBeUndefined();
+    // The EKS token signs with the same choice.
+    const { credentialsResolver } = await import('../../src/aws/credentials.js');
+    expect(await credentialsResolver(env)()).toEqual({ accessKeyId: 'AK', secretAccessKey: 'SK', sessionToken: 'ST' });
   });
 
   it('retries: adaptive for CloudFormation, standard otherwise, 8 attempts unless told', () => {
