@@ -1,8 +1,8 @@
 import pLimit from 'p-limit';
-import type { AwsPorts, OidcProviderInfo, RoleInfo } from '../aws/ports.js';
+import type { AwsPorts, OidcProviderInfo, RoleInfo, StackRecord } from '../aws/ports.js';
 import type { KubePort, PodObject, ServiceAccountObject } from '../k8s/ports.js';
 import { IrsaError } from '../errors.js';
-import { ROLE_ARN_ANNOTATION, ROLE_OUTPUT, stackNameFor } from '../cfn/naming.js';
+import { ROLE_ARN_ANNOTATION, ROLE_OUTPUT } from '../cfn/naming.js';
 import { toJson } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
 import {
@@ -20,6 +20,7 @@ import {
 import { buildReport, renderText, reportToJson, summaryLine } from '../doctor/render.js';
 import { openCluster, requireOidc, type ClusterTarget } from './cluster-session.js';
 import type { Runtime } from './runtime.js';
+import { irsaStacks, observeServiceAccounts } from './observe.js';
 
 export interface DoctorOptions extends ClusterTarget {
   /** With name: one ServiceAccount (namespace default "default"). */
@@ -53,7 +54,8 @@ const isForbidden = (err: unknown): boolean => err instanceof IrsaError && err.h
 /** Which ServiceAccounts to examine: one by name, or every annotated one in a namespace or the cluster. */
 async function selectServiceAccounts(kube: KubePort, opts: DoctorOptions): Promise<{ namespace: string; name: string; sa?: ServiceAccountObject }[]> {
   if (opts.serviceAccounts !== undefined) {
-    return Promise.all(opts.serviceAccounts.map(async (s) => ({ ...s, sa: await kube.getServiceAccount(s.namespace, s.name) })));
+    const found = await observeServiceAccounts(kube, opts.serviceAccounts);
+    return opts.serviceAccounts.map((s) => ({ ...s, sa: found.get(`${s.namespace}/${s.name}`) }));
   }
   if (opts.name !== undefined) {
     const namespace = opts.namespace ?? 'default';
@@ -98,16 +100,19 @@ export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
     return { kind: 'missing', otherArns: await providerArns('') };
   };
 
-  const managedStackOf = async (namespace: string, name: string, roleArn: string): Promise<string | undefined> => {
-    const stackName = stackNameFor(session.name, { namespace, name });
+  // The cluster's iamserviceaccount stacks, listed once (one paged DescribeStacks) for every ServiceAccount.
+  const stacks = memo(async () => {
     try {
-      const stack = await aws.cfn.describeStack(stackName);
-      return stack !== undefined && stack.outputs[ROLE_OUTPUT] === roleArn ? stackName : undefined;
+      return await irsaStacks(aws.cfn, session.name);
     } catch (err) {
-      // The stack only improves the fix text; a CloudFormation permission gap must not stop the doctor.
-      rt.reporter.debug(`could not read stack ${stackName}: ${messageOf(err)}`);
-      return undefined;
+      // The stacks only improve the fix text; a CloudFormation permission gap must not stop the doctor.
+      rt.reporter.debug(`could not list stacks: ${messageOf(err)}`);
+      return new Map<string, StackRecord>();
     }
+  });
+  const managedStackOf = async (namespace: string, name: string, roleArn: string): Promise<string | undefined> => {
+    const stack = (await stacks('')).get(`${namespace}/${name}`);
+    return stack !== undefined && stack.outputs[ROLE_OUTPUT] === roleArn ? stack.stackName : undefined;
   };
 
   const live = async (namespace: string, name: string, sa: ServiceAccountObject | undefined, role: RoleLookup): Promise<LiveOutcome> => {

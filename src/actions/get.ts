@@ -28,9 +28,6 @@ export function healthOf(stack: StackRecord, sa: ServiceAccountObject | undefine
 
 export interface GetOptions extends ConnectionOptions {
   output: 'table' | 'json' | 'yaml';
-  /** exact filters (flags mode) */
-  name?: string;
-  namespace?: string;
 }
 
 export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfig, opts: GetOptions): Promise<void> {
@@ -40,8 +37,8 @@ export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfi
   const rows = [...stacks.entries()]
     .filter(([id]) => {
       const [ns, name] = id.split('/');
-      if (opts.name && name !== opts.name) return false;
-      if (opts.namespace && ns !== opts.namespace) return false;
+      if (resolved.lookup?.name && name !== resolved.lookup.name) return false;
+      if (resolved.lookup?.namespace && ns !== resolved.lookup.namespace) return false;
       return !wanted || wanted.has(id);
     })
     .sort(([a], [b]) => a.localeCompare(b));

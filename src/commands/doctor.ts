@@ -1,7 +1,5 @@
-import { Command, Option } from 'commander';
-import { addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, configFlagsFrom, examples, readSource, runtimeFor, type CliContext } from './shared.js';
-
-const count = (_: string, prev: number) => prev + 1;
+import { Command } from 'commander';
+import { addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, configFlagsFrom, connectionFrom, examples, readSource, runtimeFor, type CliContext } from './shared.js';
 
 export function doctorCommand(ctx: CliContext): Command {
   const cmd = new Command('doctor').description(
@@ -15,8 +13,7 @@ export function doctorCommand(ctx: CliContext): Command {
   addConfigFileFlags(cmd);
   addAwsFlags(cmd);
   addKubeFlags(cmd);
-  cmd.addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'));
-  cmd.option('-v, --verbose', 'more narration on stderr (repeat for more)', count, 0);
+  addRunFlags(cmd, { approve: false, timeout: false, concurrency: false, output: ['text', 'json'] });
   cmd.addHelpText(
     'after',
     examples([
@@ -34,10 +31,7 @@ export function doctorCommand(ctx: CliContext): Command {
     await doctor(runtimeFor(ctx, o), {
       cluster: resolved.cluster.name,
       region: resolved.region,
-      profile: o.profile as string | undefined,
-      kubeconfig: o.kubeconfig as string | undefined,
-      context: o.context as string | undefined,
-      insecureSkipTlsVerify: o.insecureSkipTlsVerify === true,
+      ...connectionFrom(o),
       ...(fromFile ? { serviceAccounts: resolved.selected.map((s) => ({ namespace: s.namespace, name: s.name })) } : {}),
       name: fromFile ? undefined : resolved.lookup?.name,
       namespace: fromFile ? undefined : resolved.lookup?.namespace,

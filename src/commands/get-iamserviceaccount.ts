@@ -18,8 +18,6 @@ export function getIamServiceAccountCommand(ctx: CliContext): Command {
     await getIamServiceAccounts(runtimeFor(ctx, o), resolved, {
       output: o.output as GetOptions['output'],
       ...connectionFrom(o),
-      name: flags.configFile ? undefined : (name ?? flags.name),
-      namespace: flags.configFile ? undefined : flags.namespace,
     });
   });
   return cmd;
