@@ -93,6 +93,3 @@ export function requireOidc(session: ClusterSession): OidcInfo {
   return session.oidc;
 }
 
-export function associateCommand(session: { name: string; region: string }): string {
-  return `irsactl utils associate-iam-oidc-provider --cluster ${session.name} --region ${session.region} --approve`;
-}

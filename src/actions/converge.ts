@@ -5,7 +5,8 @@ import { toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
 import { saId } from '../config/model.js';
-import { associateCommand, openCluster, requireOidc, type ClusterSession, type ConnectionOptions } from './cluster-session.js';
+import { associateCommand } from '../hints.js';
+import { openCluster, requireOidc, type ClusterSession, type ConnectionOptions } from './cluster-session.js';
 import { ensureOidcProvider } from './associate.js';
 import { irsaStacks, observeServiceAccounts } from './observe.js';
 import { planServiceAccounts, type Plan } from './plan.js';
@@ -49,7 +50,7 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
   const mayAssociate = resolved.source.kind === 'file' && resolved.cluster.withOIDC && mode !== 'update';
   if (!provider && !mayAssociate) {
     throw new IrsaError('PRECONDITION', `cluster "${session.name}" in ${session.region} has no IAM OIDC provider: IAM roles for service accounts cannot work without it`, {
-      hint: `run \`${associateCommand(session)}\`${resolved.source.kind === 'file' ? ', or set iam.withOIDC: true in the file' : ''}`,
+      hint: `run \`${associateCommand({ cluster: session.name, region: session.region })}\`${resolved.source.kind === 'file' ? ', or set iam.withOIDC: true in the file' : ''}`,
     });
   }
 

@@ -32,7 +32,7 @@ export interface SharedClientConfig {
   customUserAgent: string;
 }
 
-const nonEmpty = (value: string | undefined): string | undefined =>
+export const nonEmpty = (value: string | undefined): string | undefined =>
   value !== undefined && value.trim() !== '' ? value.trim() : undefined;
 
 export function endpointFor(service: AwsService, env: Record<string, string | undefined>): string | undefined {

@@ -1,5 +1,5 @@
 import type { AwsPorts } from './ports.js';
-import type { AwsOptions } from './config.js';
+import { nonEmpty, type AwsOptions } from './config.js';
 
 export type { AwsOptions } from './config.js';
 
@@ -21,9 +21,6 @@ export async function createAwsPorts(opts: AwsOptions): Promise<AwsPorts> {
     sts: sts.createStsPort(opts),
   };
 }
-
-const nonEmpty = (value: string | undefined): string | undefined =>
-  value !== undefined && value.trim() !== '' ? value.trim() : undefined;
 
 /**
  * The region, in the SDK's order: the flag, AWS_REGION, AWS_DEFAULT_REGION, then the

@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ConfigFlags } from '../config/load.js';
-import { usageError } from '../errors.js';
 import type { Io } from '../output/io.js';
 import { createRuntime, type Runtime, type RuntimeOverrides } from '../actions/runtime.js';
 import type { ConnectionOptions } from '../actions/cluster-session.js';
@@ -150,6 +149,3 @@ export function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
 }
 
-export function assertNoExtraArgs(args: string[]): void {
-  if (args.length > 1) throw usageError('only one argument is allowed to be used as a name', 'pass one name, or use -f with --include');
-}

@@ -19,7 +19,8 @@ import {
   type RawServiceAccount,
 } from './validate.js';
 
-export type CommandKind = 'create' | 'update' | 'delete' | 'get' | 'associate' | 'apply' | 'doctor';
+export type { CommandKind } from './validate.js';
+import type { CommandKind } from './validate.js';
 
 /** Raw option values as commander gives them. `undefined` = flag not given. */
 export interface ConfigFlags {

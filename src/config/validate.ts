@@ -292,10 +292,11 @@ export function normalizeCluster(raw: RawClusterConfig, defaultWithOIDC: boolean
 
 // ───────────────────────────── rules ─────────────────────────────
 
-export type RuleKind = 'create' | 'update' | 'delete' | 'get' | 'associate' | 'apply' | 'doctor';
+/** The command a configuration is resolved for: the rules differ by command. */
+export type CommandKind = 'create' | 'update' | 'delete' | 'get' | 'associate' | 'apply' | 'doctor';
 
 export interface RuleContext {
-  kind: RuleKind;
+  kind: CommandKind;
   loc: Locator;
   /** Display name of the source, for eksctl's "… in %q" messages. */
   sourceName: string;
@@ -327,7 +328,7 @@ const POLICY_ARN_RE = /^arn:([a-z][a-z0-9-]*):iam::([^:]*):policy\/(.+)$/;
 const ROLE_ARN_RE = /^arn:([a-z][a-z0-9-]*):iam::([^:]*):role\/(.+)$/;
 const ACCOUNT_ID_RE = /^\d{12}$/;
 
-const NEEDS_POLICY: ReadonlySet<RuleKind> = new Set(['create', 'update', 'apply']);
+const NEEDS_POLICY: ReadonlySet<CommandKind> = new Set(['create', 'update', 'apply']);
 
 export function validateModel(model: ClusterModel, ctx: RuleContext): RuleResult {
   const { loc } = ctx;

@@ -2,6 +2,7 @@ import type { OidcProviderInfo, RoleInfo } from '../aws/ports.js';
 import type { OidcInfo } from '../config/model.js';
 import type { PodObject, ServiceAccountObject } from '../k8s/ports.js';
 import { ROLE_ARN_ANNOTATION, STS_AUDIENCE } from '../cfn/naming.js';
+import { associateCommand } from '../hints.js';
 
 /**
  * The doctor's checks: pure functions over data the action gathered. Each returns one
@@ -105,9 +106,7 @@ const parsedRoleOf = (facts: ServiceAccountFacts): ParsedRoleArn | undefined => 
 /** The account whose IAM must hold the provider: the role's, else the cluster's. */
 const roleAccountOf = (t: DoctorTarget, facts: ServiceAccountFacts) => parsedRoleOf(facts)?.accountId ?? t.oidc.accountId;
 
-export function associateFix(t: DoctorTarget): string {
-  return `irsactl utils associate-iam-oidc-provider --cluster ${t.cluster} --region ${t.region} --approve`;
-}
+export const associateFix = (t: DoctorTarget): string => associateCommand(t);
 
 const listShort = (items: string[], max = 5): string =>
   items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
