@@ -225,9 +225,9 @@ async function runServiceAccountStep(ctx: ExecuteContext, kube: KubePort, ensure
   await ensureNamespace(kube, item.spec.namespace);
   // Someone else may change the object between our read and write: re-read and merge again on a 409.
   for (let attempt = 1; ; attempt++) {
-    // The plan's observation (one list per namespace) stands for the first attempt: no GET before a create.
-    // If someone created it since, the create's 409 sends us round again to read and merge.
-    const current = attempt === 1 && item.serviceAccount.action === 'create' ? undefined : await kube.getServiceAccount(item.spec.namespace, item.spec.name);
+    // The plan's observation (one list per namespace) stands for the first attempt: no GET before the write.
+    // If the object changed since, the write's 409 (resourceVersion, or AlreadyExists) sends us round to read again.
+    const current = attempt === 1 ? item.observed : await kube.getServiceAccount(item.spec.namespace, item.spec.name);
     try {
       if (!current) {
         await kube.createServiceAccount(newServiceAccount(desired));

@@ -40,6 +40,8 @@ export interface ServiceAccountPlan {
   spec: ServiceAccountSpec;
   /** things the user asked for that irsactl will not do, and why */
   warnings: string[];
+  /** the ServiceAccount as the plan saw it (undefined: it did not exist, or was not looked at) */
+  observed?: ServiceAccountObject;
   stackName: string;
   stackTags: Record<string, string>;
   capabilities: string[];
@@ -98,15 +100,17 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
     liveName && requested.roleName && requested.roleName !== liveName
       ? [`the role keeps its name ${liveName}: renaming it to ${requested.roleName} would replace the role and change its ARN (delete and create the service account to do that)`]
       : [];
+  const live = input.serviceAccounts.get(id);
   const base = {
     id,
     spec,
     warnings,
+    // rides along so that the write's first attempt needs no second GET (a stale object gets a 409)
+    observed: live,
     stackName: stackNameFor(input.model.name, spec),
     stackTags: stackTagsFor(input.model, spec),
     capabilities: capabilitiesFor(spec),
   };
-  const live = input.serviceAccounts.get(id);
 
   if (spec.attachRoleARN) {
     const roleArn = spec.attachRoleARN;
