@@ -2,6 +2,7 @@ import yaml from 'js-yaml';
 import { IrsaError } from '../errors.js';
 import type { CfnTemplate } from './template.js';
 import { ROLE_LOGICAL_ID } from './template.js';
+import { isRecord } from '../json.js';
 
 /**
  * A semantic diff of a live stack template (GetTemplate's string, JSON or YAML) against
@@ -66,7 +67,6 @@ export function parseLiveTemplate(body: string): unknown {
 
 // ---------- canonicalisation ----------
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const get = (v: unknown, ...path: string[]): unknown =>
   path.reduce<unknown>((acc, key) => (isRecord(acc) ? acc[key] : undefined), v);
 

@@ -1,4 +1,5 @@
 import { WELL_KNOWN_POLICY_KEYS, type WellKnownPolicies } from '../config/model.js';
+import { isRecord } from '../json.js';
 
 /**
  * What a live template says about a role, in the ClusterConfig's terms (for
@@ -25,20 +26,19 @@ const MANAGED_TO_WELL_KNOWN: [RegExp, keyof WellKnownPolicies][] = [
   [/:policy\/service-role\/AmazonEBSCSIDriverPolicy$/, 'ebsCSIController'],
 ];
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function plainString(v: unknown, partition: string): string | undefined {
   if (typeof v === 'string') return v;
-  if (isObj(v) && typeof v['Fn::Sub'] === 'string') return (v['Fn::Sub'] as string).replace('${AWS::Partition}', partition);
+  if (isRecord(v) && typeof v['Fn::Sub'] === 'string') return (v['Fn::Sub'] as string).replace('${AWS::Partition}', partition);
   return undefined;
 }
 
 export function summarizeTemplate(live: unknown, partition: string): PolicySummary {
   const wk = Object.fromEntries(WELL_KNOWN_POLICY_KEYS.map((k) => [k, false])) as WellKnownPolicies;
   const out: PolicySummary = { attachPolicyARNs: [], wellKnownPolicies: wk, inlinePolicies: [] };
-  const resources = isObj(live) && isObj(live.Resources) ? live.Resources : {};
+  const resources = isRecord(live) && isRecord(live.Resources) ? live.Resources : {};
   for (const [logicalId, res] of Object.entries(resources)) {
-    if (!isObj(res) || !isObj(res.Properties)) continue;
+    if (!isRecord(res) || !isRecord(res.Properties)) continue;
     const props = res.Properties;
     if (res.Type === 'AWS::IAM::Role') {
       for (const arn of Array.isArray(props.ManagedPolicyArns) ? props.ManagedPolicyArns : []) {

@@ -3,6 +3,7 @@ import type { OidcInfo } from '../config/model.js';
 import type { PodObject, ServiceAccountObject } from '../k8s/ports.js';
 import { ROLE_ARN_ANNOTATION, STS_AUDIENCE } from '../cfn/naming.js';
 import { associateCommand } from '../hints.js';
+import { isRecord } from '../json.js';
 
 /**
  * The doctor's checks: pure functions over data the action gathered. Each returns one
@@ -212,7 +213,6 @@ export function checkServiceAccount(t: DoctorTarget, facts: ServiceAccountFacts)
 // ---- 3. Trust policy ----------------------------------------------------------------------
 
 type JsonRecord = Record<string, unknown>;
-const isRecord = (v: unknown): v is JsonRecord => typeof v === 'object' && v !== null && !Array.isArray(v);
 const asStrings = (v: unknown): string[] | undefined => {
   if (typeof v === 'string') return [v];
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
