@@ -65,6 +65,22 @@ function spawnCli(args: string[]): { child: ChildProcess; done: Promise<{ code: 
 }
 
 /** The converged state, checked against moto directly and the Kubernetes test server's store. */
+/** Resolves once moto itself lists `count` stacks of this cluster (polling moto directly, bounded to 20 s). */
+async function stacksExist(sc: SandboxCluster, count: number): Promise<void> {
+  const cfn = new CloudFormationClient({ region: REGION, endpoint: motoUrl(), credentials: { accessKeyId: e.account.accessKeyId, secretAccessKey: e.account.secretAccessKey } });
+  try {
+    const prefix = `eksctl-${sc.cluster}-addon-iamserviceaccount-`;
+    for (let i = 0; i < 400; i++) {
+      const all: Stack[] = [];
+      for await (const page of paginateDescribeStacks({ client: cfn }, {})) all.push(...(page.Stacks ?? []));
+      if (all.filter((st) => st.StackName?.startsWith(prefix)).length >= count) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    cfn.destroy();
+  }
+}
+
 async function expectConverged(sc: SandboxCluster, count: number): Promise<void> {
   const creds = { accessKeyId: e.account.accessKeyId, secretAccessKey: e.account.secretAccessKey };
   const cfn = new CloudFormationClient({ region: REGION, endpoint: motoUrl(), credentials: creds });
@@ -181,19 +197,13 @@ describe('two applies of the same file at once', () => {
     const sc = await newCluster();
     const file = writeConfig(sc.cluster, 8);
     // moto is not atomic for two CreateStack calls of one name arriving at the same instant (it can leave a
-    // zombie CREATE_IN_PROGRESS stack that real CloudFormation never shows), so the second run starts once the
-    // first has sent its CreateStacks; slowed DescribeStacks keep the first in flight, so the two overlap in
-    // observing, waiting and the ServiceAccount writes.
-    let startSecond: () => void = () => undefined;
-    const firstSentAll = new Promise<void>((res) => (startSecond = res));
-    let creates = 0;
-    e.sandbox.proxy.setFaultInjector(({ action }) => {
-      if (action === 'CreateStack' && ++creates === 8) setTimeout(startSecond, 20);
-      return action === 'DescribeStacks' ? { delayMs: 100 } : 'pass';
-    });
+    // zombie CREATE_IN_PROGRESS stack that real CloudFormation never shows), so the second run starts once moto
+    // has answered the first run's 8 CreateStacks (seen directly in moto, not through the proxy); slowed
+    // DescribeStacks keep the first in flight, so the two overlap in observing, waiting and the ServiceAccount writes.
+    e.sandbox.proxy.setFaultInjector(({ action }) => (action === 'DescribeStacks' ? { delayMs: 100 } : 'pass'));
     try {
       const first = e.run(['apply', '-f', file, '--approve', '--timeout', '30s']);
-      await Promise.race([firstSentAll, first]);
+      await Promise.race([stacksExist(sc, 8), first]);
       const [a, b] = await Promise.all([first, e.run(['apply', '-f', file, '--approve', '--timeout', '30s'])]);
       expect(a.code, a.stderr).toBe(0);
       expect(b.code, b.stderr).toBe(0);
