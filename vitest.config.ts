@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'sandbox/**/*.test.ts'],
     // One moto for the whole run; each test file gets its own moto account (test/support/aws.ts).
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,
