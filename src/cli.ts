@@ -6,14 +6,6 @@ import { EXIT } from './errors.js';
  * The process entry: wires signals to an AbortController so that --approve runs
  * start no new work after SIGINT/SIGTERM and exit 130/143 (a second signal exits at once).
  */
-// `irsactl get … | head` closes our stdout early: that is not an error.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
-}
-
 const abort = new AbortController();
 let signalled: NodeJS.Signals | undefined;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

@@ -136,7 +136,7 @@ export function configFlagsFrom(positional: string | undefined, o: Record<string
 export async function readSource(ctx: CliContext, flags: ConfigFlags) {
   if (!flags.configFile) return undefined;
   const { readConfigSource } = await import('../config/read.js');
-  return readConfigSource(flags.configFile, ctx.io.stdin);
+  return readConfigSource(flags.configFile, ctx.io.stdin?.());
 }
 
 /** --profile, --kubeconfig, --context, --insecure-skip-tls-verify: how every command reaches AWS and Kubernetes. */

@@ -20,7 +20,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     {
       stdout: { write: (s: string) => (stdout += s) },
       stderr: { write: (s: string) => (stderr += s) },
-      stdin: opts.stdin === undefined ? undefined : Readable.from([opts.stdin]),
+      stdin: opts.stdin === undefined ? undefined : () => Readable.from([opts.stdin!]),
       env,
       stderrIsTTY: false,
     },
