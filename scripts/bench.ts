@@ -13,6 +13,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { startStackLatency } from '../sandbox/latency.js';
+import { resolveConfig } from '../src/config/load.js';
+import { planServiceAccounts } from '../src/actions/plan.js';
+import { planToData } from '../src/actions/describe-plan.js';
+import { oidcInfoFrom } from '../src/cfn/trust-policy.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'irsactl.js');
@@ -106,6 +110,28 @@ function startup(): void {
   const detail = (k: string) => ({ medianMs: round(t[k]!), nodeMedianMs: round(t.node!), runs: rounds, nodeExtraCaCerts: Boolean(process.env.NODE_EXTRA_CA_CERTS) });
   record('start-up: irsactl --help', t.help! / t.node!, '× node -e 0', 1.3, detail('help'));
   record('start-up: irsactl create iamserviceaccount --help', t.createHelp! / t.node!, '× node -e 0', 1.3, detail('createHelp'));
+  startupInstructions();
+}
+
+/**
+ * The same start-up comparison in CPU instructions (valgrind's callgrind): repeatable on a shared machine where
+ * wall times swing by ±15%. Informational beside the wall-time target; skipped where valgrind is missing.
+ */
+function startupInstructions(): void {
+  const count = (args: string[]): number | undefined => {
+    const out = join(tmpdir(), `irsactl-bench-cg-${process.pid}`);
+    const r = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+    rmSync(out, { force: true });
+    const m = /I\s+refs:\s+([\d,]+)/.exec(r.stderr ?? '');
+    return m ? Number(m[1]!.replace(/,/g, '')) : undefined;
+  };
+  const node = count(['-e', '0']);
+  const help = node === undefined ? undefined : count([bin, '--help']);
+  if (node === undefined || help === undefined) {
+    process.stdout.write('-    start-up in CPU instructions: skipped (valgrind not installed)\n');
+    return;
+  }
+  record('start-up: irsactl --help, CPU instructions', help / node, '× node -e 0', 1.3, { instructions: help, nodeInstructions: node });
 }
 
 async function planning(sandbox: Sandbox, scratch: string): Promise<void> {
@@ -116,44 +142,54 @@ async function planning(sandbox: Sandbox, scratch: string): Promise<void> {
   const existing = await irsactl(['create', 'iamserviceaccount', '-f', '-', '--approve'], env, clusterConfig('bench-plan', 20, 10));
   if (existing.code !== 0) throw new Error(`planning setup failed:\n${existing.stderr}`);
   void cluster;
-  const sizes = [250, 500, 1000];
-  const files = Object.fromEntries(sizes.map((n) => {
-    const path = join(scratch, `plan-${n}.yaml`);
-    writeFileSync(path, clusterConfig('bench-plan', n, 10));
-    return [n, path];
-  }));
+  const file = join(scratch, 'plan-1000.yaml');
+  writeFileSync(file, clusterConfig('bench-plan', 1000, 10));
   const rounds = envInt('BENCH_PLAN_RUNS', 5);
-  const times: Record<string, number[]> = { node: [], 250: [], 500: [], 1000: [] };
+  const nodeTimes: number[] = [];
+  const planTimes: number[] = [];
   for (let r = -1; r < rounds; r++) {
     const base = await nodeBaseline();
-    const runs: Record<number, number> = {};
-    for (const n of sizes) {
-      const res = await irsactl(['create', 'iamserviceaccount', '-f', files[n]!, '-o', 'json'], env);
-      if (res.code !== 0) throw new Error(`plan of ${n} failed (exit ${res.code}):\n${res.stderr.slice(0, 2000)}`);
-      const plan = JSON.parse(res.stdout) as { serviceAccounts?: unknown[]; items?: unknown[] };
-      const planned = (plan.serviceAccounts ?? plan.items ?? []).length;
-      if (planned !== n) throw new Error(`plan of ${n} listed ${planned} service accounts`);
-      runs[n] = res.ms;
-    }
+    const res = await irsactl(['create', 'iamserviceaccount', '-f', file, '-o', 'json'], env);
+    if (res.code !== 0) throw new Error(`plan of 1000 failed (exit ${res.code}):\n${res.stderr.slice(0, 2000)}`);
+    const planned = ((JSON.parse(res.stdout) as { serviceAccounts?: unknown[] }).serviceAccounts ?? []).length;
+    if (planned !== 1000) throw new Error(`plan of 1000 listed ${planned} service accounts`);
     if (r < 0) continue; // warm-up: moto's first answers are slow
-    times.node!.push(base);
-    for (const n of sizes) times[n]!.push(runs[n]!);
+    nodeTimes.push(base);
+    planTimes.push(res.ms);
   }
-  const node = median(times.node!);
-  const t250 = median(times[250]!);
-  const t1000 = median(times[1000]!);
+  const node = median(nodeTimes);
+  const t1000 = median(planTimes);
   record('planning: create -f (1,000 SAs) -o json', t1000 / node, '× node -e 0', 10, { medianMs: round(t1000), nodeMedianMs: round(node), runs: rounds });
-  const t500 = median(times[500]!);
-  // Linear: the cost of each added service account does not grow with the file. Comparing the marginal
-  // costs 250→500 and 500→1000 removes the fixed costs (start-up, the cluster lookup); quadratic would be 2×.
-  const perSaSmall = (t500 - t250) / 250;
-  const perSaLarge = (t1000 - t500) / 500;
-  record('planning: marginal cost per SA, 500→1000 vs 250→500', perSaLarge / perSaSmall, '× (1 = linear)', 1.5, {
-    msPerSa250To500: round(perSaSmall, 3),
-    msPerSa500To1000: round(perSaLarge, 3),
-    medianMs250: round(t250),
-    medianMs500: round(t500),
-  });
+}
+
+/**
+ * Linear in the number of service accounts: the pure work (validate, render every template, plan, print JSON)
+ * timed in-process for 1,000 and 4,000 accounts — in-process medians are steady where process start-ups are
+ * not. (time for 4,000) / (4 × time for 1,000): 1 is linear, 4 would be quadratic.
+ */
+function planningLinearity(): void {
+  const oidc = oidcInfoFrom('https://oidc.eks.us-west-2.amazonaws.com/id/BENCH0000000000000000000000000000', 'aws', '123456789012');
+  const once = (text: string): number => {
+    const t0 = performance.now();
+    const resolved = resolveConfig('create', { configFile: 'bench.yaml' }, { path: 'bench.yaml', text });
+    const plan = planServiceAccounts({
+      mode: 'create', model: resolved.cluster, selected: resolved.selected, region: REGION, oidc,
+      providerExists: true, stacks: new Map(), serviceAccounts: new Map(), overrideExisting: false,
+    });
+    JSON.stringify(planToData(plan));
+    return performance.now() - t0;
+  };
+  const small = clusterConfig('bench-linear', 1000, 10);
+  const large = clusterConfig('bench-linear', 4000, 10);
+  for (let i = 0; i < 3; i++) once(small); // warm the JIT
+  const ts: number[] = [];
+  const tl: number[] = [];
+  for (let i = 0; i < 9; i++) {
+    ts.push(once(small));
+    tl.push(once(large));
+  }
+  const ratio = median(tl) / (4 * median(ts));
+  record('planning: linear in service accounts (4,000 vs 4 × 1,000, in-process)', ratio, '× (1 = linear)', 1.5, { medianMs1000: round(median(ts)), medianMs4000: round(median(tl)) });
 }
 
 async function apiEconomy(sandbox: Sandbox): Promise<void> {
@@ -210,6 +246,7 @@ const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 async function main(): Promise<number> {
   process.stdout.write(`irsactl bench — node ${process.version}, ${(await import('node:os')).cpus().length} cores${process.env.NODE_EXTRA_CA_CERTS ? ', NODE_EXTRA_CA_CERTS set' : ''}\n\n`);
   startup();
+  planningLinearity();
   process.stdout.write('(starting the sandbox: moto, the rewriting proxy, Kubernetes test servers)\n');
   const sandbox = await startSandbox();
   const scratch = mkdtempSync(join(tmpdir(), 'irsactl-bench-'));
