@@ -115,8 +115,11 @@ async function expectConverged(sc: SandboxCluster, count: number): Promise<void>
   }
 }
 
-describe('SIGINT during --approve', () => {
-  it('starts nothing new, exits 130 reporting what was not started, and the next run converges', async () => {
+describe('SIGINT or SIGTERM during --approve', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s: starts nothing new, exits %i reporting what was not started, and the next run converges', async (signal, exitCode) => {
     const sc = await newCluster();
     const file = writeConfig(sc.cluster, 6);
     let killed = false;
@@ -126,17 +129,18 @@ describe('SIGINT during --approve', () => {
       if (action !== 'CreateStack') return 'pass';
       if (!killed && child) {
         killed = true;
-        child.kill('SIGINT');
+        child.kill(signal);
       }
       return { delayMs: 150 };
     });
     try {
+      e.sandbox.proxy.resetLog();
       const run = spawnCli(['apply', '-f', file, '--approve', '--concurrency', '2']);
       child = run.child;
       const out = await run.done;
       expect(killed).toBe(true);
-      expect(out.code, out.stderr).toBe(130);
-      expect(out.stderr).toMatch(/SIGINT received/);
+      expect(out.code, out.stderr).toBe(exitCode);
+      expect(out.stderr).toContain(`${signal} received`);
       expect(out.stderr).toMatch(/not started/);
       // concurrency 2: at most the two in flight were created, the rest never started
       expect(e.sandbox.proxy.count('cloudformation', 'CreateStack')).toBeLessThanOrEqual(2);
