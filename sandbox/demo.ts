@@ -85,6 +85,9 @@ async function main(): Promise<number> {
     heading('7. Converge the whole file: the plan shows what apply would create');
     await irsactl(['apply', '-f', 'examples/iamserviceaccounts.yaml', '--exclude', 'default/*']);
 
+    heading('8. Prove the role works for the ServiceAccount, link by link (--live: a real token exchanged at STS)');
+    await irsactl(['doctor', '--cluster', 'demo', '--namespace', 'backend-apps', '--name', 's3-reader', '--live']);
+
     process.stdout.write(`\n${failures === 0 ? 'Demo finished.' : `Demo finished with ${failures} unexpected result(s).`}\n`);
     return failures === 0 ? 0 : 1;
   } finally {

@@ -78,7 +78,9 @@ export interface ServiceAccountFacts {
   live: LiveOutcome;
 }
 
-const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:[\x21-\x7e]*\/)?([\w+=,.@-]{1,64})$/;
+// The name's length is not checked here: GetRole says whether the role exists (CloudFormation-generated names
+// that IAM truncates to 64 characters are not truncated by every emulator).
+const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:[\x21-\x7e]*\/)?([\w+=,.@-]+)$/;
 
 export function parseRoleArn(arn: string): ParsedRoleArn | undefined {
   const m = ROLE_ARN.exec(arn.trim());

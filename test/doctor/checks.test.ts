@@ -390,3 +390,13 @@ describe('6. live test', () => {
     expect(r).toMatchObject({ status: 'fail', message: 'STS AssumeRoleWithWebIdentity with a token for default/app failed: InvalidIdentityToken: No OpenIDConnect provider found' });
   });
 });
+
+describe('parseRoleArn and long generated role names', () => {
+  it('accepts a CloudFormation-generated role name of any length (GetRole decides whether it exists)', async () => {
+    const { parseRoleArn } = await import('../../src/doctor/checks.js');
+    const name = 'eksctl-demo-addon-iamserviceaccount-backend-apps-s3-reader-Role1-CMM9F69GCB94';
+    expect(parseRoleArn(`arn:aws:iam::123456789012:role/${name}`)).toMatchObject({ accountId: '123456789012', name });
+    expect(parseRoleArn('arn:aws:iam::123:role/short-account')).toBeUndefined();
+    expect(parseRoleArn('arn:aws:iam::123456789012:user/not-a-role')).toBeUndefined();
+  });
+});
