@@ -65,46 +65,69 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<Item
     return p;
   };
   const limit = pLimit(Math.max(1, ctx.concurrency));
-  return Promise.all(
-    plan.items.map((item) =>
-      limit(async (): Promise<ItemResult> => {
-        const result: ItemResult = {
-          id: item.id,
-          namespace: item.spec.namespace,
-          name: item.spec.name,
-          stackName: item.stackName,
-          roleArn: item.roleArn,
-          stack: 'not-started',
-          serviceAccount: 'not-started',
-        };
-        // SIGINT/SIGTERM: start nothing new; what is in flight finishes or is reported.
-        if (rt.signal.aborted) return result;
-        try {
-          await runStackStep(ctx, waiter, item, result);
-          if (item.serviceAccount.action === 'skip' || result.stack === 'skipped') {
-            result.serviceAccount = 'skipped';
-            if (item.serviceAccount.action === 'skip' && item.serviceAccount.reason === 'exists') {
-              rt.reporter.warn('serviceaccount exists in Kubernetes: skipped (use --override-existing-serviceaccounts to annotate it)', item.id);
-            }
-          } else if (item.serviceAccount.action === 'unchanged' && result.roleArn === item.roleArn) {
-            result.serviceAccount = 'unchanged';
-          } else {
-            if (!ctx.kube) throw new IrsaError('INTERNAL', 'no Kubernetes client for a ServiceAccount step');
-            if (rt.signal.aborted) return result;
-            result.serviceAccount = 'failed';
-            result.serviceAccount = await runServiceAccountStep(ctx, await ctx.kube(), ensureNamespace, item, result.roleArn!);
-          }
-        } catch (err) {
-          if (result.stack === 'not-started') result.stack = 'failed';
-          const e = err instanceof IrsaError ? err : new IrsaError('INTERNAL', err instanceof Error ? err.message : String(err));
-          result.error = { message: e.message, hint: e.hint };
-          rt.reporter.error(e.message, item.id);
-          if (e.hint) rt.reporter.info(e.hint, item.id);
+  // The live view on a terminal: how many are done, in progress and failed, refreshed each second while waiting.
+  const count = { running: 0, finished: 0, failed: 0 };
+  const showProgress = () =>
+    rt.reporter.status(`${count.finished}/${plan.items.length} done · ${count.running} in progress${count.failed ? ` · ${count.failed} failed` : ''}`);
+  const ticker = setInterval(showProgress, 1000);
+  ticker.unref();
+  try {
+    return await Promise.all(plan.items.map((item) => limit(() => tracked(item))));
+  } finally {
+    clearInterval(ticker);
+    rt.reporter.status(undefined);
+  }
+
+  async function tracked(item: ServiceAccountPlan): Promise<ItemResult> {
+    count.running++;
+    showProgress();
+    try {
+      const r = await runItem(item);
+      if (r.error) count.failed++;
+      return r;
+    } finally {
+      count.running--;
+      count.finished++;
+      showProgress();
+    }
+  }
+
+  async function runItem(item: ServiceAccountPlan): Promise<ItemResult> {
+    const result: ItemResult = {
+      id: item.id,
+      namespace: item.spec.namespace,
+      name: item.spec.name,
+      stackName: item.stackName,
+      roleArn: item.roleArn,
+      stack: 'not-started',
+      serviceAccount: 'not-started',
+    };
+    // SIGINT/SIGTERM: start nothing new; what is in flight finishes or is reported.
+    if (rt.signal.aborted) return result;
+    try {
+      await runStackStep(ctx, waiter, item, result);
+      if (item.serviceAccount.action === 'skip' || result.stack === 'skipped') {
+        result.serviceAccount = 'skipped';
+        if (item.serviceAccount.action === 'skip' && item.serviceAccount.reason === 'exists') {
+          rt.reporter.warn('serviceaccount exists in Kubernetes: skipped (use --override-existing-serviceaccounts to annotate it)', item.id);
         }
-        return result;
-      }),
-    ),
-  );
+      } else if (item.serviceAccount.action === 'unchanged' && result.roleArn === item.roleArn) {
+        result.serviceAccount = 'unchanged';
+      } else {
+        if (!ctx.kube) throw new IrsaError('INTERNAL', 'no Kubernetes client for a ServiceAccount step');
+        if (rt.signal.aborted) return result;
+        result.serviceAccount = 'failed';
+        result.serviceAccount = await runServiceAccountStep(ctx, await ctx.kube(), ensureNamespace, item, result.roleArn!);
+      }
+    } catch (err) {
+      if (result.stack === 'not-started') result.stack = 'failed';
+      const e = err instanceof IrsaError ? err : new IrsaError('INTERNAL', err instanceof Error ? err.message : String(err));
+      result.error = { message: e.message, hint: e.hint };
+      rt.reporter.error(e.message, item.id);
+      if (e.hint) rt.reporter.info(e.hint, item.id);
+    }
+    return result;
+  }
 }
 
 async function runStackStep(ctx: ExecuteContext, waiter: StackWaiter, item: ServiceAccountPlan, result: ItemResult): Promise<void> {

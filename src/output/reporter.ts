@@ -15,6 +15,9 @@ const COLOUR: Record<Level, string> = { info: '36', ok: '32', warn: '33', error:
 export class Reporter {
   private readonly started = Date.now();
   private readonly colour: boolean;
+  /** a terminal: one status line can be kept at the bottom and rewritten in place */
+  private readonly live: boolean;
+  private statusText: string | undefined;
   private readonly secrets: string[];
 
   constructor(
@@ -22,6 +25,7 @@ export class Reporter {
     private readonly verbosity: number = 0,
   ) {
     this.colour = colourEnabled(io);
+    this.live = io.stderrIsTTY && io.env.TERM !== 'dumb';
     this.secrets = secretValuesFrom(io.env);
   }
 
@@ -45,9 +49,23 @@ export class Reporter {
     if (this.verbosity > 0) this.line('debug', msg, subject);
   }
 
-  /** Writes a raw block (a plan, a diff) to stderr, redacted. */
-  block(text: string): void {
-    this.io.stderr.write(redact(text.endsWith('\n') ? text : `${text}\n`, this.secrets));
+  /**
+   * The live view: on a terminal, one line at the bottom (e.g. "3/10 done · 5 in progress") rewritten in place
+   * and kept below the narration; undefined clears it. Elsewhere (CI, files) it writes nothing: the plain lines
+   * already say everything.
+   */
+  status(text: string | undefined): void {
+    if (!this.live) return;
+    this.statusText = text;
+    this.io.stderr.write(`\r\x1b[2K${text === undefined ? '' : this.statusLine(text)}`);
+  }
+
+  private statusLine(text: string): string {
+    return this.paint(`${text} (${this.elapsed()})`, '90');
+  }
+
+  private elapsed(): string {
+    return `${((Date.now() - this.started) / 1000).toFixed(1)}s`;
   }
 
   paint(text: string, code: string): string {
@@ -55,11 +73,14 @@ export class Reporter {
   }
 
   private line(level: Level, msg: string, subject?: string): void {
-    const elapsed = `${((Date.now() - this.started) / 1000).toFixed(1)}s`;
+    const elapsed = this.elapsed();
     const icon = this.paint(ICON[level], COLOUR[level]);
     const who = subject ? `${this.paint(subject, '1')}: ` : '';
     const time = this.paint(`(${elapsed})`, '90');
-    this.io.stderr.write(redact(`${icon} ${who}${msg} ${time}\n`, this.secrets));
+    // Above the live status line: clear it, write the line, draw it again below.
+    const clear = this.live && this.statusText !== undefined ? '\r\x1b[2K' : '';
+    const redraw = this.live && this.statusText !== undefined ? this.statusLine(this.statusText) : '';
+    this.io.stderr.write(redact(`${clear}${icon} ${who}${msg} ${time}\n${redraw}`, this.secrets));
   }
 }
 
