@@ -1,8 +1,15 @@
-// Bundles the CLI into dist/ with esbuild: one small entry chunk for start-up,
-// with the AWS SDK and @kubernetes/client-node split into chunks loaded only by
-// the commands that use them (dynamic import()).
+// Builds irsactl into dist/ with esbuild, in two parts:
+// - dist/cli.cjs, the front: commander and the command definitions, in CommonJS so that `irsactl --help`
+//   starts without Node's ESM loader (about 20 M instructions, 4% of `node -e 0`);
+// - dist/lazy/**, every module the front loads with import() (the config loader, the actions, the AWS SDK,
+//   @kubernetes/client-node), as ESM chunks that share code, loaded only by the commands that need them.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+
+rmSync('dist', { recursive: true, force: true });
+const src = resolve('src');
+const requireBanner = "import { createRequire as __irsactlCreateRequire } from 'node:module'; const require = __irsactlCreateRequire(import.meta.url);";
 
 // commander requires node:child_process at load (only for executable subcommands, which irsactl
 // has none of); loading it pulls in net, dgram and streams, a few ms of every start. Defer it.
@@ -19,11 +26,39 @@ const lazyChildProcessForCommander = {
   },
 };
 
-rmSync('dist', { recursive: true, force: true });
-const banner = { js: "import { createRequire as __irsactlCreateRequire } from 'node:module'; const require = __irsactlCreateRequire(import.meta.url);" };
+// Every import() in the front becomes an external import of its ESM chunk, collected for the second build.
+const lazyEntries = new Set();
+const splitAtDynamicImports = {
+  name: 'split-at-dynamic-imports',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const file = resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts');
+      lazyEntries.add(file);
+      return { path: `./lazy/${relative(src, file).replace(/\.ts$/, '.js')}`, external: true };
+    });
+  },
+};
+
 await build({
   entryPoints: { cli: 'src/cli.ts' },
   outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  legalComments: 'none',
+  plugins: [lazyChildProcessForCommander, splitAtDynamicImports],
+});
+
+await build({
+  entryPoints: [...lazyEntries],
+  outbase: src,
+  outdir: 'dist/lazy',
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -31,12 +66,12 @@ await build({
   target: 'node20',
   minify: true,
   sourcemap: 'linked',
-  banner,
+  banner: { js: requireBanner },
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
   legalComments: 'none',
-  plugins: [lazyChildProcessForCommander],
 });
+
 // The sandbox (moto, the rewriting proxy, the Kubernetes test server) for `npm run demo` and `npm run bench`.
 await build({
   entryPoints: { 'sandbox/demo': 'sandbox/demo.ts', 'sandbox/bench': 'scripts/bench.ts' },

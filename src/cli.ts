@@ -17,5 +17,6 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-const code = await main(process.argv.slice(2), processIo(), { signal: abort.signal });
-process.exitCode = signalled ? (signalled === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT) : code;
+void main(process.argv.slice(2), processIo(), { signal: abort.signal }).then((code) => {
+  process.exitCode = signalled ? (signalled === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT) : code;
+});

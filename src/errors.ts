@@ -16,7 +16,18 @@ export type ErrorCode =
   | 'INTERRUPTED' // SIGINT / SIGTERM
   | 'INTERNAL';
 
+/**
+ * The bundle's front (the CLI, in CommonJS for start-up) and its lazily loaded chunks each carry a copy of this
+ * class; the brand makes `instanceof IrsaError` true for an error from either copy.
+ */
+const BRAND = Symbol.for('irsactl.IrsaError');
+
 export class IrsaError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && BRAND in value;
+  }
+
+  readonly [BRAND] = true;
   readonly code: ErrorCode;
   readonly hint?: string;
   /** For INTERRUPTED: the signal that stopped the run. */

@@ -25,7 +25,7 @@ let clusterCount = 0;
 
 beforeAll(async () => {
   // `npm test` builds first; a lone `npx vitest run` of this file may not have.
-  if (!existsSync(join(ROOT, 'dist/cli.js'))) execFileSync('node', ['scripts/build.mjs'], { cwd: ROOT, stdio: 'ignore' });
+  if (!existsSync(join(ROOT, 'dist/cli.cjs'))) execFileSync('node', ['scripts/build.mjs'], { cwd: ROOT, stdio: 'ignore' });
   e = await startE2E('int-0', REGION);
   e.env.AWS_MAX_ATTEMPTS = '4';
   dir = mkdtempSync(join(tmpdir(), 'irsactl-interrupt-'));
