@@ -107,10 +107,29 @@ export function toIrsaError(operation: string, err: unknown): IrsaError {
   const { name, message, httpStatus } = awsErrorFacts(err);
   // moto (and some AWS errors) carry no useful text; the error name is then the message.
   const text = message === '' || message === 'Unknown' || message === 'UnknownError' ? name : message;
+  const hint = hintFor(name, text, httpStatus);
   return new IrsaError('AWS', `${operation} failed: ${text}`, {
     cause: err,
     ...(httpStatus !== undefined ? { httpStatus } : {}),
+    ...(hint !== undefined ? { hint } : {}),
   });
+}
+
+/** The next step for the AWS failures a user can fix from their side. */
+function hintFor(name: string, text: string, httpStatus: number | undefined): string | undefined {
+  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(text)) {
+    return 'give irsactl AWS credentials: --profile (or AWS_PROFILE), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or `aws sso login` for an SSO profile';
+  }
+  if (/ExpiredToken|security token included in the request is (expired|invalid)/i.test(`${name} ${text}`)) {
+    return 'the AWS session has expired: refresh the credentials (e.g. `aws sso login`) and run the same command again';
+  }
+  if (/ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|getaddrinfo/.test(text)) {
+    return 'AWS could not be reached: check the network and proxy settings, the region, and AWS_ENDPOINT_URL if it is set';
+  }
+  if (httpStatus === 403 || /AccessDenied|UnauthorizedOperation/.test(name)) {
+    return 'the identity lacks an IAM permission: the message above names the action';
+  }
+  return undefined;
 }
 
 /** Runs one SDK call and maps its failure to IrsaError AWS. */

@@ -107,3 +107,15 @@ describe('resolveRegion', () => {
     expect(await resolveRegion(undefined, undefined, { AWS_CONFIG_FILE: join(dir, 'missing'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none') })).toBeUndefined();
   });
 });
+
+describe('toIrsaError hints', () => {
+  const err = (name: string, message: string, status?: number) =>
+    Object.assign(new Error(message), { name, ...(status !== undefined ? { $metadata: { httpStatusCode: status } } : {}) });
+  it('says how to fix missing or expired credentials, an unreachable AWS, and a missing permission', () => {
+    expect(toIrsaError('DescribeCluster', err('CredentialsProviderError', 'Could not load credentials from any providers')).hint).toMatch(/--profile/);
+    expect(toIrsaError('GetRole', err('ExpiredToken', 'The security token included in the request is expired', 403)).hint).toMatch(/expired/);
+    expect(toIrsaError('DescribeCluster', err('Error', 'getaddrinfo ENOTFOUND eks.us-west-2.amazonaws.com')).hint).toMatch(/could not be reached/);
+    expect(toIrsaError('CreateStack', err('AccessDenied', 'User x is not authorized to perform: cloudformation:CreateStack', 403)).hint).toMatch(/names the action/);
+    expect(toIrsaError('CreateStack', err('ValidationError', 'Template format error', 400)).hint).toBeUndefined();
+  });
+});
