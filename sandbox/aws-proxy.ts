@@ -12,6 +12,8 @@ export interface ProxiedRequest {
   service: string;
   action: string;
   at: number;
+  /** the query-API parameters of a form-encoded request (CloudFormation, IAM, STS): what was really sent */
+  params?: Record<string, string>;
 }
 
 export type FaultDecision = 'pass' | 'reset' | { status: number; body: string; headers?: Record<string, string> } | { delayMs: number };
@@ -121,7 +123,8 @@ export async function startAwsProxy(motoUrl: string): Promise<AwsProxy> {
       const body = await readBody(req);
       const service = serviceFromAuthorization(req.headers.authorization);
       const action = actionOf(req.headers, req.method ?? 'GET', req.url ?? '/', body);
-      requests.push({ service, action, at: Date.now() });
+      const form = String(req.headers['content-type'] ?? '').includes('x-www-form-urlencoded');
+      requests.push({ service, action, at: Date.now(), ...(form ? { params: Object.fromEntries(new URLSearchParams(body.toString('utf8'))) } : {}) });
       const decision = injector?.({ service, action }) ?? 'pass';
       if (decision === 'reset') {
         req.socket.destroy();

@@ -14,6 +14,9 @@ export interface ClusterTarget {
   kubeconfig?: string;
   context?: string;
   insecureSkipTlsVerify?: boolean;
+  /** --cfn-role-arn and --cfn-disable-rollback, eksctl's CloudFormation flags */
+  cfnRoleArn?: string;
+  cfnDisableRollback?: boolean;
 }
 
 /** How to reach AWS and Kubernetes: what every command's options share. */
@@ -43,7 +46,7 @@ export async function resolveRegionOrFail(rt: Runtime, region: string | undefine
 
 export async function openCluster(rt: Runtime, target: ClusterTarget): Promise<ClusterSession> {
   const region = await resolveRegionOrFail(rt, target.region, target.profile);
-  const aws = await rt.awsPorts({ region, profile: target.profile });
+  const aws = await rt.awsPorts({ region, profile: target.profile, cfnRoleArn: target.cfnRoleArn, cfnDisableRollback: target.cfnDisableRollback });
   rt.reporter.debug(`describing cluster ${target.cluster} in ${region}`);
   const info = await aws.eks.describeCluster(target.cluster);
   if (['CREATING', 'DELETING', 'FAILED'].includes(info.status)) {

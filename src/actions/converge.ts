@@ -151,7 +151,7 @@ export function failuresOf(results: ItemResult[]): { id: string; hint?: string }
 }
 
 export function connectionOf(o: ConnectionOptions): ConnectionOptions {
-  return { profile: o.profile, kubeconfig: o.kubeconfig, context: o.context, insecureSkipTlsVerify: o.insecureSkipTlsVerify };
+  return { profile: o.profile, kubeconfig: o.kubeconfig, context: o.context, insecureSkipTlsVerify: o.insecureSkipTlsVerify, cfnRoleArn: o.cfnRoleArn, cfnDisableRollback: o.cfnDisableRollback };
 }
 
 /** The results on stdout, one document: the service accounts and, for apply --prune, what was deleted. */

@@ -13,7 +13,7 @@ export interface Runtime {
   io: Io;
   reporter: Reporter;
   signal: AbortSignal;
-  awsPorts(opts: { region: string; profile?: string }): Promise<AwsPorts>;
+  awsPorts(opts: { region: string; profile?: string; cfnRoleArn?: string; cfnDisableRollback?: boolean }): Promise<AwsPorts>;
   kubePort(conn: KubeConnection): Promise<KubePort>;
   /** first and largest delay between stack polls */
   pollIntervalMs: number;
@@ -36,9 +36,9 @@ export function createRuntime(io: Io, verbosity: number, overrides: RuntimeOverr
     signal: overrides.signal ?? new AbortController().signal,
     awsPorts:
       overrides.awsPorts ??
-      (async ({ region, profile }) => {
+      (async (opts) => {
         const { createAwsPorts } = await import('../aws/factory.js');
-        return createAwsPorts({ region, profile, env: io.env });
+        return createAwsPorts({ ...opts, env: io.env });
       }),
     kubePort:
       overrides.kubePort ??

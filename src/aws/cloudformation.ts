@@ -71,6 +71,8 @@ export function createCloudFormationPort(opts: AwsOptions): CloudFormationPort {
             Capabilities: input.capabilities as CreateStackCapabilities,
             Tags: recordToTags(input.tags),
             EnableTerminationProtection: input.terminationProtection,
+            ...(opts.cfnRoleArn !== undefined ? { RoleARN: opts.cfnRoleArn } : {}),
+            ...(opts.cfnDisableRollback ? { DisableRollback: true } : {}),
           }),
         ),
       );
@@ -87,6 +89,7 @@ export function createCloudFormationPort(opts: AwsOptions): CloudFormationPort {
             TemplateBody: input.templateBody,
             Capabilities: input.capabilities as CreateStackCapabilities,
             Tags: recordToTags(input.tags),
+            ...(opts.cfnRoleArn !== undefined ? { RoleARN: opts.cfnRoleArn } : {}),
           }),
         );
         return 'updated';
@@ -97,7 +100,7 @@ export function createCloudFormationPort(opts: AwsOptions): CloudFormationPort {
     },
 
     async deleteStack(nameOrId: string): Promise<void> {
-      await awsCall('DeleteStack', () => client.send(new DeleteStackCommand({ StackName: nameOrId })));
+      await awsCall('DeleteStack', () => client.send(new DeleteStackCommand({ StackName: nameOrId, ...(opts.cfnRoleArn !== undefined ? { RoleARN: opts.cfnRoleArn } : {}) })));
     },
 
     async setTerminationProtection(nameOrId: string, enabled: boolean): Promise<void> {

@@ -13,6 +13,10 @@ export interface AwsOptions {
   env: Record<string, string | undefined>;
   maxAttempts?: number;
   retryMode?: 'standard' | 'adaptive';
+  /** --cfn-role-arn: the role CloudFormation acts as for CreateStack, UpdateStack and DeleteStack (eksctl's flag) */
+  cfnRoleArn?: string;
+  /** --cfn-disable-rollback: a failed CreateStack keeps its resources, for debugging (eksctl's flag) */
+  cfnDisableRollback?: boolean;
 }
 
 export type AwsService = 'CLOUDFORMATION' | 'IAM' | 'EKS' | 'STS';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { convergeOptionsFrom } from './create-iamserviceaccount.js';
-import { addAwsFlags, addConfigFileFlags, addKubeFlags, addRunFlags, configFlagsFrom, examples, readSource, runtimeFor, type CliContext } from './shared.js';
+import { addAwsFlags, addCfnFlags, addConfigFileFlags, addKubeFlags, addRunFlags, configFlagsFrom, examples, readSource, runtimeFor, type CliContext } from './shared.js';
 
 export function applyCommand(ctx: CliContext): Command {
   const cmd = new Command('apply').description(
@@ -9,6 +9,7 @@ export function applyCommand(ctx: CliContext): Command {
   addConfigFileFlags(cmd);
   cmd.option('--prune', 'also delete iamserviceaccount stacks of this cluster that the file no longer names (never system namespaces unless named exactly)');
   addAwsFlags(cmd);
+  addCfnFlags(cmd);
   addKubeFlags(cmd);
   addRunFlags(cmd);
   cmd.addHelpText('after', examples(['irsactl apply -f cluster.yaml                 # plan', 'irsactl apply -f cluster.yaml --approve', 'irsactl apply -f cluster.yaml --prune --approve']));

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ConvergeOptions } from '../actions/converge.js';
 import {
-  addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, addServiceAccountFlags,
+  addAwsFlags, addCfnFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, addServiceAccountFlags,
   configFlagsFrom, connectionFrom, examples, readSource, runtimeFor, type CliContext, iamServiceAccountCommand,
 } from './shared.js';
 
@@ -26,6 +26,7 @@ export function serviceAccountConvergeCommand(ctx: CliContext, mode: 'create' | 
   addServiceAccountFlags(cmd, { full: true });
   addConfigFileFlags(cmd);
   addAwsFlags(cmd);
+  addCfnFlags(cmd);
   addKubeFlags(cmd);
   addRunFlags(cmd);
   cmd.addHelpText('after', examples(exampleLines));

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { DeleteOptions } from '../actions/delete.js';
-import { addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, configFlagsFrom, connectionFrom, examples, readSource, runtimeFor, type CliContext, iamServiceAccountCommand } from './shared.js';
+import { addAwsFlags, addCfnFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, configFlagsFrom, connectionFrom, examples, readSource, runtimeFor, type CliContext, iamServiceAccountCommand } from './shared.js';
 
 export function deleteIamServiceAccountCommand(ctx: CliContext): Command {
   const cmd = iamServiceAccountCommand('Delete iamserviceaccounts: the stack, and the ServiceAccount only when irsactl or eksctl manages it (others only lose the role annotation)');
@@ -9,6 +9,7 @@ export function deleteIamServiceAccountCommand(ctx: CliContext): Command {
   addConfigFileFlags(cmd, { onlyMissing: true });
   cmd.option('-w, --wait', 'wait until the stacks are deleted');
   addAwsFlags(cmd);
+  addCfnFlags(cmd);
   addKubeFlags(cmd);
   addRunFlags(cmd);
   cmd.addHelpText(

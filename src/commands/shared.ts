@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ConfigFlags } from '../config/load.js';
+import { usageError } from '../errors.js';
 import type { Io } from '../output/io.js';
 import { createRuntime, type Runtime, type RuntimeOverrides } from '../actions/runtime.js';
 import type { ConnectionOptions } from '../actions/cluster-session.js';
@@ -142,7 +143,25 @@ export async function readSource(ctx: CliContext, flags: ConfigFlags) {
 /** --profile, --kubeconfig, --context, --insecure-skip-tls-verify: how every command reaches AWS and Kubernetes. */
 export function connectionFrom(o: Record<string, unknown>): ConnectionOptions {
   const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
-  return { profile: str('profile'), kubeconfig: str('kubeconfig'), context: str('context'), insecureSkipTlsVerify: o.insecureSkipTlsVerify === true };
+  const cfnRoleArn = str('cfnRoleArn');
+  if (cfnRoleArn !== undefined && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(cfnRoleArn)) {
+    throw usageError(`--cfn-role-arn: "${cfnRoleArn}" is not an IAM role ARN`, 'pass arn:<partition>:iam::<12-digit account>:role/<name>, the role CloudFormation should act as');
+  }
+  return {
+    profile: str('profile'),
+    kubeconfig: str('kubeconfig'),
+    context: str('context'),
+    insecureSkipTlsVerify: o.insecureSkipTlsVerify === true,
+    cfnRoleArn,
+    cfnDisableRollback: o.cfnDisableRollback === true,
+  };
+}
+
+/** eksctl's CloudFormation flags, on the commands that create, update or delete stacks. */
+export function addCfnFlags(cmd: Command): Command {
+  return cmd
+    .option('--cfn-role-arn <arn>', 'IAM role CloudFormation uses to call AWS on your behalf (CreateStack, UpdateStack, DeleteStack)')
+    .option('--cfn-disable-rollback', 'for debugging: if a stack fails to create, do not roll it back (apply replaces it later)');
 }
 
 export function examples(lines: string[]): string {
