@@ -193,6 +193,12 @@ export function resolveConfig(kind: CommandKind, flags: ConfigFlags, file?: Conf
     }
     return resolveFromFile(kind, flags, file);
   }
+  if (kind === 'apply') {
+    // apply converges a whole ClusterConfig; by flags there is nothing to converge to
+    throw new IrsaError('USAGE', 'apply needs a ClusterConfig file — pass -f cluster.yaml (or -f - for stdin)', {
+      hint: 'for one service account by flags, use `irsactl create iamserviceaccount` or `irsactl update iamserviceaccount`',
+    });
+  }
   return resolveFromFlags(kind, flags);
 }
 

@@ -37,10 +37,11 @@ const createFlags = (extra: ConfigFlags): ConfigFlags => ({ cluster: 'demo', nam
 
 const rows: Row[] = [
   // ── flags mode: required values and exclusive spellings
-  ...(['create', 'update', 'apply', 'delete', 'get', 'associate', 'doctor'] as const).map(
+  ...(['create', 'update', 'delete', 'get', 'associate', 'doctor'] as const).map(
     // associate takes --name as a deprecated alias of --cluster, so it gets no --name here.
     (kind): Row => ({ name: `missing --cluster (${kind})`, kind, flags: kind === 'associate' ? {} : { name: 'app', attachPolicyArn: [S3] }, code: 'USAGE', names: '--cluster', fix: 'pass --cluster' }),
   ),
+  { name: 'apply without a file', kind: 'apply', flags: createFlags({}), code: 'USAGE', names: 'apply needs a ClusterConfig file', fix: 'pass -f cluster.yaml' },
   { name: '--name and positional differ', flags: createFlags({ positional: 'other' }), code: 'USAGE', names: '--name=app and argument other', fix: 'give the service account name once' },
   { name: 'associate --cluster and argument differ', kind: 'associate', flags: { cluster: 'a', positional: 'b' }, code: 'USAGE', names: '--cluster=a and argument b', fix: 'give the cluster name once' },
   { name: 'missing name for create', flags: { cluster: 'demo', attachPolicyArn: [S3] }, code: 'USAGE', names: '--name', fix: 'pass --name' },
@@ -119,7 +120,7 @@ const rows: Row[] = [
   ),
 
   // ── policy source
-  ...(['create', 'update', 'apply'] as const).map(
+  ...(['create', 'update'] as const).map(
     (kind): Row => ({ name: `no policy source (${kind}, flags)`, kind, flags: { cluster: 'demo', name: 'app' }, code: 'USAGE', names: '--attach-policy-arn or --attach-role-arn must be set', fix: 'pass --attach-policy-arn' }),
   ),
   {
