@@ -89,11 +89,34 @@ export async function startAwsProxy(motoUrl: string): Promise<AwsProxy> {
   const requests: ProxiedRequest[] = [];
   let injector: FaultInjector | undefined;
 
+  // moto_server is threaded but not thread-safe: two requests in one account at the same instant can race inside it
+  // (IAM create_role iterates the account's roles while another thread adds one: "dictionary changed size during
+  // iteration"). A CreateStack that loses that race answers HTTP 500 and leaves a stack stuck in CREATE_IN_PROGRESS
+  // for ever, which real CloudFormation never does. So the proxy hands moto one request at a time, as an atomic
+  // service would see them; delays and faults are applied before the queue, so they still overlap.
+  let upstreamQueue: Promise<void> = Promise.resolve();
+  const inUpstreamQueue = (send: (done: () => void) => void): void => {
+    upstreamQueue = upstreamQueue.then(() => new Promise<void>((release) => send(release)));
+  };
+
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, service: string, action: string): void => {
+    inUpstreamQueue((release) => forwardNow(req, res, body, service, action, release));
+  };
+
+  const forwardNow = (req: IncomingMessage, res: ServerResponse, body: Buffer, service: string, action: string, release: () => void): void => {
+    let released = false;
+    const done = () => {
+      if (!released) {
+        released = true;
+        release();
+      }
+    };
     const path = req.url ?? '/';
     const upstreamReq = httpRequest(
       { hostname: upstream.hostname, port: upstream.port, method: req.method, path, headers: req.headers },
       (upstreamRes) => {
+        // moto has done its work once it answers; the body is already complete on its side.
+        done();
         const clusterName = /^\/clusters\/([^/?]+)$/.exec(path.split('?')[0] ?? '')?.[1];
         const target = clusterName !== undefined ? clusters.get(decodeURIComponent(clusterName)) : undefined;
         const rewrite = service === 'eks' && req.method === 'GET' && action === 'DescribeCluster' && target !== undefined && upstreamRes.statusCode === 200;
@@ -112,6 +135,7 @@ export async function startAwsProxy(motoUrl: string): Promise<AwsProxy> {
       },
     );
     upstreamReq.on('error', (err) => {
+      done();
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`aws-proxy: upstream error: ${err.message}`);
     });
