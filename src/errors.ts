@@ -34,11 +34,13 @@ export class IrsaError extends Error {
   readonly signal?: 'SIGINT' | 'SIGTERM';
   /** For AWS and KUBERNETES: the HTTP status of the failed call (409 conflict, 403 forbidden, …). */
   readonly httpStatus?: number;
+  /** For AWS: the service's error code without the SDK's `Exception` suffix (AlreadyExists, NoSuchEntity, …). */
+  readonly awsCode?: string;
 
   constructor(
     code: ErrorCode,
     message: string,
-    opts: { hint?: string; cause?: unknown; signal?: 'SIGINT' | 'SIGTERM'; httpStatus?: number } = {},
+    opts: { hint?: string; cause?: unknown; signal?: 'SIGINT' | 'SIGTERM'; httpStatus?: number; awsCode?: string } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'IrsaError';
@@ -46,6 +48,7 @@ export class IrsaError extends Error {
     this.hint = opts.hint;
     this.signal = opts.signal;
     this.httpStatus = opts.httpStatus;
+    this.awsCode = opts.awsCode;
   }
 }
 

@@ -214,8 +214,9 @@ async function createAndWait(ctx: ExecuteContext, waiter: StackWaiter, item: Ser
     });
   } catch (err) {
     // A create interrupted after CloudFormation accepted it (a retried request, a concurrent run) finds the
-    // stack already there: wait for it like our own rather than failing.
-    if (!(err instanceof IrsaError && /already ?exists/i.test(err.message))) throw err;
+    // stack already there: wait for it like our own rather than failing. Only CloudFormation's own
+    // AlreadyExists says that; another error whose text says "already exists" (an IAM EntityAlreadyExists) is a failure.
+    if (!(err instanceof IrsaError && err.awsCode === 'AlreadyExists')) throw err;
     rt.reporter.info(`stack ${item.stackName} already exists: waiting for it`, item.id);
   }
   const rec = await waiter.wait(item.stackName);

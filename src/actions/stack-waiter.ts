@@ -18,12 +18,15 @@ export interface WaiterOptions {
 
 interface Pending {
   stackId: string;
+  since: number;
   resolve: (r: StackRecord | undefined) => void;
   reject: (e: unknown) => void;
 }
 
 export class StackWaiter {
   private readonly pending = new Map<string, Pending[]>();
+  /** the status each stack had at the last poll, for the message when waiting runs out */
+  private readonly lastStatus = new Map<string, string>();
   private running = false;
   private interval: number;
 
@@ -42,7 +45,7 @@ export class StackWaiter {
   wait(stackId: string): Promise<StackRecord | undefined> {
     return new Promise((resolve, reject) => {
       const list = this.pending.get(stackId) ?? [];
-      list.push({ stackId, resolve, reject });
+      list.push({ stackId, since: Date.now(), resolve, reject });
       this.pending.set(stackId, list);
       if (!this.running) void this.loop();
     });
@@ -57,7 +60,7 @@ export class StackWaiter {
         await this.tick();
         if (this.pending.size === 0) break;
         if (Date.now() >= this.opts.deadline) {
-          this.failAll((id) => new IrsaError('TIMEOUT', `timed out waiting for stack ${id}`, { hint: 'raise --timeout, or run the same command again later: it picks up where this run stopped' }));
+          this.failAll((id) => this.timeoutError(id));
           break;
         }
         await sleep(Math.min(this.interval, Math.max(0, this.opts.deadline - Date.now())), this.opts.signal);
@@ -93,11 +96,22 @@ export class StackWaiter {
     }
     for (const id of ids) {
       const rec = records.get(id);
+      if (rec) this.lastStatus.set(id, rec.status);
       if (rec && isInProgress(rec.status)) continue;
       const done = rec && rec.status === 'DELETE_COMPLETE' ? undefined : rec;
       for (const p of this.pending.get(id) ?? []) p.resolve(done);
       this.pending.delete(id);
     }
+  }
+
+  /** What was being waited for, for how long, and in which state: a run that cannot finish says so. */
+  private timeoutError(id: string): IrsaError {
+    const since = Math.min(...(this.pending.get(id) ?? []).map((p) => p.since));
+    const waited = Number.isFinite(since) ? ` after ${Math.round((Date.now() - since) / 1000)}s` : '';
+    const status = this.lastStatus.get(id);
+    return new IrsaError('TIMEOUT', `timed out${waited} waiting for stack ${id}${status ? `, still ${status}` : ''}`, {
+      hint: 'CloudFormation goes on with it: run the same command again later (it picks up where this run stopped), or raise --timeout',
+    });
   }
 
   private failAll(errFor: (id: string) => unknown): void {

@@ -114,7 +114,8 @@ export function toIrsaError(operation: string, err: unknown): IrsaError {
   const hint = hintFor(name, text, httpStatus);
   return new IrsaError('AWS', `${operation} failed: ${text}`, {
     cause: err,
-    ...(httpStatus !== undefined ? { httpStatus } : {}),
+    // a code only for a service's answer, not for a network or SDK-side error
+    ...(httpStatus !== undefined ? { httpStatus, awsCode: name.replace(/Exception$/, '') } : {}),
     ...(hint !== undefined ? { hint } : {}),
   });
 }

@@ -1,0 +1,72 @@
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStackLatency, type StackLatencyProxy } from '../../sandbox/latency.js';
+import { startE2E, type E2E } from '../support/cli.js';
+import { motoUrl } from '../support/aws.js';
+
+/**
+ * Issue #10: a stack that never finishes. The suite hung when moto, racing two requests in one account, answered a
+ * CreateStack with HTTP 500 and left the stack in CREATE_IN_PROGRESS for ever: the SDK's retry then got
+ * AlreadyExists, irsactl waited for the stack, and only the default --timeout (25 minutes) would have ended it. That
+ * race cannot be produced on demand, so each half is tested on its own. moto answers a CreateStack whose role name
+ * is taken with IAM's "already exists" error (and leaves a stuck stack; real CloudFormation would roll back): that is
+ * not CloudFormation's AlreadyExists, so irsactl must not wait for it. And a stack that does not finish within
+ * --timeout (the sandbox's latency layer keeps it CREATE_IN_PROGRESS for ten minutes, as a slow CloudFormation would)
+ * ends the run at --timeout, naming the stack, its state and how long it waited.
+ */
+
+const REGION = 'ap-south-1';
+const CLUSTER = 'stuck';
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/irsactl.js');
+const S3_READ = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
+const SLOW_STACK = `eksctl-${CLUSTER}-addon-iamserviceaccount-default-slow`;
+let e: E2E;
+let latency: StackLatencyProxy;
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, 'dist/cli.cjs'))) execFileSync('node', ['scripts/build.mjs'], { cwd: ROOT, stdio: 'ignore' });
+  e = await startE2E(CLUSTER, REGION);
+  await e.associate();
+  const iam = new IAMClient({ region: REGION, endpoint: motoUrl(), credentials: { accessKeyId: e.account.accessKeyId, secretAccessKey: e.account.secretAccessKey } });
+  await iam.send(new CreateRoleCommand({ RoleName: 'taken-role', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }) }));
+  iam.destroy();
+  latency = await startStackLatency(e.sandbox.proxyUrl, { stackCreateMs: 600_000 });
+}, 60_000);
+afterAll(async () => {
+  await latency?.stop();
+  await e?.stop();
+});
+
+describe('a stack that never finishes', () => {
+  it('the built binary ends at --timeout on the stuck stack, saying which stack, in which state, after how long', async () => {
+    const child = spawn(process.execPath, [BIN, 'create', 'iamserviceaccount', '--cluster', CLUSTER, '--name', 'slow', '--attach-policy-arn', S3_READ, '--approve', '--timeout', '3s'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...e.env, AWS_ENDPOINT_URL: latency.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.resume();
+    const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+    expect(code, stderr).toBe(1);
+    expect(stderr).toMatch(new RegExp(`default/slow: timed out after [23]s waiting for stack ${SLOW_STACK}, still CREATE_IN_PROGRESS`));
+    expect(stderr).toMatch(/CloudFormation goes on with it: run the same command again later/);
+    expect(stderr).toMatch(/1 of 1 service account\(s\) failed: default\/slow/);
+    expect(latency.inProgress()).toBe(1);
+  }, 30_000);
+
+  // Last: moto's stuck stack from this create makes every unnamed DescribeStacks in the region fail with a 500.
+  it('an IAM "already exists" from CreateStack is a failure, not a stack to wait for', async () => {
+    const r = await e.run([
+      'create', 'iamserviceaccount', '--cluster', CLUSTER, '--name', 'taken', '--role-name', 'taken-role',
+      '--attach-policy-arn', S3_READ, '--approve', '--timeout', '20s',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/default\/taken: CreateStack failed: .*already exists/);
+    expect(r.stderr).not.toMatch(/waiting for it/);
+    expect(r.stderr).not.toMatch(/timed out/);
+  });
+});
