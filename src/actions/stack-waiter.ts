@@ -107,9 +107,9 @@ export class StackWaiter {
   /** What was being waited for, for how long, and in which state: a run that cannot finish says so. */
   private timeoutError(id: string): IrsaError {
     const since = Math.min(...(this.pending.get(id) ?? []).map((p) => p.since));
-    const waited = Number.isFinite(since) ? ` after ${Math.round((Date.now() - since) / 1000)}s` : '';
+    const waited = Number.isFinite(since) ? `waited ${Math.round((Date.now() - since) / 1000)}s, ` : '';
     const status = this.lastStatus.get(id);
-    return new IrsaError('TIMEOUT', `timed out${waited} waiting for stack ${id}${status ? `, still ${status}` : ''}`, {
+    return new IrsaError('TIMEOUT', `timed out waiting for stack ${id}${status ? `, still ${status}` : ''} (${waited}--timeout ran out)`, {
       hint: 'CloudFormation goes on with it: run the same command again later (it picks up where this run stopped), or raise --timeout',
     });
   }
