@@ -28,7 +28,7 @@ function cfnWithForeignCreate(name: string): CloudFormationPort & { creates: num
     creates: 0,
     async createStack() {
       this.creates++;
-      throw new IrsaError('AWS', `CreateStack failed: Stack [${name}] already exists`, { httpStatus: 400 });
+      throw new IrsaError('AWS', `CreateStack failed: Stack [${name}] already exists`, { httpStatus: 400, awsCode: 'AlreadyExists' });
     },
     describeStack: async () => rec(++looks >= 2 ? 'CREATE_COMPLETE' : 'CREATE_IN_PROGRESS'),
     describeAllStacks: async () => [rec(++looks >= 2 ? 'CREATE_COMPLETE' : 'CREATE_IN_PROGRESS')],
