@@ -41,7 +41,8 @@ const PARTITIONS: readonly [prefix: string, partition: string, dnsSuffix: string
  * have (EKS issuers are https://oidc.eks.<region>.<dns suffix>/id/<32 hex>). Without a region (it comes from the
  * AWS profile then), the longest partition and suffix: the check may then be a few characters stricter than AWS.
  */
-export function boundingOidc(region: string | undefined): OidcInfo {
+export function boundingOidc(given: string | undefined): OidcInfo {
+  const region = regionOrUndefined(given);
   const known = region === undefined ? undefined : PARTITIONS.find(([prefix]) => region.startsWith(prefix));
   const [partition, suffix] = known
     ? [known[1], known[2]]
@@ -51,6 +52,11 @@ export function boundingOidc(region: string | undefined): OidcInfo {
   const shownRegion = region ?? 'us-isof-south-1';
   return oidcInfoFrom(`https://oidc.eks.${shownRegion}.${suffix}/id/${'F'.repeat(32)}`, partition, '123456789012');
 }
+
+/** A region name as AWS spells them (e.g. us-gov-west-1); anything else bounds nothing, so the worst case is used. */
+const REGION_NAME = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
+const regionOrUndefined = (region: string | undefined): string | undefined =>
+  region !== undefined && region.length <= 25 && REGION_NAME.test(region) ? region : undefined;
 
 /** IAM counts policy sizes without whitespace. */
 export const policySize = (document: unknown): number => JSON.stringify(document).replace(/\s/g, '').length;
@@ -115,7 +121,7 @@ export function awsLimitProblems(model: ClusterModel, indices: readonly number[]
   const problems: Problem[] = [];
   const warnings: string[] = [];
   const oidc = boundingOidc(model.region);
-  const region = model.region ?? 'us-isof-south-1';
+  const region = regionOrUndefined(model.region) ?? 'us-isof-south-1';
   for (const i of indices) {
     const sa = model.serviceAccounts[i];
     if (sa === undefined) continue;
@@ -125,7 +131,7 @@ export function awsLimitProblems(model: ClusterModel, indices: readonly number[]
     checkStackTags(model, sa, at, add, loc);
     checkManagedPolicies(sa, at, add, warnings, loc);
     checkInlinePolicies(model, sa, template, oidc, region, at, add, loc);
-    checkTrustPolicy(sa, template, model.region !== undefined, at, add, loc);
+    checkTrustPolicy(sa, template, regionOrUndefined(model.region) !== undefined, at, add, loc);
   }
   return { problems, warnings };
 }

@@ -82,6 +82,12 @@ describe('AWS limits at their edges', () => {
     expect(problemOf(() => resolveConfig('create', { ...noRegion, subjectPattern: `a${'b'.repeat(1561)}*` }))).toMatch(/would be up to 2,\d{3} characters without whitespace \(with the longest OIDC issuer of any region\)/);
   });
 
+  it('a region that is not a region name bounds like no region (found by the fuzzer: "@/" once made an issuer URL that did not parse)', () => {
+    const { region: _r, ...noRegion } = flags({});
+    const long = { ...noRegion, subjectPattern: `a${'b'.repeat(1561)}*` };
+    for (const region of ['@/', 'x'.repeat(500)]) expect(problemOf(() => resolveConfig('create', { ...long, region }))).toContain('(with the longest OIDC issuer of any region)');
+  });
+
   it('get, delete and doctor do not check what only matters when a stack is made', () => {
     const sa = '  - metadata: {name: aws-load-balancer-controller, namespace: kube-system}\n    wellKnownPolicies: {awsLoadBalancerController: true}\n';
     for (const kind of ['get', 'delete', 'doctor'] as const) {
