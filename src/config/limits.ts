@@ -142,10 +142,11 @@ type At = (...rest: PathSegment[]) => Path;
 function checkStackTags(model: ClusterModel, sa: ServiceAccountSpec, at: At, add: Add, loc: Locator): void {
   const tags = stackTagsFor(model, sa);
   const keys = Object.keys(tags);
+  // metadata.tags go on every stack; a service account's tag with the same key replaces one of them.
   const own = Object.keys(sa.tags).length;
-  const shared = Object.keys(model.tags).length;
+  const shared = Object.keys(model.tags).filter((k) => !Object.hasOwn(sa.tags, k)).length;
   if (keys.length > LIMITS.stackTags) {
-    const sources = [`4 eksctl tags`, ...(shared > 0 ? [`${shared} from ${loc.label(['metadata', 'tags'])}`] : []), ...(own > 0 ? [`${own} from ${loc.label(at('tags'))}`] : [])];
+    const sources = [`4 eksctl tags`, ...(shared > 0 ? [`${shared} from metadata.tags`] : []), ...(own > 0 ? [`${own} from ${loc.label(at('tags'))}`] : [])];
     add(
       at('tags'),
       `the stack of ${saId(sa)} would carry ${keys.length} tags (${sources.join(', ')}), more than CloudFormation's limit of ${LIMITS.stackTags}`,

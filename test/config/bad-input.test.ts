@@ -192,7 +192,7 @@ const rows: Row[] = [
     name: 'stack tags over 50 from metadata.tags and the service account together',
     file: withSAs(`  - metadata: {name: app}\n    attachPolicyARNs: ["${S3}"]\n    tags: {${Array.from({ length: 20 }, (_, i) => `s${i}: v`).join(', ')}}\n`).replace('  region: us-west-2\n', `  region: us-west-2\n  tags: {${Array.from({ length: 30 }, (_, i) => `m${i}: v`).join(', ')}}\n`),
     code: 'CONFIG',
-    names: 'cluster.yaml: iam.serviceAccounts[0].tags: the stack of default/app would carry 54 tags (4 eksctl tags, 30 from tags, 20 from tags)',
+    names: 'cluster.yaml: iam.serviceAccounts[0].tags: the stack of default/app would carry 54 tags (4 eksctl tags, 30 from metadata.tags, 20 from tags)',
     fix: 'at most 46 of your own fit',
   },
   { name: 'tag keys differing only in case', file: withSAs(`  - metadata: {name: app}\n    attachPolicyARNs: ["${S3}"]\n    tags: {team: b}\n`).replace('  region: us-west-2\n', '  region: us-west-2\n  tags: {Team: a}\n'), code: 'CONFIG', names: 'iam.serviceAccounts[0].tags: tag keys "Team" and "team" differ only in case', fix: 'keep one spelling' },
