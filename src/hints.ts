@@ -1,5 +1,46 @@
-/** The exact commands irsactl tells users to run, built in one place so every message agrees. */
+/**
+ * The exact commands irsactl tells users to run, built in one place so every message agrees, and quoted for a POSIX
+ * shell so that pasting one runs what it says whatever the names hold (spaces, quotes, `$(…)`, `;`).
+ */
+
+/** Words that need no quoting in sh, bash or zsh (`=` not first: zsh expands `=cmd`). */
+const PLAIN_WORD = /^[A-Za-z0-9_@%+:,./-][A-Za-z0-9_@%+=:,./-]*$/;
+
+/** One argument for a POSIX shell: as is when plain, else in single quotes (a quote inside becomes '\''). */
+export function shellQuote(arg: string): string {
+  return PLAIN_WORD.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A command line from its argv, each argument quoted. */
+export function shellCommand(...argv: string[]): string {
+  return argv.map(shellQuote).join(' ');
+}
 
 export function associateCommand(target: { cluster: string; region: string }): string {
-  return `irsactl utils associate-iam-oidc-provider --cluster ${target.cluster} --region ${target.region} --approve`;
+  return shellCommand('irsactl', 'utils', 'associate-iam-oidc-provider', '--cluster', target.cluster, '--region', target.region, '--approve');
+}
+
+interface ServiceAccountTarget {
+  cluster: string;
+  region: string;
+  namespace: string;
+  name: string;
+}
+
+/** `--attach-policy-arn '<policy ARN>'`: the placeholder quoted, so a paste without editing is an error, not a redirection. */
+export const POLICY_ARN_PLACEHOLDER = '<policy ARN>';
+
+export function createCommand(t: ServiceAccountTarget, extra: string[] = []): string {
+  return shellCommand(
+    'irsactl', 'create', 'iamserviceaccount', '--cluster', t.cluster, '--region', t.region, '--namespace', t.namespace, '--name', t.name,
+    '--attach-policy-arn', POLICY_ARN_PLACEHOLDER, ...extra, '--approve',
+  );
+}
+
+export function deleteCommand(t: ServiceAccountTarget): string {
+  return shellCommand('irsactl', 'delete', 'iamserviceaccount', '--cluster', t.cluster, '--region', t.region, '--namespace', t.namespace, '--name', t.name, '--wait');
+}
+
+export function applyOneCommand(configFile: string, id: string): string {
+  return shellCommand('irsactl', 'apply', '-f', configFile, '--include', id, '--approve');
 }

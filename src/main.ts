@@ -3,6 +3,7 @@ import { EXIT, exitCodeFor, IrsaError } from './errors.js';
 import type { Io } from './output/io.js';
 import { colourEnabled } from './output/io.js';
 import { redact, secretValuesFrom } from './output/redact.js';
+import { escapeControls } from './output/terminal.js';
 import type { RuntimeOverrides } from './actions/runtime.js';
 import type { CliContext } from './commands/shared.js';
 import { examples } from './commands/shared.js';
@@ -26,8 +27,8 @@ export function buildProgram(ctx: CliContext, argv?: readonly string[]): Command
     .version(IRSACTL_VERSION)
     .showSuggestionAfterError(true)
     .configureOutput({
-      writeOut: (s) => ctx.io.stdout.write(s),
-      writeErr: (s) => ctx.io.stderr.write(s),
+      writeOut: (s) => ctx.io.stdout.write(escapeControls(s)),
+      writeErr: (s) => ctx.io.stderr.write(escapeControls(s)),
     })
     .exitOverride();
   program.addHelpText(
@@ -56,7 +57,7 @@ export function buildProgram(ctx: CliContext, argv?: readonly string[]): Command
 
   // Every (sub)command reports usage errors through exitOverride, not process.exit.
   const walk = (c: Command) => {
-    c.exitOverride().configureOutput({ writeOut: (s) => ctx.io.stdout.write(s), writeErr: (s) => ctx.io.stderr.write(s) });
+    c.exitOverride().configureOutput({ writeOut: (s) => ctx.io.stdout.write(escapeControls(s)), writeErr: (s) => ctx.io.stderr.write(escapeControls(s)) });
     c.commands.forEach(walk);
   };
   walk(program);
@@ -88,15 +89,16 @@ export function reportError(io: Io, err: unknown): number {
   const secrets = secretValuesFrom(io.env);
   const red = (s: string) => (colourEnabled(io) ? `\x1b[31m${s}\x1b[0m` : s);
   if (err instanceof IrsaError) {
-    io.stderr.write(redact(`${red('Error:')} ${err.message}\n`, secrets));
-    if (err.hint) io.stderr.write(redact(`  → ${err.hint}\n`, secrets));
-    if (io.env.IRSACTL_DEBUG && err.cause) io.stderr.write(redact(`  cause: ${String(err.cause)}\n`, secrets));
+    // AWS and Kubernetes messages end up in these: escaped before irsactl adds its own colour.
+    io.stderr.write(redact(`${red('Error:')} ${escapeControls(err.message)}\n`, secrets));
+    if (err.hint) io.stderr.write(redact(`  → ${escapeControls(err.hint)}\n`, secrets));
+    if (io.env.IRSACTL_DEBUG && err.cause) io.stderr.write(redact(`  cause: ${escapeControls(String(err.cause))}\n`, secrets));
     return exitCodeFor(err);
   }
   // Anything else is a bug: say so briefly; the stack only with IRSACTL_DEBUG.
   const e = err instanceof Error ? err : new Error(String(err));
-  io.stderr.write(redact(`${red('Error:')} unexpected: ${e.message}\n`, secrets));
-  if (io.env.IRSACTL_DEBUG) io.stderr.write(redact(`${e.stack ?? ''}\n`, secrets));
+  io.stderr.write(redact(`${red('Error:')} unexpected: ${escapeControls(e.message)}\n`, secrets));
+  if (io.env.IRSACTL_DEBUG) io.stderr.write(redact(`${escapeControls(e.stack ?? '')}\n`, secrets));
   else io.stderr.write('  → this is a bug in irsactl; run again with IRSACTL_DEBUG=1 and report the output\n');
   return EXIT.FAILURE;
 }

@@ -50,7 +50,8 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
   const mayAssociate = resolved.source.kind === 'file' && resolved.cluster.withOIDC && mode !== 'update';
   if (!provider && !mayAssociate) {
     throw new IrsaError('PRECONDITION', `cluster "${session.name}" in ${session.region} has no IAM OIDC provider: IAM roles for service accounts cannot work without it`, {
-      hint: `run \`${associateCommand({ cluster: session.name, region: session.region })}\`${resolved.source.kind === 'file' ? ', or set iam.withOIDC: true in the file' : ''}`,
+      // Suggesting withOIDC only where it would help: update never associates, and a file may have it already.
+      hint: `run \`${associateCommand({ cluster: session.name, region: session.region })}\`${resolved.source.kind === 'file' && mode !== 'update' && !resolved.cluster.withOIDC ? ', or set iam.withOIDC: true in the file' : ''}`,
     });
   }
 
@@ -115,6 +116,7 @@ export async function executeConverge(rt: Runtime, prepared: Prepared, opts: Con
       concurrency: opts.concurrency,
       mayAnnotateExisting: mode !== 'create' || opts.overrideExisting,
       commandHint: {
+        command: mode,
         cluster: session.name,
         region: session.region,
         configFile: resolved.source.kind === 'file' && resolved.source.path !== '-' ? resolved.source.path : undefined,

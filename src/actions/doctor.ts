@@ -161,8 +161,9 @@ export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
           pods: sa !== undefined ? await podsIn(s.namespace) : { kind: 'listed', pods: [] },
           live: await live(s.namespace, s.name, sa, role),
         };
-        if (role.kind === 'found' && roleArn !== undefined) {
-          const stack = await managedStackOf(s.namespace, s.name, role.role.arn);
+        // Also for a missing role: a stack still naming it cannot be fixed by creating the service account again.
+        if (role.kind !== 'unverifiable' && roleArn !== undefined) {
+          const stack = await managedStackOf(s.namespace, s.name, role.kind === 'found' ? role.role.arn : roleArn);
           if (stack !== undefined) facts.managedStack = stack;
         }
         return { namespace: s.namespace, name: s.name, roleArn: roleArn ?? null, checks: runChecks(target, facts) };

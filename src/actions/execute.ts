@@ -4,7 +4,8 @@ import type { KubePort, ServiceAccountObject } from '../k8s/ports.js';
 import { IrsaError } from '../errors.js';
 import { ROLE_ARN_ANNOTATION, ROLE_OUTPUT } from '../cfn/naming.js';
 import { templateBody } from '../cfn/template.js';
-import { isStableOk } from '../cfn/stack-status.js';
+import { isCreateFailure, isStableOk } from '../cfn/stack-status.js';
+import { applyOneCommand, deleteCommand, shellCommand } from '../hints.js';
 import { desiredServiceAccount, mergeServiceAccount, newServiceAccount } from '../k8s/service-account.js';
 import type { Plan, ServiceAccountPlan } from './plan.js';
 import type { Runtime } from './runtime.js';
@@ -39,7 +40,7 @@ export interface ExecuteContext {
    */
   mayAnnotateExisting: boolean;
   /** for hints: how the user names this cluster */
-  commandHint: { cluster: string; region: string; configFile?: string };
+  commandHint: { command: 'create' | 'update' | 'apply'; cluster: string; region: string; configFile?: string };
 }
 
 export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<ItemResult[]> {
@@ -161,7 +162,7 @@ async function runStackStep(ctx: ExecuteContext, waiter: StackWaiter, item: Serv
       throw new IrsaError('STACK_FAILED', `stack ${item.stackName} is ${step.status}${step.reason ? `: ${step.reason}` : ''}`, {
         hint: step.status.endsWith('_IN_PROGRESS')
           ? 'wait for the operation to finish, then run the command again'
-          : nextStepHint(ctx, item),
+          : nextStepHint(ctx, item, step.status),
       });
     case 'replace': {
       rt.reporter.warn(`stack ${item.stackName} is ${step.status}: deleting it to create it again`, item.id);
@@ -230,15 +231,27 @@ async function createAndWait(ctx: ExecuteContext, waiter: StackWaiter, item: Ser
 async function stackFailure(ctx: ExecuteContext, item: ServiceAccountPlan, rec: StackRecord | undefined, op: 'create' | 'update' | 'delete'): Promise<IrsaError> {
   const status = rec?.status ?? 'missing';
   const reason = rec ? await failureReason(ctx.cfn, rec) : undefined;
-  const hint = op === 'update' ? 'CloudFormation rolled the update back; the role is as it was. Fix the cause and run the same command again' : nextStepHint(ctx, item);
+  const hint = op === 'update' ? 'CloudFormation rolled the update back; the role is as it was. Fix the cause and run the same command again' : nextStepHint(ctx, item, status, op);
   return new IrsaError('STACK_FAILED', `stack ${item.stackName} ${op} failed: ${status}${reason ? ` — ${reason}` : ''}`, { hint });
 }
 
-/** The command that gets a failed stack out of the way: apply replaces it; by flags, delete it and run again. */
-function nextStepHint(ctx: ExecuteContext, item: ServiceAccountPlan): string {
+/**
+ * The command that gets a failed stack out of the way, never the one that just failed the same way: apply replaces a
+ * stack whose creation failed (so not from apply itself, and only once the cause is fixed); a stack whose update
+ * rollback failed needs CloudFormation to continue it; anything else is deleted and made again.
+ */
+function nextStepHint(ctx: ExecuteContext, item: ServiceAccountPlan, status: string, failedOp?: 'create' | 'delete'): string {
   const h = ctx.commandHint;
-  if (h.configFile) return `run \`irsactl apply -f ${h.configFile} --include ${item.id} --approve\` to replace it`;
-  return `run \`irsactl delete iamserviceaccount --cluster ${h.cluster} --region ${h.region} --namespace ${item.spec.namespace} --name ${item.spec.name} --wait\` to remove it, then run this command again`;
+  const target = { cluster: h.cluster, region: h.region, namespace: item.spec.namespace, name: item.spec.name };
+  // The same stack again fails the same way until its cause is gone.
+  const first = failedOp === 'create' ? 'fix the cause above, then ' : failedOp === 'delete' ? 'remove what keeps CloudFormation from deleting it, then ' : '';
+  const applyReplaces = isCreateFailure(status) || status === 'DELETE_FAILED' || status === 'missing';
+  if (applyReplaces && h.command === 'apply') return `${first}run the same command again: apply replaces the failed stack`;
+  if (applyReplaces && h.configFile) return `${first}run \`${applyOneCommand(h.configFile, item.id)}\` to replace it`;
+  if (status === 'UPDATE_ROLLBACK_FAILED') {
+    return `let CloudFormation finish the rollback with \`${shellCommand('aws', 'cloudformation', 'continue-update-rollback', '--stack-name', item.stackName, '--region', h.region)}\`, then run this command again`;
+  }
+  return `${first}run \`${deleteCommand(target)}\` to remove it, then run this command again`;
 }
 
 type EnsureNamespace = (kube: KubePort, ns: string) => Promise<void>;

@@ -4,6 +4,7 @@ import { IrsaError } from '../errors.js';
 import type { ClusterModel, ServiceAccountSpec } from './model.js';
 import { matchesFilter, selectServiceAccounts, splitGlobList, type SaFilter } from './filter.js';
 import { parseTagsCollecting } from './tags.js';
+import { collapseDuplicatePolicyArns } from './limits.js';
 import {
   API_VERSION,
   KIND,
@@ -52,6 +53,9 @@ export interface ConfigSource {
   path: string;
   text: string;
 }
+
+/** The commands that render stacks: only there are repeated policy ARNs worth a warning. */
+const RENDERS_STACKS: ReadonlySet<CommandKind> = new Set(['create', 'update', 'apply']);
 
 const NO_FILTER: SaFilter = { include: [], exclude: [] };
 
@@ -221,7 +225,7 @@ function resolveFromFile(kind: CommandKind, flags: ConfigFlags, file: ConfigSour
   if (!parsed.ok) throw problemsToError([...problems, ...parsed.problems]);
 
   const raw = parsed.config;
-  const cluster = normalizeCluster(raw, false);
+  const { cluster, warnings: collapsed } = collapseDuplicatePolicyArns(normalizeCluster(raw, false), loc);
   const rules = validateModel(cluster, {
     kind,
     loc,
@@ -254,7 +258,7 @@ function resolveFromFile(kind: CommandKind, flags: ConfigFlags, file: ConfigSour
     selected,
     filter,
     source: { kind: 'file', path: file.path },
-    warnings: rules.warnings,
+    warnings: [...(RENDERS_STACKS.has(kind) ? collapsed : []), ...rules.warnings],
   };
   if (cluster.region !== undefined) resolved.region = cluster.region;
   return resolved;
@@ -407,7 +411,7 @@ function validateFlagDocument(
 ): { cluster: ClusterModel; warnings: string[] } {
   const parsed = parseRawDocument(raw, loc);
   if (!parsed.ok) throw problemsToError([...problems, ...parsed.problems]);
-  const cluster = normalizeCluster(parsed.config, true);
+  const { cluster, warnings: collapsed } = collapseDuplicatePolicyArns(normalizeCluster(parsed.config, true), loc);
   const rules = validateModel(cluster, {
     kind,
     loc,
@@ -418,5 +422,5 @@ function validateFlagDocument(
   });
   problems.push(...rules.problems);
   if (problems.length > 0) throw problemsToError(problems);
-  return { cluster, warnings: rules.warnings };
+  return { cluster, warnings: [...(RENDERS_STACKS.has(kind) ? collapsed : []), ...rules.warnings] };
 }

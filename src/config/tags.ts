@@ -1,8 +1,8 @@
 import { IrsaError } from '../errors.js';
 
 /**
- * IAM tag limits (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html):
- * keys 1–128 and values 0–256 characters of letters, digits, spaces and _ . : / = + - @;
+ * Stack tags, which CloudFormation propagates to the role: keys 1–128 and values 1–256 characters (CloudFormation's
+ * TagValue has min 1, although IAM's allows 0) of letters, digits, spaces and _ . : / = + - @ (IAM's pattern);
  * the `aws:` prefix is reserved. Checking here fails before CloudFormation does.
  */
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -19,6 +19,7 @@ export function tagProblems(key: string, value: string): string[] {
       problems.push(`tag key "${key}" has characters IAM does not allow — use letters, digits, spaces and _ . : / = + - @`);
     if (key.toLowerCase().startsWith('aws:')) problems.push(`tag key "${key}" uses the reserved "aws:" prefix — choose another key`);
   }
+  if (value.length === 0) problems.push(`tag "${key}" has an empty value, which CloudFormation refuses — give it a value (e.g. ${key}=none) or drop the tag`);
   if (value.length > MAX_VALUE) problems.push(`the value of tag "${key}" is longer than ${MAX_VALUE} characters — shorten it`);
   if (!TAG_CHARS.test(value))
     problems.push(`the value of tag "${key}" has characters IAM does not allow — use letters, digits, spaces and _ . : / = + - @`);

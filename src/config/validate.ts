@@ -18,6 +18,7 @@ import {
 } from './keys.js';
 import { tagProblems } from './tags.js';
 import { stackNameFor } from '../cfn/naming.js';
+import { awsLimitProblems } from './limits.js';
 
 // ───────────────────────────── problems and where they are ─────────────────────────────
 
@@ -380,10 +381,17 @@ export function validateModel(model: ClusterModel, ctx: RuleContext): RuleResult
   // Service accounts: one pass, Map for duplicates, so the cost is linear.
   const firstIndexById = new Map<string, number>();
   const requirePolicy = fromFile || NEEDS_POLICY.has(ctx.kind);
+  /** Service accounts whose stack can be rendered: the AWS limits are checked on those. */
+  const renderable: number[] = [];
   model.serviceAccounts.forEach((sa, i) => {
     const at = (...rest: PathSegment[]): Path => ['iam', 'serviceAccounts', i, ...rest];
     checkServiceAccount(sa, i, at);
   });
+  if (NEEDS_POLICY.has(ctx.kind)) {
+    const limits = awsLimitProblems(model, renderable, loc);
+    problems.push(...limits.problems);
+    warnings.push(...limits.warnings);
+  }
 
   function checkServiceAccount(sa: ServiceAccountSpec, i: number, at: (...rest: PathSegment[]) => Path): void {
     let nameOk = false;
@@ -474,6 +482,7 @@ export function validateModel(model: ClusterModel, ctx: RuleContext): RuleResult
     if (!usesRole && clusterOk && nameOk && namespaceOk) {
       const stack = stackNameFor(model.name, sa);
       const tooLong = stack.length > STACK_NAME_MAX;
+      if (!tooLong && STACK_NAME_RE.test(stack)) renderable.push(i);
       if (tooLong || !STACK_NAME_RE.test(stack)) {
         add(
           at('metadata', 'name'),

@@ -1,8 +1,9 @@
 import type { OidcProviderInfo, RoleInfo } from '../aws/ports.js';
-import type { OidcInfo } from '../config/model.js';
+import type { OidcInfo, WellKnownPolicies } from '../config/model.js';
 import type { PodObject, ServiceAccountObject } from '../k8s/ports.js';
 import { ROLE_ARN_ANNOTATION, STS_AUDIENCE } from '../cfn/naming.js';
-import { associateCommand } from '../hints.js';
+import { associateCommand, createCommand, deleteCommand, shellCommand } from '../hints.js';
+import { trustPolicyFor } from '../cfn/trust-policy.js';
 import { isRecord } from '../json.js';
 
 /**
@@ -111,6 +112,19 @@ const roleAccountOf = (t: DoctorTarget, facts: ServiceAccountFacts) => parsedRol
 
 export const associateFix = (t: DoctorTarget): string => associateCommand(t);
 
+const targetOf = (t: DoctorTarget, facts: ServiceAccountFacts) => ({ cluster: t.cluster, region: t.region, namespace: facts.namespace, name: facts.name });
+
+/** `kubectl annotate --overwrite` sets the annotation whether or not it is there. */
+const annotateCommand = (facts: ServiceAccountFacts, key: string, value: string): string =>
+  shellCommand('kubectl', 'annotate', '--overwrite', 'serviceaccount', '-n', facts.namespace, facts.name, `${key}=${value}`);
+
+const NO_WELL_KNOWN: WellKnownPolicies = {
+  imageBuilder: false, autoScaler: false, awsLoadBalancerController: false, externalDNS: false, certManager: false, ebsCSIController: false, efsCSIController: false,
+};
+
+const createProviderCommand = (t: DoctorTarget): string =>
+  shellCommand('aws', 'iam', 'create-open-id-connect-provider', '--url', t.oidc.issuerUrl, '--client-id-list', STS_AUDIENCE);
+
 const listShort = (items: string[], max = 5): string =>
   items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 
@@ -125,7 +139,7 @@ export function checkOidcProvider(t: DoctorTarget, facts: ServiceAccountFacts): 
       id: 'oidc-provider',
       status: 'warn',
       message: `the role is in account ${account} and these credentials are for ${t.callerAccount}: cannot verify that ${arn} exists (cross-account IRSA needs it in the role's account)`,
-      fix: `in account ${account}: aws iam create-open-id-connect-provider --url ${t.oidc.issuerUrl} --client-id-list ${STS_AUDIENCE}`,
+      fix: `in account ${account}: ${createProviderCommand(t)}`,
     };
   }
   if (lookup.kind === 'missing') {
@@ -138,7 +152,7 @@ export function checkOidcProvider(t: DoctorTarget, facts: ServiceAccountFacts): 
       fix:
         account === t.oidc.accountId
           ? associateFix(t)
-          : `in account ${account}: aws iam create-open-id-connect-provider --url ${t.oidc.issuerUrl} --client-id-list ${STS_AUDIENCE}`,
+          : `in account ${account}: ${createProviderCommand(t)}`,
     };
   }
   const p = lookup.provider;
@@ -147,7 +161,7 @@ export function checkOidcProvider(t: DoctorTarget, facts: ServiceAccountFacts): 
       id: 'oidc-provider',
       status: 'fail',
       message: `${p.arn} does not list ${STS_AUDIENCE} among its client ids (${p.clientIds.join(', ') || 'none'}): STS rejects the pods' tokens`,
-      fix: `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${p.arn} --client-id ${STS_AUDIENCE}`,
+      fix: shellCommand('aws', 'iam', 'add-client-id-to-open-id-connect-provider', '--open-id-connect-provider-arn', p.arn, '--client-id', STS_AUDIENCE),
     };
   }
   return { id: 'oidc-provider', status: 'pass', message: `${p.arn} (client ids: ${p.clientIds.join(', ')})` };
@@ -163,7 +177,7 @@ export function checkServiceAccount(t: DoctorTarget, facts: ServiceAccountFacts)
       id: 'service-account',
       status: 'fail',
       message: `ServiceAccount ${ref} does not exist`,
-      fix: `irsactl create iamserviceaccount --cluster ${t.cluster} --namespace ${facts.namespace} --name ${facts.name} --attach-policy-arn <policy ARN> --approve`,
+      fix: createCommand(targetOf(t, facts)),
     };
   }
   const arn = sa.annotations[ROLE_ARN_ANNOTATION];
@@ -172,7 +186,7 @@ export function checkServiceAccount(t: DoctorTarget, facts: ServiceAccountFacts)
       id: 'service-account',
       status: 'fail',
       message: `ServiceAccount ${ref} has no ${ROLE_ARN_ANNOTATION} annotation`,
-      fix: `kubectl annotate serviceaccount -n ${facts.namespace} ${facts.name} ${ROLE_ARN_ANNOTATION}=arn:${t.oidc.partition}:iam::<account>:role/<role name>`,
+      fix: annotateCommand(facts, ROLE_ARN_ANNOTATION, `arn:${t.oidc.partition}:iam::<account>:role/<role name>`),
     };
   }
   const parsed = parseRoleArn(arn);
@@ -181,7 +195,7 @@ export function checkServiceAccount(t: DoctorTarget, facts: ServiceAccountFacts)
       id: 'service-account',
       status: 'fail',
       message: `${ROLE_ARN_ANNOTATION} "${arn}" is not an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/<name>)`,
-      fix: `kubectl annotate --overwrite serviceaccount -n ${facts.namespace} ${facts.name} ${ROLE_ARN_ANNOTATION}=arn:${t.oidc.partition}:iam::<account>:role/<role name>`,
+      fix: annotateCommand(facts, ROLE_ARN_ANNOTATION, `arn:${t.oidc.partition}:iam::<account>:role/<role name>`),
     };
   }
   const role = facts.role;
@@ -190,7 +204,7 @@ export function checkServiceAccount(t: DoctorTarget, facts: ServiceAccountFacts)
       id: 'service-account',
       status: 'warn',
       message: `role ${parsed.name} is in account ${parsed.accountId}; these credentials are for ${t.callerAccount}, so its existence and trust policy cannot be read from here`,
-      fix: `run irsactl doctor with credentials for account ${parsed.accountId} able to read IAM, or check there: aws iam get-role --role-name ${parsed.name}`,
+      fix: `run irsactl doctor with credentials for account ${parsed.accountId} able to read IAM, or check there: ${shellCommand('aws', 'iam', 'get-role', '--role-name', parsed.name)}`,
     };
   }
   if (role.kind === 'missing') {
@@ -198,7 +212,11 @@ export function checkServiceAccount(t: DoctorTarget, facts: ServiceAccountFacts)
       id: 'service-account',
       status: 'fail',
       message: `the annotation names role ${parsed.name}, which does not exist in account ${parsed.accountId}`,
-      fix: `create it: irsactl create iamserviceaccount --cluster ${t.cluster} --namespace ${facts.namespace} --name ${facts.name} --attach-policy-arn <policy ARN> --override-existing-serviceaccounts --approve, or annotate an existing role: kubectl annotate --overwrite serviceaccount -n ${facts.namespace} ${facts.name} ${ROLE_ARN_ANNOTATION}=<role ARN>`,
+      // A stack still naming the deleted role would only hand the same ARN back to create: replace the stack.
+      fix:
+        facts.managedStack !== undefined
+          ? `the role was deleted outside CloudFormation and its stack ${facts.managedStack} remains: replace the stack with ${deleteCommand(targetOf(t, facts))}, then ${createCommand(targetOf(t, facts))}`
+          : `create it: ${createCommand(targetOf(t, facts), ['--override-existing-serviceaccounts'])}, or annotate an existing role: ${annotateCommand(facts, ROLE_ARN_ANNOTATION, '<role ARN>')}`,
     };
   }
   if (role.role.arn !== '' && role.role.arn !== parsed.arn) {
@@ -206,7 +224,7 @@ export function checkServiceAccount(t: DoctorTarget, facts: ServiceAccountFacts)
       id: 'service-account',
       status: 'warn',
       message: `the annotation says ${parsed.arn}, but role ${parsed.name}'s ARN is ${role.role.arn} (a different path): STS needs the exact ARN`,
-      fix: `kubectl annotate --overwrite serviceaccount -n ${facts.namespace} ${facts.name} ${ROLE_ARN_ANNOTATION}=${role.role.arn}`,
+      fix: annotateCommand(facts, ROLE_ARN_ANNOTATION, role.role.arn),
     };
   }
   return { id: 'service-account', status: 'pass', message: `${ref} is annotated with ${parsed.arn}, which exists` };
@@ -429,11 +447,20 @@ function evaluateStatement(
   return { index, allow, relevant, admits, problems, warnings, summary: used.length > 0 ? used.join(', ') : 'no conditions' };
 }
 
-function trustFix(t: DoctorTarget, facts: ServiceAccountFacts, role: RoleInfo, change: string): string {
+function trustFix(t: DoctorTarget, facts: ServiceAccountFacts, role: RoleInfo, change: string, account: string): string {
   if (facts.managedStack !== undefined) {
-    return `${change}: the role belongs to stack ${facts.managedStack}; re-render it with irsactl update iamserviceaccount --cluster ${t.cluster} --namespace ${facts.namespace} --name ${facts.name} --attach-policy-arn <its policy ARNs> --approve (or irsactl apply -f <ClusterConfig> --approve)`;
+    // Re-running update or apply would not help: the stack's template is unchanged, so CloudFormation leaves IAM as
+    // it is. Putting back the trust policy the stack renders does.
+    const oidc = { ...t.oidc, accountId: account, providerArn: providerArnFor(t.oidc, account) };
+    const policy = trustPolicyFor(
+      { name: facts.name, namespace: facts.namespace, labels: {}, annotations: {}, attachPolicyARNs: [], wellKnownPolicies: NO_WELL_KNOWN, roleOnly: false, tags: {} },
+      oidc,
+    );
+    return `the role belongs to stack ${facts.managedStack}, whose template lets ${facts.namespace}/${facts.name} in: put that trust policy back with ${shellCommand('aws', 'iam', 'update-assume-role-policy', '--role-name', role.name, '--policy-document', JSON.stringify(policy))}`;
   }
-  return `${change}, then: aws iam update-assume-role-policy --role-name ${role.name} --policy-document file://trust.json`;
+  const get = shellCommand('aws', 'iam', 'get-role', '--role-name', role.name, '--query', 'Role.AssumeRolePolicyDocument', '--output', 'json');
+  const put = shellCommand('aws', 'iam', 'update-assume-role-policy', '--role-name', role.name, '--policy-document', 'file://trust.json');
+  return `${change}: ${get} > trust.json, edit trust.json, then ${put}`;
 }
 
 export function checkTrustPolicy(t: DoctorTarget, facts: ServiceAccountFacts): CheckResult {
@@ -458,7 +485,7 @@ export function checkTrustPolicy(t: DoctorTarget, facts: ServiceAccountFacts): C
       id: 'trust-policy',
       status: 'fail',
       message: `statement ${denying.index + 1} of role ${role.name}'s trust policy denies ${subject}`,
-      fix: trustFix(t, facts, role, `remove or narrow the Deny statement ${denying.index + 1}`),
+      fix: trustFix(t, facts, role, `remove or narrow the Deny statement ${denying.index + 1}`, parsed.accountId),
     };
   }
   const admitting = verdicts.find((v) => v.allow && v.admits);
@@ -474,14 +501,14 @@ export function checkTrustPolicy(t: DoctorTarget, facts: ServiceAccountFacts): C
       id: 'trust-policy',
       status: 'fail',
       message: `role ${role.name}'s trust policy has no Allow statement for web identity (Federated ${expected.providerArn}, sts:AssumeRoleWithWebIdentity)`,
-      fix: trustFix(t, facts, role, `add a statement allowing sts:AssumeRoleWithWebIdentity to ${expected.providerArn} with StringEquals ${expected.hostPath}:sub "${subject}" and ${expected.hostPath}:aud "${expected.audience}"`),
+      fix: trustFix(t, facts, role, `add a statement allowing sts:AssumeRoleWithWebIdentity to ${expected.providerArn} with StringEquals ${expected.hostPath}:sub "${subject}" and ${expected.hostPath}:aud "${expected.audience}"`, parsed.accountId),
     };
   }
   return {
     id: 'trust-policy',
     status: 'fail',
     message: `role ${role.name} does not trust ${subject}: ${best.problems.map((p) => p.what).join('; ')}`,
-    fix: trustFix(t, facts, role, best.problems.map((p) => p.change).join('; ')),
+    fix: trustFix(t, facts, role, best.problems.map((p) => p.change).join('; '), parsed.accountId),
   };
 }
 
@@ -490,7 +517,6 @@ export function checkTrustPolicy(t: DoctorTarget, facts: ServiceAccountFacts): C
 export function checkWebhookAnnotations(_t: DoctorTarget, facts: ServiceAccountFacts): CheckResult {
   const sa = facts.serviceAccount;
   if (sa === undefined) return { id: 'webhook-annotations', status: 'skip', message: 'not checked: no ServiceAccount' };
-  const ref = `serviceaccount -n ${facts.namespace} ${facts.name}`;
   const fails: { what: string; fix: string }[] = [];
   const warns: { what: string; fix: string }[] = [];
   const set: string[] = [];
@@ -501,7 +527,7 @@ export function checkWebhookAnnotations(_t: DoctorTarget, facts: ServiceAccountF
     if (facts.provider.kind === 'found' && !facts.provider.provider.clientIds.includes(audience.trim())) {
       fails.push({
         what: `${AUDIENCE_ANNOTATION} "${audience}" is not a client id of ${facts.provider.provider.arn} (${facts.provider.provider.clientIds.join(', ')}): STS rejects the token`,
-        fix: `kubectl annotate ${ref} ${AUDIENCE_ANNOTATION}- (the default is ${STS_AUDIENCE}), or add the client id to the provider`,
+        fix: `${shellCommand('kubectl', 'annotate', 'serviceaccount', '-n', facts.namespace, facts.name, `${AUDIENCE_ANNOTATION}-`)} (the default is ${STS_AUDIENCE}), or add the client id to the provider`,
       });
     }
   }
@@ -509,7 +535,7 @@ export function checkWebhookAnnotations(_t: DoctorTarget, facts: ServiceAccountF
   if (regional !== undefined) {
     set.push(`sts-regional-endpoints ${regional}`);
     if (regional !== 'true' && regional !== 'false') {
-      warns.push({ what: `${REGIONAL_STS_ANNOTATION} "${regional}" is neither "true" nor "false": the webhook ignores it`, fix: `kubectl annotate --overwrite ${ref} ${REGIONAL_STS_ANNOTATION}=true` });
+      warns.push({ what: `${REGIONAL_STS_ANNOTATION} "${regional}" is neither "true" nor "false": the webhook ignores it`, fix: annotateCommand(facts, REGIONAL_STS_ANNOTATION, 'true') });
     }
   }
   const expiration = sa.annotations[TOKEN_EXPIRATION_ANNOTATION];
@@ -519,7 +545,7 @@ export function checkWebhookAnnotations(_t: DoctorTarget, facts: ServiceAccountF
     if (!Number.isInteger(seconds) || seconds < MIN_TOKEN_EXPIRATION || seconds > MAX_TOKEN_EXPIRATION) {
       warns.push({
         what: `${TOKEN_EXPIRATION_ANNOTATION} "${expiration}" is not whole seconds from ${MIN_TOKEN_EXPIRATION} to ${MAX_TOKEN_EXPIRATION}: the webhook uses its default or clamps it`,
-        fix: `kubectl annotate --overwrite ${ref} ${TOKEN_EXPIRATION_ANNOTATION}=86400`,
+        fix: annotateCommand(facts, TOKEN_EXPIRATION_ANNOTATION, '86400'),
       });
     }
   }
@@ -571,7 +597,7 @@ export function checkPods(t: DoctorTarget, facts: ServiceAccountFacts): CheckRes
   }
 
   const ns = facts.namespace;
-  const restart = (names: string[]) => `kubectl rollout restart the Deployment/StatefulSet/DaemonSet that owns them, or kubectl delete pod -n ${ns} ${names.join(' ')}`;
+  const restart = (names: string[]) => `kubectl rollout restart the Deployment/StatefulSet/DaemonSet that owns them, or ${shellCommand('kubectl', 'delete', 'pod', '-n', ns, ...names)}`;
   const fails: { what: string; names: string[] }[] = [];
   if (unmutated.length > 0) {
     fails.push({
@@ -615,7 +641,7 @@ export function checkLive(t: DoctorTarget, facts: ServiceAccountFacts): CheckRes
         id: 'live',
         status: 'warn',
         message: `skipped: requesting a token needs RBAC "create" on "serviceaccounts/token" in namespace ${facts.namespace} (${live.message})`,
-        fix: `grant it: kubectl create role irsactl-doctor -n ${facts.namespace} --verb=create --resource=serviceaccounts/token, and bind it to your identity`,
+        fix: `grant it: ${shellCommand('kubectl', 'create', 'role', 'irsactl-doctor', '-n', facts.namespace, '--verb=create', '--resource=serviceaccounts/token')}, and bind it to your identity`,
       };
     case 'token-failed':
       return { id: 'live', status: 'fail', message: `TokenRequest for ${ref} failed: ${live.message}` };

@@ -1,5 +1,6 @@
 import type { CheckId, CheckResult, CheckStatus } from './checks.js';
 import { isHealthy } from './checks.js';
+import { singleLine } from '../output/terminal.js';
 
 /** The doctor's report as plain data (the -o json schema) and as a text checklist. */
 
@@ -72,11 +73,12 @@ export function summaryLine(report: DoctorReport): string {
 
 export function renderText(report: DoctorReport): string {
   const lines: string[] = [];
+  // Each entry is one line: a line feed in an annotation value must not start a line that looks like a check.
   for (const sa of report.serviceAccounts) {
-    lines.push(`${sa.namespace}/${sa.name}${sa.roleArn !== null ? ` → ${sa.roleArn}` : ''}`);
+    lines.push(singleLine(`${sa.namespace}/${sa.name}${sa.roleArn !== null ? ` → ${sa.roleArn}` : ''}`));
     for (const c of sa.checks) {
-      lines.push(`  ${ICON[c.status]} ${LABEL[c.id].padEnd(LABEL_WIDTH)}  ${c.message}`);
-      if (c.fix !== undefined && c.status !== 'pass' && c.status !== 'skip') lines.push(`    → ${c.fix}`);
+      lines.push(`  ${ICON[c.status]} ${LABEL[c.id].padEnd(LABEL_WIDTH)}  ${singleLine(c.message)}`);
+      if (c.fix !== undefined && c.status !== 'pass' && c.status !== 'skip') lines.push(`    → ${singleLine(c.fix)}`);
     }
     lines.push('');
   }

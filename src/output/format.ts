@@ -1,17 +1,20 @@
 import yaml from 'js-yaml';
+import { escapeJsonText, singleLine } from './terminal.js';
 
 export type OutputFormat = 'text' | 'json' | 'yaml' | 'table';
 
 export function toJson(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
+  return `${escapeJsonText(JSON.stringify(value, null, 2))}\n`;
 }
 
+/** js-yaml writes control characters (C0 and C1) as escapes in double-quoted scalars itself. */
 export function toYaml(value: unknown): string {
   return yaml.dump(value, { noRefs: true, lineWidth: -1, sortKeys: false });
 }
 
 /** Aligned columns separated by at least two spaces (like kubectl and gh). */
-export function table(headers: string[], rows: string[][]): string {
+export function table(headers: string[], cells: string[][]): string {
+  const rows = cells.map((r) => r.map(singleLine));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (cells: string[]) =>
     cells

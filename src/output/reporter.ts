@@ -1,6 +1,7 @@
 import type { Io } from './io.js';
 import { colourEnabled } from './io.js';
 import { redact, secretValuesFrom } from './redact.js';
+import { escapeControls, singleLine } from './terminal.js';
 
 /**
  * Narration on stderr (results go to stdout, elsewhere). One line per event,
@@ -56,8 +57,8 @@ export class Reporter {
    */
   status(text: string | undefined): void {
     if (!this.live) return;
-    this.statusText = text;
-    this.io.stderr.write(`\r\x1b[2K${text === undefined ? '' : this.statusLine(text)}`);
+    this.statusText = text === undefined ? undefined : singleLine(text);
+    this.io.stderr.write(`\r\x1b[2K${this.statusText === undefined ? '' : this.statusLine(this.statusText)}`);
   }
 
   private statusLine(text: string): string {
@@ -75,16 +76,17 @@ export class Reporter {
   private line(level: Level, msg: string, subject?: string): void {
     const elapsed = this.elapsed();
     const icon = this.paint(ICON[level], COLOUR[level]);
-    const who = subject ? `${this.paint(subject, '1')}: ` : '';
+    // Escaped before painting: the colours are irsactl's own escape sequences, the message may hold anyone's.
+    const who = subject ? `${this.paint(singleLine(subject), '1')}: ` : '';
     const time = this.paint(`(${elapsed})`, '90');
     // Above the live status line: clear it, write the line, draw it again below.
     const clear = this.live && this.statusText !== undefined ? '\r\x1b[2K' : '';
     const redraw = this.live && this.statusText !== undefined ? this.statusLine(this.statusText) : '';
-    this.io.stderr.write(redact(`${clear}${icon} ${who}${msg} ${time}\n${redraw}`, this.secrets));
+    this.io.stderr.write(redact(`${clear}${icon} ${who}${escapeControls(msg)} ${time}\n${redraw}`, this.secrets));
   }
 }
 
 /** Redacted writer for stdout results. */
 export function writeResult(io: Io, text: string): void {
-  io.stdout.write(redact(text.endsWith('\n') ? text : `${text}\n`, secretValuesFrom(io.env)));
+  io.stdout.write(redact(escapeControls(text.endsWith('\n') ? text : `${text}\n`), secretValuesFrom(io.env)));
 }

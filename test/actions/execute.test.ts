@@ -58,7 +58,7 @@ describe('executePlan', () => {
     let stderr = '';
     const rt = createRuntime({ stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) }, env: { IRSACTL_POLL_INTERVAL_MS: '5' }, stderrIsTTY: false }, 0);
     const [result] = await executePlan(
-      { rt, cfn, deadline: Date.now() + 10_000, concurrency: 1, mayAnnotateExisting: true, commandHint: { cluster: 'demo', region: 'us-west-2' } },
+      { rt, cfn, deadline: Date.now() + 10_000, concurrency: 1, mayAnnotateExisting: true, commandHint: { command: 'create', cluster: 'demo', region: 'us-west-2' } },
       plan,
     );
     expect(cfn.creates).toBe(1);

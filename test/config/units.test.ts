@@ -13,8 +13,12 @@ import { readConfigSource } from '../../src/config/read.js';
 
 describe('parseTags', () => {
   it('parses k=v pairs, trims, and keeps "=" inside values', () => {
-    expect(parseTags('a=1, b = two ,c=x=y,empty=')).toEqual({ a: '1', b: 'two', c: 'x=y', empty: '' });
+    expect(parseTags('a=1, b = two ,c=x=y')).toEqual({ a: '1', b: 'two', c: 'x=y' });
     expect(parseTags('')).toEqual({});
+  });
+
+  it('refuses an empty value: CloudFormation TagValue has min 1', () => {
+    expect(() => parseTags('team=')).toThrow('--tags: tag "team" has an empty value, which CloudFormation refuses — give it a value');
   });
 
   it('throws USAGE naming --tags and every bad item', () => {
@@ -37,7 +41,7 @@ describe('parseTags', () => {
 
   it('round-trips any valid tag map', () => {
     const key = fc.stringMatching(/^[a-zA-Z0-9_.:/+@-]{1,20}$/).filter((k) => !k.toLowerCase().startsWith('aws:'));
-    const value = fc.stringMatching(/^[a-zA-Z0-9_.:/+@=-]{0,20}$/);
+    const value = fc.stringMatching(/^[a-zA-Z0-9_.:/+@=-]{1,20}$/);
     fc.assert(
       fc.property(fc.dictionary(key, value, { minKeys: 1 }), (tags) => {
         const text = Object.entries(tags)

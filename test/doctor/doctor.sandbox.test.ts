@@ -216,7 +216,7 @@ describe('irsactl doctor against the sandbox', () => {
       status: 'fail',
       message: `the annotation names role deleted-role, which does not exist in account ${w.account.accountId}`,
     });
-    expect(checks['service-account'].fix).toContain(`irsactl create iamserviceaccount --cluster ${w.cluster.cluster} --namespace default --name app`);
+    expect(checks['service-account'].fix).toContain(`irsactl create iamserviceaccount --cluster ${w.cluster.cluster} --region ${REGION} --namespace default --name app`);
     expect(checks['trust-policy']).toMatchObject({ status: 'skip', message: 'not checked: there is no role to read' });
     expectOthersPass(checks, ['service-account', 'trust-policy'], ['live', 'pods']);
   });
@@ -231,7 +231,7 @@ describe('irsactl doctor against the sandbox', () => {
       id: 'trust-policy',
       status: 'fail',
       message: `role wrong-ns does not trust system:serviceaccount:prod:app: statement 1 lets "system:serviceaccount:staging:app" in (${w.hp}:sub under StringEquals), not system:serviceaccount:prod:app`,
-      fix: `set ${w.hp}:sub to "system:serviceaccount:prod:app" (or add it to the list), then: aws iam update-assume-role-policy --role-name wrong-ns --policy-document file://trust.json`,
+      fix: `set ${w.hp}:sub to "system:serviceaccount:prod:app" (or add it to the list): aws iam get-role --role-name wrong-ns --query Role.AssumeRolePolicyDocument --output json > trust.json, edit trust.json, then aws iam update-assume-role-policy --role-name wrong-ns --policy-document file://trust.json`,
     });
     expectOthersPass(checks, ['trust-policy'], ['live', 'pods']);
   });
@@ -250,7 +250,7 @@ describe('irsactl doctor against the sandbox', () => {
     expect(checks['trust-policy'].message).toBe(
       `role wrong-aud does not trust system:serviceaccount:default:app: statement 1 requires ${w.hp}:aud "sts.amazon.com", but the token's audience is "sts.amazonaws.com"`,
     );
-    expect(checks['trust-policy'].fix).toMatch(new RegExp(`^set ${w.hp.replace(/[./]/g, '\\$&')}:aud to "sts\\.amazonaws\\.com", then: aws iam update-assume-role-policy --role-name wrong-aud`));
+    expect(checks['trust-policy'].fix).toMatch(new RegExp(`^set ${w.hp.replace(/[./]/g, '\\$&')}:aud to "sts\\.amazonaws\\.com": aws iam get-role --role-name wrong-aud .* then aws iam update-assume-role-policy --role-name wrong-aud`));
     expectOthersPass(checks, ['trust-policy'], ['live', 'pods']);
   });
 
