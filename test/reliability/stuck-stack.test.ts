@@ -1,21 +1,20 @@
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStackLatency, type StackLatencyProxy } from '../../sandbox/latency.js';
 import { startE2E, type E2E } from '../support/cli.js';
-import { motoUrl } from '../support/aws.js';
 
 /**
  * Issue #10: a stack that never finishes. The suite hung when moto, racing two requests in one account, answered a
  * CreateStack with HTTP 500 and left the stack in CREATE_IN_PROGRESS for ever: the SDK's retry then got
  * AlreadyExists, irsactl waited for the stack, and only the default --timeout (25 minutes) would have ended it. That
- * race cannot be produced on demand, so each half is tested on its own. moto answers a CreateStack whose role name
- * is taken with IAM's "already exists" error (and leaves a stuck stack; real CloudFormation would roll back): that is
- * not CloudFormation's AlreadyExists, so irsactl must not wait for it. And a stack that does not finish within
- * --timeout (the sandbox's latency layer keeps it CREATE_IN_PROGRESS for ten minutes, as a slow CloudFormation would)
- * ends the run at --timeout, naming the stack, its state and how long it waited.
+ * race cannot be produced on demand, so each half is tested on its own. A CreateStack answered with IAM's "already
+ * exists" error (what moto answers when a stack's role name is taken; the sandbox proxy plays that answer so that no
+ * stuck stack is left in moto for other tests) is not CloudFormation's AlreadyExists, so irsactl must not wait for it.
+ * And a stack that does not finish within --timeout (the sandbox's latency layer keeps it CREATE_IN_PROGRESS for ten
+ * minutes, as a slow CloudFormation would) ends the run at --timeout, naming the stack, its state and how long it
+ * waited.
  */
 
 const REGION = 'ap-south-1';
@@ -31,9 +30,6 @@ beforeAll(async () => {
   if (!existsSync(join(ROOT, 'dist/cli.cjs'))) execFileSync('node', ['scripts/build.mjs'], { cwd: ROOT, stdio: 'ignore' });
   e = await startE2E(CLUSTER, REGION);
   await e.associate();
-  const iam = new IAMClient({ region: REGION, endpoint: motoUrl(), credentials: { accessKeyId: e.account.accessKeyId, secretAccessKey: e.account.secretAccessKey } });
-  await iam.send(new CreateRoleCommand({ RoleName: 'taken-role', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }) }));
-  iam.destroy();
   latency = await startStackLatency(e.sandbox.proxyUrl, { stackCreateMs: 600_000 });
 }, 60_000);
 afterAll(async () => {
@@ -58,8 +54,10 @@ describe('a stack that never finishes', () => {
     expect(latency.inProgress()).toBe(1);
   }, 30_000);
 
-  // Last: moto's stuck stack from this create makes every unnamed DescribeStacks in the region fail with a 500.
   it('an IAM "already exists" from CreateStack is a failure, not a stack to wait for', async () => {
+    const entityExists =
+      '<ErrorResponse><Error><Type>Sender</Type><Code>EntityAlreadyExists</Code><Message>Role with name taken-role already exists.</Message></Error><RequestId>r</RequestId></ErrorResponse>';
+    e.sandbox.proxy.setFaultInjector(({ action }) => (action === 'CreateStack' ? { status: 409, body: entityExists } : 'pass'));
     const r = await e.run([
       'create', 'iamserviceaccount', '--cluster', CLUSTER, '--name', 'taken', '--role-name', 'taken-role',
       '--attach-policy-arn', S3_READ, '--approve', '--timeout', '20s',
@@ -68,5 +66,6 @@ describe('a stack that never finishes', () => {
     expect(r.stderr).toMatch(/default\/taken: CreateStack failed: .*already exists/);
     expect(r.stderr).not.toMatch(/waiting for it/);
     expect(r.stderr).not.toMatch(/timed out/);
+    e.sandbox.proxy.setFaultInjector(undefined);
   });
 });
