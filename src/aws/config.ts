@@ -1,3 +1,4 @@
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { IrsaError } from '../errors.js';
 import { IRSACTL_VERSION } from '../version.js';
 
@@ -11,6 +12,10 @@ export interface AwsOptions {
   profile?: string;
   /** Read instead of process.env, so the CLI can run in-process under tests. */
   env: Record<string, string | undefined>;
+  /** The run's one credential provider (credentials.ts), shared with the EKS token; else chosen here from env and profile. */
+  credentials?: AwsCredentialIdentityProvider;
+  /** The endpoints AWS_ENDPOINT_URL* and the profile in use configure (shared-config.ts); without it, AWS_ENDPOINT_URL* only. */
+  configuredEndpoints?: Partial<Record<AwsService, string>>;
   maxAttempts?: number;
   retryMode?: 'standard' | 'adaptive';
   /** --cfn-role-arn: the role CloudFormation acts as for CreateStack, UpdateStack and DeleteStack (eksctl's flag) */
@@ -27,9 +32,12 @@ const DEFAULT_MAX_ATTEMPTS = 8;
 export interface SharedClientConfig {
   region: string;
   endpoint?: string;
-  /** Stops the SDK reading AWS_ENDPOINT_URL* from process.env when the passed env has none. */
-  ignoreConfiguredEndpointUrls: boolean;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /**
+   * Always true: irsactl gives the SDK the endpoint that AWS_ENDPOINT_URL* in the passed env or the profile in use
+   * configure, because the SDK would read process.env and the AWS_PROFILE profile's, even for another --profile.
+   */
+  ignoreConfiguredEndpointUrls: true;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | AwsCredentialIdentityProvider;
   profile?: string;
   maxAttempts: number;
   retryMode: 'standard' | 'adaptive';
@@ -45,9 +53,30 @@ export function endpointFor(service: AwsService, env: Record<string, string | un
 
 function maxAttemptsFrom(opts: AwsOptions): number {
   if (opts.maxAttempts !== undefined) return opts.maxAttempts;
-  const fromEnv = Number(nonEmpty(opts.env.AWS_MAX_ATTEMPTS));
-  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_MAX_ATTEMPTS;
+  const given = nonEmpty(opts.env.AWS_MAX_ATTEMPTS);
+  if (given === undefined) return DEFAULT_MAX_ATTEMPTS;
+  const fromEnv = Number(given);
+  if (!Number.isInteger(fromEnv) || fromEnv < 1) {
+    throw new IrsaError('USAGE', `AWS_MAX_ATTEMPTS=${given} is not a whole number of attempts of 1 or more`, {
+      hint: 'set AWS_MAX_ATTEMPTS to e.g. 8 (one attempt and up to 7 retries), or unset it',
+    });
+  }
+  return fromEnv;
 }
+
+/** The user's AWS_RETRY_MODE, else eksctl's choice: adaptive for CloudFormation (it absorbs throttling when many stacks are created at once), standard for the rest. */
+function retryModeFrom(service: AwsService, opts: AwsOptions): 'standard' | 'adaptive' {
+  if (opts.retryMode !== undefined) return opts.retryMode;
+  const given = nonEmpty(opts.env.AWS_RETRY_MODE);
+  // The JS SDK has no legacy mode; it retries "legacy" as standard, and so does irsactl.
+  if (given === 'standard' || given === 'legacy') return 'standard';
+  if (given === 'adaptive') return 'adaptive';
+  if (given !== undefined) {
+    throw new IrsaError('USAGE', `AWS_RETRY_MODE=${given} is not a retry mode: standard, adaptive or legacy`, { hint: 'fix or unset AWS_RETRY_MODE' });
+  }
+  return service === 'CLOUDFORMATION' ? 'adaptive' : 'standard';
+}
+
 
 /**
  * Static keys from the given environment, unless --profile was given: a profile the user names wins over keys
@@ -67,17 +96,17 @@ export function staticCredentials(
 }
 
 export function clientConfig(service: AwsService, opts: AwsOptions): SharedClientConfig {
-  const endpoint = endpointFor(service, opts.env);
-  const credentials = staticCredentials(opts.env, opts.profile);
+  const endpoint = opts.configuredEndpoints !== undefined ? opts.configuredEndpoints[service] : endpointFor(service, opts.env);
+  const credentials = opts.credentials ?? staticCredentials(opts.env, opts.profile);
   return {
     region: opts.region,
     ...(endpoint !== undefined ? { endpoint } : {}),
-    ignoreConfiguredEndpointUrls: endpoint === undefined,
+    ignoreConfiguredEndpointUrls: true,
     ...(credentials !== undefined ? { credentials } : {}),
-    ...(credentials === undefined && opts.profile !== undefined ? { profile: opts.profile } : {}),
+    // The profile also carries settings other than credentials (endpoint_url, services).
+    ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
     maxAttempts: maxAttemptsFrom(opts),
-    // eksctl uses adaptive mode for CloudFormation: it absorbs throttling when many stacks are created at once.
-    retryMode: opts.retryMode ?? (service === 'CLOUDFORMATION' ? 'adaptive' : 'standard'),
+    retryMode: retryModeFrom(service, opts),
     customUserAgent: USER_AGENT,
   };
 }
