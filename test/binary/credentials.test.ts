@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { startSandbox, type Sandbox, type SandboxCluster } from '../../sandbox/i
 import { createMotoAccessKey, type MotoAccount } from '../../sandbox/moto.js';
 import { motoUrl } from '../support/aws.js';
 import { runCli } from '../support/cli.js';
-import { ensureBuilt, runBinary, startContainerCredentialsServer, startStsTap, type StsTap } from './support.js';
+import { ensureBuilt, runBinary, startContainerCredentialsServer, startInstanceMetadata, startSsoPortal, startStsTap, type StsTap } from './support.js';
 
 /**
  * Issue 11 items 1 and 6: the built bundle (`node bin/irsactl.js`) with credentials given each way the sandbox can
@@ -225,6 +226,47 @@ describe('credentials from other processes and services', () => {
       expect(endpoint.served).toEqual([account.accessKeyId]);
     } finally {
       await endpoint.stop();
+    }
+  });
+});
+
+describe('credential sources moto cannot serve, played by local fakes', () => {
+  it('an SSO profile with a cached `aws sso login` token (a fake SSO portal: moto has none)', async () => {
+    const c = await newCase();
+    const startUrl = 'https://irsactl-test.awsapps.com/start';
+    const accessToken = `sso-access-${Math.random().toString(36).slice(2)}`;
+    const portal = await startSsoPortal(account, accessToken);
+    try {
+      writeFileSync(
+        join(c.home, '.aws/config'),
+        ini({ 'profile sso': { sso_start_url: startUrl, sso_region: 'us-east-1', sso_account_id: account.accountId, sso_role_name: 'Deployer', region: REGION } }),
+      );
+      // What `aws sso login` leaves behind for a profile without sso_session: the cache file named by the start URL.
+      mkdirSync(join(c.home, '.aws/sso/cache'), { recursive: true });
+      writeFileSync(
+        join(c.home, '.aws/sso/cache', `${createHash('sha1').update(startUrl).digest('hex')}.json`),
+        JSON.stringify({ startUrl, region: 'us-east-1', accessToken, expiresAt: new Date(Date.now() + 8 * 60 * 60_000).toISOString() }),
+      );
+      await createReachesKubernetes(c, { ...c.env, AWS_ENDPOINT_URL_SSO: portal.url }, ['--profile', 'sso'], () => account.accessKeyId);
+      expect(portal.requests).toEqual([`GET /federation/credentials?account_id=${account.accountId}&role_name=Deployer`]);
+    } finally {
+      await portal.stop();
+    }
+  });
+
+  it('EC2 instance metadata, IMDSv2 (a fake IMDS on loopback via AWS_EC2_METADATA_SERVICE_ENDPOINT)', async () => {
+    const c = await newCase();
+    const imds = await startInstanceMetadata(account, 'node-role');
+    try {
+      const { AWS_EC2_METADATA_DISABLED: _enabled, ...env } = c.env;
+      await createReachesKubernetes(c, { ...env, AWS_REGION: REGION, AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url }, [], () => account.accessKeyId);
+      expect(imds.requests.slice(0, 3)).toEqual([
+        'PUT /latest/api/token',
+        'GET /latest/meta-data/iam/security-credentials/',
+        'GET /latest/meta-data/iam/security-credentials/node-role',
+      ]);
+    } finally {
+      await imds.stop();
     }
   });
 });

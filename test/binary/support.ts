@@ -151,3 +151,78 @@ export async function startContainerCredentialsServer(initial: ContainerCredenti
     stop: close,
   };
 }
+
+interface Keys {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface FakeCredentialService {
+  url: string;
+  /** Every request as "METHOD path", in order. */
+  requests: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The IAM Identity Center (SSO) portal's GetRoleCredentials, for AWS_ENDPOINT_URL_SSO: moto has no SSO portal. It
+ * answers only the bearer token of the SSO cache file the test wrote, as the portal answers only a live session.
+ */
+export async function startSsoPortal(keys: Keys, accessToken: string): Promise<FakeCredentialService> {
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    if (!req.url?.startsWith('/federation/credentials') || req.headers['x-amz-sso_bearer_token'] !== accessToken) {
+      res.writeHead(401, { 'content-type': 'application/json', 'x-amzn-errortype': 'UnauthorizedException' });
+      res.end(JSON.stringify({ message: 'Session token not found or invalid' }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ roleCredentials: { ...keys, sessionToken: 'sso-session', expiration: Date.now() + 60 * 60_000 } }));
+  });
+  const { port, close } = await listenOnLoopback(server);
+  return { url: `http://127.0.0.1:${port}`, requests, stop: close };
+}
+
+/** The EC2 instance metadata service (IMDSv2: a PUT for a session token first), for AWS_EC2_METADATA_SERVICE_ENDPOINT. */
+export async function startInstanceMetadata(keys: Keys, roleName: string): Promise<FakeCredentialService> {
+  const requests: string[] = [];
+  const sessionToken = `imds-${Math.random().toString(36).slice(2)}`;
+  const base = '/latest/meta-data/iam/security-credentials/';
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    if (req.method === 'PUT' && req.url === '/latest/api/token') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(sessionToken);
+      return;
+    }
+    if (req.method !== 'GET' || req.headers['x-aws-ec2-metadata-token'] !== sessionToken) {
+      res.writeHead(401);
+      res.end();
+      return;
+    }
+    if (req.url === base) {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(roleName);
+    } else if (req.url === `${base}${roleName}`) {
+      const now = new Date();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          Code: 'Success',
+          LastUpdated: now.toISOString(),
+          Type: 'AWS-HMAC',
+          AccessKeyId: keys.accessKeyId,
+          SecretAccessKey: keys.secretAccessKey,
+          Token: 'imds-session',
+          Expiration: new Date(now.getTime() + 6 * 60 * 60_000).toISOString(),
+        }),
+      );
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  const { port, close } = await listenOnLoopback(server);
+  return { url: `http://127.0.0.1:${port}`, requests, stop: close };
+}
