@@ -230,6 +230,24 @@ describe('credentials from other processes and services', () => {
   });
 });
 
+describe('retries', () => {
+  it("AWS_MAX_ATTEMPTS is the user's: DescribeCluster answered 500 every time is sent exactly that often", async () => {
+    const c = await newCase();
+    sandbox.proxy.resetLog();
+    sandbox.proxy.setFaultInjector(({ action }) =>
+      action === 'DescribeCluster' ? { status: 500, body: '{"message":"injected"}', headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'ServiceException' } } : 'pass',
+    );
+    try {
+      const env = { ...c.env, ...sandbox.cliEnv(account, REGION), AWS_MAX_ATTEMPTS: '3' };
+      const run = await runBinary(['get', 'iamserviceaccount', '--cluster', c.cluster.cluster], env);
+      expect(run.code, run.stderr).toBe(1);
+      expect(sandbox.proxy.count('eks', 'DescribeCluster')).toBe(3);
+    } finally {
+      sandbox.proxy.setFaultInjector(undefined);
+    }
+  });
+});
+
 describe('credential sources moto cannot serve, played by local fakes', () => {
   it('an SSO profile with a cached `aws sso login` token (a fake SSO portal: moto has none)', async () => {
     const c = await newCase();
