@@ -50,7 +50,13 @@ export async function openCluster(rt: Runtime, target: ClusterTarget): Promise<C
   const { endpoints } = await readSharedConfig(rt.io.env, target.profile);
   const region = await resolveRegionOrFail(rt, target.region, target.profile);
   // One provider for the AWS clients and the EKS token: one identity, resolved once, refreshed when it expires.
-  const credentials = credentialProvider({ env: rt.io.env, profile: target.profile, region, ...(endpoints.STS !== undefined ? { stsEndpoint: endpoints.STS } : {}) });
+  const credentials = credentialProvider({
+    env: rt.io.env,
+    profile: target.profile,
+    region,
+    ...(endpoints.STS !== undefined ? { stsEndpoint: endpoints.STS } : {}),
+    debug: (message) => rt.reporter.debug(`credentials: ${message}`),
+  });
   const aws = await rt.awsPorts({
     region,
     profile: target.profile,

@@ -17,6 +17,9 @@ export function credentialProvider(opts: {
   region: string;
   /** The STS endpoint for those calls, when AWS_ENDPOINT_URL* or the profile set one. */
   stsEndpoint?: string;
+  /** Where the chain's own messages go (-v): else it prints to the console, e.g. that AWS_PROFILE beats env keys
+   * when --profile was given on purpose. */
+  debug?: (message: string) => void;
 }): AwsCredentialIdentityProvider {
   const fromEnv = staticCredentials(opts.env, opts.profile);
   if (fromEnv !== undefined) return async (): Promise<AwsCredentialIdentity> => fromEnv;
@@ -29,7 +32,10 @@ export function credentialProvider(opts: {
     ignoreConfiguredEndpointUrls: true,
     ...(opts.stsEndpoint !== undefined ? { endpoint: opts.stsEndpoint } : {}),
   };
+  const debug = opts.debug ?? (() => undefined);
+  const log = (...parts: unknown[]): void => debug(parts.map(String).join(' '));
   return defaultProvider({
+    logger: { debug: log, info: log, warn: log, error: log },
     ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
     configFilepath: configFile,
     filepath: credentialsFile,
