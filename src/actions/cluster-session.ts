@@ -47,7 +47,7 @@ export async function resolveRegionOrFail(rt: Runtime, region: string | undefine
 
 export async function openCluster(rt: Runtime, target: ClusterTarget): Promise<ClusterSession> {
   // Before the region: a missing profile would otherwise be reported as "no region".
-  const { endpoints } = await readSharedConfig(rt.io.env, target.profile);
+  const { endpoints, retry } = await readSharedConfig(rt.io.env, target.profile);
   const region = await resolveRegionOrFail(rt, target.region, target.profile);
   // One provider for the AWS clients and the EKS token: one identity, resolved once, refreshed when it expires.
   const credentials = credentialProvider({
@@ -62,6 +62,7 @@ export async function openCluster(rt: Runtime, target: ClusterTarget): Promise<C
     profile: target.profile,
     credentials,
     configuredEndpoints: endpoints,
+    profileRetry: retry,
     cfnRoleArn: target.cfnRoleArn,
     cfnDisableRollback: target.cfnDisableRollback,
   });

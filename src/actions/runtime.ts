@@ -1,5 +1,5 @@
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import type { AwsService } from '../aws/config.js';
+import type { AwsService, ProfileRetry } from '../aws/config.js';
 import type { AwsPorts } from '../aws/ports.js';
 import type { KubePort } from '../k8s/ports.js';
 import type { KubeConnection } from '../k8s/client.js';
@@ -22,6 +22,8 @@ export interface Runtime {
     credentials?: AwsCredentialIdentityProvider;
     /** the endpoints AWS_ENDPOINT_URL* and the profile in use configure */
     configuredEndpoints?: Partial<Record<AwsService, string>>;
+    /** the profile's max_attempts and retry_mode */
+    profileRetry?: ProfileRetry;
     cfnRoleArn?: string;
     cfnDisableRollback?: boolean;
   }): Promise<AwsPorts>;

@@ -16,6 +16,8 @@ export interface AwsOptions {
   credentials?: AwsCredentialIdentityProvider;
   /** The endpoints AWS_ENDPOINT_URL* and the profile in use configure (shared-config.ts); without it, AWS_ENDPOINT_URL* only. */
   configuredEndpoints?: Partial<Record<AwsService, string>>;
+  /** The profile's max_attempts and retry_mode, below AWS_MAX_ATTEMPTS and AWS_RETRY_MODE (shared-config.ts). */
+  profileRetry?: ProfileRetry;
   maxAttempts?: number;
   retryMode?: 'standard' | 'adaptive';
   /** --cfn-role-arn: the role CloudFormation acts as for CreateStack, UpdateStack and DeleteStack (eksctl's flag) */
@@ -25,6 +27,11 @@ export interface AwsOptions {
 }
 
 export type AwsService = 'CLOUDFORMATION' | 'IAM' | 'EKS' | 'STS';
+
+export interface ProfileRetry {
+  max_attempts?: string;
+  retry_mode?: string;
+}
 
 export const USER_AGENT = `irsactl/${IRSACTL_VERSION}`;
 const DEFAULT_MAX_ATTEMPTS = 8;
@@ -51,28 +58,36 @@ export function endpointFor(service: AwsService, env: Record<string, string | un
   return nonEmpty(env[`AWS_ENDPOINT_URL_${service}`]) ?? nonEmpty(env.AWS_ENDPOINT_URL);
 }
 
+/** A retry setting as the SDK reads it: the environment variable, else the profile's key. */
+function retrySetting(opts: AwsOptions, envName: string, profileKey: 'max_attempts' | 'retry_mode'): { value: string; where: string } | undefined {
+  const fromEnv = nonEmpty(opts.env[envName]);
+  if (fromEnv !== undefined) return { value: fromEnv, where: envName };
+  const fromProfile = nonEmpty(opts.profileRetry?.[profileKey]);
+  return fromProfile !== undefined ? { value: fromProfile, where: `the profile's ${profileKey}` } : undefined;
+}
+
 function maxAttemptsFrom(opts: AwsOptions): number {
   if (opts.maxAttempts !== undefined) return opts.maxAttempts;
-  const given = nonEmpty(opts.env.AWS_MAX_ATTEMPTS);
+  const given = retrySetting(opts, 'AWS_MAX_ATTEMPTS', 'max_attempts');
   if (given === undefined) return DEFAULT_MAX_ATTEMPTS;
-  const fromEnv = Number(given);
-  if (!Number.isInteger(fromEnv) || fromEnv < 1) {
-    throw new IrsaError('USAGE', `AWS_MAX_ATTEMPTS=${given} is not a whole number of attempts of 1 or more`, {
-      hint: 'set AWS_MAX_ATTEMPTS to e.g. 8 (one attempt and up to 7 retries), or unset it',
+  const attempts = Number(given.value);
+  if (!Number.isInteger(attempts) || attempts < 1) {
+    throw new IrsaError('USAGE', `${given.where} = ${given.value} is not a whole number of attempts of 1 or more`, {
+      hint: `set ${given.where} to e.g. 8 (one attempt and up to 7 retries), or remove it`,
     });
   }
-  return fromEnv;
+  return attempts;
 }
 
 /** The user's AWS_RETRY_MODE, else eksctl's choice: adaptive for CloudFormation (it absorbs throttling when many stacks are created at once), standard for the rest. */
 function retryModeFrom(service: AwsService, opts: AwsOptions): 'standard' | 'adaptive' {
   if (opts.retryMode !== undefined) return opts.retryMode;
-  const given = nonEmpty(opts.env.AWS_RETRY_MODE);
+  const given = retrySetting(opts, 'AWS_RETRY_MODE', 'retry_mode');
   // The JS SDK has no legacy mode; it retries "legacy" as standard, and so does irsactl.
-  if (given === 'standard' || given === 'legacy') return 'standard';
-  if (given === 'adaptive') return 'adaptive';
+  if (given?.value === 'standard' || given?.value === 'legacy') return 'standard';
+  if (given?.value === 'adaptive') return 'adaptive';
   if (given !== undefined) {
-    throw new IrsaError('USAGE', `AWS_RETRY_MODE=${given} is not a retry mode: standard, adaptive or legacy`, { hint: 'fix or unset AWS_RETRY_MODE' });
+    throw new IrsaError('USAGE', `${given.where} = ${given.value} is not a retry mode: standard, adaptive or legacy`, { hint: `fix or remove ${given.where}` });
   }
   return service === 'CLOUDFORMATION' ? 'adaptive' : 'standard';
 }

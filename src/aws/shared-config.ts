@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { IrsaError } from '../errors.js';
-import { endpointFor, nonEmpty, type AwsService } from './config.js';
+import { endpointFor, nonEmpty, type AwsService, type ProfileRetry } from './config.js';
 
 /** The shared config and credentials files, where the SDK looks for them in `env`. */
 export function sharedFilePaths(env: Record<string, string | undefined>): { configFile: string; credentialsFile: string } {
@@ -27,7 +27,10 @@ const SERVICES: readonly AwsService[] = ['CLOUDFORMATION', 'IAM', 'EKS', 'STS'];
  * A profile the user named (--profile or AWS_PROFILE) that is in neither file is an error naming it and both files,
  * as with the aws CLI: the SDK would report it as "could not load credentials", or irsactl as "no region".
  */
-export async function readSharedConfig(env: Record<string, string | undefined>, flagProfile: string | undefined): Promise<{ endpoints: ConfiguredEndpoints }> {
+export async function readSharedConfig(
+  env: Record<string, string | undefined>,
+  flagProfile: string | undefined,
+): Promise<{ endpoints: ConfiguredEndpoints; retry: ProfileRetry }> {
   const named = nonEmpty(flagProfile) ?? nonEmpty(env.AWS_PROFILE);
   const { configFile, credentialsFile } = sharedFilePaths(env);
   const { loadSharedConfigFiles, CONFIG_PREFIX_SEPARATOR } = await import('@smithy/core/config');
@@ -40,8 +43,12 @@ export async function readSharedConfig(env: Record<string, string | undefined>, 
       hint: `check the name, or create the profile (aws configure --profile ${named}); AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE name other files`,
     });
   }
+  const retry: ProfileRetry = {
+    ...(profile.max_attempts !== undefined ? { max_attempts: profile.max_attempts } : {}),
+    ...(profile.retry_mode !== undefined ? { retry_mode: profile.retry_mode } : {}),
+  };
   const ignore = (nonEmpty(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS) ?? nonEmpty(profile.ignore_configured_endpoint_urls))?.toLowerCase() === 'true';
-  if (ignore) return { endpoints: {} };
+  if (ignore) return { endpoints: {}, retry };
   const servicesName = nonEmpty(profile.services);
   const services = servicesName !== undefined ? files.configFile[['services', servicesName].join(CONFIG_PREFIX_SEPARATOR)] : undefined;
   if (servicesName !== undefined && services === undefined) {
@@ -57,5 +64,5 @@ export async function readSharedConfig(env: Record<string, string | undefined>, 
       nonEmpty(profile.endpoint_url);
     if (url !== undefined) endpoints[service] = url;
   }
-  return { endpoints };
+  return { endpoints, retry };
 }

@@ -52,8 +52,13 @@ describe('clientConfig', () => {
     expect(clientConfig('CLOUDFORMATION', { ...base, env: { AWS_RETRY_MODE: 'legacy' } }).retryMode).toBe('standard');
     expect(clientConfig('IAM', { ...base, env: { AWS_RETRY_MODE: 'adaptive' } }).retryMode).toBe('adaptive');
     for (const env of [{ AWS_MAX_ATTEMPTS: 'x' }, { AWS_MAX_ATTEMPTS: '0' }, { AWS_RETRY_MODE: 'fast' }]) {
-      expect(() => clientConfig('IAM', { ...base, env }), JSON.stringify(env)).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/AWS_(MAX_ATTEMPTS|RETRY_MODE)=/) }));
+      expect(() => clientConfig('IAM', { ...base, env }), JSON.stringify(env)).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/^AWS_(MAX_ATTEMPTS|RETRY_MODE) = /) }));
     }
+    // The profile's max_attempts and retry_mode come next, below the environment.
+    const profileRetry = { max_attempts: '4', retry_mode: 'standard' };
+    expect(clientConfig('CLOUDFORMATION', { ...base, profileRetry })).toMatchObject({ maxAttempts: 4, retryMode: 'standard' });
+    expect(clientConfig('CLOUDFORMATION', { ...base, profileRetry, env: { AWS_MAX_ATTEMPTS: '2', AWS_RETRY_MODE: 'adaptive' } })).toMatchObject({ maxAttempts: 2, retryMode: 'adaptive' });
+    expect(() => clientConfig('IAM', { ...base, profileRetry: { max_attempts: 'many' } })).toThrow("the profile's max_attempts = many");
     expect(clientConfig('CLOUDFORMATION', { ...base, env: { AWS_MAX_ATTEMPTS: '3' }, maxAttempts: 2, retryMode: 'standard' })).toMatchObject({
       maxAttempts: 2,
       retryMode: 'standard',
@@ -108,6 +113,8 @@ describe('readSharedConfig', () => {
       '[profile dev]',
       'endpoint_url = http://dev-all',
       'services = local',
+      'max_attempts = 5',
+      'retry_mode = adaptive',
       '[services local]',
       'iam =',
       '  endpoint_url = http://dev-iam',
@@ -127,6 +134,7 @@ describe('readSharedConfig', () => {
     expect((await readSharedConfig(files, undefined)).endpoints).toEqual({ CLOUDFORMATION: 'http://default-all', IAM: 'http://default-all', EKS: 'http://default-all', STS: 'http://default-all' });
     expect((await readSharedConfig({ ...files, AWS_PROFILE: 'quiet' }, 'dev')).endpoints).toEqual({ CLOUDFORMATION: 'http://dev-all', IAM: 'http://dev-iam', EKS: 'http://dev-all', STS: 'http://dev-all' });
     expect((await readSharedConfig({ ...files, AWS_PROFILE: 'dev' }, undefined)).endpoints.IAM).toBe('http://dev-iam');
+    expect((await readSharedConfig(files, 'dev')).retry).toEqual({ max_attempts: '5', retry_mode: 'adaptive' });
   });
 
   it('lets AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL win, and the ignore settings switch all of it off', async () => {
@@ -144,7 +152,7 @@ describe('readSharedConfig', () => {
     await expect(readSharedConfig({ ...files, AWS_PROFILE: 'prod' }, undefined)).rejects.toMatchObject({ message: expect.stringContaining('(from AWS_PROFILE)') });
     await expect(readSharedConfig(files, 'broken')).rejects.toMatchObject({ message: expect.stringContaining('services section "nowhere"') });
     // A profile only in the credentials file exists; so does the default profile when no file has it.
-    expect((await readSharedConfig(files, 'keys-only')).endpoints).toEqual({});
+    expect(await readSharedConfig(files, 'keys-only')).toEqual({ endpoints: {}, retry: {} });
     expect((await readSharedConfig({ AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none') }, undefined)).endpoints).toEqual({});
   });
 });
