@@ -3,11 +3,27 @@
  * real EKS asks STS; we know the test's secrets, so we re-sign the same request
  * and compare signatures (harness.md §4).
  */
-import { EKS_TOKEN_PREFIX, presignGetCallerIdentity } from '../src/aws/eks-token.js';
+import { EKS_TOKEN_PREFIX, presignGetCallerIdentity, stsHostFor } from '../src/aws/eks-token.js';
 
 export type EksTokenVerdict = { ok: true; accessKeyId: string } | { ok: false; reason: string };
 
-const STS_HOST = /^sts(\.[a-z0-9-]+)?\.amazonaws\.com(\.cn)?$/;
+/**
+ * The hosts aws-iam-authenticator accepts for a token of `region` (its verifyHost): the STS endpoints the SDK resolves
+ * for the region, with its FIPS and dual-stack variants where the partition has them, and the global endpoint
+ * where the region has one (aws partition).
+ */
+export function acceptedStsHosts(region: string): Set<string> {
+  const variants = [{}, { fips: true }, { dualStack: true }, { fips: true, dualStack: true }, { global: true }];
+  const hosts = new Set<string>();
+  for (const variant of variants) {
+    try {
+      hosts.add(stsHostFor(region, variant));
+    } catch {
+      // the partition has no such variant
+    }
+  }
+  return hosts;
+}
 const MAX_EXPIRES_SECONDS = 900;
 /**
  * aws-iam-authenticator accepts a token for 15 minutes after X-Amz-Date whatever its
@@ -37,9 +53,7 @@ export async function verifyEksToken(
   } catch {
     return { ok: false, reason: 'token does not decode to a URL' };
   }
-  if (url.protocol !== 'https:' || !STS_HOST.test(url.hostname) || url.port !== '') {
-    return { ok: false, reason: `unexpected host ${url.host}` };
-  }
+  if (url.protocol !== 'https:' || url.port !== '') return { ok: false, reason: `unexpected host ${url.host}` };
   if (url.pathname !== '/') return { ok: false, reason: `unexpected path ${url.pathname}` };
   const q = url.searchParams;
   if (q.get('Action') !== 'GetCallerIdentity') return { ok: false, reason: 'Action is not GetCallerIdentity' };
@@ -54,6 +68,9 @@ export async function verifyEksToken(
     return { ok: false, reason: 'malformed X-Amz-Credential' };
   }
   const [accessKeyId, , region] = credential;
+  if (!/^[a-z0-9-]+$/.test(region) || !acceptedStsHosts(region).has(url.hostname)) {
+    return { ok: false, reason: `unexpected hostname ${url.hostname} for region ${region}` };
+  }
   const signingDate = parseAmzDate(q.get('X-Amz-Date') ?? '');
   if (!signingDate) return { ok: false, reason: 'malformed X-Amz-Date' };
   const expires = Number(q.get('X-Amz-Expires'));

@@ -21,6 +21,8 @@ export interface RequestLogEntry {
   path: string;
   query: string;
   status: number;
+  /** The access key that signed the request's EKS token, once the token was accepted. */
+  accessKeyId?: string;
 }
 
 export interface KubeTestServer {
@@ -34,6 +36,8 @@ export interface KubeTestServer {
   resetLog(): void;
   stop(): Promise<void>;
   addCredential(accessKeyId: string, secretAccessKey: string): void;
+  /** Tokens signed with this key are refused from now on, as STS refuses expired credentials. */
+  removeCredential(accessKeyId: string): void;
   /** Consulted for every request before authentication and routing; undefined switches it off. */
   setFaultInjector(fn?: FaultInjector): void;
   /** The `iss` claim of TokenRequest tokens. */
@@ -644,6 +648,7 @@ export async function startKubeServer(opts: {
     }
   }
 
+  const authenticatedKey = new WeakMap<IncomingMessage, string>();
   async function authenticate(req: IncomingMessage): Promise<void> {
     if (!verifyToken) return;
     const header = req.headers.authorization ?? '';
@@ -651,6 +656,7 @@ export async function startKubeServer(opts: {
     if (!m) throw new HttpError(401, 'Unauthorized', 'Unauthorized: no bearer token');
     const verdict = await verifyEksToken(m[1].trim(), { clusterName: opts.clusterName, credentials });
     if (!verdict.ok) throw new HttpError(401, 'Unauthorized', `Unauthorized: ${verdict.reason}`);
+    authenticatedKey.set(req, verdict.accessKeyId);
   }
 
   async function route(req: IncomingMessage, method: string, url: URL): Promise<{ status: number; body: unknown }> {
@@ -772,6 +778,8 @@ export async function startKubeServer(opts: {
     requests.push(entry);
     const send = (status: number, body: unknown) => {
       entry.status = status;
+      const accessKeyId = authenticatedKey.get(req);
+      if (accessKeyId !== undefined) entry.accessKeyId = accessKeyId;
       const text = typeof body === 'string' ? body : JSON.stringify(body);
       res.writeHead(status, {
         'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
@@ -834,6 +842,9 @@ export async function startKubeServer(opts: {
     stop: close,
     addCredential: (accessKeyId, secretAccessKey) => {
       credentials[accessKeyId] = secretAccessKey;
+    },
+    removeCredential: (accessKeyId) => {
+      delete credentials[accessKeyId];
     },
     setFaultInjector: (fn) => {
       faultInjector = fn;

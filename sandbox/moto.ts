@@ -185,6 +185,20 @@ export async function createMotoAccount(motoUrl: string): Promise<MotoAccount> {
   return { accountId, accessKeyId, secretAccessKey };
 }
 
+/** Another access key for the account's IAM user (moto allows two): a second identity of the same account. */
+export async function createMotoAccessKey(motoUrl: string, account: MotoAccount): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  const xml = await queryApi(
+    motoUrl,
+    'iam',
+    { Action: 'CreateAccessKey', UserName: 'tester', Version: '2010-05-08' },
+    { 'x-moto-account-id': account.accountId },
+  );
+  const accessKeyId = xmlField(xml, 'AccessKeyId');
+  const secretAccessKey = xmlField(xml, 'SecretAccessKey');
+  if (accessKeyId === undefined || secretAccessKey === undefined) throw new Error(`moto CreateAccessKey gave no key: ${xml}`);
+  return { accessKeyId, secretAccessKey };
+}
+
 export interface MotoCluster {
   name: string;
   arn: string;

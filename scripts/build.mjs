@@ -55,7 +55,22 @@ await build({
   plugins: [lazyChildProcessForCommander, splitAtDynamicImports],
 });
 
-await build({
+// esbuild gives a CommonJS module loaded with import() only a default export (its named exports are unknown until it
+// runs), where Node's own loader and the tests, which run the source, see named ones: `const { f } = await import(pkg)`
+// then works in the tests and is undefined in dist. Such a module must be imported statically; fail the build otherwise.
+function assertNoDynamicImportOfCommonJs(metafile) {
+  const offenders = Object.entries(metafile.inputs).flatMap(([importer, input]) =>
+    input.imports
+      .filter((imp) => imp.kind === 'dynamic-import' && metafile.inputs[imp.path]?.format === 'cjs')
+      .map((imp) => `${importer}: import('${imp.original ?? imp.path}') is CommonJS (${imp.path})`),
+  );
+  if (offenders.length > 0) {
+    throw new Error(`dynamic import() of CommonJS gets only a default export in the bundle; import these statically:\n  ${offenders.join('\n  ')}`);
+  }
+}
+
+const lazy = await build({
+  metafile: true,
   entryPoints: [...lazyEntries],
   outbase: src,
   outdir: 'dist/lazy',
@@ -71,6 +86,7 @@ await build({
   logLevel: 'warning',
   legalComments: 'none',
 });
+assertNoDynamicImportOfCommonJs(lazy.metafile);
 
 // The sandbox (moto, the rewriting proxy, the Kubernetes test server) for `npm run demo` and `npm run bench`.
 await build({

@@ -3,7 +3,8 @@ import type { OidcInfo } from '../config/model.js';
 import type { KubePort } from '../k8s/ports.js';
 import { IrsaError } from '../errors.js';
 import { oidcInfoFrom } from '../cfn/trust-policy.js';
-import { credentialsResolver } from '../aws/credentials.js';
+import { credentialProvider } from '../aws/credentials.js';
+import { readSharedConfig } from '../aws/shared-config.js';
 import type { Runtime } from './runtime.js';
 
 /** The common preflight of every command: region, AWS ports, the cluster, its OIDC issuer, a lazy Kubernetes client. */
@@ -45,8 +46,26 @@ export async function resolveRegionOrFail(rt: Runtime, region: string | undefine
 }
 
 export async function openCluster(rt: Runtime, target: ClusterTarget): Promise<ClusterSession> {
+  // Before the region: a missing profile would otherwise be reported as "no region".
+  const { endpoints, retry } = await readSharedConfig(rt.io.env, target.profile);
   const region = await resolveRegionOrFail(rt, target.region, target.profile);
-  const aws = await rt.awsPorts({ region, profile: target.profile, cfnRoleArn: target.cfnRoleArn, cfnDisableRollback: target.cfnDisableRollback });
+  // One provider for the AWS clients and the EKS token: one identity, resolved once, refreshed when it expires.
+  const credentials = credentialProvider({
+    env: rt.io.env,
+    profile: target.profile,
+    region,
+    ...(endpoints.STS !== undefined ? { stsEndpoint: endpoints.STS } : {}),
+    debug: (message) => rt.reporter.debug(`credentials: ${message}`),
+  });
+  const aws = await rt.awsPorts({
+    region,
+    profile: target.profile,
+    credentials,
+    configuredEndpoints: endpoints,
+    profileRetry: retry,
+    cfnRoleArn: target.cfnRoleArn,
+    cfnDisableRollback: target.cfnDisableRollback,
+  });
   rt.reporter.debug(`describing cluster ${target.cluster} in ${region}`);
   const info = await aws.eks.describeCluster(target.cluster);
   if (['CREATING', 'DELETING', 'FAILED'].includes(info.status)) {
@@ -56,7 +75,6 @@ export async function openCluster(rt: Runtime, target: ClusterTarget): Promise<C
   if (target.insecureSkipTlsVerify) rt.reporter.warn('TLS verification of the Kubernetes API is switched off (--insecure-skip-tls-verify)');
 
   let kube: Promise<KubePort> | undefined;
-  const credentials = credentialsResolver(rt.io.env, target.profile);
   return {
     name: info.name,
     region,

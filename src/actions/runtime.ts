@@ -1,3 +1,5 @@
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import type { AwsService, ProfileRetry } from '../aws/config.js';
 import type { AwsPorts } from '../aws/ports.js';
 import type { KubePort } from '../k8s/ports.js';
 import type { KubeConnection } from '../k8s/client.js';
@@ -13,7 +15,18 @@ export interface Runtime {
   io: Io;
   reporter: Reporter;
   signal: AbortSignal;
-  awsPorts(opts: { region: string; profile?: string; cfnRoleArn?: string; cfnDisableRollback?: boolean }): Promise<AwsPorts>;
+  awsPorts(opts: {
+    region: string;
+    profile?: string;
+    /** the run's credential provider, shared with the EKS token */
+    credentials?: AwsCredentialIdentityProvider;
+    /** the endpoints AWS_ENDPOINT_URL* and the profile in use configure */
+    configuredEndpoints?: Partial<Record<AwsService, string>>;
+    /** the profile's max_attempts and retry_mode */
+    profileRetry?: ProfileRetry;
+    cfnRoleArn?: string;
+    cfnDisableRollback?: boolean;
+  }): Promise<AwsPorts>;
   kubePort(conn: KubeConnection): Promise<KubePort>;
   /** first and largest delay between stack polls */
   pollIntervalMs: number;

@@ -1,3 +1,4 @@
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { IrsaError } from '../errors.js';
 import { IRSACTL_VERSION } from '../version.js';
 
@@ -11,6 +12,12 @@ export interface AwsOptions {
   profile?: string;
   /** Read instead of process.env, so the CLI can run in-process under tests. */
   env: Record<string, string | undefined>;
+  /** The run's one credential provider (credentials.ts), shared with the EKS token; else chosen here from env and profile. */
+  credentials?: AwsCredentialIdentityProvider;
+  /** The endpoints AWS_ENDPOINT_URL* and the profile in use configure (shared-config.ts); without it, AWS_ENDPOINT_URL* only. */
+  configuredEndpoints?: Partial<Record<AwsService, string>>;
+  /** The profile's max_attempts and retry_mode, below AWS_MAX_ATTEMPTS and AWS_RETRY_MODE (shared-config.ts). */
+  profileRetry?: ProfileRetry;
   maxAttempts?: number;
   retryMode?: 'standard' | 'adaptive';
   /** --cfn-role-arn: the role CloudFormation acts as for CreateStack, UpdateStack and DeleteStack (eksctl's flag) */
@@ -21,15 +28,23 @@ export interface AwsOptions {
 
 export type AwsService = 'CLOUDFORMATION' | 'IAM' | 'EKS' | 'STS';
 
+export interface ProfileRetry {
+  max_attempts?: string;
+  retry_mode?: string;
+}
+
 export const USER_AGENT = `irsactl/${IRSACTL_VERSION}`;
 const DEFAULT_MAX_ATTEMPTS = 8;
 
 export interface SharedClientConfig {
   region: string;
   endpoint?: string;
-  /** Stops the SDK reading AWS_ENDPOINT_URL* from process.env when the passed env has none. */
-  ignoreConfiguredEndpointUrls: boolean;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /**
+   * Always true: irsactl gives the SDK the endpoint that AWS_ENDPOINT_URL* in the passed env or the profile in use
+   * configure, because the SDK would read process.env and the AWS_PROFILE profile's, even for another --profile.
+   */
+  ignoreConfiguredEndpointUrls: true;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | AwsCredentialIdentityProvider;
   profile?: string;
   maxAttempts: number;
   retryMode: 'standard' | 'adaptive';
@@ -43,11 +58,40 @@ export function endpointFor(service: AwsService, env: Record<string, string | un
   return nonEmpty(env[`AWS_ENDPOINT_URL_${service}`]) ?? nonEmpty(env.AWS_ENDPOINT_URL);
 }
 
+/** A retry setting as the SDK reads it: the environment variable, else the profile's key. */
+function retrySetting(opts: AwsOptions, envName: string, profileKey: 'max_attempts' | 'retry_mode'): { value: string; where: string } | undefined {
+  const fromEnv = nonEmpty(opts.env[envName]);
+  if (fromEnv !== undefined) return { value: fromEnv, where: envName };
+  const fromProfile = nonEmpty(opts.profileRetry?.[profileKey]);
+  return fromProfile !== undefined ? { value: fromProfile, where: `the profile's ${profileKey}` } : undefined;
+}
+
 function maxAttemptsFrom(opts: AwsOptions): number {
   if (opts.maxAttempts !== undefined) return opts.maxAttempts;
-  const fromEnv = Number(nonEmpty(opts.env.AWS_MAX_ATTEMPTS));
-  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_MAX_ATTEMPTS;
+  const given = retrySetting(opts, 'AWS_MAX_ATTEMPTS', 'max_attempts');
+  if (given === undefined) return DEFAULT_MAX_ATTEMPTS;
+  const attempts = Number(given.value);
+  if (!Number.isInteger(attempts) || attempts < 1) {
+    throw new IrsaError('USAGE', `${given.where} = ${given.value} is not a whole number of attempts of 1 or more`, {
+      hint: `set ${given.where} to e.g. 8 (one attempt and up to 7 retries), or remove it`,
+    });
+  }
+  return attempts;
 }
+
+/** The user's AWS_RETRY_MODE, else eksctl's choice: adaptive for CloudFormation (it absorbs throttling when many stacks are created at once), standard for the rest. */
+function retryModeFrom(service: AwsService, opts: AwsOptions): 'standard' | 'adaptive' {
+  if (opts.retryMode !== undefined) return opts.retryMode;
+  const given = retrySetting(opts, 'AWS_RETRY_MODE', 'retry_mode');
+  // The JS SDK has no legacy mode; it retries "legacy" as standard, and so does irsactl.
+  if (given?.value === 'standard' || given?.value === 'legacy') return 'standard';
+  if (given?.value === 'adaptive') return 'adaptive';
+  if (given !== undefined) {
+    throw new IrsaError('USAGE', `${given.where} = ${given.value} is not a retry mode: standard, adaptive or legacy`, { hint: `fix or remove ${given.where}` });
+  }
+  return service === 'CLOUDFORMATION' ? 'adaptive' : 'standard';
+}
+
 
 /**
  * Static keys from the given environment, unless --profile was given: a profile the user names wins over keys
@@ -67,17 +111,17 @@ export function staticCredentials(
 }
 
 export function clientConfig(service: AwsService, opts: AwsOptions): SharedClientConfig {
-  const endpoint = endpointFor(service, opts.env);
-  const credentials = staticCredentials(opts.env, opts.profile);
+  const endpoint = opts.configuredEndpoints !== undefined ? opts.configuredEndpoints[service] : endpointFor(service, opts.env);
+  const credentials = opts.credentials ?? staticCredentials(opts.env, opts.profile);
   return {
     region: opts.region,
     ...(endpoint !== undefined ? { endpoint } : {}),
-    ignoreConfiguredEndpointUrls: endpoint === undefined,
+    ignoreConfiguredEndpointUrls: true,
     ...(credentials !== undefined ? { credentials } : {}),
-    ...(credentials === undefined && opts.profile !== undefined ? { profile: opts.profile } : {}),
+    // The profile also carries settings other than credentials (endpoint_url, services).
+    ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
     maxAttempts: maxAttemptsFrom(opts),
-    // eksctl uses adaptive mode for CloudFormation: it absorbs throttling when many stacks are created at once.
-    retryMode: opts.retryMode ?? (service === 'CLOUDFORMATION' ? 'adaptive' : 'standard'),
+    retryMode: retryModeFrom(service, opts),
     customUserAgent: USER_AGENT,
   };
 }

@@ -1,19 +1,45 @@
-import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { getDefaultRoleAssumer, getDefaultRoleAssumerWithWebIdentity } from '@aws-sdk/client-sts';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { staticCredentials } from './config.js';
+import { sharedFilePaths } from './shared-config.js';
 
 /**
- * The resolved AWS credentials, for signing the EKS bearer token: the same choice as the AWS clients'
- * (staticCredentials), else the SDK's default chain for the profile. Cached per run.
+ * The one credential provider of a run, for the AWS clients and the EKS token alike, so both act as one identity:
+ * static keys from the environment unless --profile names a profile (as with the aws CLI), else the SDK's default
+ * chain for the profile. The chain memoizes, and resolves again when temporary credentials have less than
+ * 5 minutes left; callers must call it each time they sign rather than keep what it returned.
  */
-export function credentialsResolver(env: Record<string, string | undefined>, profile?: string): () => Promise<AwsCredentialIdentity> {
-  let cached: Promise<AwsCredentialIdentity> | undefined;
-  return () => {
-    cached ??= (async () => {
-      const fromEnv = staticCredentials(env, profile);
-      if (fromEnv) return fromEnv;
-      const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
-      return defaultProvider(profile ? { profile } : {})();
-    })();
-    return cached;
+export function credentialProvider(opts: {
+  env: Record<string, string | undefined>;
+  profile?: string;
+  /** The region of the run, for the STS calls of assume-role and web-identity profiles. */
+  region: string;
+  /** The STS endpoint for those calls, when AWS_ENDPOINT_URL* or the profile set one. */
+  stsEndpoint?: string;
+  /** Where the chain's own messages go (-v): else it prints to the console, e.g. that AWS_PROFILE beats env keys
+   * when --profile was given on purpose. */
+  debug?: (message: string) => void;
+}): AwsCredentialIdentityProvider {
+  const fromEnv = staticCredentials(opts.env, opts.profile);
+  if (fromEnv !== undefined) return async (): Promise<AwsCredentialIdentity> => fromEnv;
+  const { configFile, credentialsFile } = sharedFilePaths(opts.env);
+  // The STS client of assume-role and web-identity credentials: the run's region and STS endpoint. Given as role
+  // assumers rather than the chain's clientConfig, which SSO would also take (and its region over sso_region).
+  const sts = {
+    region: opts.region,
+    // irsactl resolves configured endpoints for the right profile itself (shared-config.ts).
+    ignoreConfiguredEndpointUrls: true,
+    ...(opts.stsEndpoint !== undefined ? { endpoint: opts.stsEndpoint } : {}),
   };
+  const debug = opts.debug ?? (() => undefined);
+  const log = (...parts: unknown[]): void => debug(parts.map(String).join(' '));
+  return defaultProvider({
+    logger: { debug: log, info: log, warn: log, error: log },
+    ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
+    configFilepath: configFile,
+    filepath: credentialsFile,
+    roleAssumer: getDefaultRoleAssumer(sts),
+    roleAssumerWithWebIdentity: getDefaultRoleAssumerWithWebIdentity(sts),
+  });
 }

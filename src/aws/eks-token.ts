@@ -5,6 +5,7 @@
  * Same bytes as `aws eks get-token` for the same second (without a session token).
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
+import { STSClient } from '@aws-sdk/client-sts';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 
@@ -18,6 +19,8 @@ export interface AwsCredentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
+  /** When temporary credentials stop working; a token signed with them is no good after that either. */
+  expiration?: Date;
 }
 
 /** RFC 3986 encoding, as SigV4 and botocore use for query strings. */
@@ -25,8 +28,24 @@ export function rfc3986(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-export function stsHostFor(region: string): string {
-  return region.startsWith('cn-') ? `sts.${region}.amazonaws.com.cn` : `sts.${region}.amazonaws.com`;
+let endpointResolver: STSClient['config']['endpointProvider'] | undefined;
+
+/**
+ * The regional STS host for `region`, from the STS client's own endpoint ruleset (its partition data), as the aws CLI
+ * and eksctl presign: aws-iam-authenticator accepts only the hosts of the region's partition. Endpoint overrides
+ * (AWS_ENDPOINT_URL*) are deliberately not applied: the token is checked by EKS, never sent to STS by irsactl.
+ */
+export function stsHostFor(region: string, variant: { fips?: boolean; dualStack?: boolean; global?: boolean } = {}): string {
+  // Only the ruleset is used; the client never sends a request, so it needs no credentials.
+  endpointResolver ??= new STSClient({ region: 'us-east-1', credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' } }).config
+    .endpointProvider;
+  const { url } = endpointResolver({
+    Region: region,
+    UseFIPS: variant.fips ?? false,
+    UseDualStack: variant.dualStack ?? false,
+    UseGlobalEndpoint: variant.global ?? false,
+  });
+  return url.hostname;
 }
 
 /** Presigns GetCallerIdentity for `clusterName`; returns the full URL. Exported for the test verifier. */
@@ -79,8 +98,10 @@ export async function eksToken(opts: {
       cause: err,
     });
   }
+  const lifetimeEnd = now.getTime() + EKS_TOKEN_LIFETIME_MS;
+  const credentialsEnd = opts.credentials.expiration?.getTime() ?? lifetimeEnd;
   return {
     token: EKS_TOKEN_PREFIX + Buffer.from(url, 'utf8').toString('base64url'),
-    expiresAt: new Date(now.getTime() + EKS_TOKEN_LIFETIME_MS),
+    expiresAt: new Date(Math.min(lifetimeEnd, credentialsEnd)),
   };
 }

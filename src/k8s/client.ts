@@ -5,7 +5,7 @@
  */
 import { Agent as HttpsAgent } from 'node:https';
 import type * as K8s from '@kubernetes/client-node';
-import { eksToken } from '../aws/eks-token.js';
+import { eksToken, type AwsCredentials } from '../aws/eks-token.js';
 import { IrsaError } from '../errors.js';
 import type { KubePort, PodContainer, PodObject, ServiceAccountObject } from './ports.js';
 
@@ -18,7 +18,8 @@ export type KubeConnection =
       /** DescribeCluster's `certificateAuthority.data`: base64 of a PEM bundle */
       caData: string;
       region: string;
-      credentials: () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }>;
+      /** A provider, called at every token refresh: temporary credentials change during a long run. */
+      credentials: () => Promise<AwsCredentials>;
       skipTlsVerify?: boolean;
     }
   | { kind: 'kubeconfig'; path?: string; context?: string };

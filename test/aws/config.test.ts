@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { awsErrorFacts, clientConfig, endpointFor, toIrsaError } from '../../src/aws/config.js';
 import { parseClusterArn } from '../../src/aws/eks.js';
 import { resolveRegion } from '../../src/aws/factory.js';
+import { readSharedConfig } from '../../src/aws/shared-config.js';
 import { decodePolicyDocument, providerUrlWithoutPort } from '../../src/aws/iam.js';
 import { IrsaError } from '../../src/errors.js';
 
@@ -17,10 +18,12 @@ describe('clientConfig', () => {
     expect(endpointFor('EKS', env)).toBe('http://all');
     expect(clientConfig('CLOUDFORMATION', { ...base, env: { AWS_ENDPOINT_URL_CLOUDFORMATION: 'http://cfn' } })).toMatchObject({
       endpoint: 'http://cfn',
-      ignoreConfiguredEndpointUrls: false,
     });
     const none = clientConfig('STS', base);
     expect(none.endpoint).toBeUndefined();
+    // The profile's endpoints come resolved (readSharedConfig), and then they alone decide.
+    expect(clientConfig('IAM', { ...base, env: { AWS_ENDPOINT_URL: 'http://all' }, configuredEndpoints: { IAM: 'http://profile-iam' } }).endpoint).toBe('http://profile-iam');
+    expect(clientConfig('EKS', { ...base, configuredEndpoints: {} }).endpoint).toBeUndefined();
     expect(none.ignoreConfiguredEndpointUrls).toBe(true);
   });
 
@@ -34,16 +37,28 @@ describe('clientConfig', () => {
     expect(viaProfile.profile).toBe('p');
     const incomplete = clientConfig('EKS', { ...base, env: { AWS_ACCESS_KEY_ID: 'AK' } });
     expect(incomplete.credentials).toBeUndefined();
-    // The EKS token signs with the same choice.
-    const { credentialsResolver } = await import('../../src/aws/credentials.js');
-    expect(await credentialsResolver(env)()).toEqual({ accessKeyId: 'AK', secretAccessKey: 'SK', sessionToken: 'ST' });
+    // The run's provider, which the EKS token also signs with, makes the same choice and is what the clients get.
+    const { credentialProvider } = await import('../../src/aws/credentials.js');
+    const provider = credentialProvider({ env, region: 'us-west-2' });
+    expect(await provider()).toEqual({ accessKeyId: 'AK', secretAccessKey: 'SK', sessionToken: 'ST' });
+    expect(clientConfig('EKS', { ...base, env, credentials: provider }).credentials).toBe(provider);
   });
 
-  it('retries: adaptive for CloudFormation, standard otherwise, 8 attempts unless told', () => {
+  it('retries: adaptive for CloudFormation, standard otherwise, 8 attempts, unless AWS_RETRY_MODE / AWS_MAX_ATTEMPTS say', () => {
     expect(clientConfig('CLOUDFORMATION', base)).toMatchObject({ retryMode: 'adaptive', maxAttempts: 8, customUserAgent: 'irsactl/0.1.0' });
     expect(clientConfig('IAM', base)).toMatchObject({ retryMode: 'standard', maxAttempts: 8 });
     expect(clientConfig('IAM', { ...base, env: { AWS_MAX_ATTEMPTS: '3' } }).maxAttempts).toBe(3);
-    expect(clientConfig('IAM', { ...base, env: { AWS_MAX_ATTEMPTS: 'x' } }).maxAttempts).toBe(8);
+    expect(clientConfig('CLOUDFORMATION', { ...base, env: { AWS_RETRY_MODE: 'standard' } }).retryMode).toBe('standard');
+    expect(clientConfig('CLOUDFORMATION', { ...base, env: { AWS_RETRY_MODE: 'legacy' } }).retryMode).toBe('standard');
+    expect(clientConfig('IAM', { ...base, env: { AWS_RETRY_MODE: 'adaptive' } }).retryMode).toBe('adaptive');
+    for (const env of [{ AWS_MAX_ATTEMPTS: 'x' }, { AWS_MAX_ATTEMPTS: '0' }, { AWS_RETRY_MODE: 'fast' }]) {
+      expect(() => clientConfig('IAM', { ...base, env }), JSON.stringify(env)).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/^AWS_(MAX_ATTEMPTS|RETRY_MODE) = /) }));
+    }
+    // The profile's max_attempts and retry_mode come next, below the environment.
+    const profileRetry = { max_attempts: '4', retry_mode: 'standard' };
+    expect(clientConfig('CLOUDFORMATION', { ...base, profileRetry })).toMatchObject({ maxAttempts: 4, retryMode: 'standard' });
+    expect(clientConfig('CLOUDFORMATION', { ...base, profileRetry, env: { AWS_MAX_ATTEMPTS: '2', AWS_RETRY_MODE: 'adaptive' } })).toMatchObject({ maxAttempts: 2, retryMode: 'adaptive' });
+    expect(() => clientConfig('IAM', { ...base, profileRetry: { max_attempts: 'many' } })).toThrow("the profile's max_attempts = many");
     expect(clientConfig('CLOUDFORMATION', { ...base, env: { AWS_MAX_ATTEMPTS: '3' }, maxAttempts: 2, retryMode: 'standard' })).toMatchObject({
       maxAttempts: 2,
       retryMode: 'standard',
@@ -84,6 +99,61 @@ describe('ARN, URL and policy helpers', () => {
   it('decodes URL-encoded policy documents', () => {
     expect(decodePolicyDocument(encodeURIComponent('{"Version":"2012-10-17","Statement":[]}'))).toEqual({ Version: '2012-10-17', Statement: [] });
     expect(decodePolicyDocument('{"a":"100%"}')).toEqual({ a: '100%' });
+  });
+});
+
+describe('readSharedConfig', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'irsactl-shared-'));
+  const configFile = join(dir, 'config');
+  writeFileSync(
+    configFile,
+    [
+      '[default]',
+      'endpoint_url = http://default-all',
+      '[profile dev]',
+      'endpoint_url = http://dev-all',
+      'services = local',
+      'max_attempts = 5',
+      'retry_mode = adaptive',
+      '[services local]',
+      'iam =',
+      '  endpoint_url = http://dev-iam',
+      '[profile quiet]',
+      'endpoint_url = http://quiet',
+      'ignore_configured_endpoint_urls = true',
+      '[profile broken]',
+      'services = nowhere',
+      '',
+    ].join('\n'),
+  );
+  const credentialsFile = join(dir, 'credentials');
+  writeFileSync(credentialsFile, '[keys-only]\naws_access_key_id = AK\naws_secret_access_key = SK\n');
+  const files = { AWS_CONFIG_FILE: configFile, AWS_SHARED_CREDENTIALS_FILE: credentialsFile };
+
+  it("takes the endpoints of the profile in use, not AWS_PROFILE's when --profile names another", async () => {
+    expect((await readSharedConfig(files, undefined)).endpoints).toEqual({ CLOUDFORMATION: 'http://default-all', IAM: 'http://default-all', EKS: 'http://default-all', STS: 'http://default-all' });
+    expect((await readSharedConfig({ ...files, AWS_PROFILE: 'quiet' }, 'dev')).endpoints).toEqual({ CLOUDFORMATION: 'http://dev-all', IAM: 'http://dev-iam', EKS: 'http://dev-all', STS: 'http://dev-all' });
+    expect((await readSharedConfig({ ...files, AWS_PROFILE: 'dev' }, undefined)).endpoints.IAM).toBe('http://dev-iam');
+    expect((await readSharedConfig(files, 'dev')).retry).toEqual({ max_attempts: '5', retry_mode: 'adaptive' });
+  });
+
+  it('lets AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL win, and the ignore settings switch all of it off', async () => {
+    const env = { ...files, AWS_ENDPOINT_URL: 'http://env-all', AWS_ENDPOINT_URL_EKS: 'http://env-eks' };
+    expect((await readSharedConfig(env, 'dev')).endpoints).toEqual({ CLOUDFORMATION: 'http://env-all', IAM: 'http://env-all', EKS: 'http://env-eks', STS: 'http://env-all' });
+    expect((await readSharedConfig({ ...env, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }, 'dev')).endpoints).toEqual({});
+    expect((await readSharedConfig(files, 'quiet')).endpoints).toEqual({});
+  });
+
+  it('names a missing profile or services section and the files looked in', async () => {
+    await expect(readSharedConfig(files, 'prod')).rejects.toMatchObject({
+      code: 'USAGE',
+      message: `profile "prod" (from --profile) is not in ${configFile} or ${credentialsFile}`,
+    });
+    await expect(readSharedConfig({ ...files, AWS_PROFILE: 'prod' }, undefined)).rejects.toMatchObject({ message: expect.stringContaining('(from AWS_PROFILE)') });
+    await expect(readSharedConfig(files, 'broken')).rejects.toMatchObject({ message: expect.stringContaining('services section "nowhere"') });
+    // A profile only in the credentials file exists; so does the default profile when no file has it.
+    expect(await readSharedConfig(files, 'keys-only')).toEqual({ endpoints: {}, retry: {} });
+    expect((await readSharedConfig({ AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none') }, undefined)).endpoints).toEqual({});
   });
 });
 

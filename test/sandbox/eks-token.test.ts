@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import { eksToken } from '../../src/aws/eks-token.js';
 import { verifyEksToken } from '../../sandbox/eks-token-verify.js';
@@ -127,5 +128,87 @@ describe('verifyEksToken', () => {
       ok: false,
       reason: expect.stringContaining('x-k8s-aws-id'),
     });
+  });
+});
+
+/** One region of every partition the SDK knows, and the STS host botocore (the aws CLI) gives it. */
+const PARTITIONS = [
+  { partition: 'aws', region: 'us-west-2' },
+  { partition: 'aws-cn', region: 'cn-north-1' },
+  { partition: 'aws-us-gov', region: 'us-gov-west-1' },
+  { partition: 'aws-iso', region: 'us-iso-east-1' },
+  { partition: 'aws-iso-b', region: 'us-isob-east-1' },
+  { partition: 'aws-iso-e', region: 'eu-isoe-west-1' },
+  { partition: 'aws-iso-f', region: 'us-isof-south-1' },
+  { partition: 'aws-eusc', region: 'eusc-de-east-1' },
+];
+
+/** The host the JS SDK's STS client really sends GetCallerIdentity to for `region` (the request is caught, never sent). */
+async function sdkStsHost(region: string): Promise<string> {
+  let host: string | undefined;
+  const client = new STSClient({
+    region,
+    credentials,
+    ignoreConfiguredEndpointUrls: true,
+    requestHandler: {
+      handle: async (request: { hostname: string }) => {
+        host = request.hostname;
+        throw new Error('caught before sending');
+      },
+    },
+  });
+  await client.send(new GetCallerIdentityCommand({})).catch(() => undefined);
+  client.destroy();
+  if (host === undefined) throw new Error(`the STS client sent nothing for ${region}`);
+  return host;
+}
+
+/** botocore's regional STS endpoints (the aws CLI's library), an oracle independent of the JS SDK. */
+async function botocoreStsHosts(regions: string[]): Promise<Record<string, string>> {
+  const script = [
+    'import json, sys, botocore.session',
+    's = botocore.session.get_session()',
+    "print(json.dumps({r: s.create_client('sts', region_name=r, aws_access_key_id='a', aws_secret_access_key='b').meta.endpoint_url for r in sys.argv[1:]}))",
+  ].join('\n');
+  const { stdout } = await run('python3', ['-c', script, ...regions], { env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_STS_REGIONAL_ENDPOINTS: 'regional' } });
+  const urls = JSON.parse(stdout) as Record<string, string>;
+  return Object.fromEntries(Object.entries(urls).map(([r, u]) => [r, new URL(u).hostname]));
+}
+
+describe('the STS host of the token, per partition', () => {
+  it('is the host the SDK resolves for the region, the same as botocore, and the verifier accepts it', async () => {
+    const botocore = await botocoreStsHosts(PARTITIONS.map((p) => p.region));
+    for (const { partition, region } of PARTITIONS) {
+      const { token } = await eksToken({ clusterName: 'probe', region, credentials });
+      const host = new URL(decode(token)).hostname;
+      expect(host, partition).toBe(await sdkStsHost(region));
+      expect(host, partition).toBe(botocore[region]);
+      expect(await verifyEksToken(token, { clusterName: 'probe', credentials: { [KEY]: SECRET } }), partition).toEqual({ ok: true, accessKeyId: KEY });
+    }
+  }, 30_000);
+
+  it('the verifier refuses a token whose host is not of its region, as aws-iam-authenticator does', async () => {
+    const reencode = (u: string) => `k8s-aws-v1.${Buffer.from(u).toString('base64url')}`;
+    // The host irsactl used to build for ISO and EUSC regions, and a host of another partition.
+    const { token } = await eksToken({ clusterName: 'probe', region: 'us-iso-east-1', credentials });
+    const url = decode(token);
+    for (const wrong of ['sts.us-iso-east-1.amazonaws.com', 'sts.us-west-2.amazonaws.com', 'sts.us-isob-east-1.sc2s.sgov.gov']) {
+      const verdict = await verifyEksToken(reencode(url.replace('sts.us-iso-east-1.c2s.ic.gov', wrong)), { clusterName: 'probe', credentials: { [KEY]: SECRET } });
+      expect(verdict, wrong).toMatchObject({ ok: false, reason: expect.stringContaining('unexpected hostname') });
+    }
+    // The FIPS and global variants real EKS also accepts for a us-west-2 token still pass the host check.
+    const { token: west } = await eksToken({ clusterName: 'probe', region: 'us-west-2', credentials });
+    for (const variant of ['sts-fips.us-west-2.amazonaws.com', 'sts.amazonaws.com']) {
+      const verdict = await verifyEksToken(reencode(decode(west).replace('sts.us-west-2.amazonaws.com', variant)), { clusterName: 'probe', credentials: { [KEY]: SECRET } });
+      // Re-hosted, the signature no longer matches: what matters is that the host was not the reason.
+      expect(verdict, variant).toMatchObject({ ok: false, reason: expect.stringContaining('signature does not match') });
+    }
+  });
+
+  it('ends the token no later than the temporary credentials it was signed with', async () => {
+    const now = new Date('2026-01-02T03:04:05Z');
+    const expiration = new Date(now.getTime() + 3 * 60_000);
+    const { expiresAt } = await eksToken({ clusterName: 'c1', region: 'us-west-2', credentials: { ...credentials, sessionToken: 'S', expiration }, now });
+    expect(expiresAt).toEqual(expiration);
   });
 });

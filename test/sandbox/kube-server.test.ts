@@ -68,6 +68,16 @@ describe('kube-server', () => {
     expect((await call('GET', '/api/v1/namespaces')).status).toBe(200);
   });
 
+  it('refuses tokens of a removed key, as STS refuses expired credentials', async () => {
+    server.removeCredential(KEY);
+    try {
+      expect(await call('GET', '/api/v1/namespaces')).toMatchObject({ status: 401, body: { message: expect.stringContaining('unknown access key') } });
+    } finally {
+      server.addCredential(KEY, SECRET);
+    }
+    expect((await call('GET', '/api/v1/namespaces')).status).toBe(200);
+  });
+
   it('verifyToken: false accepts anything', async () => {
     const open = await startKubeServer({ clusterName: 'open', credentials: {}, verifyToken: false });
     try {
@@ -80,7 +90,8 @@ describe('kube-server', () => {
   it('logs requests and can reset the log', async () => {
     server.resetLog();
     await call('GET', '/api/v1/namespaces/default/serviceaccounts/nope');
-    expect(server.requests).toEqual([{ method: 'GET', path: '/api/v1/namespaces/default/serviceaccounts/nope', query: '', status: 404 }]);
+    // The access key is the one that signed the accepted token.
+    expect(server.requests).toEqual([{ method: 'GET', path: '/api/v1/namespaces/default/serviceaccounts/nope', query: '', status: 404, accessKeyId: KEY }]);
     server.resetLog();
     expect(server.requests).toEqual([]);
   });
