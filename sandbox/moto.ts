@@ -188,6 +188,7 @@ export async function createMotoAccount(motoUrl: string): Promise<MotoAccount> {
 export interface MotoCluster {
   name: string;
   arn: string;
+  /** moto's issuer, the same for every cluster of a server; the sandbox (index.ts) gives each cluster its own through the proxy */
   issuer: string;
 }
 

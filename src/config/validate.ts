@@ -18,6 +18,7 @@ import {
 } from './keys.js';
 import { tagProblems } from './tags.js';
 import { stackNameFor } from '../cfn/naming.js';
+import { checkStackNameCollisions } from './stack-collisions.js';
 
 // ───────────────────────────── problems and where they are ─────────────────────────────
 
@@ -384,6 +385,7 @@ export function validateModel(model: ClusterModel, ctx: RuleContext): RuleResult
     const at = (...rest: PathSegment[]): Path => ['iam', 'serviceAccounts', i, ...rest];
     checkServiceAccount(sa, i, at);
   });
+  checkStackNameCollisions(model, add);
 
   function checkServiceAccount(sa: ServiceAccountSpec, i: number, at: (...rest: PathSegment[]) => Path): void {
     let nameOk = false;
