@@ -55,15 +55,14 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
   }
 
   // A file entry whose stack name is taken by a stack another service account (or no one) owns: an error before
-  // any change, naming both. By flags the plan shows it and the run fails for that service account.
-  if (resolved.source.kind === 'file') {
-    const problems = selected.flatMap((s) => {
-      const squatter = s.attachRoleARN ? undefined : squatterFor(stacks, session.name, s);
-      return squatter ? [foreignStackProblem(squatter, { cluster: session.name, region: session.region, id: saId(s) })] : [];
-    });
-    if (problems.length > 0) {
-      throw new IrsaError('PRECONDITION', problems.map((p) => p.message).join('\n'), { hint: problems.map((p) => p.hint).join('\n') });
-    }
+  // any change, naming both; so is an update of one (there is nothing of its own to update). A create by flags
+  // plans it as such and fails for that service account.
+  const squatted = selected.flatMap((s) => {
+    const squatter = s.attachRoleARN ? undefined : squatterFor(stacks, session.name, s);
+    return squatter ? [foreignStackProblem(squatter, { cluster: session.name, region: session.region, id: saId(s) })] : [];
+  });
+  if (squatted.length > 0 && (resolved.source.kind === 'file' || mode === 'update')) {
+    throw new IrsaError('PRECONDITION', squatted.map((p) => p.message).join('\n'), { hint: squatted.map((p) => p.hint).join('\n') });
   }
 
   if (mode === 'update') {
