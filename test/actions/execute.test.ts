@@ -29,7 +29,7 @@ function cfnWithForeignCreate(name: string, tags: Record<string, string>): Cloud
     looks: () => looks,
     async createStack() {
       this.creates++;
-      throw new IrsaError('AWS', `CreateStack failed: Stack [${name}] already exists`, { httpStatus: 400 });
+      throw new IrsaError('AWS', `CreateStack failed: Stack [${name}] already exists`, { httpStatus: 400, awsCode: 'AlreadyExists' });
     },
     describeStack: async () => rec(++looks >= 2 ? 'CREATE_COMPLETE' : 'CREATE_IN_PROGRESS'),
     listStacks: async () => (++looks >= 2 ? [] : [{ stackName: name, stackId: `id-${name}`, status: 'CREATE_IN_PROGRESS' }]),

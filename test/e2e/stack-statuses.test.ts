@@ -162,7 +162,7 @@ describe('REVIEW_IN_PROGRESS never finishes by itself', () => {
       createStack: async (input) => {
         if (input.stackName !== stackOf('review')) return real.createStack(input);
         created = true;
-        throw new IrsaError('AWS', `CreateStack failed: Stack [${input.stackName}] already exists`, { httpStatus: 400 });
+        throw new IrsaError('AWS', `CreateStack failed: Stack [${input.stackName}] already exists`, { httpStatus: 400, awsCode: 'AlreadyExists' });
       },
     }));
     const r = await e.run(['apply', '-f', '-', '--approve', '--timeout', '10m'], { stdin: clusterConfigYaml(CLUSTER, REGION, [{ id: 'apps/review' }]), overrides: p.overrides });
