@@ -57,10 +57,11 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
   // A file entry whose stack name is taken by a stack another service account (or no one) owns: an error before
   // any change, naming both; so is an update of one (there is nothing of its own to update). A create by flags
   // plans it as such and fails for that service account.
-  const squatted = selected.flatMap((s) => {
+  const squatters = new Map(selected.flatMap((s) => {
     const squatter = s.attachRoleARN ? undefined : squatterFor(stacks, session.name, s);
-    return squatter ? [foreignStackProblem(squatter, { cluster: session.name, region: session.region, id: saId(s) })] : [];
-  });
+    return squatter ? [[saId(s), squatter] as const] : [];
+  }));
+  const squatted = [...squatters].map(([id, squatter]) => foreignStackProblem(squatter, { cluster: session.name, region: session.region, id }));
   if (squatted.length > 0 && (resolved.source.kind === 'file' || mode === 'update')) {
     throw new IrsaError('PRECONDITION', squatted.map((p) => p.message).join('\n'), { hint: squatted.map((p) => p.hint).join('\n') });
   }
@@ -95,10 +96,7 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
     oidc,
     providerExists: Boolean(provider),
     stacks: stacks.owned,
-    squatters: new Map(selected.flatMap((s) => {
-      const squatter = squatterFor(stacks, session.name, s);
-      return squatter ? [[saId(s), squatter] as const] : [];
-    })),
+    squatters,
     liveTemplates,
     serviceAccounts,
     overrideExisting: opts.overrideExisting,

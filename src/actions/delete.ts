@@ -180,7 +180,13 @@ export function printDeletePlan(rt: Runtime, session: ClusterSession, targets: D
   const data = {
     cluster: session.name,
     region: session.region,
-    delete: targets.map((t) => ({ namespace: t.namespace, name: t.name, stackName: t.stack?.stackName, roleArn: t.roleArn })),
+    delete: targets.map((t) => ({
+      namespace: t.namespace,
+      name: t.name,
+      stackName: t.stack?.stackName,
+      roleArn: t.roleArn,
+      ...(t.squatter ? { cannotAct: foreignStackProblem(t.squatter, { cluster: session.name, region: session.region, id: t.id }).message } : {}),
+    })),
   };
   if (output === 'json') return writeResult(rt.io, toJson(data));
   if (output === 'yaml') return writeResult(rt.io, toYaml(data));

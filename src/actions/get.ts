@@ -5,7 +5,7 @@ import type { ServiceAccountObject } from '../k8s/ports.js';
 import { saId } from '../config/model.js';
 import { IrsaError } from '../errors.js';
 import { ROLE_ARN_ANNOTATION, ROLE_OUTPUT } from '../cfn/naming.js';
-import { isCreateFailure, isInProgress, stuckNextStep } from '../cfn/stack-status.js';
+import { isCreateFailure, isInProgress, isStuck, stuckNextStep } from '../cfn/stack-status.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
 import { summarizeTemplate, type PolicySummary } from '../cfn/summary.js';
 import { table, toJson, toYaml } from '../output/format.js';
@@ -20,7 +20,7 @@ export type Health = 'ok' | 'missing serviceaccount' | 'stale annotation' | 'sta
 export function healthOf(stack: StackRecord, sa: ServiceAccountObject | undefined | null): Health {
   const roleArn = stack.outputs[ROLE_OUTPUT];
   // a status no run of irsactl and no amount of waiting changes (UPDATE_ROLLBACK_FAILED, REVIEW_IN_PROGRESS, …)
-  if (stuckNextStep(stack.status, stack.stackName, '') !== undefined) return 'needs attention';
+  if (isStuck(stack.status)) return 'needs attention';
   if (isInProgress(stack.status)) return 'in progress';
   if (isCreateFailure(stack.status) || !roleArn) return 'stack failed';
   if (sa === null) return 'unknown';

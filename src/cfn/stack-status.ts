@@ -84,6 +84,11 @@ export function isFailed(status: string): boolean {
   return status.includes('FAILED') || status.includes('ROLLBACK');
 }
 
+/** Neither irsactl nor time gets the stack out of this status: someone has to act on it (see stuckNextStep). */
+export function isStuck(status: string): boolean {
+  return stuckNextStep(status, '', '') !== undefined;
+}
+
 /**
  * A stack that neither irsactl nor time will get out of its status: someone has to act on it in CloudFormation.
  * The next step is the command (or action) that does, for the stack named `stack` in `region`.
