@@ -4,8 +4,10 @@ import { listenOnLoopback } from './listen.js';
 /**
  * A test-only HTTP proxy in front of moto. It passes requests through untouched
  * (moto routes on the SigV4 credential scope), rewrites EKS DescribeCluster answers
- * so the cluster's endpoint and CA point at a test Kubernetes server, logs every
- * request, and can inject faults.
+ * so the cluster's endpoint and CA point at a test Kubernetes server and each cluster
+ * has its own OIDC issuer (moto gives every cluster the same one), logs every request,
+ * can deny DescribeStacks without a StackName as AWS's documented guard policy does,
+ * and can inject faults.
  */
 
 export interface ProxiedRequest {
@@ -23,12 +25,19 @@ export interface ClusterTarget {
   endpoint: string;
   /** base64 of the PEM CA certificate */
   caData: string;
+  /** identity.oidc.issuer to answer instead of moto's (which is the same for every cluster); kept when re-registered without one */
+  issuer?: string;
 }
 
 export interface AwsProxy {
   url: string;
   requests: ProxiedRequest[];
   registerCluster(name: string, target: ClusterTarget): void;
+  /**
+   * On: DescribeStacks without a StackName gets CloudFormation's AccessDenied, as under the guard AWS suggests in
+   * DescribeStacks' documentation ({"Effect":"Deny","Action":"cloudformation:DescribeStacks","NotResource":"arn:aws:cloudformation:*:*:stack/*\/*"}).
+   */
+  setDescribeStacksGuard(on: boolean): void;
   resetLog(): void;
   setFaultInjector(fn: FaultInjector | undefined): void;
   /** How many logged requests went to a service (lower-case SigV4 name: eks, iam, cloudformation, sts). */
@@ -74,20 +83,38 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 function rewriteDescribeCluster(body: Buffer, target: ClusterTarget): Buffer {
-  const parsed = JSON.parse(body.toString('utf8')) as { cluster?: Record<string, unknown> };
+  const parsed = JSON.parse(body.toString('utf8')) as { cluster?: Record<string, unknown> & { identity?: { oidc?: { issuer?: string } } } };
   if (parsed.cluster === undefined) return body;
   parsed.cluster.endpoint = target.endpoint;
   parsed.cluster.certificateAuthority = { data: target.caData };
+  if (target.issuer !== undefined) parsed.cluster.identity = { ...parsed.cluster.identity, oidc: { issuer: target.issuer } };
   return Buffer.from(JSON.stringify(parsed), 'utf8');
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function startAwsProxy(motoUrl: string): Promise<AwsProxy> {
+/** CloudFormation's answer to a call an identity-based policy denies explicitly (AWS Query XML, HTTP 403). */
+export function describeStacksDenied(region: string): { status: number; body: string; headers: Record<string, string> } {
+  return {
+    status: 403,
+    headers: { 'content-type': 'text/xml' },
+    body:
+      '<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code>' +
+      `<Message>User: arn:aws:iam::123456789012:user/tester is not authorized to perform: cloudformation:DescribeStacks on resource: arn:aws:cloudformation:${region}:123456789012:stack/*/* with an explicit deny in an identity-based policy</Message>` +
+      '</Error><RequestId>00000000-0000-4000-8000-000000000403</RequestId></ErrorResponse>',
+  };
+}
+
+/** The region from `Credential=AKID/20240101/us-west-2/cloudformation/aws4_request`. */
+const regionFromAuthorization = (authorization: string | undefined): string =>
+  /Credential=[^/]+\/\d{8}\/([^/]*)\//.exec(authorization ?? '')?.[1] ?? 'us-east-1';
+
+export async function startAwsProxy(motoUrl: string, opts: { guardDescribeStacks?: boolean } = {}): Promise<AwsProxy> {
   const upstream = new URL(motoUrl);
   const clusters = new Map<string, ClusterTarget>();
   const requests: ProxiedRequest[] = [];
   let injector: FaultInjector | undefined;
+  let guardDescribeStacks = opts.guardDescribeStacks ?? false;
 
   // moto_server is threaded but not thread-safe: two requests in one account at the same instant can race inside it
   // (IAM create_role iterates the account's roles while another thread adds one: "dictionary changed size during
@@ -148,8 +175,10 @@ export async function startAwsProxy(motoUrl: string): Promise<AwsProxy> {
       const service = serviceFromAuthorization(req.headers.authorization);
       const action = actionOf(req.headers, req.method ?? 'GET', req.url ?? '/', body);
       const form = String(req.headers['content-type'] ?? '').includes('x-www-form-urlencoded');
-      requests.push({ service, action, at: Date.now(), ...(form ? { params: Object.fromEntries(new URLSearchParams(body.toString('utf8'))) } : {}) });
-      const decision = injector?.({ service, action }) ?? 'pass';
+      const params = form ? Object.fromEntries(new URLSearchParams(body.toString('utf8'))) : undefined;
+      requests.push({ service, action, at: Date.now(), ...(params ? { params } : {}) });
+      const denied = guardDescribeStacks && service === 'cloudformation' && action === 'DescribeStacks' && !params?.StackName;
+      const decision = denied ? describeStacksDenied(regionFromAuthorization(req.headers.authorization)) : (injector?.({ service, action }) ?? 'pass');
       if (decision === 'reset') {
         req.socket.destroy();
         return;
@@ -172,7 +201,11 @@ export async function startAwsProxy(motoUrl: string): Promise<AwsProxy> {
     url: `http://127.0.0.1:${port}`,
     requests,
     registerCluster(name, target) {
-      clusters.set(name, target);
+      const issuer = target.issuer ?? clusters.get(name)?.issuer;
+      clusters.set(name, { ...target, ...(issuer !== undefined ? { issuer } : {}) });
+    },
+    setDescribeStacksGuard(on) {
+      guardDescribeStacks = on;
     },
     resetLog() {
       requests.length = 0;

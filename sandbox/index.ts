@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ export interface SandboxCluster {
   cluster: string;
   region: string;
   kube: KubeTestServer;
+  /** the cluster's own OIDC issuer, as the proxy's DescribeCluster answers it (not moto's shared one) */
   issuer: string;
   arn: string;
 }
@@ -31,13 +33,26 @@ export interface Sandbox {
  * moto (started here unless given), the rewriting proxy and one Kubernetes test server
  * per cluster: everything irsactl's real code path needs, with nothing on the internet.
  */
-export async function startSandbox(opts: { moto?: { url: string } } = {}): Promise<Sandbox> {
+/**
+ * The OIDC issuer the sandbox gives a cluster: EKS's form (32 upper-case hex characters), one per account, region
+ * and name. moto gives every cluster of a server the same issuer, which would hide a trust policy for another cluster.
+ */
+export function sandboxIssuer(accountId: string, region: string, name: string): string {
+  const id = createHash('sha256').update(`${accountId}/${region}/${name}`).digest('hex').slice(0, 32).toUpperCase();
+  return `https://oidc.eks.${region}.amazonaws.com/id/${id}`;
+}
+
+/**
+ * `guardDescribeStacks` (default on): the proxy denies DescribeStacks without a StackName, as AWS's documented
+ * guard policy does, so everything run against the sandbox proves it works under that policy.
+ */
+export async function startSandbox(opts: { moto?: { url: string }; guardDescribeStacks?: boolean } = {}): Promise<Sandbox> {
   const ownMoto: MotoServer | undefined = opts.moto === undefined ? await startMoto() : undefined;
   const motoUrl = opts.moto?.url ?? (ownMoto as MotoServer).url;
   const stoppers: (() => Promise<void>)[] = [];
   if (ownMoto !== undefined) stoppers.push(() => ownMoto.stop());
 
-  const proxy = await startAwsProxy(motoUrl);
+  const proxy = await startAwsProxy(motoUrl, { guardDescribeStacks: opts.guardDescribeStacks ?? true });
   stoppers.push(() => proxy.stop());
 
   // Empty config and credentials files keep a developer's ~/.aws out of the tests.
@@ -53,10 +68,13 @@ export async function startSandbox(opts: { moto?: { url: string } } = {}): Promi
     newAccount: () => createMotoAccount(motoUrl),
     async createCluster(account, name, region) {
       const created = await createMotoCluster(motoUrl, account, name, region);
+      const issuer = sandboxIssuer(account.accountId, region, name);
       const kube = await startKubeServer({ clusterName: name, credentials: { [account.accessKeyId]: account.secretAccessKey } });
       stoppers.push(() => kube.stop());
-      proxy.registerCluster(name, { endpoint: kube.url, caData: kube.caData });
-      return { cluster: name, region, kube, issuer: created.issuer, arn: created.arn };
+      // The cluster's own issuer everywhere: DescribeCluster (so provider ARNs and trust policies), and the `iss` of its tokens.
+      kube.setIssuer(issuer);
+      proxy.registerCluster(name, { endpoint: kube.url, caData: kube.caData, issuer });
+      return { cluster: name, region, kube, issuer, arn: created.arn };
     },
     cliEnv(account, region) {
       return {

@@ -12,8 +12,10 @@ export interface StackLatencyProxy {
   url: string;
   /** stacks created through this proxy that are still "in progress" now */
   inProgress(): number;
-  /** every DescribeStacks: the one stack asked for (none: all stacks), and how many were in progress then */
-  describeCalls: { stackName?: string; inProgress: number }[];
+  /** every DescribeStacks: the one stack asked for (none: all stacks), whether it was still in progress, and how many were */
+  describeCalls: { stackName?: string; young?: boolean; inProgress: number }[];
+  /** every ListStacks: its status filter, and how many stacks were in progress then */
+  listCalls: { statuses: string[]; inProgress: number }[];
   stop(): Promise<void>;
 }
 
@@ -21,6 +23,7 @@ export async function startStackLatency(upstreamUrl: string, opts: { stackCreate
   const upstream = new URL(upstreamUrl);
   const createdAt = new Map<string, number>();
   const describeCalls: StackLatencyProxy['describeCalls'] = [];
+  const listCalls: StackLatencyProxy['listCalls'] = [];
   const isYoung = (name: string): boolean => {
     const t = createdAt.get(name);
     return t !== undefined && Date.now() - t < opts.stackCreateMs;
@@ -31,15 +34,26 @@ export async function startStackLatency(upstreamUrl: string, opts: { stackCreate
       const body = await readBody(req);
       const service = serviceFromAuthorization(req.headers.authorization);
       const action = service === 'cloudformation' ? actionOf(req.headers, req.method ?? 'GET', req.url ?? '/', body) : '';
+      // moto filters ListStacks by its own (finished) statuses: ask it for every status, and filter after rewriting.
+      const params = new URLSearchParams(body.toString('utf8'));
+      const wantedStatuses = action === 'ListStacks' ? [...params.entries()].filter(([k]) => k.startsWith('StackStatusFilter.member.')).map(([, v]) => v) : [];
+      let sent = body;
+      if (wantedStatuses.length > 0) {
+        for (const key of [...params.keys()]) if (key.startsWith('StackStatusFilter.member.')) params.delete(key);
+        sent = Buffer.from(params.toString(), 'utf8');
+      }
       const upstreamRes = await new Promise<IncomingMessage>((resolve, reject) => {
-        const u = httpRequest({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, resolve);
+        const headers = { ...req.headers, 'content-length': String(sent.length) };
+        const u = httpRequest({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, resolve);
         u.on('error', reject);
-        u.end(body);
+        u.end(sent);
       });
+      const inProgress = [...createdAt.keys()].filter(isYoung).length;
       if (action === 'DescribeStacks') {
         const stackName = new URLSearchParams(body.toString('utf8')).get('StackName') ?? undefined;
-        describeCalls.push({ ...(stackName ? { stackName } : {}), inProgress: [...createdAt.keys()].filter(isYoung).length });
+        describeCalls.push({ ...(stackName ? { stackName, young: isYoung(stackName) } : {}), inProgress });
       }
+      if (action === 'ListStacks') listCalls.push({ statuses: wantedStatuses, inProgress });
       if (action === 'CreateStack' && upstreamRes.statusCode === 200) {
         const name = new URLSearchParams(body.toString('utf8')).get('StackName');
         if (name) createdAt.set(name, Date.now());
@@ -50,7 +64,8 @@ export async function startStackLatency(upstreamUrl: string, opts: { stackCreate
         return;
       }
       const raw = (await readBody(upstreamRes)).toString('utf8');
-      const rewritten = Buffer.from(rewriteStackList(raw, action === 'DescribeStacks' ? 'Stacks' : 'StackSummaries', isYoung), 'utf8');
+      const listed = rewriteStackList(raw, action === 'DescribeStacks' ? 'Stacks' : 'StackSummaries', isYoung);
+      const rewritten = Buffer.from(wantedStatuses.length > 0 ? filterStackList(listed, wantedStatuses) : listed, 'utf8');
       const headers = { ...upstreamRes.headers, 'content-length': String(rewritten.length) };
       delete headers['transfer-encoding'];
       res.writeHead(200, headers);
@@ -64,6 +79,7 @@ export async function startStackLatency(upstreamUrl: string, opts: { stackCreate
   return {
     url: `http://127.0.0.1:${port}`,
     describeCalls,
+    listCalls,
     inProgress: () => [...createdAt.keys()].filter(isYoung).length,
     stop: close,
   };
@@ -75,6 +91,19 @@ export async function startStackLatency(upstreamUrl: string, opts: { stackCreate
  * Stacks are the depth-one <member> elements of the container (outputs, tags and so on nest deeper).
  */
 export function rewriteStackList(xml: string, container: 'Stacks' | 'StackSummaries', isYoung: (stackName: string) => boolean): string {
+  return mapMembers(xml, container, (member) => rewriteStack(member, isYoung));
+}
+
+/** Keeps the StackSummaries members of a ListStacks answer whose status is one of `statuses`. */
+export function filterStackList(xml: string, statuses: readonly string[]): string {
+  return mapMembers(xml, 'StackSummaries', (member) => {
+    const status = /<StackStatus>([^<]*)<\/StackStatus>/.exec(member)?.[1];
+    return status !== undefined && statuses.includes(status) ? member : '';
+  });
+}
+
+/** Replaces each depth-one <member> of `container` (outputs, tags and so on nest deeper) with `map`'s answer. */
+function mapMembers(xml: string, container: 'Stacks' | 'StackSummaries', map: (member: string) => string): string {
   const open = xml.indexOf(`<${container}>`);
   const close = xml.indexOf(`</${container}>`, open);
   if (open < 0 || close < 0) return xml;
@@ -93,7 +122,7 @@ export function rewriteStackList(xml: string, container: 'Stacks' | 'StackSummar
     depth--;
     if (depth !== 0) continue;
     const end = m.index + m[0].length;
-    out += inner.slice(copiedTo, start) + rewriteStack(inner.slice(start, end), isYoung);
+    out += inner.slice(copiedTo, start) + map(inner.slice(start, end));
     copiedTo = end;
   }
   return xml.slice(0, open) + out + inner.slice(copiedTo) + xml.slice(close);

@@ -202,6 +202,7 @@ export async function createMotoAccessKey(motoUrl: string, account: MotoAccount)
 export interface MotoCluster {
   name: string;
   arn: string;
+  /** moto's issuer, the same for every cluster of a server; the sandbox (index.ts) gives each cluster its own through the proxy */
   issuer: string;
 }
 

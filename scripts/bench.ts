@@ -208,7 +208,7 @@ async function apiEconomy(sandbox: Sandbox): Promise<void> {
     const route = `${q.method} ${q.path.replace(/\/namespaces\/[^/]+/, '/namespaces/{ns}').replace(/\/serviceaccounts\/[^/]+/, '/serviceaccounts/{name}')}`;
     byRoute[route] = (byRoute[route] ?? 0) + 1;
   }
-  record(`API economy: AWS requests per SA (apply of ${count})`, sandbox.proxy.requests.length / count, 'requests', 6, { total: sandbox.proxy.requests.length, byAction });
+  record(`API economy: AWS requests per SA (apply of ${count})`, sandbox.proxy.requests.length / count, 'requests', 3, { total: sandbox.proxy.requests.length, byAction });
   record(`API economy: Kubernetes requests per SA (apply of ${count})`, cluster.kube.requests.length / count, 'requests', 4, { total: cluster.kube.requests.length, byRoute });
   const once = ['eks:DescribeCluster', 'iam:GetOpenIDConnectProvider'];
   const repeated = once.filter((a) => (byAction[a] ?? 0) > 1);

@@ -11,7 +11,7 @@ import type { Runtime } from './runtime.js';
  */
 export async function applyClusterConfig(rt: Runtime, resolved: ResolvedConfig, opts: ConvergeOptions & { prune: boolean }): Promise<void> {
   const prepared = await prepareConverge(rt, 'apply', resolved, opts);
-  const { targets, protectedIds } = opts.prune ? prunableTargets(prepared.stacks, resolved) : { targets: [], protectedIds: [] };
+  const { targets, protectedIds } = opts.prune ? prunableTargets(prepared.stacks.owned, resolved) : { targets: [], protectedIds: [] };
   for (const id of protectedIds) rt.reporter.warn(`not pruning ${id}: system namespace (name it exactly with --include to prune it)`);
   const prune = targets.map((t) => ({ namespace: t.namespace, name: t.name, stackName: t.stack!.stackName, roleArn: t.roleArn }));
   if (!opts.approve) return reportPlan(rt, prepared, opts.output, prune);

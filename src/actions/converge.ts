@@ -1,14 +1,14 @@
 import type { ResolvedConfig } from '../config/load.js';
-import type { StackRecord } from '../aws/ports.js';
 import { IrsaError } from '../errors.js';
 import { toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
 import { saId } from '../config/model.js';
 import { associateCommand } from '../hints.js';
+import { foreignStackProblem } from '../cfn/ownership.js';
 import { openCluster, requireOidc, type ClusterSession, type ConnectionOptions } from './cluster-session.js';
 import { ensureOidcProvider } from './associate.js';
-import { irsaStacks, observeServiceAccounts } from './observe.js';
+import { irsaStacks, observeServiceAccounts, squatterFor, type ClusterStacks } from './observe.js';
 import { planServiceAccounts, type Plan } from './plan.js';
 import { countChanges, planToData, planToText, resultsToText, type PruneItem } from './describe-plan.js';
 import { executePlan, type ItemResult } from './execute.js';
@@ -32,8 +32,8 @@ export interface Prepared {
   mode: 'create' | 'update' | 'apply';
   resolved: ResolvedConfig;
   session: ClusterSession;
-  /** this cluster's iamserviceaccount stacks, by `<ns>/<name>` */
-  stacks: Map<string, StackRecord>;
+  /** this cluster's iamserviceaccount stacks, by `<ns>/<name>`, and those with its prefix that are no one's here */
+  stacks: ClusterStacks;
   plan: Plan;
   /** one deadline for the whole run (--timeout) */
   deadline: number;
@@ -55,8 +55,20 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
     });
   }
 
+  // A file entry whose stack name is taken by a stack another service account (or no one) owns: an error before
+  // any change, naming both; so is an update of one (there is nothing of its own to update). A create by flags
+  // plans it as such and fails for that service account.
+  const squatters = new Map(selected.flatMap((s) => {
+    const squatter = s.attachRoleARN ? undefined : squatterFor(stacks, session.name, s);
+    return squatter ? [[saId(s), squatter] as const] : [];
+  }));
+  const squatted = [...squatters].map(([id, squatter]) => foreignStackProblem(squatter, { cluster: session.name, region: session.region, id }));
+  if (squatted.length > 0 && (resolved.source.kind === 'file' || mode === 'update')) {
+    throw new IrsaError('PRECONDITION', squatted.map((p) => p.message).join('\n'), { hint: squatted.map((p) => p.hint).join('\n') });
+  }
+
   if (mode === 'update') {
-    const missing = selected.filter((s) => !s.attachRoleARN && !stacks.has(saId(s)));
+    const missing = selected.filter((s) => !s.attachRoleARN && !stacks.owned.has(saId(s)));
     if (missing.length > 0) {
       throw new IrsaError('NOT_FOUND', `no stack for ${missing.map(saId).join(', ')} in cluster "${session.name}": nothing to update`, {
         hint: 'create it first with `irsactl create iamserviceaccount` (or use `irsactl apply`, which creates what is missing)',
@@ -68,7 +80,7 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
   if (mode !== 'create') {
     await Promise.all(
       selected.map(async (s) => {
-        const rec = stacks.get(saId(s));
+        const rec = stacks.owned.get(saId(s));
         if (rec && !s.attachRoleARN) liveTemplates.set(saId(s), parseLiveTemplate(await session.aws.cfn.getTemplate(rec.stackId)));
       }),
     );
@@ -84,7 +96,8 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
     region: session.region,
     oidc,
     providerExists: Boolean(provider),
-    stacks,
+    stacks: stacks.owned,
+    squatters,
     liveTemplates,
     serviceAccounts,
     overrideExisting: opts.overrideExisting,

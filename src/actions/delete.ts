@@ -10,7 +10,8 @@ import { matchesFilter } from '../config/filter.js';
 import { table, toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
 import { openCluster, type ClusterSession, type ConnectionOptions } from './cluster-session.js';
-import { irsaStacks } from './observe.js';
+import { irsaStacks, squatterFor } from './observe.js';
+import { foreignStackProblem } from '../cfn/ownership.js';
 import type { Runtime } from './runtime.js';
 import { StackWaiter } from './stack-waiter.js';
 import { deleteStackUnprotected, failureReason } from './stack-ops.js';
@@ -25,6 +26,8 @@ export interface DeleteTarget {
   stack?: StackRecord;
   /** the role the ServiceAccount may point at: the stack's output, or attachRoleARN */
   roleArn?: string;
+  /** a stack with this service account's stack name that is someone else's: nothing is deleted, the target fails */
+  squatter?: StackRecord;
 }
 
 export interface DeleteOptions extends ConnectionOptions {
@@ -76,13 +79,14 @@ export async function deleteIamServiceAccounts(rt: Runtime, resolved: ResolvedCo
 
   let targets: DeleteTarget[];
   if (opts.onlyMissing) {
-    const pr = prunableTargets(stacks, resolved);
+    const pr = prunableTargets(stacks.owned, resolved);
     for (const id of pr.protectedIds) rt.reporter.warn(`not deleting ${id}: system namespace (name it exactly with --include to delete it)`);
     targets = pr.targets;
   } else {
     targets = resolved.selected.map((s) => {
-      const stack = stacks.get(saId(s));
-      return { id: saId(s), namespace: s.namespace, name: s.name, stack, roleArn: stack?.outputs[ROLE_OUTPUT] ?? s.attachRoleARN };
+      const stack = stacks.owned.get(saId(s));
+      const squatter = stack || s.attachRoleARN ? undefined : squatterFor(stacks, session.name, s);
+      return { id: saId(s), namespace: s.namespace, name: s.name, stack, roleArn: stack?.outputs[ROLE_OUTPUT] ?? s.attachRoleARN, ...(squatter ? { squatter } : {}) };
     });
   }
 
@@ -117,6 +121,11 @@ export async function executeDeletes(
         const r: DeleteResult = { id: t.id, stackName: t.stack?.stackName, stack: 'not-started', serviceAccount: 'not-started' };
         if (rt.signal.aborted) return r;
         try {
+          if (t.squatter) {
+            r.stack = 'failed';
+            const problem = foreignStackProblem(t.squatter, { cluster: session.name, region: session.region, id: t.id });
+            throw new IrsaError('PRECONDITION', `${problem.message}; not deleting it, nor the serviceaccount`, { hint: problem.hint });
+          }
           if (t.stack) {
             r.stack = 'failed';
             await deleteStackUnprotected(rt, cfn, t.stack, t.id);
@@ -171,12 +180,21 @@ export function printDeletePlan(rt: Runtime, session: ClusterSession, targets: D
   const data = {
     cluster: session.name,
     region: session.region,
-    delete: targets.map((t) => ({ namespace: t.namespace, name: t.name, stackName: t.stack?.stackName, roleArn: t.roleArn })),
+    delete: targets.map((t) => ({
+      namespace: t.namespace,
+      name: t.name,
+      stackName: t.stack?.stackName,
+      roleArn: t.roleArn,
+      ...(t.squatter ? { cannotAct: foreignStackProblem(t.squatter, { cluster: session.name, region: session.region, id: t.id }).message } : {}),
+    })),
   };
   if (output === 'json') return writeResult(rt.io, toJson(data));
   if (output === 'yaml') return writeResult(rt.io, toYaml(data));
   const lines = [`Plan for cluster "${session.name}" in ${session.region}:`];
-  for (const t of targets) lines.push(`  - ${t.id}: ${t.stack ? `delete stack ${t.stack.stackName}` : 'no stack'}; release serviceaccount (deleted only if irsactl or eksctl manages it)`);
+  for (const t of targets) {
+    if (t.squatter) lines.push(`  ! ${t.id}: cannot act: stack ${t.squatter.stackName} has its name but is not its stack`);
+    else lines.push(`  - ${t.id}: ${t.stack ? `delete stack ${t.stack.stackName}` : 'no stack'}; release serviceaccount (deleted only if irsactl or eksctl manages it)`);
+  }
   lines.push(`${targets.length} service account(s) to delete.`);
   writeResult(rt.io, lines.join('\n'));
 }

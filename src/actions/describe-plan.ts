@@ -64,7 +64,9 @@ function stackText(i: ServiceAccountPlan): string {
     case 'skip':
       return 'skip: the serviceaccount exists';
     case 'blocked':
-      return `cannot act: stack is ${s.status}${s.reason ? ` (${s.reason})` : ''}`;
+      return `cannot act: stack is ${s.status}${s.reason ? ` (${s.reason})` : ''}${s.nextStep ? ` — ${s.nextStep}` : ''}`;
+    case 'foreign':
+      return `cannot act: ${s.message} — ${s.hint}`;
   }
 }
 
@@ -91,7 +93,7 @@ export function planToText(plan: Plan, prune: PruneItem[] = []): string {
       : `    IAM OIDC provider ${plan.oidcProvider.arn} exists`,
   );
   for (const i of plan.items) {
-    const mark = i.stack.action === 'blocked' ? '!' : i.stack.action === 'create' || i.serviceAccount.action === 'create' ? '+' : hasChange(i) ? '~' : '=';
+    const mark = i.stack.action === 'blocked' || i.stack.action === 'foreign' ? '!' : i.stack.action === 'create' || i.serviceAccount.action === 'create' ? '+' : hasChange(i) ? '~' : '=';
     lines.push(`  ${mark} ${i.id}: ${stackText(i)}; ${saText(i.serviceAccount, i.roleArn)}`);
     if (i.stack.action === 'update') for (const d of formatDiff(i.stack.diff, i.stack.tags)) lines.push(`        ${d}`);
   }

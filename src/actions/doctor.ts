@@ -100,10 +100,10 @@ export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
     return { kind: 'missing', otherArns: await providerArns('') };
   };
 
-  // The cluster's iamserviceaccount stacks, listed once (one paged DescribeStacks) for every ServiceAccount.
+  // The cluster's iamserviceaccount stacks, found once (ListStacks, then DescribeStacks by name) for every ServiceAccount.
   const stacks = memo(async () => {
     try {
-      return await irsaStacks(aws.cfn, session.name);
+      return (await irsaStacks(aws.cfn, session.name)).owned;
     } catch (err) {
       // The stacks only improve the fix text; a CloudFormation permission gap must not stop the doctor.
       rt.reporter.debug(`could not list stacks: ${messageOf(err)}`);

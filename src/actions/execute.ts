@@ -4,7 +4,8 @@ import type { KubePort, ServiceAccountObject } from '../k8s/ports.js';
 import { IrsaError } from '../errors.js';
 import { ROLE_ARN_ANNOTATION, ROLE_OUTPUT } from '../cfn/naming.js';
 import { templateBody } from '../cfn/template.js';
-import { isCreateFailure, isStableOk } from '../cfn/stack-status.js';
+import { isCreateFailure, isStableOk, stuckNextStep } from '../cfn/stack-status.js';
+import { foreignStackProblem, isOwnedBy } from '../cfn/ownership.js';
 import { applyOneCommand, deleteCommand, shellCommand } from '../hints.js';
 import { desiredServiceAccount, mergeServiceAccount, newServiceAccount } from '../k8s/service-account.js';
 import type { Plan, ServiceAccountPlan } from './plan.js';
@@ -160,14 +161,18 @@ async function runStackStep(ctx: ExecuteContext, waiter: StackWaiter, item: Serv
         return;
       }
       throw new IrsaError('STACK_FAILED', `stack ${item.stackName} is ${step.status}${step.reason ? `: ${step.reason}` : ''}`, {
-        hint: step.status.endsWith('_IN_PROGRESS')
-          ? 'wait for the operation to finish, then run the command again'
-          : nextStepHint(ctx, item, step.status),
+        hint:
+          step.nextStep ??
+          (step.status.endsWith('_IN_PROGRESS') ? 'wait for the operation to finish, then run the command again' : nextStepHint(ctx, item, step.status)),
       });
+    case 'foreign':
+      throw new IrsaError('PRECONDITION', step.message, { hint: step.hint });
     case 'replace': {
       rt.reporter.warn(`stack ${item.stackName} is ${step.status}: deleting it to create it again`, item.id);
       const old = await cfn.describeStack(item.stackName);
       if (old) {
+        // The plan saw our stack; whatever holds the name now must still be ours before it is deleted.
+        assertOurs(ctx, item, old);
         await deleteStackUnprotected(rt, cfn, old, item.id);
         const after = await waiter.wait(old.stackId);
         if (after) throw await stackFailure(ctx, item, after, 'delete');
@@ -215,9 +220,16 @@ async function createAndWait(ctx: ExecuteContext, waiter: StackWaiter, item: Ser
     });
   } catch (err) {
     // A create interrupted after CloudFormation accepted it (a retried request, a concurrent run) finds the
-    // stack already there: wait for it like our own rather than failing. Only CloudFormation's own
-    // AlreadyExists says that; another error whose text says "already exists" (an IAM EntityAlreadyExists) is a failure.
+    // stack already there: wait for it like our own rather than failing (when its tags say it is ours). Only
+    // CloudFormation's own AlreadyExists says that; another error whose text says "already exists" (an IAM
+    // EntityAlreadyExists) is a failure.
     if (!(err instanceof IrsaError && err.awsCode === 'AlreadyExists')) throw err;
+    const found = await cfn.describeStack(item.stackName);
+    if (found) {
+      assertOurs(ctx, item, found);
+      const stuck = stuckNextStep(found.status, found.stackName, ctx.commandHint.region);
+      if (stuck !== undefined) throw new IrsaError('STACK_FAILED', `stack ${item.stackName} already exists and is ${found.status}`, { hint: stuck });
+    }
     rt.reporter.info(`stack ${item.stackName} already exists: waiting for it`, item.id);
   }
   const rec = await waiter.wait(item.stackName);
@@ -227,11 +239,22 @@ async function createAndWait(ctx: ExecuteContext, waiter: StackWaiter, item: Ser
   rt.reporter.ok(`created stack ${item.stackName}`, item.id);
 }
 
+/** A stack with this item's name whose tags give it to someone else is never adopted, waited on or deleted. */
+function assertOurs(ctx: ExecuteContext, item: ServiceAccountPlan, stack: StackRecord): void {
+  const cluster = ctx.commandHint.cluster;
+  if (isOwnedBy(stack, cluster, item.id)) return;
+  const problem = foreignStackProblem(stack, { cluster, region: ctx.commandHint.region, id: item.id });
+  throw new IrsaError('PRECONDITION', problem.message, { hint: problem.hint });
+}
+
 /** One clear message: the stack, its status, the failing resource's reason, and the next command. */
 async function stackFailure(ctx: ExecuteContext, item: ServiceAccountPlan, rec: StackRecord | undefined, op: 'create' | 'update' | 'delete'): Promise<IrsaError> {
   const status = rec?.status ?? 'missing';
   const reason = rec ? await failureReason(ctx.cfn, rec) : undefined;
-  const hint = op === 'update' ? 'CloudFormation rolled the update back; the role is as it was. Fix the cause and run the same command again' : nextStepHint(ctx, item, status, op);
+  const stuck = rec ? stuckNextStep(rec.status, rec.stackName, ctx.commandHint.region) : undefined;
+  const hint =
+    stuck ??
+    (op === 'update' ? 'CloudFormation rolled the update back; the role is as it was. Fix the cause and run the same command again' : nextStepHint(ctx, item, status, op));
   return new IrsaError('STACK_FAILED', `stack ${item.stackName} ${op} failed: ${status}${reason ? ` — ${reason}` : ''}`, { hint });
 }
 

@@ -5,7 +5,7 @@ import type { ServiceAccountObject } from '../k8s/ports.js';
 import { saId } from '../config/model.js';
 import { IrsaError } from '../errors.js';
 import { ROLE_ARN_ANNOTATION, ROLE_OUTPUT } from '../cfn/naming.js';
-import { isCreateFailure, isInProgress } from '../cfn/stack-status.js';
+import { isCreateFailure, isInProgress, isStuck, stuckNextStep } from '../cfn/stack-status.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
 import { summarizeTemplate, type PolicySummary } from '../cfn/summary.js';
 import { table, toJson, toYaml } from '../output/format.js';
@@ -15,10 +15,12 @@ import { irsaStacks, observeServiceAccounts } from './observe.js';
 import type { Runtime } from './runtime.js';
 
 /** The health of one iamserviceaccount, derived from its stack and its ServiceAccount. */
-export type Health = 'ok' | 'missing serviceaccount' | 'stale annotation' | 'stack failed' | 'in progress' | 'unknown';
+export type Health = 'ok' | 'missing serviceaccount' | 'stale annotation' | 'stack failed' | 'needs attention' | 'in progress' | 'unknown';
 
 export function healthOf(stack: StackRecord, sa: ServiceAccountObject | undefined | null): Health {
   const roleArn = stack.outputs[ROLE_OUTPUT];
+  // a status no run of irsactl and no amount of waiting changes (UPDATE_ROLLBACK_FAILED, REVIEW_IN_PROGRESS, …)
+  if (isStuck(stack.status)) return 'needs attention';
   if (isInProgress(stack.status)) return 'in progress';
   if (isCreateFailure(stack.status) || !roleArn) return 'stack failed';
   if (sa === null) return 'unknown';
@@ -32,7 +34,7 @@ export interface GetOptions extends ConnectionOptions {
 
 export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfig, opts: GetOptions): Promise<void> {
   const session = await openCluster(rt, { cluster: resolved.cluster.name, region: resolved.region, ...opts });
-  const stacks = await irsaStacks(session.aws.cfn, session.name);
+  const stacks = (await irsaStacks(session.aws.cfn, session.name)).owned;
   const wanted = resolved.source.kind === 'file' ? new Set(resolved.selected.map(saId)) : undefined;
   const rows = [...stacks.entries()]
     .filter(([id]) => {
@@ -55,6 +57,11 @@ export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfi
     }
   }
   const health = (id: string, s: StackRecord) => healthOf(s, kubeError ? null : sas.get(id));
+  const nextStep = (s: StackRecord) => stuckNextStep(s.status, s.stackName, session.region);
+  for (const [id, s] of rows) {
+    const step = nextStep(s);
+    if (step !== undefined) rt.reporter.warn(`stack ${s.stackName} is ${s.status}: ${step}`, id);
+  }
 
   if (opts.output === 'table') {
     if (rows.length === 0) {
@@ -68,7 +75,7 @@ export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfi
         rows.map(([id, s]) => {
           const [ns, name] = id.split('/') as [string, string];
           const h = health(id, s);
-          return [ns, name, s.outputs[ROLE_OUTPUT] ?? '-', h === 'stack failed' || h === 'in progress' ? `${h} (${s.status})` : h];
+          return [ns, name, s.outputs[ROLE_OUTPUT] ?? '-', h === 'stack failed' || h === 'in progress' || h === 'needs attention' ? `${h} (${s.status})` : h];
         }),
       ),
     );
@@ -99,6 +106,7 @@ export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfi
             tags: s.tags,
             capabilities: s.capabilities,
             health: health(id, s),
+            ...(nextStep(s) !== undefined ? { nextStep: nextStep(s) } : {}),
             serviceAccount: kubeError ? undefined : sa ? { exists: true, roleARN: sa.annotations[ROLE_ARN_ANNOTATION] } : { exists: false },
           },
         };

@@ -5,7 +5,8 @@ import type { ServiceAccountObject } from '../k8s/ports.js';
 import { capabilitiesFor, EKSCTL_VERSION_TAG, ROLE_ARN_ANNOTATION, ROLE_OUTPUT, stackNameFor, stackTagsFor } from '../cfn/naming.js';
 import { renderTemplate, type CfnTemplate } from '../cfn/template.js';
 import { diffTags, diffTemplates, liveRoleName, type TemplateDiff } from '../cfn/diff.js';
-import { isCreateFailure, isInProgress, isUsable } from '../cfn/stack-status.js';
+import { isCreateFailure, isInProgress, isUsable, stuckNextStep } from '../cfn/stack-status.js';
+import { foreignStackProblem, stackOwner, type StackOwner } from '../cfn/ownership.js';
 import { desiredServiceAccount, mergeServiceAccount } from '../k8s/service-account.js';
 
 /**
@@ -25,8 +26,10 @@ export type StackStep =
   | { action: 'replace'; status: string; reason?: string }
   /** create: the ServiceAccount exists and may not be touched, so no role is made for it (eksctl's rule) */
   | { action: 'skip'; reason: 'serviceaccount-exists' }
-  /** the stack is in a state nothing can act on now (in progress, or failed for create) */
-  | { action: 'blocked'; status: string; reason?: string };
+  /** the stack is in a state nothing can act on now (in progress, or failed for create); nextStep: what gets it out */
+  | { action: 'blocked'; status: string; reason?: string; nextStep?: string }
+  /** a stack has this service account's name but its tags give it to someone else (or no one): never touched */
+  | { action: 'foreign'; status: string; owner: StackOwner; message: string; hint: string };
 
 export type ServiceAccountStep =
   | { action: 'create' }
@@ -69,6 +72,8 @@ export interface PlanInput {
   providerExists: boolean;
   /** by `<ns>/<name>`: the IRSA stacks of this cluster */
   stacks: Map<string, StackRecord>;
+  /** by `<ns>/<name>`: a stack that has this service account's stack name but is someone else's (or no one's) */
+  squatters?: Map<string, StackRecord>;
   /** live templates (update/apply only), by `<ns>/<name>` like stacks */
   liveTemplates?: Map<string, unknown>;
   /** by `<ns>/<name>`: undefined when the ServiceAccount does not exist */
@@ -119,6 +124,11 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
 
   const template = renderTemplate(spec, input.oidc);
   const existing = input.stacks.get(id);
+  const squatter = existing ? undefined : input.squatters?.get(id);
+  if (squatter) {
+    const problem = foreignStackProblem(squatter, { cluster: input.model.name, region: input.region, id });
+    return { ...base, template, stack: { action: 'foreign', status: squatter.status, owner: stackOwner(squatter.tags), ...problem }, serviceAccount: saStep(input, spec, live, undefined) };
+  }
   if (!existing) {
     // eksctl's rule: an existing ServiceAccount without --override-existing-serviceaccounts excludes the whole
     // service account (no role is made for an object we may not annotate). apply declares intent, so it annotates.
@@ -130,7 +140,11 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
   const roleArn = existing.outputs[ROLE_OUTPUT];
   const status = existing.status;
   let stack: StackStep;
-  if (isInProgress(status)) {
+  const stuck = stuckNextStep(status, existing.stackName, input.region);
+  if (stuck !== undefined && !(status === 'UPDATE_FAILED' && input.mode !== 'create')) {
+    // Neither time nor irsactl gets these out of their status: say what does (an UPDATE_FAILED stack still takes updates).
+    stack = { action: 'blocked', status, reason: existing.statusReason, nextStep: stuck };
+  } else if (isInProgress(status)) {
     stack = { action: 'blocked', status, reason: 'an operation is in progress on this stack' };
   } else if (isCreateFailure(status) || status === 'DELETE_FAILED' || !roleArn) {
     // Nothing usable to keep: apply deletes it (again, for DELETE_FAILED) and creates it anew.
@@ -145,7 +159,7 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
     const tagsChanged = Object.keys(tags.added).length + Object.keys(tags.removed).length + Object.keys(tags.changed).length > 0;
     if (diff && (diff.changed || tagsChanged)) stack = { action: 'update', diff, tags };
     // UPDATE_ROLLBACK_COMPLETE is at rest on the previous template: usable, and nothing differs.
-    else stack = isUsable(status) ? { action: 'unchanged', status } : { action: 'blocked', status };
+    else stack = isUsable(status) ? { action: 'unchanged', status } : { action: 'blocked', status, ...(stuck !== undefined ? { nextStep: stuck } : {}) };
   }
 
   const knownArn = stack.action === 'replace' ? undefined : roleArn;

@@ -1,4 +1,4 @@
-import type { CloudFormationPort, StackRecord } from '../aws/ports.js';
+import type { CloudFormationPort, StackEvent, StackRecord } from '../aws/ports.js';
 import { IrsaError } from '../errors.js';
 import type { Runtime } from './runtime.js';
 
@@ -22,15 +22,33 @@ export async function deleteStackUnprotected(rt: Runtime, cfn: CloudFormationPor
   await cfn.deleteStack(stack.stackId);
 }
 
+/** Stack-level statuses that begin an operation (a rollback or cleanup continues one). */
+const OPERATION_START = new Set(['CREATE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'DELETE_IN_PROGRESS', 'IMPORT_IN_PROGRESS']);
+/** What CloudFormation writes on the siblings it stops once one resource has failed: never the cause. */
+const CANCELLED = /^Resource (creation|update|deletion|import) cancelled\.?$/i;
+
 /**
- * Why a stack failed, in one line: the newest failed resource event with its reason (e.g.
+ * The root cause among a stack's events (newest first, as CloudFormation returns them): the first resource that
+ * failed in the latest operation. CloudFormation cancels the siblings still in flight after that failure, and
+ * their "Resource creation cancelled" events come later, so the newest failure is usually a victim.
+ */
+export function rootCauseEvent(events: readonly StackEvent[], stackName: string): StackEvent | undefined {
+  const isStack = (e: StackEvent) => e.logicalResourceId === stackName && (e.resourceType === 'AWS::CloudFormation::Stack' || e.resourceType === '');
+  const start = events.findIndex((e) => isStack(e) && OPERATION_START.has(e.resourceStatus));
+  const latest = start < 0 ? events : events.slice(0, start + 1);
+  const failed = latest.filter((e) => !isStack(e) && /FAILED$/.test(e.resourceStatus) && e.resourceStatusReason);
+  // oldest first: the list is newest first
+  return [...failed].reverse().find((e) => !CANCELLED.test(e.resourceStatusReason!.trim())) ?? failed[failed.length - 1];
+}
+
+/**
+ * Why a stack failed, in one line: the root-cause resource event with its reason (e.g.
  * "Role1 CREATE_FAILED: …"), else the stack's own status reason.
  */
 export async function failureReason(cfn: CloudFormationPort, rec: StackRecord): Promise<string | undefined> {
   try {
-    const events = await cfn.describeStackEvents(rec.stackId);
-    const failed = events.find((e) => /FAILED$/.test(e.resourceStatus) && e.resourceStatusReason && e.logicalResourceId !== rec.stackName);
-    if (failed) return `${failed.logicalResourceId} ${failed.resourceStatus}: ${failed.resourceStatusReason}`;
+    const cause = rootCauseEvent(await cfn.describeStackEvents(rec.stackId), rec.stackName);
+    if (cause) return `${cause.logicalResourceId} ${cause.resourceStatus}: ${cause.resourceStatusReason}`;
   } catch {
     // the status alone still says what happened
   }

@@ -1,11 +1,14 @@
+import pLimit from 'p-limit';
 import type { CloudFormationPort, StackRecord } from '../aws/ports.js';
 import { IrsaError } from '../errors.js';
-import { isInProgress } from '../cfn/stack-status.js';
+import { isMoving, MOVING_STACK_STATUSES } from '../cfn/stack-status.js';
 
 /**
- * Waits for many stacks with one poller: each tick asks CloudFormation once for
- * all stacks in flight (DescribeStacks by name for one, all stacks in one paged
- * call for several) instead of one waiter per stack. One deadline for the run.
+ * Waits for many stacks with one poller, so that the requests do not grow with the stacks in the region: a tick
+ * with one stack in flight describes it by name; with several, one ListStacks filtered to the statuses still
+ * moving (in a crowded region only the busy stacks are listed), then one DescribeStacks by name or ID for each
+ * stack that has stopped, for its final status and outputs. Never DescribeStacks without a name. One deadline for
+ * the run. A stack that cannot finish by itself (REVIEW_IN_PROGRESS) ends the wait at once.
  */
 export interface WaiterOptions {
   /** absolute time (ms since epoch) after which waiting fails with TIMEOUT */
@@ -29,6 +32,8 @@ export class StackWaiter {
   private readonly lastStatus = new Map<string, string>();
   private running = false;
   private interval: number;
+  /** DescribeStacks for the stacks that stopped in one tick: a few at a time, not a burst that draws throttling. */
+  private readonly describeLimit = pLimit(8);
 
   constructor(
     private readonly cfn: CloudFormationPort,
@@ -55,6 +60,8 @@ export class StackWaiter {
     this.running = true;
     this.interval = this.opts.intervalMs;
     try {
+      // Let the waits registered in the same turn (Promise.all over several stacks) join the first tick.
+      await Promise.resolve();
       // First poll at once: a stack may already be done (and always is on moto).
       while (this.pending.size > 0) {
         await this.tick();
@@ -77,27 +84,27 @@ export class StackWaiter {
 
   private async tick(): Promise<void> {
     const ids = [...this.pending.keys()];
-    let records: Map<string, StackRecord | undefined>;
+    // Only the stacks looked at this tick: a stack still in the moving list stays pending without a request.
+    const records = new Map<string, StackRecord | undefined>();
     try {
-      records = new Map();
       if (ids.length === 1) {
         const id = ids[0]!;
         records.set(id, await this.cfn.describeStack(id));
       } else {
-        const all = await this.cfn.describeAllStacks();
-        for (const id of ids) records.set(id, all.find((s) => s.stackName === id || s.stackId === id));
-        // A stack missing from the list may be deleted (only visible by ID) — ask for those one by one.
-        for (const id of ids) if (!records.get(id)) records.set(id, await this.cfn.describeStack(id));
+        const moving = await this.cfn.listStacks(MOVING_STACK_STATUSES);
+        const busy = new Set(moving.flatMap((s) => [s.stackName, s.stackId]));
+        for (const s of moving) for (const key of [s.stackName, s.stackId]) if (this.pending.has(key)) this.lastStatus.set(key, s.status);
+        const stopped = ids.filter((id) => !busy.has(id));
+        await Promise.all(stopped.map((id) => this.describeLimit(async () => records.set(id, await this.cfn.describeStack(id)))));
       }
     } catch (err) {
       // The SDK has already retried; a persistent error ends every wait with it.
       this.failAll(() => err);
       return;
     }
-    for (const id of ids) {
-      const rec = records.get(id);
+    for (const [id, rec] of records) {
       if (rec) this.lastStatus.set(id, rec.status);
-      if (rec && isInProgress(rec.status)) continue;
+      if (rec && isMoving(rec.status)) continue;
       const done = rec && rec.status === 'DELETE_COMPLETE' ? undefined : rec;
       for (const p of this.pending.get(id) ?? []) p.resolve(done);
       this.pending.delete(id);

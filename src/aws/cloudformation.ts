@@ -7,11 +7,12 @@ import {
   GetTemplateCommand,
   UpdateStackCommand,
   UpdateTerminationProtectionCommand,
-  paginateDescribeStacks,
+  paginateListStacks,
+  type StackStatus,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
 import { IrsaError } from '../errors.js';
-import type { CloudFormationPort, CreateStackInput, StackEvent, StackRecord, UpdateStackInput } from './ports.js';
+import type { CloudFormationPort, CreateStackInput, StackEvent, StackRecord, StackSummary, UpdateStackInput } from './ports.js';
 import { awsCall, awsErrorFacts, clientConfig, isAwsError, recordToTags, tagsToRecord, toIrsaError, type AwsOptions } from './config.js';
 
 export function toStackRecord(stack: Stack): StackRecord {
@@ -39,15 +40,15 @@ const isNoChange = (err: unknown): boolean =>
 export function createCloudFormationPort(opts: AwsOptions): CloudFormationPort {
   const client = new CloudFormationClient(clientConfig('CLOUDFORMATION', opts));
   return {
-    async describeAllStacks(): Promise<StackRecord[]> {
-      return awsCall('DescribeStacks', async () => {
-        const records: StackRecord[] = [];
-        for await (const page of paginateDescribeStacks({ client }, {})) {
-          for (const stack of page.Stacks ?? []) {
-            if (stack.StackStatus !== 'DELETE_COMPLETE') records.push(toStackRecord(stack));
+    async listStacks(statuses: readonly string[]): Promise<StackSummary[]> {
+      return awsCall('ListStacks', async () => {
+        const summaries: StackSummary[] = [];
+        for await (const page of paginateListStacks({ client }, { StackStatusFilter: [...statuses] as StackStatus[] })) {
+          for (const s of page.StackSummaries ?? []) {
+            summaries.push({ stackName: s.StackName ?? '', stackId: s.StackId ?? '', status: s.StackStatus ?? 'UNKNOWN' });
           }
         }
-        return records;
+        return summaries;
       });
     },
 

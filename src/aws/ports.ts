@@ -62,6 +62,13 @@ export interface StackRecord {
   terminationProtection?: boolean;
 }
 
+/** A ListStacks entry: no tags or outputs (DescribeStacks by name has those). */
+export interface StackSummary {
+  stackName: string;
+  stackId: string;
+  status: string;
+}
+
 export interface StackEvent {
   timestamp: Date;
   logicalResourceId: string;
@@ -86,8 +93,11 @@ export interface UpdateStackInput {
 }
 
 export interface CloudFormationPort {
-  /** Every live stack (not DELETE_COMPLETE) with tags and outputs: DescribeStacks without a name, paginated. */
-  describeAllStacks(): Promise<StackRecord[]>;
+  /**
+   * ListStacks with a status filter, every page. Never DescribeStacks without a name: AWS documents that call as
+   * needing list permissions over the whole region and suggests denying it.
+   */
+  listStacks(statuses: readonly string[]): Promise<StackSummary[]>;
   /** undefined when the stack does not exist */
   describeStack(nameOrId: string): Promise<StackRecord | undefined>;
   createStack(input: CreateStackInput): Promise<string>;

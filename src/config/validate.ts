@@ -19,6 +19,7 @@ import {
 import { tagProblems } from './tags.js';
 import { stackNameFor } from '../cfn/naming.js';
 import { awsLimitProblems } from './limits.js';
+import { checkStackNameCollisions } from './stack-collisions.js';
 
 // ───────────────────────────── problems and where they are ─────────────────────────────
 
@@ -392,6 +393,7 @@ export function validateModel(model: ClusterModel, ctx: RuleContext): RuleResult
     problems.push(...limits.problems);
     warnings.push(...limits.warnings);
   }
+  checkStackNameCollisions(model, add);
 
   function checkServiceAccount(sa: ServiceAccountSpec, i: number, at: (...rest: PathSegment[]) => Path): void {
     let nameOk = false;

@@ -4,12 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { StackWaiter } from '../../src/actions/stack-waiter.js';
-import type { CloudFormationPort, StackRecord } from '../../src/aws/ports.js';
+import type { CloudFormationPort, StackRecord, StackSummary } from '../../src/aws/ports.js';
+import { MOVING_STACK_STATUSES } from '../../src/cfn/stack-status.js';
 import { IrsaError } from '../../src/errors.js';
 
-/** Each stack walks through its statuses, one per time it is seen (by name or in the full list). */
+/** Each stack walks through its statuses, one per time it is seen (by name or in a listing). */
 class SequencedCfn implements CloudFormationPort {
-  describeAllCalls = 0;
+  listCalls = 0;
   describeOneCalls = 0;
   private readonly seen = new Map<string, number>();
   constructor(
@@ -25,12 +26,14 @@ class SequencedCfn implements CloudFormationPort {
     const status = seq[Math.min(n, seq.length - 1)];
     return status === undefined ? undefined : { stackName: name, stackId: `id-${name}`, status, tags: {}, outputs: { Role1: `arn:${name}` }, capabilities: [] };
   }
-  async describeAllStacks(): Promise<StackRecord[]> {
-    this.describeAllCalls++;
+  async listStacks(statuses: readonly string[]): Promise<StackSummary[]> {
+    this.listCalls++;
     if (this.opts.failWith) throw this.opts.failWith;
     return Object.keys(this.sequences)
       .filter((n) => !this.opts.hiddenFromList?.includes(n))
-      .flatMap((n) => this.rec(n) ?? []);
+      .flatMap((n) => this.rec(n) ?? [])
+      .filter((r) => statuses.includes(r.status))
+      .map((r) => ({ stackName: r.stackName, stackId: r.stackId, status: r.status }));
   }
   async describeStack(nameOrId: string): Promise<StackRecord | undefined> {
     this.describeOneCalls++;
@@ -65,7 +68,7 @@ describe('StackWaiter', () => {
     const rec = await new StackWaiter(cfn, fast()).wait('a');
     expect(rec?.status).toBe('CREATE_COMPLETE');
     expect(cfn.describeOneCalls).toBe(1);
-    expect(cfn.describeAllCalls).toBe(0);
+    expect(cfn.listCalls).toBe(0);
   });
 
   it('polls through in-progress statuses to the terminal one, failed ones included', async () => {
@@ -75,7 +78,7 @@ describe('StackWaiter', () => {
     expect(cfn.describeOneCalls).toBe(4);
   });
 
-  it('several stacks in flight share one DescribeStacks per tick and each resolves when done', async () => {
+  it('several stacks in flight share one ListStacks per tick, and each is described once, when it has stopped', async () => {
     const cfn = new SequencedCfn({
       a: ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE'],
       b: ['CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'CREATE_COMPLETE'],
@@ -85,8 +88,9 @@ describe('StackWaiter', () => {
     const [a, b, c] = await Promise.all([waiter.wait('a'), waiter.wait('b'), waiter.wait('c')]);
     expect([a?.status, b?.status, c?.status]).toEqual(['CREATE_COMPLETE', 'CREATE_COMPLETE', 'CREATE_FAILED']);
     // b needs four looks; with all three in flight they come from the shared list, not one call per stack.
-    expect(cfn.describeAllCalls).toBeLessThanOrEqual(4);
-    expect(cfn.describeOneCalls).toBeLessThanOrEqual(2);
+    expect(cfn.listCalls).toBeLessThanOrEqual(4);
+    // one DescribeStacks each, for its final status and outputs, once the listing no longer shows it moving
+    expect(cfn.describeOneCalls).toBeLessThanOrEqual(3);
   });
 
   it('two waits for the same stack share its polls', async () => {
@@ -105,7 +109,7 @@ describe('StackWaiter', () => {
     expect(await waiter.wait('b')).toBeUndefined();
   });
 
-  it('a stack missing from the full list is looked up by ID', async () => {
+  it('a stack missing from the moving list is looked up by ID', async () => {
     const cfn = new SequencedCfn({ a: ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE'], gone: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] }, { hiddenFromList: ['gone'] });
     const waiter = new StackWaiter(cfn, fast());
     const [a, gone] = await Promise.all([waiter.wait('a'), waiter.wait('id-gone')]);
@@ -140,6 +144,26 @@ describe('StackWaiter', () => {
     const waiting = waiter.wait('a');
     setTimeout(() => ctl.abort(), 20);
     await expect(waiting).rejects.toMatchObject({ code: 'INTERRUPTED' });
+  });
+
+  it('the listing asks only for the statuses that still move: REVIEW_IN_PROGRESS is not one', () => {
+    expect(MOVING_STACK_STATUSES).toContain('UPDATE_ROLLBACK_IN_PROGRESS');
+    expect(MOVING_STACK_STATUSES).toContain('IMPORT_ROLLBACK_IN_PROGRESS');
+    expect(MOVING_STACK_STATUSES).not.toContain('REVIEW_IN_PROGRESS');
+    expect(MOVING_STACK_STATUSES).not.toContain('CREATE_COMPLETE');
+  });
+
+  it('a stack in REVIEW_IN_PROGRESS, which never finishes by itself, ends the wait at once instead of at the deadline', async () => {
+    const cfn = new SequencedCfn({ a: ['REVIEW_IN_PROGRESS'], b: ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE'] });
+    const waiter = new StackWaiter(cfn, fast(60_000));
+    const [a, b] = await Promise.all([waiter.wait('a'), waiter.wait('b')]);
+    expect(a?.status).toBe('REVIEW_IN_PROGRESS');
+    expect(b?.status).toBe('CREATE_COMPLETE');
+    expect(cfn.listCalls).toBeLessThanOrEqual(2);
+    // alone, too: described once by name
+    const alone = new SequencedCfn({ r: ['REVIEW_IN_PROGRESS'] });
+    expect((await new StackWaiter(alone, fast(60_000)).wait('r'))?.status).toBe('REVIEW_IN_PROGRESS');
+    expect(alone.describeOneCalls).toBe(1);
   });
 
   it('a wait after the loop ended starts polling again', async () => {

@@ -3,6 +3,7 @@ import { createAwsPorts } from '../../src/aws/factory.js';
 import type { AwsPorts } from '../../src/aws/ports.js';
 import { IrsaError } from '../../src/errors.js';
 import { createMotoCluster } from '../../sandbox/moto.js';
+import { LIVE_STACK_STATUSES } from '../../src/cfn/stack-status.js';
 import { motoUrl, newTestAccount, testAwsOptions, uniqueName, type MotoAccount } from '../support/aws.js';
 
 /** The adapters against moto_server directly: success paths and the errors moto models. */
@@ -150,8 +151,9 @@ describe('CloudFormation adapter', () => {
     expect(roleArn).toMatch(new RegExp(`^arn:aws:iam::${account.accountId}:role/`));
     expect(await aws.cfn.describeStack(stackId)).toMatchObject({ stackName, status: 'CREATE_COMPLETE' });
 
-    const all = await aws.cfn.describeAllStacks();
-    expect(all.find((s) => s.stackName === stackName)).toMatchObject({ tags, outputs: { Role1: roleArn } });
+    const listed = await aws.cfn.listStacks(['CREATE_COMPLETE']);
+    expect(listed.find((s) => s.stackName === stackName)).toEqual({ stackName, stackId, status: 'CREATE_COMPLETE' });
+    expect((await aws.cfn.listStacks(['CREATE_IN_PROGRESS'])).map((s) => s.stackName)).not.toContain(stackName);
     expect(await aws.cfn.getTemplate(stackName)).toBe(body);
 
     const role = await aws.iam.getRole(roleArn.split('/').pop() ?? '');
@@ -204,7 +206,8 @@ describe('CloudFormation adapter', () => {
     await aws.cfn.deleteStack(stackName);
     expect(await aws.cfn.describeStack(stackName)).toBeUndefined();
     expect((await aws.cfn.describeStack(stackId))?.status).toBe('DELETE_COMPLETE');
-    expect((await aws.cfn.describeAllStacks()).map((s) => s.stackName)).not.toContain(stackName);
+    expect((await aws.cfn.listStacks(['CREATE_COMPLETE'])).map((s) => s.stackName)).not.toContain(stackName);
+    expect((await aws.cfn.listStacks(['DELETE_COMPLETE'])).map((s) => s.stackId)).toContain(stackId);
     expect(await aws.iam.getRole(roleName)).toBeUndefined();
     // Deleting a missing stack succeeds, as on AWS.
     await aws.cfn.deleteStack(stackName);
@@ -217,7 +220,7 @@ describe('CloudFormation adapter', () => {
     await expect(aws.cfn.createStack(input)).rejects.toMatchObject({ code: 'AWS', httpStatus: 400, message: expect.stringMatching(/^CreateStack failed: /) });
   });
 
-  it('pages through DescribeStacks (moto pages at 50)', async () => {
+  it('lists every live stack of a region with ListStacks, filtered by status', async () => {
     // A region of its own, so the count is exactly what this test created.
     const ports = await createAwsPorts(testAwsOptions(account, 'ap-south-1'));
     const template = JSON.stringify({ Resources: { Handle: { Type: 'AWS::CloudFormation::WaitConditionHandle' } } });
@@ -226,9 +229,9 @@ describe('CloudFormation adapter', () => {
       await ports.cfn.createStack({ stackName, templateBody: template, capabilities: [], tags: { i: stackName }, terminationProtection: false });
     }
     await ports.cfn.deleteStack(names[0]);
-    const listed = await ports.cfn.describeAllStacks();
+    const listed = await ports.cfn.listStacks(LIVE_STACK_STATUSES);
     expect(listed.map((s) => s.stackName).sort()).toEqual(names.slice(1));
-    expect(listed.find((s) => s.stackName === 'page-07')?.tags).toEqual({ i: 'page-07' });
+    expect((await ports.cfn.describeStack('page-07'))?.tags).toEqual({ i: 'page-07' });
   });
 });
 

@@ -97,9 +97,41 @@ describe('retries and error mapping', () => {
 
   it('retries CloudFormation throttling in adaptive mode', async () => {
     const ports = await createAwsPorts(testAwsOptions(account, REGION, { endpoint: proxy.url, maxAttempts: 4, retryMode: 'adaptive' }));
-    failFirst('DescribeStacks', 1, { status: 400, body: queryError('Throttling', 'Rate exceeded') });
-    expect(await ports.cfn.describeAllStacks()).toEqual(expect.any(Array));
-    expect(proxy.count('cloudformation', 'DescribeStacks')).toBe(2);
+    failFirst('ListStacks', 1, { status: 400, body: queryError('Throttling', 'Rate exceeded') });
+    expect(await ports.cfn.listStacks(['CREATE_COMPLETE'])).toEqual(expect.any(Array));
+    expect(proxy.count('cloudformation', 'ListStacks')).toBe(2);
+  });
+
+  it('follows ListStacks pages (moto answers in one page, so the first page here is AWS-shaped XML from the proxy)', async () => {
+    const ports = await createAwsPorts(testAwsOptions(account, REGION, { endpoint: proxy.url }));
+    const real = uniqueName('paged');
+    await ports.cfn.createStack({ stackName: real, templateBody: JSON.stringify({ Resources: { H: { Type: 'AWS::CloudFormation::WaitConditionHandle' } } }), capabilities: [], tags: {}, terminationProtection: false });
+    const firstPage =
+      '<ListStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><ListStacksResult><NextToken>page-2</NextToken><StackSummaries>' +
+      '<member><StackId>arn:aws:cloudformation:eu-central-1:123456789012:stack/from-page-1/1</StackId><StackName>from-page-1</StackName><CreationTime>2026-01-01T00:00:00Z</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus></member>' +
+      '</StackSummaries></ListStacksResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></ListStacksResponse>';
+    failFirst('ListStacks', 1, { status: 200, body: firstPage });
+    const listed = (await ports.cfn.listStacks(['CREATE_COMPLETE'])).map((s) => s.stackName);
+    expect(listed).toContain('from-page-1');
+    expect(listed).toContain(real);
+    expect(proxy.count('cloudformation', 'ListStacks')).toBe(2);
+    // the second request carried the first page's token and the same status filter
+    const second = proxy.requests.filter((r) => r.action === 'ListStacks')[1]!;
+    expect(second.params).toMatchObject({ NextToken: 'page-2', 'StackStatusFilter.member.1': 'CREATE_COMPLETE' });
+  });
+
+  it('with the guard on, denies DescribeStacks without a StackName as AWS does, and lets DescribeStacks by name through', async () => {
+    const ports = await createAwsPorts(testAwsOptions(account, REGION, { endpoint: proxy.url }));
+    proxy.setDescribeStacksGuard(true);
+    try {
+      await expect(ports.cfn.describeStack(uniqueName('missing'))).resolves.toBeUndefined();
+      const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+      const client = new CloudFormationClient({ region: REGION, endpoint: proxy.url, credentials: { accessKeyId: account.accessKeyId, secretAccessKey: account.secretAccessKey }, maxAttempts: 1 });
+      await expect(client.send(new DescribeStacksCommand({}))).rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+      client.destroy();
+    } finally {
+      proxy.setDescribeStacksGuard(false);
+    }
   });
 
   it('passes a delayed request through', async () => {

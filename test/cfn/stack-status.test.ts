@@ -7,6 +7,11 @@ import {
   isStableOk,
   isUpdateRolledBack,
   isUsable,
+  isMoving,
+  stuckNextStep,
+  ALL_STACK_STATUSES,
+  LIVE_STACK_STATUSES,
+  MOVING_STACK_STATUSES,
 } from '../../src/cfn/stack-status.js';
 
 // Every StackStatus value in the CloudFormation API.
@@ -39,5 +44,25 @@ describe('stack status predicates', () => {
     for (const s of ALL.filter((x) => !isInProgress(x))) {
       expect([isStableOk(s), isFailed(s), isDeleted(s)].filter(Boolean), s).toHaveLength(1);
     }
+  });
+});
+
+describe('statuses for listing, waiting and next steps', () => {
+  it('the status list is the API model\'s, and discovery lists every one but DELETE_COMPLETE', () => {
+    expect([...ALL_STACK_STATUSES]).toEqual(ALL);
+    expect(LIVE_STACK_STATUSES).toEqual(ALL.filter((s) => s !== 'DELETE_COMPLETE'));
+  });
+
+  it('the waiter waits only on statuses CloudFormation finishes by itself', () => {
+    expect(MOVING_STACK_STATUSES).toEqual(ALL.filter((s) => s.endsWith('_IN_PROGRESS') && s !== 'REVIEW_IN_PROGRESS'));
+    expect(where(isMoving)).toEqual(MOVING_STACK_STATUSES);
+  });
+
+  it('names the way out of each status that needs a person, and nothing for the others', () => {
+    const stuck = where((s) => stuckNextStep(s, 'st', 'eu-west-1') !== undefined);
+    expect(stuck).toEqual(['UPDATE_FAILED', 'UPDATE_ROLLBACK_FAILED', 'REVIEW_IN_PROGRESS', 'IMPORT_ROLLBACK_FAILED']);
+    expect(stuckNextStep('UPDATE_ROLLBACK_FAILED', 'st', 'eu-west-1')).toContain('aws cloudformation continue-update-rollback --stack-name st --region eu-west-1');
+    expect(stuckNextStep('UPDATE_FAILED', 'st', 'eu-west-1')).toContain('aws cloudformation rollback-stack --stack-name st --region eu-west-1');
+    expect(stuckNextStep('REVIEW_IN_PROGRESS', 'st', 'eu-west-1')).toContain('aws cloudformation delete-stack --stack-name st --region eu-west-1');
   });
 });

@@ -10,6 +10,7 @@ import type { AwsPorts, CloudFormationPort, StackRecord } from '../../src/aws/po
 import type { RuntimeOverrides } from '../../src/actions/runtime.js';
 import { IrsaError } from '../../src/errors.js';
 import { startE2E, type E2E } from '../support/cli.js';
+import { withExtraStacks } from '../support/fake-cfn.js';
 import { testAwsOptions } from '../support/aws.js';
 import { clusterConfigYaml } from '../support/config.js';
 
@@ -54,7 +55,7 @@ function withFailedStack(calls: string[]): RuntimeOverrides {
       const real = await createAwsPorts({ region, profile, env: e.env });
       const cfn: CloudFormationPort = {
         ...real.cfn,
-        describeAllStacks: async () => [...(await real.cfn.describeAllStacks()), ...(gone ? [] : [failed])],
+        listStacks: withExtraStacks(real.cfn, () => (gone ? [] : [failed])).listStacks,
         describeStack: async (id) => {
           if (isFailed(id) && !gone) return failed;
           if (id === failed.stackId) return { ...failed, status: 'DELETE_COMPLETE' };

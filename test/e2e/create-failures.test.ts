@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsPorts } from '../../src/aws/factory.js';
-import type { AwsPorts, CloudFormationPort, CreateStackInput, StackEvent, StackRecord, UpdateStackInput } from '../../src/aws/ports.js';
+import type { AwsPorts, CloudFormationPort, CreateStackInput, StackEvent, StackRecord, StackSummary, UpdateStackInput } from '../../src/aws/ports.js';
 import type { RuntimeOverrides } from '../../src/actions/runtime.js';
 import { IrsaError } from '../../src/errors.js';
 import { startE2E, type E2E } from '../support/cli.js';
@@ -76,9 +76,11 @@ class ScriptedCloudFormation implements CloudFormationPort {
     };
   }
 
-  async describeAllStacks(): Promise<StackRecord[]> {
-    const real = await this.real.describeAllStacks();
-    return [...real, ...[...this.stacks.values()].map((s) => (s.polls++, this.record(s)))];
+  /** A listing is a look too: each scripted stack advances once per ListStacks, as between two polls. */
+  async listStacks(statuses: readonly string[]): Promise<StackSummary[]> {
+    const real = await this.real.listStacks(statuses);
+    const scripted = [...this.stacks.values()].map((s) => (s.polls++, this.record(s))).filter((r) => statuses.includes(r.status));
+    return [...real, ...scripted.map((r) => ({ stackName: r.stackName, stackId: r.stackId, status: r.status }))];
   }
   async describeStack(nameOrId: string): Promise<StackRecord | undefined> {
     const s = this.find(nameOrId);

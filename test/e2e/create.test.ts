@@ -13,6 +13,7 @@ import { createAwsPorts } from '../../src/aws/factory.js';
 import type { AwsPorts } from '../../src/aws/ports.js';
 import { eksToken } from '../../src/aws/eks-token.js';
 import { startE2E, type E2E } from '../support/cli.js';
+import { liveStacks } from '../support/fake-cfn.js';
 import { testAwsOptions } from '../support/aws.js';
 
 const REGION = 'us-west-2';
@@ -168,7 +169,7 @@ describe('create iamserviceaccount by flags', () => {
     const out = JSON.parse(r.stdout) as { serviceAccounts: { stack: string; serviceAccount: string; roleArn: string }[] };
     expect(out.serviceAccounts).toEqual([expect.objectContaining({ stack: 'exists', serviceAccount: 'unchanged', roleArn: createdRoleArn })]);
     expect(e.sandbox.proxy.count('cloudformation', 'CreateStack')).toBe(0);
-    const stacks = (await aws.cfn.describeAllStacks()).filter((s) => s.tags['alpha.eksctl.io/iamserviceaccount-name'] === 'apps/s3-reader');
+    const stacks = (await liveStacks(aws.cfn)).filter((s) => s.tags['alpha.eksctl.io/iamserviceaccount-name'] === 'apps/s3-reader');
     expect(stacks).toHaveLength(1);
     expect(sa('apps', 's3-reader')!.metadata.resourceVersion).toBe(before);
   });
@@ -308,7 +309,7 @@ describe('create iamserviceaccount -f (eksctl ClusterConfig)', () => {
   });
 
   const irsaStackIds = async () =>
-    (await aws.cfn.describeAllStacks())
+    (await liveStacks(aws.cfn))
       .filter((s) => s.tags['alpha.eksctl.io/cluster-name'] === FILE_CLUSTER)
       .map((s) => s.tags['alpha.eksctl.io/iamserviceaccount-name'])
       .sort();

@@ -107,7 +107,10 @@ describe('delete iamserviceaccount by flags', () => {
         const real = await createAwsPorts({ region, profile, env: e.env });
         const cfn: CloudFormationPort = {
           ...real.cfn,
-          describeAllStacks: async () => (await real.cfn.describeAllStacks()).map((s) => ({ ...s, terminationProtection: true })),
+          describeStack: async (id) => {
+            const s = await real.cfn.describeStack(id);
+            return s && { ...s, terminationProtection: true };
+          },
           setTerminationProtection: async (id, enabled) => {
             calls.push(`setTerminationProtection(${enabled})`);
             void id;

@@ -10,6 +10,7 @@ import { createAwsPorts } from '../../src/aws/factory.js';
 import type { CloudFormationPort, StackRecord } from '../../src/aws/ports.js';
 import type { RuntimeOverrides } from '../../src/actions/runtime.js';
 import { startE2E, type E2E } from '../support/cli.js';
+import { withExtraStacks } from '../support/fake-cfn.js';
 
 const REGION = 'us-west-2';
 const CLUSTER = 'get-e2e';
@@ -99,7 +100,7 @@ describe('get iamserviceaccount', () => {
     });
 
     it('a stack in ROLLBACK_COMPLETE with no output is listed as failed, not a crash', async () => {
-      const overrides = withCfn((real) => ({ ...real, describeAllStacks: async () => [...(await real.describeAllStacks()), failedStack] }));
+      const overrides = withCfn((real) => ({ ...real, ...withExtraStacks(real, () => [failedStack]) }));
       const r = await e.run(['get', 'iamserviceaccount', '--cluster', CLUSTER], { overrides });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/^apps\s+broken\s+-\s+stack failed \(ROLLBACK_COMPLETE\)$/m);
@@ -109,7 +110,7 @@ describe('get iamserviceaccount', () => {
       const json = await e.run(['get', 'iamserviceaccount', '--cluster', CLUSTER, '--name', 'broken', '-o', 'json'], {
         overrides: withCfn((real) => ({
           ...real,
-          describeAllStacks: async () => [...(await real.describeAllStacks()), failedStack],
+          ...withExtraStacks(real, () => [failedStack]),
           getTemplate: async (id) => (id === failedStack.stackId ? '{"Resources":{"Role1":{"Type":"AWS::IAM::Role","Properties":{}}}}' : real.getTemplate(id)),
         })),
       });

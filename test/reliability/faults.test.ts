@@ -52,8 +52,11 @@ interface EndState {
   serviceAccounts: { id: string; roleArn: string | undefined; labels: unknown }[];
 }
 
-/** Stacks (read from moto directly, not through the faulty proxy) and ServiceAccounts, with the cluster name and role suffixes normalised. */
-async function endState(cluster: string, kube: E2E['cluster']['kube']): Promise<EndState> {
+/**
+ * Stacks (read from moto directly, not through the faulty proxy) and ServiceAccounts, with the cluster name, its
+ * issuer (the sandbox gives each cluster its own) and role suffixes normalised.
+ */
+async function endState(cluster: string, kube: E2E['cluster']['kube'], issuer: string): Promise<EndState> {
   const cfn = new CloudFormationClient({
     region: REGION,
     endpoint: motoUrl(),
@@ -63,7 +66,8 @@ async function endState(cluster: string, kube: E2E['cluster']['kube']): Promise<
   const all: Stack[] = [];
   for await (const page of paginateDescribeStacks({ client: cfn }, {})) all.push(...(page.Stacks ?? []));
   const mine = all.filter((s) => s.StackName?.startsWith(prefix) && s.StackStatus !== 'DELETE_COMPLETE');
-  const norm = (s: string) => s.split(cluster).join('CLUSTER');
+  const issuerId = issuer.split('/').pop()!;
+  const norm = (s: string) => s.split(cluster).join('CLUSTER').split(issuerId).join('ISSUER');
   const stacks = await Promise.all(
     mine.map(async (s) => {
       const template = (await cfn.send(new GetTemplateCommand({ StackName: s.StackName }))).TemplateBody ?? '';
@@ -114,7 +118,7 @@ async function converge(cluster: string, faults: boolean): Promise<{ state: EndS
     sc.kube.setFaultInjector(undefined);
   }
   const ms = performance.now() - started;
-  return { state: await endState(cluster, sc.kube), tallies: [aws.tally, kube.tally], ms };
+  return { state: await endState(cluster, sc.kube, sc.issuer), tallies: [aws.tally, kube.tally], ms };
 }
 
 describe('20% faults on every AWS and Kubernetes request', () => {
