@@ -1,3 +1,5 @@
+import { singleLine } from '../output/terminal.js';
+import { shellCommand } from '../hints.js';
 import type { StackRecord } from '../aws/ports.js';
 import { CLUSTER_NAME_TAG, IRSA_NAME_TAG, LEGACY_CLUSTER_NAME_TAG, stackNameFor } from './naming.js';
 
@@ -43,16 +45,21 @@ export function describeOwner(owner: StackOwner, cluster: string): string {
 
 /** The message and next step for a stack that has `id`'s name but is not `id`'s. */
 export function foreignStackProblem(stack: Pick<StackRecord, 'stackName' | 'tags'>, ctx: { cluster: string; region: string; id: string }): { message: string; hint: string } {
-  const owner = stackOwner(stack.tags);
+  // Tag values are anyone's text: one line each, so they cannot fake lines of irsactl's own output.
+  const raw = stackOwner(stack.tags);
+  const owner: StackOwner = {
+    ...(raw.cluster !== undefined ? { cluster: singleLine(raw.cluster) } : {}),
+    ...(raw.serviceAccount !== undefined ? { serviceAccount: singleLine(raw.serviceAccount) } : {}),
+  };
   const message = `stack ${stack.stackName} has the name of ${ctx.id}'s stack but belongs to ${describeOwner(owner, ctx.cluster)}: irsactl leaves it alone`;
-  const inspect = `aws cloudformation describe-stacks --stack-name ${stack.stackName} --region ${ctx.region}`;
+  const inspect = shellCommand('aws', 'cloudformation', 'describe-stacks', '--stack-name', stack.stackName, '--region', ctx.region);
   let hint: string;
   if (owner.serviceAccount !== undefined && owner.cluster === ctx.cluster) {
     hint = `eksctl names the stacks of ${owner.serviceAccount} and ${ctx.id} alike ("${stack.stackName}"): give ${ctx.id} another namespace or name`;
   } else if (owner.serviceAccount !== undefined && owner.cluster !== undefined) {
     hint = `the cluster names "${owner.cluster}" and "${ctx.cluster}" make the same stack name for two service accounts: give ${ctx.id} another namespace or name, and leave the stack to cluster "${owner.cluster}"`;
   } else {
-    hint = `see what it is with \`${inspect}\`; delete it with \`aws cloudformation delete-stack --stack-name ${stack.stackName} --region ${ctx.region}\` if nothing needs it, or give ${ctx.id} another namespace or name`;
+    hint = `see what it is with \`${inspect}\`; delete it with \`${shellCommand('aws', 'cloudformation', 'delete-stack', '--stack-name', stack.stackName, '--region', ctx.region)}\` if nothing needs it, or give ${ctx.id} another namespace or name`;
   }
   return { message, hint };
 }

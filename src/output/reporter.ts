@@ -82,7 +82,8 @@ export class Reporter {
     // Above the live status line: clear it, write the line, draw it again below.
     const clear = this.live && this.statusText !== undefined ? '\r\x1b[2K' : '';
     const redraw = this.live && this.statusText !== undefined ? this.statusLine(this.statusText) : '';
-    this.io.stderr.write(redact(`${clear}${icon} ${who}${escapeControls(msg)} ${time}\n${redraw}`, this.secrets));
+    // One narration line is one line: a line feed in a message (anyone's text) cannot start a fake line of its own.
+    this.io.stderr.write(redact(`${clear}${icon} ${who}${singleLine(msg)} ${time}\n${redraw}`, this.secrets));
   }
 }
 
