@@ -166,7 +166,15 @@ export function failuresOf(results: ItemResult[]): { id: string; hint?: string }
 }
 
 export function connectionOf(o: ConnectionOptions): ConnectionOptions {
-  return { profile: o.profile, kubeconfig: o.kubeconfig, context: o.context, insecureSkipTlsVerify: o.insecureSkipTlsVerify, cfnRoleArn: o.cfnRoleArn, cfnDisableRollback: o.cfnDisableRollback };
+  return {
+    profile: o.profile,
+    kubeconfig: o.kubeconfig,
+    context: o.context,
+    insecureSkipTlsVerify: o.insecureSkipTlsVerify,
+    skipEndpointCheck: o.skipEndpointCheck,
+    cfnRoleArn: o.cfnRoleArn,
+    cfnDisableRollback: o.cfnDisableRollback,
+  };
 }
 
 /** The results on stdout, one document: the service accounts and, for apply --prune, what was deleted. */

@@ -22,7 +22,14 @@ export type KubeConnection =
       credentials: () => Promise<AwsCredentials>;
       skipTlsVerify?: boolean;
     }
-  | { kind: 'kubeconfig'; path?: string; context?: string };
+  | {
+      kind: 'kubeconfig';
+      path?: string;
+      context?: string;
+      skipTlsVerify?: boolean;
+      /** the cluster's endpoint and CA from DescribeCluster: the kubeconfig's server must be that cluster's */
+      expected?: { clusterName: string; endpoint?: string; caData?: string };
+    };
 
 export interface ConnectKubeOptions {
   /** Called once per HTTP request, for -v logging and request counting. */
@@ -147,6 +154,52 @@ export function mapKubeError(err: unknown, site: CallSite, endpoint: string, isE
     });
   }
   return new IrsaError('KUBERNETES', `${describe(site)} at ${endpoint} failed: ${text}`, { cause: err });
+}
+
+/**
+ * Why a kubeconfig did not load, without its content: the YAML parser's message quotes the lines around the error,
+ * and those may be a token or client-key-data.
+ */
+export function kubeconfigLoadError(err: unknown): string {
+  if (err instanceof Error && err.name === 'YAMLException') {
+    const { reason, mark } = err as Error & { reason?: unknown; mark?: { line?: unknown; column?: unknown } };
+    const where = typeof mark?.line === 'number' && typeof mark.column === 'number' ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : '';
+    return `it is not valid YAML${where}${typeof reason === 'string' ? `: ${reason}` : ''}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The same API server: scheme, host and port (443 when left out), the path without trailing slashes. */
+export function sameEndpoint(a: string, b: string): boolean {
+  try {
+    const [x, y] = [new URL(a), new URL(b)];
+    const port = (u: URL) => u.port || (u.protocol === 'https:' ? '443' : '80');
+    const path = (u: URL) => u.pathname.replace(/\/+$/, '');
+    return x.protocol === y.protocol && x.hostname.toLowerCase() === y.hostname.toLowerCase() && port(x) === port(y) && path(x) === path(y);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A kubeconfig context for another cluster would bind this cluster's roles to that cluster's ServiceAccounts,
+ * so its server (and its CA, when the kubeconfig carries one inline) must be the ones DescribeCluster gives.
+ */
+function assertSameCluster(
+  expected: { clusterName: string; endpoint?: string; caData?: string },
+  cluster: { server: string; caData?: string },
+  path: string | undefined,
+  context: string,
+): void {
+  const hint = `use the context for ${expected.clusterName} (--context), or write one with \`aws eks update-kubeconfig --name ${expected.clusterName}\`; if this API server really is ${expected.clusterName}'s (reached through a proxy or tunnel), pass --skip-endpoint-check`;
+  const where = `kubeconfig ${path ?? '(default)'} context "${context}"`;
+  if (expected.endpoint !== undefined && !sameEndpoint(cluster.server, expected.endpoint)) {
+    throw new IrsaError('PRECONDITION', `${where} points at ${cluster.server}, but the API endpoint of cluster "${expected.clusterName}" is ${expected.endpoint}: refusing to act on another cluster`, { hint });
+  }
+  const pem = (b64: string) => Buffer.from(b64, 'base64').toString('utf8').replace(/\s+/g, '');
+  if (expected.caData !== undefined && cluster.caData !== undefined && pem(cluster.caData) !== pem(expected.caData)) {
+    throw new IrsaError('PRECONDITION', `${where} trusts another certificate authority than cluster "${expected.clusterName}" (DescribeCluster's certificateAuthority.data): refusing to act on another cluster`, { hint });
+  }
 }
 
 // ---- transient failures --------------------------------------------------------------
@@ -300,9 +353,7 @@ async function prepare(conn: KubeConnection, opts: ConnectKubeOptions): Promise<
     if (conn.path) kc.loadFromFile(conn.path);
     else kc.loadFromDefault();
   } catch (err) {
-    throw new IrsaError('CONFIG', `cannot load kubeconfig ${conn.path ?? '(default)'}: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
+    throw new IrsaError('CONFIG', `cannot load kubeconfig ${conn.path ?? '(default)'}: ${kubeconfigLoadError(err)}`, { cause: err });
   }
   if (conn.context !== undefined) {
     if (!kc.getContextObject(conn.context)) {
@@ -314,12 +365,24 @@ async function prepare(conn: KubeConnection, opts: ConnectKubeOptions): Promise<
     }
     kc.setCurrentContext(conn.context);
   }
-  const cluster = kc.getCurrentCluster();
+  let cluster = kc.getCurrentCluster();
   if (!cluster) {
     throw new IrsaError('CONFIG', `kubeconfig ${conn.path ?? '(default)'} has no current context with a cluster`, {
       hint: 'pass --context, or run aws eks update-kubeconfig',
     });
   }
+  if (conn.skipTlsVerify && !cluster.skipTLSVerify) {
+    // --insecure-skip-tls-verify does what it says on this path too, as kubectl's flag does.
+    const current = cluster;
+    kc.loadFromOptions({
+      clusters: kc.clusters.map((c) => (c.name === current.name ? { ...c, skipTLSVerify: true } : c)),
+      users: kc.users,
+      contexts: kc.contexts,
+      currentContext: kc.getCurrentContext(),
+    });
+    cluster = kc.getCurrentCluster() ?? current;
+  }
+  if (conn.expected) assertSameCluster(conn.expected, cluster, conn.path, kc.getCurrentContext());
   const auth: K8s.SecurityAuthentication = {
     getName: () => 'irsactl-kubeconfig',
     applySecurityAuthentication: async (ctx) => {
