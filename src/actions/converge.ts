@@ -12,6 +12,7 @@ import { irsaStacks, observeServiceAccounts, squatterFor, type ClusterStacks } f
 import { planServiceAccounts, type Plan } from './plan.js';
 import { countChanges, planToData, planToText, resultsToText, type PruneItem } from './describe-plan.js';
 import { executePlan, type ItemResult } from './execute.js';
+import { kubePreflight, type KubePreflight } from './kube-preflight.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -35,6 +36,8 @@ export interface Prepared {
   /** this cluster's iamserviceaccount stacks, by `<ns>/<name>`, and those with its prefix that are no one's here */
   stacks: ClusterStacks;
   plan: Plan;
+  /** what would stop the Kubernetes step (undefined: no Kubernetes step) */
+  kube?: KubePreflight;
   /** one deadline for the whole run (--timeout) */
   deadline: number;
 }
@@ -103,11 +106,13 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
     overrideExisting: opts.overrideExisting,
   });
   for (const item of plan.items) for (const w of item.warnings) rt.reporter.warn(w, item.id);
-  return { mode, resolved, session, stacks, plan, deadline };
+  const kube = needKube ? await kubePreflight(await session.kube(), plan) : undefined;
+  return { mode, resolved, session, stacks, plan, ...(kube ? { kube } : {}), deadline };
 }
 
 /** Without --approve: the plan on stdout (one document, prune targets included) and what to do next on stderr. */
 export function reportPlan(rt: Runtime, prepared: Prepared, output: ConvergeOptions['output'], prune: PruneItem[] = []): void {
+  for (const p of prepared.kube?.problems ?? []) rt.reporter.warn(`--approve would stop before any change: ${p}`);
   const data = planToData(prepared.plan, prune);
   if (output === 'json') writeResult(rt.io, toJson(data));
   else if (output === 'yaml') writeResult(rt.io, toYaml(data));
@@ -119,6 +124,12 @@ export function reportPlan(rt: Runtime, prepared: Prepared, output: ConvergeOpti
 /** With --approve: associate the provider if the plan says so, then execute. Failures are in the results, not thrown. */
 export async function executeConverge(rt: Runtime, prepared: Prepared, opts: ConvergeOptions): Promise<ItemResult[]> {
   const { session, plan, resolved, mode } = prepared;
+  const problems = prepared.kube?.problems ?? [];
+  if (problems.length > 0) {
+    throw new IrsaError('PRECONDITION', `Kubernetes would refuse ${problems.length === 1 ? 'a step' : `${problems.length} steps`} of this run, so nothing was changed:\n  ${problems.join('\n  ')}`, {
+      hint: 'fix the above, then run the same command again',
+    });
+  }
   if (plan.oidcProvider.action === 'create') await ensureOidcProvider(rt, session, true, true);
   return executePlan(
     {
@@ -126,6 +137,7 @@ export async function executeConverge(rt: Runtime, prepared: Prepared, opts: Con
       cfn: session.aws.cfn,
       kube: resolved.selected.some((s) => !s.roleOnly) ? () => session.kube() : undefined,
       deadline: prepared.deadline,
+      knownNamespaces: prepared.kube?.namespaces,
       concurrency: opts.concurrency,
       mayAnnotateExisting: mode !== 'create' || opts.overrideExisting,
       commandHint: {

@@ -34,6 +34,8 @@ export interface ExecuteContext {
   cfn: CloudFormationPort;
   kube?: () => Promise<KubePort>;
   deadline: number;
+  /** namespaces whose phase the preflight read: existing ones need no second GET */
+  knownNamespaces?: ReadonlyMap<string, 'Active' | 'Terminating' | undefined>;
   concurrency: number;
   /**
    * May an existing ServiceAccount that is not ours be annotated? create: only with
@@ -57,7 +59,9 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<Item
     let p = namespaces.get(ns);
     if (!p) {
       p = (async () => {
-        if (!(await kube.namespaceExists(ns))) {
+        const known = ctx.knownNamespaces;
+        const exists = known?.has(ns) ? known.get(ns) !== undefined : await kube.namespaceExists(ns);
+        if (!exists) {
           await kube.createNamespace(ns);
           rt.reporter.ok(`created namespace ${ns}`);
         }

@@ -90,6 +90,20 @@ function statusMessage(body: unknown): string | undefined {
   return undefined;
 }
 
+/** The API server's NamespaceLifecycle refusal: a 403 that is not about RBAC. */
+function isNamespaceTerminating(body: unknown): boolean {
+  let parsed: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return false;
+    }
+  }
+  const causes = (parsed as { details?: { causes?: unknown } } | undefined)?.details?.causes;
+  return Array.isArray(causes) && causes.some((c) => (c as { reason?: unknown })?.reason === 'NamespaceTerminating');
+}
+
 function describe(site: CallSite): string {
   const target = site.name ? `${site.resource} "${site.name}"` : site.resource;
   return site.namespace ? `${site.verb} ${target} in namespace ${site.namespace}` : `${site.verb} ${target}`;
@@ -115,6 +129,13 @@ export function mapKubeError(err: unknown, site: CallSite, endpoint: string, isE
           },
         );
       case 403: {
+        if (isNamespaceTerminating((err as { body?: unknown }).body)) {
+          return new IrsaError('KUBERNETES', `namespace ${site.namespace ?? ''} is being deleted (Terminating): nothing new can be created in it${suffix}`, {
+            httpStatus: 403,
+            cause: err,
+            hint: 'wait until the namespace is gone and run the same command again (it is created anew), or use another namespace',
+          });
+        }
         const where = site.namespace ? ` in namespace ${site.namespace}` : '';
         return new IrsaError(
           'KUBERNETES',
@@ -285,6 +306,7 @@ export function toPod(p: K8s.V1Pod): PodObject {
 
 interface Prepared {
   api: CoreV1Api;
+  authz: K8s.AuthorizationV1Api;
   endpoint: string;
   isEks: boolean;
 }
@@ -345,7 +367,7 @@ async function prepare(conn: KubeConnection, opts: ConnectKubeOptions): Promise<
       baseServer: new k8s.ServerConfiguration<Record<string, string>>(endpoint, {}),
       authMethods: { default: auth },
     });
-    return { api: new k8s.CoreV1Api(config), endpoint, isEks: true };
+    return { api: new k8s.CoreV1Api(config), authz: new k8s.AuthorizationV1Api(config), endpoint, isEks: true };
   }
 
   const kc = new k8s.KubeConfig();
@@ -394,11 +416,11 @@ async function prepare(conn: KubeConnection, opts: ConnectKubeOptions): Promise<
     baseServer: new k8s.ServerConfiguration<Record<string, string>>(cluster.server.replace(/\/+$/, ''), {}),
     authMethods: { default: auth },
   });
-  return { api: new k8s.CoreV1Api(config), endpoint: cluster.server, isEks: false };
+  return { api: new k8s.CoreV1Api(config), authz: new k8s.AuthorizationV1Api(config), endpoint: cluster.server, isEks: false };
 }
 
 export async function connectKube(conn: KubeConnection, opts: ConnectKubeOptions = {}): Promise<KubePort> {
-  const { api, endpoint, isEks } = await prepare(conn, opts);
+  const { api, authz, endpoint, isEks } = await prepare(conn, opts);
 
   const call = async <T>(site: CallSite, fn: () => Promise<T>): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
@@ -438,6 +460,25 @@ export async function connectKube(conn: KubeConnection, opts: ConnectKubeOptions
     async namespaceExists(name) {
       const ns = await orUndefinedOn404({ verb: 'get', resource: 'namespaces', name }, () => api.readNamespace({ name }));
       return ns !== undefined;
+    },
+
+    async namespacePhase(name) {
+      const ns = await orUndefinedOn404({ verb: 'get', resource: 'namespaces', name }, () => api.readNamespace({ name }));
+      if (ns === undefined) return undefined;
+      return ns.status?.phase === 'Terminating' || ns.metadata?.deletionTimestamp !== undefined ? 'Terminating' : 'Active';
+    },
+
+    async mayI(verb, resource, namespace) {
+      const review = await call({ verb: 'create', resource: 'selfsubjectaccessreviews' }, () =>
+        authz.createSelfSubjectAccessReview({
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec: { resourceAttributes: { verb, resource, ...(namespace !== undefined ? { namespace } : {}) } },
+          },
+        }),
+      );
+      return review.status?.allowed === true;
     },
 
     async createNamespace(name) {
