@@ -97,7 +97,7 @@ export async function deleteIamServiceAccounts(rt: Runtime, resolved: ResolvedCo
     if (targets.length > 0) rt.reporter.warn("no changes were applied, run again with '--approve' to apply the changes");
     return;
   }
-  const clusterRoleArns = new Set([...stacks.values()].map((st) => st.outputs[ROLE_OUTPUT]).filter((arn): arn is string => arn !== undefined));
+  const clusterRoleArns = new Set([...stacks.owned.values()].map((st) => st.outputs[ROLE_OUTPUT]).filter((arn): arn is string => arn !== undefined));
   const results = await executeDeletes(rt, session, targets, { ...opts, deadline: started + opts.timeoutMs, clusterRoleArns });
   printDeleteResults(rt, results, opts.output);
   const failed = results.filter((r) => r.error);
