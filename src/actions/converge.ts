@@ -4,7 +4,7 @@ import { toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
 import { saId } from '../config/model.js';
-import { associateCommand } from '../hints.js';
+import { associateCommand, changeExistingStackHint, shellCommand } from '../hints.js';
 import { foreignStackProblem } from '../cfn/ownership.js';
 import { openCluster, requireOidc, type ClusterSession, type ConnectionOptions } from './cluster-session.js';
 import { ensureOidcProvider } from './associate.js';
@@ -79,8 +79,9 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
     }
   }
 
+  // create reads them too, to say when an existing stack is not what was asked (it never changes one)
   const liveTemplates = new Map<string, unknown>();
-  if (mode !== 'create') {
+  {
     await Promise.all(
       selected.map(async (s) => {
         const rec = stacks.owned.get(saId(s));
@@ -106,6 +107,7 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
     overrideExisting: opts.overrideExisting,
   });
   for (const item of plan.items) for (const w of item.warnings) rt.reporter.warn(w, item.id);
+  await warnAboutPodsOfReplacedRoles(rt, session, plan);
   const kube = needKube ? await kubePreflight(await session.kube(), plan) : undefined;
   return { mode, resolved, session, stacks, plan, ...(kube ? { kube } : {}), deadline };
 }
@@ -117,9 +119,12 @@ export function reportPlan(rt: Runtime, prepared: Prepared, output: ConvergeOpti
   if (output === 'json') writeResult(rt.io, toJson(data));
   else if (output === 'yaml') writeResult(rt.io, toYaml(data));
   else writeResult(rt.io, planToText(prepared.plan, prune));
+  const differing = prepared.plan.items.filter((i) => i.stack.action === 'exists' && i.stack.differs);
   if (countChanges(prepared.plan) + prune.length > 0) rt.reporter.warn("no changes were applied, run again with '--approve' to apply the changes");
-  else rt.reporter.ok('nothing to do: everything is as the configuration says');
+  else if (differing.length === 0) rt.reporter.ok('nothing to do: everything is as the configuration says');
+  for (const i of differing) rt.reporter.warn(`stack ${i.stackName} exists and differs from what was asked; create leaves it as it is: ${changeExistingStackHint(configPathOf(prepared.resolved), i.id)}`, i.id);
 }
+
 
 /** With --approve: associate the provider if the plan says so, then execute. Failures are in the results, not thrown. */
 export async function executeConverge(rt: Runtime, prepared: Prepared, opts: ConvergeOptions): Promise<ItemResult[]> {
@@ -144,7 +149,7 @@ export async function executeConverge(rt: Runtime, prepared: Prepared, opts: Con
         command: mode,
         cluster: session.name,
         region: session.region,
-        configFile: resolved.source.kind === 'file' && resolved.source.path !== '-' ? resolved.source.path : undefined,
+        configFile: configPathOf(resolved),
       },
     },
     plan,
@@ -195,4 +200,27 @@ export function printResults(rt: Runtime, session: ClusterSession, results: { se
   if (output === 'json') writeResult(rt.io, toJson(data));
   else if (output === 'yaml') writeResult(rt.io, toYaml(data));
   else writeResult(rt.io, resultsToText(results.serviceAccounts) + (prunedText ?? ''));
+}
+
+/** The config file's path as a user can name it again (not stdin). */
+function configPathOf(resolved: ResolvedConfig): string | undefined {
+  return resolved.source.kind === 'file' && resolved.source.path !== '-' ? resolved.source.path : undefined;
+}
+
+/** A role replaced by an update leaves the pods that use it on the old role until they restart: name them. */
+async function warnAboutPodsOfReplacedRoles(rt: Runtime, session: ClusterSession, plan: Plan): Promise<void> {
+  const replacing = plan.items.filter((i) => i.stack.action === 'update' && i.stack.diff.roleName !== undefined && !i.spec.roleOnly);
+  if (replacing.length === 0) return;
+  const kube = await session.kube();
+  for (const ns of new Set(replacing.map((i) => i.spec.namespace))) {
+    const pods = await kube.listPods(ns);
+    for (const item of replacing.filter((i) => i.spec.namespace === ns)) {
+      const names = pods.filter((p) => p.serviceAccountName === item.spec.name).map((p) => p.name);
+      if (names.length === 0) continue;
+      rt.reporter.warn(
+        `${names.length} pod(s) use ${item.id} and keep the old role until restarted: ${names.join(', ')}; after --approve, restart them (kubectl rollout restart the Deployment/StatefulSet/DaemonSet that owns them, or \`${shellCommand('kubectl', 'delete', 'pod', '-n', ns, ...names)}\`)`,
+        item.id,
+      );
+    }
+  }
 }
