@@ -43,6 +43,13 @@ export interface KubeTestServer {
   /** The `iss` claim of TokenRequest tokens. */
   setIssuer(url: string): void;
   putNamespace(name: string): void;
+  /** Leaves the namespace in Terminating, as a real one lingers while its finalizers run: nothing new may be created in it. */
+  terminateNamespace(name: string): void;
+  /**
+   * RBAC in one rule: requests for this verb on this resource (in this namespace, or everywhere) get the real 403,
+   * and a SelfSubjectAccessReview for them says not allowed. undefined clears every rule.
+   */
+  deny(rule?: { verb: string; resource: string; namespace?: string }): void;
   /** Inserts or overwrites a ServiceAccount (its namespace is created if missing); returns the stored copy. */
   putServiceAccount(obj: JsonObject): JsonObject;
   getServiceAccount(namespace: string, name: string): JsonObject | undefined;
@@ -395,6 +402,7 @@ export async function startKubeServer(opts: {
   const tokenSigningKey = randomBytes(32);
   let issuer = 'https://kubernetes.default.svc';
   let faultInjector: FaultInjector | undefined;
+  const denied: { verb: string; resource: string; namespace?: string }[] = [];
   let resourceVersion = 0;
   const requests: RequestLogEntry[] = [];
 
@@ -496,6 +504,14 @@ export async function startKubeServer(opts: {
     }
     const name = validateName(r, meta.name);
     if (ns !== undefined) requireNamespace(ns);
+    if (ns !== undefined && isObject(stores.namespaces.get(ns)?.status) && (stores.namespaces.get(ns)?.status as JsonObject).phase === 'Terminating') {
+      // the real NamespaceLifecycle admission answer
+      throw new HttpError(403, 'Forbidden', `${r.plural} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`, {
+        name,
+        kind: r.plural,
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],
+      });
+    }
     if (stores[r.plural].has(keyOf(r, ns, name))) {
       throw new HttpError(409, 'AlreadyExists', `${r.plural} "${name}" already exists`, { name, kind: r.plural });
     }
@@ -699,6 +715,23 @@ export async function startKubeServer(opts: {
       if (path === '/openapi/v3/api/v1') return { status: 200, body: openApiV1Document() };
     }
 
+    if (path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews' && method === 'POST') {
+      const body = await readBody(req);
+      const attrs = isObject(body) && isObject(body.spec) && isObject(body.spec.resourceAttributes) ? body.spec.resourceAttributes : {};
+      const rule = deniedBy(str(attrs.verb) ?? '', str(attrs.resource) ?? '', str(attrs.namespace));
+      return {
+        status: 201,
+        body: {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SelfSubjectAccessReview',
+          metadata: {},
+          spec: isObject(body) ? body.spec : {},
+          // RBAC gives no reason for a denial (kubectl then prints a bare "no")
+          status: rule ? { allowed: false } : { allowed: true, reason: 'RBAC: allowed by the test server' },
+        },
+      };
+    }
+
     const seg = path.split('/').slice(1);
     if (seg[0] !== 'api' || seg[1] !== 'v1') throw notFoundPath();
     const rest = seg.slice(2);
@@ -721,6 +754,17 @@ export async function startKubeServer(opts: {
       name = rest[3];
       sub = rest[4];
     } else throw notFoundPath();
+
+    const verb = method === 'GET' ? (name === undefined ? 'list' : 'get') : method === 'POST' ? 'create' : method === 'PUT' ? 'update' : method.toLowerCase();
+    const resource = sub !== undefined ? `${r.plural}/${sub}` : r.plural;
+    if (deniedBy(verb, resource, r.namespaced ? ns : undefined)) {
+      const subject = name !== undefined && verb !== 'create' ? `${r.plural} "${name}"` : r.plural;
+      const scope = r.namespaced && ns !== undefined ? ` in the namespace "${ns}"` : ' at the cluster scope';
+      throw new HttpError(403, 'Forbidden', `${subject} is forbidden: User "irsactl-test" cannot ${verb} resource "${resource}" in API group ""${scope}`, {
+        ...(name !== undefined ? { name } : {}),
+        kind: r.plural,
+      });
+    }
 
     if (sub !== undefined) {
       if (r.plural !== 'serviceaccounts' || sub !== 'token' || name === undefined) throw notFoundPath();
@@ -810,6 +854,10 @@ export async function startKubeServer(opts: {
     }
   }
 
+  function deniedBy(verb: string, resource: string, namespace: string | undefined) {
+    return denied.find((d) => d.verb === verb && d.resource === resource && (d.namespace === undefined || d.namespace === namespace));
+  }
+
   const { port, close } = await listenOnLoopback(server, 'secureConnection');
 
   const splitNsName = (obj: JsonObject): { ns: string; name: string } => {
@@ -854,6 +902,15 @@ export async function startKubeServer(opts: {
     },
     putNamespace: (name) => {
       createNamespaceDirect(name);
+    },
+    terminateNamespace: (name) => {
+      const ns = createNamespaceDirect(name);
+      ns.status = { phase: 'Terminating' };
+      metaOf(ns).deletionTimestamp = rfc3339(new Date());
+    },
+    deny: (rule) => {
+      if (rule === undefined) denied.length = 0;
+      else denied.push(rule);
     },
     putServiceAccount: (obj) => putNamespaced(RESOURCES.serviceaccounts, obj),
     getServiceAccount: (ns, name) => {

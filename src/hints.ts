@@ -44,3 +44,9 @@ export function deleteCommand(t: ServiceAccountTarget): string {
 export function applyOneCommand(configFile: string, id: string): string {
   return shellCommand('irsactl', 'apply', '-f', configFile, '--include', id, '--approve');
 }
+
+/** How to change an existing stack that create leaves as it is: apply for a file, update for flags. */
+export function changeExistingStackHint(configFile: string | undefined, id: string): string {
+  if (configFile !== undefined && configFile !== '-') return `run \`${applyOneCommand(configFile, id)}\` to change it`;
+  return 'run `irsactl update iamserviceaccount` with the same flags (or `irsactl apply -f` with a file) to change it';
+}

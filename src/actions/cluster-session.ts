@@ -15,6 +15,8 @@ export interface ClusterTarget {
   kubeconfig?: string;
   context?: string;
   insecureSkipTlsVerify?: boolean;
+  /** --skip-endpoint-check: do not compare the kubeconfig's API server with the cluster's endpoint */
+  skipEndpointCheck?: boolean;
   /** --cfn-role-arn and --cfn-disable-rollback, eksctl's CloudFormation flags */
   cfnRoleArn?: string;
   cfnDisableRollback?: boolean;
@@ -84,7 +86,13 @@ export async function openCluster(rt: Runtime, target: ClusterTarget): Promise<C
     kube() {
       kube ??= (async () => {
         if (target.kubeconfig || target.context) {
-          return rt.kubePort({ kind: 'kubeconfig', path: target.kubeconfig, context: target.context });
+          return rt.kubePort({
+            kind: 'kubeconfig',
+            path: target.kubeconfig,
+            context: target.context,
+            skipTlsVerify: target.insecureSkipTlsVerify,
+            ...(target.skipEndpointCheck ? {} : { expected: { clusterName: info.name, endpoint: info.endpoint, caData: info.certificateAuthorityData } }),
+          });
         }
         if (!info.endpoint || !info.certificateAuthorityData) {
           throw new IrsaError('PRECONDITION', `cluster "${info.name}" has no API endpoint or CA data yet`, { hint: 'wait until the cluster is ACTIVE, or pass --kubeconfig' });

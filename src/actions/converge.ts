@@ -4,7 +4,7 @@ import { toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
 import { saId } from '../config/model.js';
-import { associateCommand } from '../hints.js';
+import { associateCommand, changeExistingStackHint, shellCommand } from '../hints.js';
 import { foreignStackProblem } from '../cfn/ownership.js';
 import { openCluster, requireOidc, type ClusterSession, type ConnectionOptions } from './cluster-session.js';
 import { ensureOidcProvider } from './associate.js';
@@ -12,6 +12,7 @@ import { irsaStacks, observeServiceAccounts, squatterFor, type ClusterStacks } f
 import { planServiceAccounts, type Plan } from './plan.js';
 import { countChanges, planToData, planToText, resultsToText, type PruneItem } from './describe-plan.js';
 import { executePlan, type ItemResult } from './execute.js';
+import { kubePreflight, type KubePreflight } from './kube-preflight.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -35,6 +36,8 @@ export interface Prepared {
   /** this cluster's iamserviceaccount stacks, by `<ns>/<name>`, and those with its prefix that are no one's here */
   stacks: ClusterStacks;
   plan: Plan;
+  /** what would stop the Kubernetes step (undefined: no Kubernetes step) */
+  kube?: KubePreflight;
   /** one deadline for the whole run (--timeout) */
   deadline: number;
 }
@@ -76,8 +79,9 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
     }
   }
 
+  // create reads them too, to say when an existing stack is not what was asked (it never changes one)
   const liveTemplates = new Map<string, unknown>();
-  if (mode !== 'create') {
+  {
     await Promise.all(
       selected.map(async (s) => {
         const rec = stacks.owned.get(saId(s));
@@ -103,22 +107,34 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
     overrideExisting: opts.overrideExisting,
   });
   for (const item of plan.items) for (const w of item.warnings) rt.reporter.warn(w, item.id);
-  return { mode, resolved, session, stacks, plan, deadline };
+  await warnAboutPodsOfReplacedRoles(rt, session, plan);
+  const kube = needKube ? await kubePreflight(await session.kube(), plan) : undefined;
+  return { mode, resolved, session, stacks, plan, ...(kube ? { kube } : {}), deadline };
 }
 
 /** Without --approve: the plan on stdout (one document, prune targets included) and what to do next on stderr. */
 export function reportPlan(rt: Runtime, prepared: Prepared, output: ConvergeOptions['output'], prune: PruneItem[] = []): void {
+  for (const p of prepared.kube?.problems ?? []) rt.reporter.warn(`--approve would stop before any change: ${p}`);
   const data = planToData(prepared.plan, prune);
   if (output === 'json') writeResult(rt.io, toJson(data));
   else if (output === 'yaml') writeResult(rt.io, toYaml(data));
   else writeResult(rt.io, planToText(prepared.plan, prune));
+  const differing = prepared.plan.items.filter((i) => i.stack.action === 'exists' && i.stack.differs);
   if (countChanges(prepared.plan) + prune.length > 0) rt.reporter.warn("no changes were applied, run again with '--approve' to apply the changes");
-  else rt.reporter.ok('nothing to do: everything is as the configuration says');
+  else if (differing.length === 0) rt.reporter.ok('nothing to do: everything is as the configuration says');
+  for (const i of differing) rt.reporter.warn(`stack ${i.stackName} exists and differs from what was asked; create leaves it as it is: ${changeExistingStackHint(configPathOf(prepared.resolved), i.id)}`, i.id);
 }
+
 
 /** With --approve: associate the provider if the plan says so, then execute. Failures are in the results, not thrown. */
 export async function executeConverge(rt: Runtime, prepared: Prepared, opts: ConvergeOptions): Promise<ItemResult[]> {
   const { session, plan, resolved, mode } = prepared;
+  const problems = prepared.kube?.problems ?? [];
+  if (problems.length > 0) {
+    throw new IrsaError('PRECONDITION', `Kubernetes would refuse ${problems.length === 1 ? 'a step' : `${problems.length} steps`} of this run, so nothing was changed:\n  ${problems.join('\n  ')}`, {
+      hint: 'fix the above, then run the same command again',
+    });
+  }
   if (plan.oidcProvider.action === 'create') await ensureOidcProvider(rt, session, true, true);
   return executePlan(
     {
@@ -126,13 +142,14 @@ export async function executeConverge(rt: Runtime, prepared: Prepared, opts: Con
       cfn: session.aws.cfn,
       kube: resolved.selected.some((s) => !s.roleOnly) ? () => session.kube() : undefined,
       deadline: prepared.deadline,
+      knownNamespaces: prepared.kube?.namespaces,
       concurrency: opts.concurrency,
       mayAnnotateExisting: mode !== 'create' || opts.overrideExisting,
       commandHint: {
         command: mode,
         cluster: session.name,
         region: session.region,
-        configFile: resolved.source.kind === 'file' && resolved.source.path !== '-' ? resolved.source.path : undefined,
+        configFile: configPathOf(resolved),
       },
     },
     plan,
@@ -166,7 +183,15 @@ export function failuresOf(results: ItemResult[]): { id: string; hint?: string }
 }
 
 export function connectionOf(o: ConnectionOptions): ConnectionOptions {
-  return { profile: o.profile, kubeconfig: o.kubeconfig, context: o.context, insecureSkipTlsVerify: o.insecureSkipTlsVerify, cfnRoleArn: o.cfnRoleArn, cfnDisableRollback: o.cfnDisableRollback };
+  return {
+    profile: o.profile,
+    kubeconfig: o.kubeconfig,
+    context: o.context,
+    insecureSkipTlsVerify: o.insecureSkipTlsVerify,
+    skipEndpointCheck: o.skipEndpointCheck,
+    cfnRoleArn: o.cfnRoleArn,
+    cfnDisableRollback: o.cfnDisableRollback,
+  };
 }
 
 /** The results on stdout, one document: the service accounts and, for apply --prune, what was deleted. */
@@ -175,4 +200,27 @@ export function printResults(rt: Runtime, session: ClusterSession, results: { se
   if (output === 'json') writeResult(rt.io, toJson(data));
   else if (output === 'yaml') writeResult(rt.io, toYaml(data));
   else writeResult(rt.io, resultsToText(results.serviceAccounts) + (prunedText ?? ''));
+}
+
+/** The config file's path as a user can name it again (not stdin). */
+function configPathOf(resolved: ResolvedConfig): string | undefined {
+  return resolved.source.kind === 'file' && resolved.source.path !== '-' ? resolved.source.path : undefined;
+}
+
+/** A role replaced by an update leaves the pods that use it on the old role until they restart: name them. */
+async function warnAboutPodsOfReplacedRoles(rt: Runtime, session: ClusterSession, plan: Plan): Promise<void> {
+  const replacing = plan.items.filter((i) => i.stack.action === 'update' && i.stack.diff.roleName !== undefined && !i.spec.roleOnly);
+  if (replacing.length === 0) return;
+  const kube = await session.kube();
+  for (const ns of new Set(replacing.map((i) => i.spec.namespace))) {
+    const pods = await kube.listPods(ns);
+    for (const item of replacing.filter((i) => i.spec.namespace === ns)) {
+      const names = pods.filter((p) => p.serviceAccountName === item.spec.name).map((p) => p.name);
+      if (names.length === 0) continue;
+      rt.reporter.warn(
+        `${names.length} pod(s) use ${item.id} and keep the old role until restarted: ${names.join(', ')}; after --approve, restart them (kubectl rollout restart the Deployment/StatefulSet/DaemonSet that owns them, or \`${shellCommand('kubectl', 'delete', 'pod', '-n', ns, ...names)}\`)`,
+        item.id,
+      );
+    }
+  }
 }

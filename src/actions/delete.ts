@@ -4,7 +4,7 @@ import type { StackRecord } from '../aws/ports.js';
 import type { KubePort } from '../k8s/ports.js';
 import { IrsaError } from '../errors.js';
 import { saId } from '../config/model.js';
-import { ROLE_OUTPUT } from '../cfn/naming.js';
+import { ROLE_ARN_ANNOTATION, ROLE_OUTPUT } from '../cfn/naming.js';
 import { releaseServiceAccount } from '../k8s/service-account.js';
 import { matchesFilter } from '../config/filter.js';
 import { table, toJson, toYaml } from '../output/format.js';
@@ -97,7 +97,8 @@ export async function deleteIamServiceAccounts(rt: Runtime, resolved: ResolvedCo
     if (targets.length > 0) rt.reporter.warn("no changes were applied, run again with '--approve' to apply the changes");
     return;
   }
-  const results = await executeDeletes(rt, session, targets, { ...opts, deadline: started + opts.timeoutMs });
+  const clusterRoleArns = new Set([...stacks.owned.values()].map((st) => st.outputs[ROLE_OUTPUT]).filter((arn): arn is string => arn !== undefined));
+  const results = await executeDeletes(rt, session, targets, { ...opts, deadline: started + opts.timeoutMs, clusterRoleArns });
   printDeleteResults(rt, results, opts.output);
   const failed = results.filter((r) => r.error);
   if (rt.signal.aborted) throw new IrsaError('INTERRUPTED', 'interrupted', { hint: 'run the same command again to finish' });
@@ -108,7 +109,13 @@ export async function executeDeletes(
   rt: Runtime,
   session: ClusterSession,
   targets: DeleteTarget[],
-  opts: { wait: boolean; concurrency: number; deadline: number },
+  opts: {
+    wait: boolean;
+    concurrency: number;
+    deadline: number;
+    /** the roles of this cluster's iamserviceaccount stacks: a target without a stack may only release a ServiceAccount annotated with one */
+    clusterRoleArns?: ReadonlySet<string>;
+  },
 ): Promise<DeleteResult[]> {
   const cfn = session.aws.cfn;
   const waiter = new StackWaiter(cfn, { deadline: opts.deadline, intervalMs: rt.pollIntervalMs, maxIntervalMs: rt.maxPollIntervalMs, signal: rt.signal });
@@ -147,10 +154,16 @@ export async function executeDeletes(
           r.serviceAccount = 'failed';
           const k = await kubeOnce();
           const sa = await k.getServiceAccount(t.namespace, t.name);
+          const annotated = sa?.annotations[ROLE_ARN_ANNOTATION];
           if (!sa) {
             r.serviceAccount = 'absent';
+          } else if (!t.stack && t.roleArn === undefined && !(annotated !== undefined && opts.clusterRoleArns?.has(annotated))) {
+            // No stack and no role of ours: irsactl made nothing here, so it touches nothing (the object may be Terraform's).
+            r.serviceAccount = 'kept';
+            r.note = annotated === undefined ? 'no iamserviceaccount stack for it, and it names no role' : `no iamserviceaccount stack for it, and its role ${annotated} is not one of this cluster's iamserviceaccount roles`;
+            rt.reporter.info(`nothing of irsactl's to delete for ${t.id}: ${r.note}; left untouched`, t.id);
           } else {
-            const d = releaseServiceAccount(sa, t.roleArn);
+            const d = releaseServiceAccount(sa, t.roleArn ?? (t.stack ? undefined : annotated));
             if (d.action === 'delete') {
               await k.deleteServiceAccount(t.namespace, t.name);
               r.serviceAccount = 'deleted';

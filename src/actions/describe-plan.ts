@@ -54,7 +54,7 @@ function stackText(i: ServiceAccountPlan): string {
     case 'create':
       return `create stack ${i.stackName}`;
     case 'exists':
-      return `stack exists (${s.status})`;
+      return s.differs ? `stack exists (${s.status}) and differs from what was asked (create leaves it as it is)` : `stack exists (${s.status})`;
     case 'unchanged':
       return `stack up to date (${s.status})`;
     case 'update':
@@ -96,6 +96,7 @@ export function planToText(plan: Plan, prune: PruneItem[] = []): string {
     const mark = i.stack.action === 'blocked' || i.stack.action === 'foreign' ? '!' : i.stack.action === 'create' || i.serviceAccount.action === 'create' ? '+' : hasChange(i) ? '~' : '=';
     lines.push(`  ${mark} ${i.id}: ${stackText(i)}; ${saText(i.serviceAccount, i.roleArn)}`);
     if (i.stack.action === 'update') for (const d of formatDiff(i.stack.diff, i.stack.tags)) lines.push(`        ${d}`);
+    if (i.stack.action === 'exists') for (const d of i.stack.differs ?? []) lines.push(`        ${d}`);
   }
   for (const p of prune) lines.push(`  - ${p.namespace}/${p.name}: delete stack ${p.stackName} (no longer in the file); release serviceaccount`);
   const n = countChanges(plan) + prune.length;

@@ -6,7 +6,7 @@ import { ROLE_ARN_ANNOTATION, ROLE_OUTPUT } from '../cfn/naming.js';
 import { templateBody } from '../cfn/template.js';
 import { isCreateFailure, isStableOk, stuckNextStep } from '../cfn/stack-status.js';
 import { foreignStackProblem, isOwnedBy } from '../cfn/ownership.js';
-import { applyOneCommand, deleteCommand, shellCommand } from '../hints.js';
+import { applyOneCommand, changeExistingStackHint, deleteCommand, shellCommand } from '../hints.js';
 import { desiredServiceAccount, mergeServiceAccount, newServiceAccount } from '../k8s/service-account.js';
 import type { Plan, ServiceAccountPlan } from './plan.js';
 import type { Runtime } from './runtime.js';
@@ -25,6 +25,8 @@ export interface ItemResult {
   stackName: string;
   roleArn?: string;
   stack: StackOutcome;
+  /** create only: how the existing stack differs from what was asked (it was left as it is) */
+  differs?: string[];
   serviceAccount: SaOutcome;
   error?: { message: string; hint?: string };
 }
@@ -34,6 +36,8 @@ export interface ExecuteContext {
   cfn: CloudFormationPort;
   kube?: () => Promise<KubePort>;
   deadline: number;
+  /** namespaces whose phase the preflight read: existing ones need no second GET */
+  knownNamespaces?: ReadonlyMap<string, 'Active' | 'Terminating' | undefined>;
   concurrency: number;
   /**
    * May an existing ServiceAccount that is not ours be annotated? create: only with
@@ -57,7 +61,9 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<Item
     let p = namespaces.get(ns);
     if (!p) {
       p = (async () => {
-        if (!(await kube.namespaceExists(ns))) {
+        const known = ctx.knownNamespaces;
+        const exists = known?.has(ns) ? known.get(ns) !== undefined : await kube.namespaceExists(ns);
+        if (!exists) {
           await kube.createNamespace(ns);
           rt.reporter.ok(`created namespace ${ns}`);
         }
@@ -143,9 +149,18 @@ async function runStackStep(ctx: ExecuteContext, waiter: StackWaiter, item: Serv
       result.stack = 'skipped';
       return;
     case 'exists':
+      result.stack = 'exists';
+      if (step.differs) {
+        result.differs = step.differs;
+        rt.reporter.warn(
+          `stack ${item.stackName} exists (${step.status}) and differs from what was asked (${step.differs.join('; ')}); create leaves it as it is: ${changeExistingStackHint(ctx.commandHint.configFile, item.id)}`,
+          item.id,
+        );
+      } else rt.reporter.info(`stack ${item.stackName} exists (${step.status})`, item.id);
+      return;
     case 'unchanged':
-      result.stack = step.action;
-      rt.reporter.info(`stack ${item.stackName} ${step.action === 'exists' ? 'exists' : 'is up to date'} (${step.status})`, item.id);
+      result.stack = 'unchanged';
+      rt.reporter.info(`stack ${item.stackName} is up to date (${step.status})`, item.id);
       return;
     case 'blocked':
       // A create still running (an earlier run timed out, or was interrupted, while waiting for it): wait for

@@ -30,6 +30,8 @@ export function healthOf(stack: StackRecord, sa: ServiceAccountObject | undefine
 
 export interface GetOptions extends ConnectionOptions {
   output: 'table' | 'json' | 'yaml';
+  /** list the stacks with STATUS unknown and exit 0 when Kubernetes cannot be read */
+  ignoreKubernetesErrors?: boolean;
 }
 
 export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfig, opts: GetOptions): Promise<void> {
@@ -47,15 +49,25 @@ export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfi
 
   // The ServiceAccounts, for the STATUS column; a cluster we cannot read still lists the stacks.
   let sas = new Map<string, ServiceAccountObject | undefined>();
-  let kubeError: string | undefined;
+  let kubeError: IrsaError | undefined;
   if (rows.length > 0) {
     try {
       sas = await observeServiceAccounts(await session.kube(), rows.map(([id]) => ({ namespace: id.split('/')[0]!, name: id.split('/')[1]! })));
     } catch (err) {
-      kubeError = err instanceof Error ? err.message : String(err);
-      rt.reporter.warn(`could not read ServiceAccounts, STATUS is unknown: ${kubeError}`);
+      // Only the API's own failures make STATUS unknown; a kubeconfig that does not load or is for another cluster is an error.
+      if (!(err instanceof IrsaError && err.code === 'KUBERNETES')) throw err;
+      kubeError = err;
+      rt.reporter.warn(`could not read ServiceAccounts, STATUS is unknown: ${err.message}`);
     }
   }
+  // The stacks are still listed; then a cluster irsactl could not read is a failure unless the user said otherwise.
+  const failOnKube = () => {
+    if (!kubeError || opts.ignoreKubernetesErrors) return;
+    throw new IrsaError('KUBERNETES', `STATUS is unknown: ${kubeError.message}`, {
+      cause: kubeError,
+      hint: `${kubeError.hint ? `${kubeError.hint}; or ` : ''}pass --ignore-kubernetes-errors to list the stacks with STATUS unknown and exit 0`,
+    });
+  };
   const health = (id: string, s: StackRecord) => healthOf(s, kubeError ? null : sas.get(id));
   const nextStep = (s: StackRecord) => stuckNextStep(s.status, s.stackName, session.region);
   for (const [id, s] of rows) {
@@ -79,7 +91,7 @@ export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfi
         }),
       ),
     );
-    return;
+    return failOnKube();
   }
 
   // json/yaml: eksctl's shape plus the policies from the live template and the status.
@@ -114,4 +126,5 @@ export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfi
     ),
   );
   writeResult(rt.io, opts.output === 'json' ? toJson(items) : toYaml(items));
+  failOnKube();
 }

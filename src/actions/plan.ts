@@ -4,10 +4,11 @@ import type { StackRecord } from '../aws/ports.js';
 import type { ServiceAccountObject } from '../k8s/ports.js';
 import { capabilitiesFor, EKSCTL_VERSION_TAG, ROLE_ARN_ANNOTATION, ROLE_OUTPUT, stackNameFor, stackTagsFor } from '../cfn/naming.js';
 import { renderTemplate, type CfnTemplate } from '../cfn/template.js';
-import { diffTags, diffTemplates, liveRoleName, type TemplateDiff } from '../cfn/diff.js';
+import { diffTags, diffTemplates, formatDiff, liveRoleName, type TemplateDiff } from '../cfn/diff.js';
 import { isCreateFailure, isInProgress, isUsable, stuckNextStep } from '../cfn/stack-status.js';
 import { foreignStackProblem, stackOwner, type StackOwner } from '../cfn/ownership.js';
 import { desiredServiceAccount, mergeServiceAccount } from '../k8s/service-account.js';
+import { deleteCommand } from '../hints.js';
 
 /**
  * The plan is a value: computed purely from the desired model and what was
@@ -18,8 +19,8 @@ export type StackStep =
   /** no stack is made: the role ARN is given */
   | { action: 'none'; reason: 'attach-role-arn' }
   | { action: 'create' }
-  /** create: a stack exists already, left as it is */
-  | { action: 'exists'; status: string }
+  /** create: a stack exists already, left as it is; `differs` lists how it differs from what was asked */
+  | { action: 'exists'; status: string; differs?: string[] }
   | { action: 'unchanged'; status: string }
   | { action: 'update'; diff: TemplateDiff; tags: ReturnType<typeof diffTags> }
   /** apply: a stack that failed to create is deleted and made again */
@@ -99,7 +100,7 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
   const id = saId(requested);
   // eksctl's rule on update: the role name the live stack was created with wins, so the role (and its ARN)
   // is never replaced because the file or the flags leave the name out.
-  const liveName = input.mode === 'create' ? undefined : liveRoleName(input.liveTemplates?.get(id));
+  const liveName = liveRoleName(input.liveTemplates?.get(id));
   const spec = liveName && !requested.attachRoleARN ? { ...requested, roleName: liveName } : requested;
   const warnings =
     liveName && requested.roleName && requested.roleName !== liveName
@@ -119,6 +120,14 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
 
   if (spec.attachRoleARN) {
     const roleArn = spec.attachRoleARN;
+    const stale = input.stacks.get(id);
+    if (stale) {
+      // The stack is not deleted behind the user's back: say what becomes of it.
+      warnings.push(
+        `the ServiceAccount will use ${roleArn} instead of the role of stack ${stale.stackName} (${stale.outputs[ROLE_OUTPUT] ?? 'no role output'}), which stays as it is: ` +
+          `once no pod uses that role, delete it with \`${deleteCommand({ cluster: input.model.name, region: input.region, namespace: spec.namespace, name: spec.name })}\` (the ServiceAccount, then annotated with the other role, is kept)`,
+      );
+    }
     return { ...base, stack: { action: 'none', reason: 'attach-role-arn' }, roleArn, serviceAccount: saStep(input, spec, live, roleArn) };
   }
 
@@ -149,15 +158,25 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
   } else if (isCreateFailure(status) || status === 'DELETE_FAILED' || !roleArn) {
     // Nothing usable to keep: apply deletes it (again, for DELETE_FAILED) and creates it anew.
     stack = input.mode === 'apply' ? { action: 'replace', status, reason: existing.statusReason } : { action: 'blocked', status, reason: existing.statusReason };
-  } else if (input.mode === 'create') {
-    stack = { action: 'exists', status };
   } else {
     const liveTemplate = input.liveTemplates?.get(id);
     const diff = liveTemplate === undefined ? undefined : diffTemplates(liveTemplate, template);
     // The version tag says which tool last wrote the stack: a difference there alone is not drift.
     const tags = diffTags(withoutKey(existing.tags, EKSCTL_VERSION_TAG), withoutKey(base.stackTags, EKSCTL_VERSION_TAG));
     const tagsChanged = Object.keys(tags.added).length + Object.keys(tags.removed).length + Object.keys(tags.changed).length > 0;
-    if (diff && (diff.changed || tagsChanged)) stack = { action: 'update', diff, tags };
+    const differs = Boolean(diff && (diff.changed || tagsChanged));
+    // create never changes an existing stack (eksctl's rule), but says when it is not what was asked.
+    if (input.mode === 'create') stack = { action: 'exists', status, ...(differs && diff ? { differs: formatDiff(diff, tags) } : {}) };
+    else if (differs && diff) {
+      stack = { action: 'update', diff, tags };
+      if (diff.roleName) {
+        // Naming a role CloudFormation named (or renaming one) is a replacement, not an update in place.
+        warnings.push(
+          `this update replaces the role: CloudFormation creates a new one named ${diff.roleName.after ?? '(generated)'} and deletes ${roleArn ?? 'the old one'}, so its ARN changes; ` +
+            'the ServiceAccount is re-annotated with the new ARN, and pods that use it keep the old role until they are restarted',
+        );
+      }
+    }
     // UPDATE_ROLLBACK_COMPLETE is at rest on the previous template: usable, and nothing differs.
     else stack = isUsable(status) ? { action: 'unchanged', status } : { action: 'blocked', status, ...(stuck !== undefined ? { nextStep: stuck } : {}) };
   }

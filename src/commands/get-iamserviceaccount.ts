@@ -9,6 +9,7 @@ export function getIamServiceAccountCommand(ctx: CliContext): Command {
   addConfigFileFlags(cmd);
   addAwsFlags(cmd);
   addKubeFlags(cmd);
+  cmd.option('--ignore-kubernetes-errors', 'when the Kubernetes API cannot be read, list the stacks with STATUS unknown and exit 0');
   addRunFlags(cmd, { approve: false, timeout: false, concurrency: false, output: ['table', 'json', 'yaml'] });
   cmd.addHelpText('after', examples(['irsactl get iamserviceaccount --cluster prod', 'irsactl get iamserviceaccount --cluster prod --namespace kube-system -o yaml', 'irsactl get iamserviceaccounts -f cluster.yaml --include "kube-system/*"']));
   cmd.action(async (name: string | undefined, o: Record<string, unknown>) => {
@@ -17,6 +18,7 @@ export function getIamServiceAccountCommand(ctx: CliContext): Command {
     const resolved = resolveConfig('get', flags, await readSource(ctx, flags));
     await getIamServiceAccounts(runtimeFor(ctx, o), resolved, {
       output: o.output as GetOptions['output'],
+      ignoreKubernetesErrors: o.ignoreKubernetesErrors === true,
       ...connectionFrom(o),
     });
   });

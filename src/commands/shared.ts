@@ -64,7 +64,8 @@ export function addKubeFlags(cmd: Command): Command {
   return cmd
     .option('--kubeconfig <path>', 'use this kubeconfig instead of connecting through EKS as eksctl does')
     .option('--context <name>', 'kubeconfig context to use')
-    .option('--insecure-skip-tls-verify', 'do not verify the Kubernetes API server certificate (prints a warning)');
+    .option('--insecure-skip-tls-verify', 'do not verify the Kubernetes API server certificate (prints a warning)')
+    .option('--skip-endpoint-check', "with --kubeconfig: do not check that its API server is the cluster's endpoint (for a proxy or tunnel)");
 }
 
 export function addConfigFileFlags(cmd: Command, opts: { onlyMissing?: boolean } = {}): Command {
@@ -152,6 +153,7 @@ export function connectionFrom(o: Record<string, unknown>): ConnectionOptions {
     kubeconfig: str('kubeconfig'),
     context: str('context'),
     insecureSkipTlsVerify: o.insecureSkipTlsVerify === true,
+    skipEndpointCheck: o.skipEndpointCheck === true,
     cfnRoleArn,
     cfnDisableRollback: o.cfnDisableRollback === true,
   };

@@ -22,7 +22,14 @@ export type KubeConnection =
       credentials: () => Promise<AwsCredentials>;
       skipTlsVerify?: boolean;
     }
-  | { kind: 'kubeconfig'; path?: string; context?: string };
+  | {
+      kind: 'kubeconfig';
+      path?: string;
+      context?: string;
+      skipTlsVerify?: boolean;
+      /** the cluster's endpoint and CA from DescribeCluster: the kubeconfig's server must be that cluster's */
+      expected?: { clusterName: string; endpoint?: string; caData?: string };
+    };
 
 export interface ConnectKubeOptions {
   /** Called once per HTTP request, for -v logging and request counting. */
@@ -83,6 +90,20 @@ function statusMessage(body: unknown): string | undefined {
   return undefined;
 }
 
+/** The API server's NamespaceLifecycle refusal: a 403 that is not about RBAC. */
+function isNamespaceTerminating(body: unknown): boolean {
+  let parsed: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return false;
+    }
+  }
+  const causes = (parsed as { details?: { causes?: unknown } } | undefined)?.details?.causes;
+  return Array.isArray(causes) && causes.some((c) => (c as { reason?: unknown })?.reason === 'NamespaceTerminating');
+}
+
 function describe(site: CallSite): string {
   const target = site.name ? `${site.resource} "${site.name}"` : site.resource;
   return site.namespace ? `${site.verb} ${target} in namespace ${site.namespace}` : `${site.verb} ${target}`;
@@ -108,6 +129,13 @@ export function mapKubeError(err: unknown, site: CallSite, endpoint: string, isE
           },
         );
       case 403: {
+        if (isNamespaceTerminating((err as { body?: unknown }).body)) {
+          return new IrsaError('KUBERNETES', `namespace ${site.namespace ?? ''} is being deleted (Terminating): nothing new can be created in it${suffix}`, {
+            httpStatus: 403,
+            cause: err,
+            hint: 'wait until the namespace is gone and run the same command again (it is created anew), or use another namespace',
+          });
+        }
         const where = site.namespace ? ` in namespace ${site.namespace}` : '';
         return new IrsaError(
           'KUBERNETES',
@@ -147,6 +175,52 @@ export function mapKubeError(err: unknown, site: CallSite, endpoint: string, isE
     });
   }
   return new IrsaError('KUBERNETES', `${describe(site)} at ${endpoint} failed: ${text}`, { cause: err });
+}
+
+/**
+ * Why a kubeconfig did not load, without its content: the YAML parser's message quotes the lines around the error,
+ * and those may be a token or client-key-data.
+ */
+export function kubeconfigLoadError(err: unknown): string {
+  if (err instanceof Error && err.name === 'YAMLException') {
+    const { reason, mark } = err as Error & { reason?: unknown; mark?: { line?: unknown; column?: unknown } };
+    const where = typeof mark?.line === 'number' && typeof mark.column === 'number' ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : '';
+    return `it is not valid YAML${where}${typeof reason === 'string' ? `: ${reason}` : ''}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The same API server: scheme, host and port (443 when left out), the path without trailing slashes. */
+export function sameEndpoint(a: string, b: string): boolean {
+  try {
+    const [x, y] = [new URL(a), new URL(b)];
+    const port = (u: URL) => u.port || (u.protocol === 'https:' ? '443' : '80');
+    const path = (u: URL) => u.pathname.replace(/\/+$/, '');
+    return x.protocol === y.protocol && x.hostname.toLowerCase() === y.hostname.toLowerCase() && port(x) === port(y) && path(x) === path(y);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A kubeconfig context for another cluster would bind this cluster's roles to that cluster's ServiceAccounts,
+ * so its server (and its CA, when the kubeconfig carries one inline) must be the ones DescribeCluster gives.
+ */
+function assertSameCluster(
+  expected: { clusterName: string; endpoint?: string; caData?: string },
+  cluster: { server: string; caData?: string },
+  path: string | undefined,
+  context: string,
+): void {
+  const hint = `use the context for ${expected.clusterName} (--context), or write one with \`aws eks update-kubeconfig --name ${expected.clusterName}\`; if this API server really is ${expected.clusterName}'s (reached through a proxy or tunnel), pass --skip-endpoint-check`;
+  const where = `kubeconfig ${path ?? '(default)'} context "${context}"`;
+  if (expected.endpoint !== undefined && !sameEndpoint(cluster.server, expected.endpoint)) {
+    throw new IrsaError('PRECONDITION', `${where} points at ${cluster.server}, but the API endpoint of cluster "${expected.clusterName}" is ${expected.endpoint}: refusing to act on another cluster`, { hint });
+  }
+  const pem = (b64: string) => Buffer.from(b64, 'base64').toString('utf8').replace(/\s+/g, '');
+  if (expected.caData !== undefined && cluster.caData !== undefined && pem(cluster.caData) !== pem(expected.caData)) {
+    throw new IrsaError('PRECONDITION', `${where} trusts another certificate authority than cluster "${expected.clusterName}" (DescribeCluster's certificateAuthority.data): refusing to act on another cluster`, { hint });
+  }
 }
 
 // ---- transient failures --------------------------------------------------------------
@@ -232,6 +306,7 @@ export function toPod(p: K8s.V1Pod): PodObject {
 
 interface Prepared {
   api: CoreV1Api;
+  authz: K8s.AuthorizationV1Api;
   endpoint: string;
   isEks: boolean;
 }
@@ -292,7 +367,7 @@ async function prepare(conn: KubeConnection, opts: ConnectKubeOptions): Promise<
       baseServer: new k8s.ServerConfiguration<Record<string, string>>(endpoint, {}),
       authMethods: { default: auth },
     });
-    return { api: new k8s.CoreV1Api(config), endpoint, isEks: true };
+    return { api: new k8s.CoreV1Api(config), authz: new k8s.AuthorizationV1Api(config), endpoint, isEks: true };
   }
 
   const kc = new k8s.KubeConfig();
@@ -300,9 +375,7 @@ async function prepare(conn: KubeConnection, opts: ConnectKubeOptions): Promise<
     if (conn.path) kc.loadFromFile(conn.path);
     else kc.loadFromDefault();
   } catch (err) {
-    throw new IrsaError('CONFIG', `cannot load kubeconfig ${conn.path ?? '(default)'}: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
+    throw new IrsaError('CONFIG', `cannot load kubeconfig ${conn.path ?? '(default)'}: ${kubeconfigLoadError(err)}`, { cause: err });
   }
   if (conn.context !== undefined) {
     if (!kc.getContextObject(conn.context)) {
@@ -314,12 +387,24 @@ async function prepare(conn: KubeConnection, opts: ConnectKubeOptions): Promise<
     }
     kc.setCurrentContext(conn.context);
   }
-  const cluster = kc.getCurrentCluster();
+  let cluster = kc.getCurrentCluster();
   if (!cluster) {
     throw new IrsaError('CONFIG', `kubeconfig ${conn.path ?? '(default)'} has no current context with a cluster`, {
       hint: 'pass --context, or run aws eks update-kubeconfig',
     });
   }
+  if (conn.skipTlsVerify && !cluster.skipTLSVerify) {
+    // --insecure-skip-tls-verify does what it says on this path too, as kubectl's flag does.
+    const current = cluster;
+    kc.loadFromOptions({
+      clusters: kc.clusters.map((c) => (c.name === current.name ? { ...c, skipTLSVerify: true } : c)),
+      users: kc.users,
+      contexts: kc.contexts,
+      currentContext: kc.getCurrentContext(),
+    });
+    cluster = kc.getCurrentCluster() ?? current;
+  }
+  if (conn.expected) assertSameCluster(conn.expected, cluster, conn.path, kc.getCurrentContext());
   const auth: K8s.SecurityAuthentication = {
     getName: () => 'irsactl-kubeconfig',
     applySecurityAuthentication: async (ctx) => {
@@ -331,11 +416,11 @@ async function prepare(conn: KubeConnection, opts: ConnectKubeOptions): Promise<
     baseServer: new k8s.ServerConfiguration<Record<string, string>>(cluster.server.replace(/\/+$/, ''), {}),
     authMethods: { default: auth },
   });
-  return { api: new k8s.CoreV1Api(config), endpoint: cluster.server, isEks: false };
+  return { api: new k8s.CoreV1Api(config), authz: new k8s.AuthorizationV1Api(config), endpoint: cluster.server, isEks: false };
 }
 
 export async function connectKube(conn: KubeConnection, opts: ConnectKubeOptions = {}): Promise<KubePort> {
-  const { api, endpoint, isEks } = await prepare(conn, opts);
+  const { api, authz, endpoint, isEks } = await prepare(conn, opts);
 
   const call = async <T>(site: CallSite, fn: () => Promise<T>): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
@@ -375,6 +460,25 @@ export async function connectKube(conn: KubeConnection, opts: ConnectKubeOptions
     async namespaceExists(name) {
       const ns = await orUndefinedOn404({ verb: 'get', resource: 'namespaces', name }, () => api.readNamespace({ name }));
       return ns !== undefined;
+    },
+
+    async namespacePhase(name) {
+      const ns = await orUndefinedOn404({ verb: 'get', resource: 'namespaces', name }, () => api.readNamespace({ name }));
+      if (ns === undefined) return undefined;
+      return ns.status?.phase === 'Terminating' || ns.metadata?.deletionTimestamp !== undefined ? 'Terminating' : 'Active';
+    },
+
+    async mayI(verb, resource, namespace) {
+      const review = await call({ verb: 'create', resource: 'selfsubjectaccessreviews' }, () =>
+        authz.createSelfSubjectAccessReview({
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec: { resourceAttributes: { verb, resource, ...(namespace !== undefined ? { namespace } : {}) } },
+          },
+        }),
+      );
+      return review.status?.allowed === true;
     },
 
     async createNamespace(name) {

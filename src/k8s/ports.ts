@@ -31,6 +31,10 @@ export interface PodObject {
 
 export interface KubePort {
   namespaceExists(name: string): Promise<boolean>;
+  /** undefined when the namespace does not exist */
+  namespacePhase(name: string): Promise<'Active' | 'Terminating' | undefined>;
+  /** A SelfSubjectAccessReview: may this identity do `verb` on `resource` (in `namespace`)? */
+  mayI(verb: string, resource: string, namespace?: string): Promise<boolean>;
   /** Creates the namespace; an AlreadyExists answer is success. */
   createNamespace(name: string): Promise<void>;
   listNamespaces(): Promise<string[]>;

@@ -18,6 +18,7 @@ import { testAwsOptions } from '../support/aws.js';
 
 const REGION = 'us-west-2';
 const CLUSTER = 'create-e2e';
+const DDB_READ = 'arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess';
 const S3_READ = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
 const ROLE_ARN_ANNOTATION = 'eks.amazonaws.com/role-arn';
 const MANAGED_BY = 'app.kubernetes.io/managed-by';
@@ -76,7 +77,8 @@ describe('create iamserviceaccount by flags', () => {
     expect(await aws.cfn.describeStack(stackName(CLUSTER, 'apps', 's3-reader'))).toBeUndefined();
     expect(sa('apps', 's3-reader')).toBeUndefined();
     expect(e.sandbox.proxy.count('cloudformation', 'CreateStack')).toBe(0);
-    expect(e.cluster.kube.requests.filter((q) => q.method !== 'GET')).toEqual([]);
+    // nothing written: only reads, and the access reviews the preflight asks (a POST that stores nothing)
+    expect(e.cluster.kube.requests.filter((q) => q.method !== 'GET' && !q.path.endsWith('/selfsubjectaccessreviews'))).toEqual([]);
   });
 
   it('-o json plan has the stack name, tags, capabilities, template and the ServiceAccount action', async () => {
@@ -172,6 +174,26 @@ describe('create iamserviceaccount by flags', () => {
     const stacks = (await liveStacks(aws.cfn)).filter((s) => s.tags['alpha.eksctl.io/iamserviceaccount-name'] === 'apps/s3-reader');
     expect(stacks).toHaveLength(1);
     expect(sa('apps', 's3-reader')!.metadata.resourceVersion).toBe(before);
+  });
+
+  it('on an existing stack that differs, create says so, lists the differences and how to change it, and changes nothing', async () => {
+    const argv = ['create', 'iamserviceaccount', ...baseFlags, '--namespace', 'apps', '--name', 's3-reader', '--attach-policy-arn', DDB_READ, '--tags', 'team=data'];
+    const plan = await e.run(argv);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/apps\/s3-reader: stack exists \(CREATE_COMPLETE\) and differs from what was asked/);
+    expect(plan.stdout).toContain(`+ managed policy ${DDB_READ}`);
+    expect(plan.stdout).toContain(`- managed policy ${S3_READ}`);
+    expect(plan.stdout).toMatch(/tag team/);
+    expect(plan.stderr).not.toContain('everything is as the configuration says');
+    expect(plan.stderr).toContain('create leaves it as it is: run `irsactl update iamserviceaccount` with the same flags');
+    e.sandbox.proxy.resetLog();
+    const r = await e.run([...argv, '--approve', '-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/apps\/s3-reader: stack \S+ exists \(CREATE_COMPLETE\) and differs from what was asked \(.*managed policy/);
+    const out = JSON.parse(r.stdout) as { serviceAccounts: { stack: string; differs?: string[] }[] };
+    expect(out.serviceAccounts[0]).toMatchObject({ stack: 'exists', differs: expect.arrayContaining([`+ managed policy ${DDB_READ}`]) });
+    expect(e.sandbox.proxy.count('cloudformation', 'UpdateStack')).toBe(0);
+    expect(e.sandbox.proxy.count('cloudformation', 'CreateStack')).toBe(0);
   });
 
   it('--role-only creates the stack and touches nothing in Kubernetes, not even the namespace', async () => {

@@ -99,6 +99,40 @@ describe('delete iamserviceaccount by flags', () => {
     expect(r.stderr).toContain('another role');
   });
 
+  it('with no stack for the name, a ServiceAccount irsactl never made (Terraform, eksctl-labelled with a foreign role) is left untouched', async () => {
+    const foreign = 'arn:aws:iam::111111111111:role/terraform-made';
+    e.cluster.kube.putServiceAccount({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { namespace: 'apps', name: 'tf', annotations: { [ROLE_ANNOTATION]: foreign } } });
+    e.cluster.kube.putServiceAccount({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { namespace: 'apps', name: 'eks-labelled', labels: { 'app.kubernetes.io/managed-by': 'eksctl' }, annotations: { [ROLE_ANNOTATION]: foreign } },
+    });
+    e.sandbox.proxy.resetLog();
+    for (const name of ['tf', 'eks-labelled']) {
+      const r = await e.run(['delete', 'iamserviceaccount', '--cluster', CLUSTER, '--namespace', 'apps', '--name', name, '--wait']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`nothing of irsactl's to delete for apps/${name}`);
+      expect(r.stdout).toMatch(new RegExp(`apps/${name}\\s+absent\\s+kept`));
+      expect(saMeta('apps', name)?.annotations).toEqual({ [ROLE_ANNOTATION]: foreign });
+    }
+    expect(saMeta('apps', 'eks-labelled')?.labels).toEqual({ 'app.kubernetes.io/managed-by': 'eksctl' });
+    expect(e.sandbox.proxy.count('cloudformation', 'DeleteStack')).toBe(0);
+  });
+
+  it('with no stack for the name, a managed ServiceAccount annotated with one of this cluster\'s iamserviceaccount roles is released', async () => {
+    await createAll(['apps/owner']);
+    const role = await roleOf('apps', 'owner');
+    e.cluster.kube.putServiceAccount({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { namespace: 'apps', name: 'borrower', labels: { 'app.kubernetes.io/managed-by': 'irsactl' }, annotations: { [ROLE_ANNOTATION]: role } },
+    });
+    const r = await e.run(['delete', 'iamserviceaccount', '--cluster', CLUSTER, '--namespace', 'apps', '--name', 'borrower', '--wait']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(saMeta('apps', 'borrower')).toBeUndefined();
+    expect(await aws.cfn.describeStack(stackName('apps', 'owner'))).toBeDefined();
+  });
+
   it('switches termination protection off before DeleteStack (recording fake port: moto has no protection)', async () => {
     await createAll(['apps/protected']);
     const calls: string[] = [];

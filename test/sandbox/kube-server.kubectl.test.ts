@@ -212,6 +212,31 @@ describe.skipIf(!existsSync(KUBECTL))('kube-server with the real kubectl', () =>
     expect(server.getServiceAccount('team-a', 'applied')).toBeUndefined();
   });
 
+  it('answers kubectl auth can-i from its RBAC rules, and refuses the denied write itself with the real 403', async () => {
+    expect((await kubectl(['auth', 'can-i', 'create', 'serviceaccounts', '-n', 'locked'])).stdout.trim()).toBe('yes');
+    server.deny({ verb: 'create', resource: 'serviceaccounts', namespace: 'locked' });
+    try {
+      const no = await kubectl(['auth', 'can-i', 'create', 'serviceaccounts', '-n', 'locked']);
+      expect(no.stdout.trim()).toBe('no');
+      expect(no.code).not.toBe(0);
+      expect((await kubectl(['auth', 'can-i', 'create', 'serviceaccounts', '-n', 'default'])).stdout.trim()).toBe('yes');
+      await ok(['create', 'namespace', 'locked']);
+      const refused = await kubectl(['create', 'sa', 'app', '-n', 'locked']);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('serviceaccounts is forbidden: User "irsactl-test" cannot create resource "serviceaccounts" in API group "" in the namespace "locked"');
+    } finally {
+      server.deny(undefined);
+    }
+  });
+
+  it('a Terminating namespace refuses new content as NamespaceLifecycle does', async () => {
+    server.terminateNamespace('leaving');
+    expect(await ok(['get', 'namespace', 'leaving', '-o', 'jsonpath={.status.phase}'])).toBe('Terminating');
+    const refused = await kubectl(['create', 'sa', 'app', '-n', 'leaving']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('unable to create new content in namespace leaving because it is being terminated');
+  });
+
   it("refuses a token minted for another cluster", async () => {
     const other = join(dir, 'kubeconfig-other');
     await writeKubeconfig(other, 'some-other-cluster');
