@@ -27,6 +27,11 @@ export async function ensureOidcProvider(rt: Runtime, session: ClusterSession, a
       rt.reporter.warn(`the provider's client ids (${existing.clientIds.join(', ') || 'none'}) lack ${STS_AUDIENCE}: pods cannot assume roles through it`);
     }
     rt.reporter.info(`IAM OIDC provider ${oidc.providerArn} is already associated with cluster "${session.name}" in ${session.region}`);
+    // A run that created the provider and then failed to tag the cluster left the tag out: a re-run finishes the job.
+    if (session.info.tags[OIDC_ENABLED_TAG] !== 'true') {
+      if (approve) await tagClusterOidcEnabled(rt, session);
+      else rt.reporter.info(`(plan) would tag cluster "${session.name}" ${OIDC_ENABLED_TAG}=true, which an earlier run did not`);
+    }
     return { ...base, action: 'exists' };
   }
   if (!approve) {
@@ -48,11 +53,19 @@ export async function ensureOidcProvider(rt: Runtime, session: ClusterSession, a
     });
   } catch (err) {
     // Another run created it between our check and our create: that is the state we wanted.
-    if (!(err instanceof IrsaError && /EntityAlreadyExists|already exists/i.test(`${err.message} ${String(err.cause)}`))) throw err;
+    if (!(err instanceof IrsaError && err.awsCode === 'EntityAlreadyExists')) throw err;
     rt.reporter.info('the provider was created concurrently by another run');
     return { ...base, action: 'exists' };
   }
   rt.reporter.ok(`created IAM OIDC provider ${oidc.providerArn}`);
-  await session.aws.eks.tagResource(session.info.arn, { 'alpha.eksctl.io/cluster-oidc-enabled': 'true' });
+  await tagClusterOidcEnabled(rt, session);
   return { ...base, action: 'created', thumbprint };
+}
+
+/** eksctl's marker on the cluster that its OIDC provider is associated. */
+const OIDC_ENABLED_TAG = 'alpha.eksctl.io/cluster-oidc-enabled';
+
+async function tagClusterOidcEnabled(rt: Runtime, session: ClusterSession): Promise<void> {
+  await session.aws.eks.tagResource(session.info.arn, { [OIDC_ENABLED_TAG]: 'true' });
+  rt.reporter.ok(`tagged cluster "${session.name}" ${OIDC_ENABLED_TAG}=true`);
 }

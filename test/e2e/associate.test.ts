@@ -68,6 +68,32 @@ describe('utils associate-iam-oidc-provider', () => {
     expect(await aws.iam.listOidcProviderArns()).toEqual([providerArn]);
   });
 
+  it('a run whose cluster tagging failed after creating the provider is finished by the next run', async () => {
+    const sc = await e.sandbox.createCluster(e.account, 'assoc-retag', REGION);
+    const denied = JSON.stringify({ message: 'User is not authorized to perform: eks:TagResource' });
+    e.sandbox.proxy.setFaultInjector(({ action }) =>
+      action === 'TagResource' ? { status: 403, body: denied, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' } } : 'pass',
+    );
+    try {
+      const first = await e.run(['utils', 'associate-iam-oidc-provider', '--cluster', sc.cluster, '--region', REGION, '--approve']);
+      expect(first.code).toBe(1);
+      expect(first.stderr).toContain('eks:TagResource');
+    } finally {
+      e.sandbox.proxy.setFaultInjector(undefined);
+    }
+    expect((await aws.eks.describeCluster(sc.cluster)).tags['alpha.eksctl.io/cluster-oidc-enabled']).toBeUndefined();
+    const plan = await e.run(['utils', 'associate-iam-oidc-provider', '--cluster', sc.cluster, '--region', REGION]);
+    expect(plan.stderr).toContain('would tag cluster "assoc-retag" alpha.eksctl.io/cluster-oidc-enabled=true');
+    const again = await e.run(['utils', 'associate-iam-oidc-provider', '--cluster', sc.cluster, '--region', REGION, '--approve']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('tagged cluster "assoc-retag"');
+    expect((await aws.eks.describeCluster(sc.cluster)).tags['alpha.eksctl.io/cluster-oidc-enabled']).toBe('true');
+    // and once tagged, a re-run tags nothing
+    e.sandbox.proxy.resetLog();
+    expect((await e.run(['utils', 'associate-iam-oidc-provider', '--cluster', sc.cluster, '--region', REGION, '--approve'])).code).toBe(0);
+    expect(e.sandbox.proxy.count('eks', 'TagResource')).toBe(0);
+  });
+
   it('-f takes the cluster and region from a ClusterConfig (here on stdin)', async () => {
     const config = `apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: ${CLUSTER}\n  region: ${REGION}\niam:\n  withOIDC: true\n`;
     const r = await e.run(['utils', 'associate-iam-oidc-provider', '-f', '-', '--approve'], { stdin: config });
