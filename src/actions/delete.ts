@@ -4,7 +4,7 @@ import type { StackRecord } from '../aws/ports.js';
 import type { KubePort } from '../k8s/ports.js';
 import { IrsaError } from '../errors.js';
 import { saId } from '../config/model.js';
-import { ROLE_ARN_ANNOTATION, ROLE_OUTPUT } from '../cfn/naming.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, ROLE_ARN_ANNOTATION, ROLE_OUTPUT } from '../cfn/naming.js';
 import { releaseServiceAccount } from '../k8s/service-account.js';
 import { matchesFilter } from '../config/filter.js';
 import { table, toJson, toYaml } from '../output/format.js';
@@ -157,8 +157,9 @@ export async function executeDeletes(
           const annotated = sa?.annotations[ROLE_ARN_ANNOTATION];
           if (!sa) {
             r.serviceAccount = 'absent';
-          } else if (!t.stack && t.roleArn === undefined && !(annotated !== undefined && opts.clusterRoleArns?.has(annotated))) {
-            // No stack and no role of ours: irsactl made nothing here, so it touches nothing (the object may be Terraform's).
+          } else if (!t.stack && t.roleArn === undefined && !(annotated !== undefined && opts.clusterRoleArns?.has(annotated)) && sa.labels[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) {
+            // No stack, no role of ours, and not an object irsactl created (as with --attach-role-arn): irsactl made
+            // nothing here, so it touches nothing (the object may be Terraform's, or eksctl's for some other role).
             r.serviceAccount = 'kept';
             r.note = annotated === undefined ? 'no iamserviceaccount stack for it, and it names no role' : `no iamserviceaccount stack for it, and its role ${annotated} is not one of this cluster's iamserviceaccount roles`;
             rt.reporter.info(`nothing of irsactl's to delete for ${t.id}: ${r.note}; left untouched`, t.id);

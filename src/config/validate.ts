@@ -481,7 +481,9 @@ export function validateModel(model: ClusterModel, ctx: RuleContext): RuleResult
       );
     }
 
-    if (!usesRole && clusterOk && nameOk && namespaceOk) {
+    // Only where a stack is made or changed: a name CloudFormation cannot carry (a "." in it) has no stack to find,
+    // so get, delete and doctor accept it like any valid ServiceAccount name (e.g. one made with attachRoleARN).
+    if (!usesRole && clusterOk && nameOk && namespaceOk && NEEDS_POLICY.has(ctx.kind)) {
       const stack = stackNameFor(model.name, sa);
       const tooLong = stack.length > STACK_NAME_MAX;
       if (!tooLong && STACK_NAME_RE.test(stack)) renderable.push(i);
