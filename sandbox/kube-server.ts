@@ -13,7 +13,7 @@ import { makeTestTls } from './tls.js';
 
 type JsonObject = Record<string, unknown>;
 
-export type FaultDecision = 'pass' | 'reset' | { status: number; reason?: string; message?: string } | { delayMs: number };
+export type FaultDecision = 'pass' | 'reset' | { status: number; reason?: string; message?: string } | { delayMs: number } | { redirectTo: string };
 export type FaultInjector = (req: { method: string; path: string }) => FaultDecision;
 
 export interface RequestLogEntry {
@@ -836,6 +836,13 @@ export async function startKubeServer(opts: {
       if (decision === 'reset') {
         entry.status = -1;
         req.socket.destroy();
+        return;
+      }
+      if (typeof decision === 'object' && 'redirectTo' in decision) {
+        await readBody(req).catch(() => undefined);
+        entry.status = 307;
+        res.writeHead(307, { Location: decision.redirectTo, 'Content-Length': 0 });
+        res.end();
         return;
       }
       if (typeof decision === 'object' && 'delayMs' in decision) {

@@ -6,6 +6,7 @@
 import { Agent as HttpsAgent } from 'node:https';
 import type * as K8s from '@kubernetes/client-node';
 import { eksToken, type AwsCredentials } from '../aws/eks-token.js';
+import { noRedirectHttpLibrary } from './http-library.js';
 import { IrsaError } from '../errors.js';
 import type { KubePort, PodContainer, PodObject, ServiceAccountObject } from './ports.js';
 
@@ -366,6 +367,7 @@ async function prepare(conn: KubeConnection, opts: ConnectKubeOptions): Promise<
     const config = k8s.createConfiguration({
       baseServer: new k8s.ServerConfiguration<Record<string, string>>(endpoint, {}),
       authMethods: { default: auth },
+      httpApi: noRedirectHttpLibrary(k8s),
     });
     return { api: new k8s.CoreV1Api(config), authz: new k8s.AuthorizationV1Api(config), endpoint, isEks: true };
   }
@@ -415,6 +417,7 @@ async function prepare(conn: KubeConnection, opts: ConnectKubeOptions): Promise<
   const config = k8s.createConfiguration({
     baseServer: new k8s.ServerConfiguration<Record<string, string>>(cluster.server.replace(/\/+$/, ''), {}),
     authMethods: { default: auth },
+      httpApi: noRedirectHttpLibrary(k8s),
   });
   return { api: new k8s.CoreV1Api(config), authz: new k8s.AuthorizationV1Api(config), endpoint: cluster.server, isEks: false };
 }

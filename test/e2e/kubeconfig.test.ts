@@ -5,6 +5,8 @@
  * read unless told to ignore it. Real sandbox throughout: moto, the rewriting proxy, two Kubernetes test servers.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,6 +130,28 @@ describe('Kubernetes failures are failures', () => {
       expect(ignored.stdout).toMatch(/default\s+via-kc\s+\S+\s+unknown/);
     } finally {
       e.cluster.kube.setFaultInjector(undefined);
+    }
+  });
+
+  it('a redirect from the API server is refused, and the bearer token never reaches where it points', async () => {
+    // Another server on the same host name (another port): node-fetch would forward Authorization to it.
+    const seen: (string | undefined)[] = [];
+    const trap = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"kind":"ServiceAccountList","apiVersion":"v1","metadata":{},"items":[]}');
+    });
+    await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve));
+    const port = (trap.address() as AddressInfo).port;
+    e.cluster.kube.setFaultInjector(({ path }) => (path.includes('/serviceaccounts') ? { redirectTo: `http://127.0.0.1:${port}/api/v1/namespaces/default/serviceaccounts` } : 'pass'));
+    try {
+      const r = await e.run(['get', 'iamserviceaccount', '--cluster', CLUSTER]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/answered HTTP 307, redirecting to http:\/\/127\.0\.0\.1:\d+\/api\/v1\/namespaces\/default\/serviceaccounts: irsactl does not follow redirects/);
+      expect(seen).toEqual([]);
+    } finally {
+      e.cluster.kube.setFaultInjector(undefined);
+      await new Promise((resolve) => trap.close(resolve));
     }
   });
 });
