@@ -15,7 +15,18 @@ import { deleteStackUnprotected, failureReason } from './stack-ops.js';
 
 /** Executes a plan: service accounts concurrently (bounded), the steps of one in order. */
 
-export type StackOutcome = 'created' | 'updated' | 'replaced' | 'exists' | 'unchanged' | 'none' | 'skipped' | 'failed' | 'not-started';
+export type StackOutcome =
+  | 'created'
+  | 'updated'
+  | 'replaced'
+  | 'exists'
+  | 'unchanged'
+  | 'none'
+  | 'skipped'
+  | 'failed'
+  | 'not-started'
+  /** CloudFormation accepted the operation, and the run ended (--timeout, a signal) before it finished: it goes on */
+  | 'in-progress';
 export type SaOutcome = 'created' | 'annotated' | 'unchanged' | 'skipped' | 'failed' | 'not-started';
 
 export interface ItemResult {
@@ -25,6 +36,8 @@ export interface ItemResult {
   stackName: string;
   roleArn?: string;
   stack: StackOutcome;
+  /** the stack operation CloudFormation has accepted and is still running (until the wait for it ends) */
+  inFlight?: 'create' | 'update' | 'delete';
   /** create only: how the existing stack differs from what was asked (it was left as it is) */
   differs?: string[];
   serviceAccount: SaOutcome;
@@ -128,14 +141,32 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<Item
         result.serviceAccount = await runServiceAccountStep(ctx, await ctx.kube(), ensureNamespace, item, result.roleArn!);
       }
     } catch (err) {
-      if (result.stack === 'not-started') result.stack = 'failed';
-      const e = err instanceof IrsaError ? err : new IrsaError('INTERNAL', err instanceof Error ? err.message : String(err));
+      let e = err instanceof IrsaError ? err : new IrsaError('INTERNAL', err instanceof Error ? err.message : String(err));
+      if ((e.code === 'TIMEOUT' || e.code === 'INTERRUPTED') && result.inFlight !== undefined) {
+        // The run stopped waiting; CloudFormation did not stop working. Not a failure of the stack: it is in progress.
+        result.stack = 'in-progress';
+        e = new IrsaError(e.code, `stack ${item.stackName} is still ${IN_FLIGHT_VERB[result.inFlight]} by CloudFormation (${e.message})`, {
+          hint: `CloudFormation goes on ${IN_FLIGHT_GERUND[result.inFlight]} it; run the same command again to finish`,
+          ...(e.signal !== undefined ? { signal: e.signal } : {}),
+        });
+      } else if (result.stack === 'not-started') result.stack = 'failed';
       result.error = { message: e.message, hint: e.hint };
       rt.reporter.error(e.message, item.id);
       if (e.hint) rt.reporter.info(e.hint, item.id);
     }
     return result;
   }
+}
+
+const IN_FLIGHT_VERB = { create: 'being created', update: 'being updated', delete: 'being deleted' } as const;
+const IN_FLIGHT_GERUND = { create: 'creating', update: 'updating', delete: 'deleting' } as const;
+
+/** Waits for a stack CloudFormation is working on; while it waits, the result says so (see runItem's catch). */
+async function waitInFlight(waiter: StackWaiter, nameOrId: string, result: ItemResult, op: 'create' | 'update' | 'delete'): Promise<StackRecord | undefined> {
+  result.inFlight = op;
+  const rec = await waiter.wait(nameOrId);
+  delete result.inFlight;
+  return rec;
 }
 
 async function runStackStep(ctx: ExecuteContext, waiter: StackWaiter, item: ServiceAccountPlan, result: ItemResult): Promise<void> {
@@ -167,7 +198,7 @@ async function runStackStep(ctx: ExecuteContext, waiter: StackWaiter, item: Serv
       // it within this run's deadline rather than fail, so running the same command again picks it up.
       if (step.status === 'CREATE_IN_PROGRESS') {
         rt.reporter.info(`stack ${item.stackName} is ${step.status}: waiting for it`, item.id);
-        const rec = await waiter.wait(item.stackName);
+        const rec = await waitInFlight(waiter, item.stackName, result, 'create');
         const roleArn = rec?.outputs[ROLE_OUTPUT];
         if (!rec || !isStableOk(rec.status) || !roleArn) throw await stackFailure(ctx, item, rec, 'create');
         result.roleArn = roleArn;
@@ -189,7 +220,7 @@ async function runStackStep(ctx: ExecuteContext, waiter: StackWaiter, item: Serv
         // The plan saw our stack; whatever holds the name now must still be ours before it is deleted.
         assertOurs(ctx, item, old);
         await deleteStackUnprotected(rt, cfn, old, item.id);
-        const after = await waiter.wait(old.stackId);
+        const after = await waitInFlight(waiter, old.stackId, result, 'delete');
         if (after) throw await stackFailure(ctx, item, after, 'delete');
       }
       await createAndWait(ctx, waiter, item, result);
@@ -212,7 +243,7 @@ async function runStackStep(ctx: ExecuteContext, waiter: StackWaiter, item: Serv
         result.stack = 'unchanged';
         return;
       }
-      const rec = await waiter.wait(item.stackName);
+      const rec = await waitInFlight(waiter, item.stackName, result, 'update');
       if (!rec || !isStableOk(rec.status)) throw await stackFailure(ctx, item, rec, 'update');
       result.roleArn = rec.outputs[ROLE_OUTPUT] ?? result.roleArn;
       result.stack = 'updated';
@@ -247,7 +278,7 @@ async function createAndWait(ctx: ExecuteContext, waiter: StackWaiter, item: Ser
     }
     rt.reporter.info(`stack ${item.stackName} already exists: waiting for it`, item.id);
   }
-  const rec = await waiter.wait(item.stackName);
+  const rec = await waitInFlight(waiter, item.stackName, result, 'create');
   const roleArn = rec?.outputs[ROLE_OUTPUT];
   if (!rec || !isStableOk(rec.status) || !roleArn) throw await stackFailure(ctx, item, rec, 'create');
   result.roleArn = roleArn;

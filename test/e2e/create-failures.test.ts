@@ -239,9 +239,13 @@ describe('create iamserviceaccount when CloudFormation fails', () => {
     // what it waited for, how long, and in which state
     expect(r.stderr).toMatch(new RegExp(`default/slow.*timed out waiting for stack ${hanging}, still CREATE_IN_PROGRESS \\(waited \\d+s, --timeout ran out\\)`));
     expect(r.stderr).toContain('--timeout');
-    expect(r.stderr).toMatch(/failed: default\/slow/);
+    // CloudFormation goes on with the stack: in progress, not failed, and the message says what to do
+    expect(r.stderr).toMatch(new RegExp(`default/slow: stack ${hanging} is still being created by CloudFormation \\(timed out waiting`));
+    expect(r.stderr).toContain('CloudFormation goes on creating it; run the same command again to finish');
+    expect(r.stderr).toMatch(/1 of 1 service account\(s\) did not finish, 1 still in progress in CloudFormation \(default\/slow\)/);
+    expect(r.stderr).not.toMatch(/failed: default\/slow/);
     expect(e.cluster.kube.getServiceAccount('default', 'slow')).toBeUndefined();
-    expect(r.stdout).toMatch(/default\s+slow\s+failed\s+/);
+    expect(r.stdout).toMatch(/default\s+slow\s+in-progress\s+/);
   });
 
   it('re-running after the timeout waits for the stack still in progress, then creates the ServiceAccount', async () => {
