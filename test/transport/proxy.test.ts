@@ -121,6 +121,21 @@ describe('HTTPS_PROXY / HTTP_PROXY', () => {
   }, 30_000);
 });
 
+describe('the OIDC issuer thumbprint (associate)', () => {
+  it('is fetched through HTTPS_PROXY', async () => {
+    // a region of its own: moto gives each region one issuer, and this one has no provider yet
+    const region = 'ap-south-1';
+    const sc = await e.sandbox.createCluster(e.account, 'px-oidc', region);
+    const issuerHost = new URL(sc.issuer).hostname;
+    fwd.resetLog();
+    const r = await runBin(['utils', 'associate-iam-oidc-provider', '--cluster', 'px-oidc', '--region', region, '--approve'], { ...e.env, HTTPS_PROXY: fwd.url });
+    expect(r.code, r.stderr).toBe(0);
+    expect(fwd.count(issuerHost, 'CONNECT')).toBe(1);
+    // the proxy cannot resolve the real issuer here: the provider is made without a thumbprint, saying why
+    expect(r.stderr).toContain(`the proxy ${fwd.url} could not connect to ${issuerHost}:443: refused the tunnel (HTTP 502)`);
+  }, 30_000);
+});
+
 describe('NO_PROXY', () => {
   it('a host NO_PROXY names is reached directly, the others still through the proxy', async () => {
     const name = 'px-noproxy';
