@@ -125,6 +125,12 @@ export async function executeDeletes(
       limit(async (): Promise<DeleteResult> => {
         const r: DeleteResult = { id: t.id, stackName: t.stack?.stackName, stack: 'not-started', serviceAccount: 'not-started' };
         if (rt.signal.aborted) return r;
+        const late = rt.run.notStartedReason();
+        if (late !== undefined) {
+          r.error = late;
+          rt.reporter.error(late, t.id);
+          return r;
+        }
         try {
           if (t.squatter) {
             r.stack = 'failed';

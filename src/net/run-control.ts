@@ -69,6 +69,12 @@ export class RunControl {
     this.onStop(reason, inFlight);
   }
 
+  /** After the deadline: why work is not started, for the service accounts that never began. */
+  notStartedReason(): string | undefined {
+    const reason = this.reason;
+    return reason?.kind === 'timeout' ? `not started: --timeout ${formatDuration(reason.timeoutMs)} ran out` : undefined;
+  }
+
   inFlight(): InFlight[] {
     return [...this.inFlightSet];
   }
