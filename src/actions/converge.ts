@@ -14,7 +14,6 @@ import { countChanges, planToData, planToText, resultsToText, type PruneItem } f
 import { executePlan, type ItemResult } from './execute.js';
 import { kubePreflight, type KubePreflight } from './kube-preflight.js';
 import type { Runtime } from './runtime.js';
-import { formatDuration } from '../net/run-control.js';
 
 /**
  * create, update and apply share one path: observe → plan (pure) → print the
@@ -156,17 +155,11 @@ export async function executeConverge(rt: Runtime, prepared: Prepared, opts: Con
   );
 }
 
-/** The exit: INTERRUPTED after a signal, TIMEOUT past the deadline, PARTIAL naming every failed service account, else nothing. */
+/** The exit: INTERRUPTED after a signal, PARTIAL naming every failed service account, else nothing. */
 export function throwOnFailures(rt: Runtime, failures: { id: string; hint?: string }[], total: number, notStarted: number): void {
   if (rt.signal.aborted) {
     throw new IrsaError('INTERRUPTED', `interrupted: ${notStarted} service account(s) not started${failures.length ? `, ${failures.length} failed` : ''}`, {
       hint: 'run the same command again: it converges from where this run stopped',
-    });
-  }
-  const stop = rt.run.reason;
-  if (failures.length > 0 && stop?.kind === 'timeout') {
-    throw new IrsaError('TIMEOUT', `--timeout ${formatDuration(stop.timeoutMs)} ran out: ${failures.length} of ${total} service account(s) not finished: ${failures.map((f) => f.id).join(', ')}`, {
-      hint: 'run the same command again to continue, or raise --timeout',
     });
   }
   if (failures.length > 0) {
