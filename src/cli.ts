@@ -1,6 +1,7 @@
 import { main } from './main.js';
 import { processIo } from './output/io.js';
 import { EXIT } from './errors.js';
+import { INTERRUPT_GRACE_MS } from './net/run-control.js';
 
 /**
  * The process entry: wires signals to an AbortController so that --approve runs
@@ -13,7 +14,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     if (signalled) process.exit(sig === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT);
     signalled = sig;
-    process.stderr.write(`\n${sig} received: finishing what is in flight, starting nothing new (again to quit now)\n`);
+    process.stderr.write(`\n${sig} received: starting nothing new; what is in flight has ${INTERRUPT_GRACE_MS / 1000} s to finish (again to quit now)\n`);
     abort.abort(sig);
   });
 }
