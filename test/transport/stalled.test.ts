@@ -78,6 +78,22 @@ describe('an AWS endpoint that accepts connections and never answers', () => {
   });
 });
 
+describe('a proxy that accepts connections and never answers', () => {
+  it("its CONNECT hits the connect timeout, names the proxy, and is retried", async () => {
+    const before = stalled.connections();
+    const r = await runBin(['get', 'iamserviceaccount', '--cluster', 'stall-0'], {
+      ...e.env,
+      AWS_ENDPOINT_URL: 'http://aws.sandbox.test',
+      HTTP_PROXY: `http://127.0.0.1:${stalled.port}`,
+      IRSACTL_CONNECT_TIMEOUT_MS: '300',
+      AWS_MAX_ATTEMPTS: '2',
+    });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`could not connect to aws.sandbox.test:80 through the proxy http://127.0.0.1:${stalled.port} within 0.3 s`);
+    expect(stalled.connections() - before).toBe(2);
+  }, 30_000);
+});
+
 describe('a Kubernetes API that accepts connections and never answers', () => {
   it('through the endpoint DescribeCluster hands out: --timeout ends the run naming the Kubernetes call and endpoint', async () => {
     const sc = await e.sandbox.createCluster(e.account, 'stall-kube', REGION);
