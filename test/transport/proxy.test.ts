@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createServer as createHttpsServer } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -118,6 +120,17 @@ describe('HTTPS_PROXY / HTTP_PROXY', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('socks5 proxies are not supported');
     expect(e.sandbox.proxy.requests).toHaveLength(0);
+  }, 30_000);
+});
+
+describe('the forward proxy itself', () => {
+  it('forwards plain HTTP as the aws CLI sends it through HTTP_PROXY (absolute-form), so it is a proxy real clients use', async () => {
+    fwd.resetLog();
+    const { stdout } = await promisify(execFile)('aws', ['eks', 'describe-cluster', '--name', 'px-0', '--endpoint-url', `http://${AWS_HOST}`, '--output', 'json', '--region', REGION], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...e.env, AWS_ENDPOINT_URL: `http://${AWS_HOST}`, HTTP_PROXY: fwd.url, http_proxy: fwd.url },
+    });
+    expect((JSON.parse(stdout) as { cluster: { name: string } }).cluster.name).toBe('px-0');
+    expect(fwd.log.some((entry) => entry.method === 'GET' && entry.target === `${AWS_HOST}:80` && entry.routed)).toBe(true);
   }, 30_000);
 });
 
