@@ -89,6 +89,26 @@ describe('HTTPS_PROXY / HTTP_PROXY', () => {
     expect(sa?.metadata?.annotations?.['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::\d{12}:role\//);
   }, 30_000);
 
+  it("an assume-role profile's AssumeRole goes through the proxy too", async () => {
+    const config = join(dir, 'assume-config');
+    const credentials = join(dir, 'assume-credentials');
+    writeFileSync(credentials, `[base]\naws_access_key_id = ${e.account.accessKeyId}\naws_secret_access_key = ${e.account.secretAccessKey}\n`);
+    writeFileSync(config, `[profile deployer]\nrole_arn = arn:aws:iam::${e.account.accountId}:role/deployer\nsource_profile = base\nregion = ${REGION}\n`);
+    const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, ...withoutKeys } = e.env;
+    fwd.resetLog();
+    e.sandbox.proxy.resetLog();
+    const r = await runBin(['get', 'iamserviceaccount', '--cluster', 'px-0', '--profile', 'deployer'], {
+      ...withoutKeys,
+      AWS_CONFIG_FILE: config,
+      AWS_SHARED_CREDENTIALS_FILE: credentials,
+      AWS_ENDPOINT_URL: `http://${AWS_HOST}`,
+      HTTP_PROXY: fwd.url,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(e.sandbox.proxy.count('sts', 'AssumeRole')).toBe(1);
+    expect(fwd.log.every((entry) => entry.routed)).toBe(true);
+  }, 30_000);
+
   it('without the proxy settings the same names do not resolve (the proof above is real)', async () => {
     await proxiedCluster('px-none');
     fwd.resetLog();
