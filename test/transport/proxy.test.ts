@@ -54,9 +54,17 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** A new cluster with its own issuer's OIDC provider (associated directly, not through the proxy). */
+async function associatedCluster(name: string, region = REGION): Promise<SandboxCluster> {
+  const sc = await e.sandbox.createCluster(e.account, name, region);
+  const r = await e.run(['utils', 'associate-iam-oidc-provider', '--cluster', name, '--region', region, '--approve']);
+  if (r.code !== 0) throw new Error(`associate ${name} failed: ${r.stderr}`);
+  return sc;
+}
+
 /** A cluster whose DescribeCluster hands out https://<name>.sandbox.test, which the forward proxy maps to its API. */
 async function proxiedCluster(name: string): Promise<SandboxCluster> {
-  const sc = await e.sandbox.createCluster(e.account, name, REGION);
+  const sc = await associatedCluster(name);
   const host = `${name}.sandbox.test`;
   fwd.map(host, Number(new URL(sc.kube.url).port));
   e.sandbox.proxy.registerCluster(name, { endpoint: `https://${host}`, caData: sc.kube.caData });
@@ -156,7 +164,7 @@ describe('the forward proxy itself', () => {
 
 describe('the OIDC issuer thumbprint (associate)', () => {
   it('is fetched through HTTPS_PROXY', async () => {
-    // a region of its own: moto gives each region one issuer, and this one has no provider yet
+    // a new cluster has its own issuer, with no provider yet
     const region = 'ap-south-1';
     const sc = await e.sandbox.createCluster(e.account, 'px-oidc', region);
     const issuerHost = new URL(sc.issuer).hostname;
@@ -228,7 +236,7 @@ describe('a kubeconfig cluster', () => {
 
   it.each([['proxy-url'], ['HTTPS_PROXY']])('%s: Kubernetes requests go through the proxy', async (how) => {
     const name = how === 'proxy-url' ? 'px-kc-url' : 'px-kc-env';
-    const sc = await e.sandbox.createCluster(e.account, name, REGION);
+    const sc = await associatedCluster(name);
     const host = `${name}.sandbox.test`;
     fwd.map(host, Number(new URL(sc.kube.url).port));
     const file = kubeconfig(sc, `https://${host}`, how === 'proxy-url' ? fwd.url : undefined);

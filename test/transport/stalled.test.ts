@@ -24,7 +24,6 @@ beforeAll(async () => {
   e = await startE2E('stall-0', REGION);
   stalled = await startStalledServer();
   dir = mkdtempSync(join(tmpdir(), 'irsactl-stall-'));
-  // moto gives every cluster of a region one issuer: one provider serves them all
   await e.associate();
 }, 60_000);
 afterAll(async () => {
@@ -32,6 +31,14 @@ afterAll(async () => {
   await e?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A new cluster with its own issuer's OIDC provider. */
+async function associatedCluster(name: string) {
+  const sc = await e.sandbox.createCluster(e.account, name, REGION);
+  const r = await e.run(['utils', 'associate-iam-oidc-provider', '--cluster', name, '--region', REGION, '--approve']);
+  if (r.code !== 0) throw new Error(`associate ${name} failed: ${r.stderr}`);
+  return sc;
+}
 
 /** A plan for one service account: it reads the ServiceAccount from Kubernetes (and changes nothing). */
 const planOne = (cluster: string) => ['create', 'iamserviceaccount', '--cluster', cluster, '--name', 'reader', '--attach-policy-arn', 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'];
@@ -96,7 +103,7 @@ describe('a proxy that accepts connections and never answers', () => {
 
 describe('a Kubernetes API that accepts connections and never answers', () => {
   it('through the endpoint DescribeCluster hands out: --timeout ends the run naming the Kubernetes call and endpoint', async () => {
-    const sc = await e.sandbox.createCluster(e.account, 'stall-kube', REGION);
+    const sc = await associatedCluster('stall-kube');
     e.sandbox.proxy.registerCluster('stall-kube', { endpoint: `https://127.0.0.1:${stalled.port}`, caData: sc.kube.caData });
     const r = await runBin([...planOne('stall-kube'), '--timeout', '5s'], e.env);
     console.log(`stalled Kubernetes API (EKS path), --timeout 5s: ended after ${r.ms} ms`);
@@ -105,7 +112,7 @@ describe('a Kubernetes API that accepts connections and never answers', () => {
   }, 30_000);
 
   it('a TLS handshake that never completes hits the connect timeout, retried as transient', async () => {
-    const sc = await e.sandbox.createCluster(e.account, 'stall-tls', REGION);
+    const sc = await associatedCluster('stall-tls');
     e.sandbox.proxy.registerCluster('stall-tls', { endpoint: `https://127.0.0.1:${stalled.port}`, caData: sc.kube.caData });
     const before = stalled.connections();
     const r = await runBin(planOne('stall-tls'), { ...e.env, IRSACTL_CONNECT_TIMEOUT_MS: '300' });
@@ -115,7 +122,7 @@ describe('a Kubernetes API that accepts connections and never answers', () => {
   }, 30_000);
 
   it('through a kubeconfig: --timeout ends the run naming the endpoint', async () => {
-    const sc = await e.sandbox.createCluster(e.account, 'stall-kc', REGION);
+    const sc = await associatedCluster('stall-kc');
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(
       kubeconfig,
