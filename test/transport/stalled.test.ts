@@ -123,6 +123,8 @@ describe('a Kubernetes API that accepts connections and never answers', () => {
 
   it('through a kubeconfig: --timeout ends the run naming the endpoint', async () => {
     const sc = await associatedCluster('stall-kc');
+    // DescribeCluster and the kubeconfig name the same (stalled) server, as for a real cluster
+    e.sandbox.proxy.registerCluster('stall-kc', { endpoint: `https://127.0.0.1:${stalled.port}`, caData: sc.kube.caData });
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(
       kubeconfig,
