@@ -1,6 +1,6 @@
 /**
  * Test-only TLS material for the fake Kubernetes API server: a throwaway CA and a
- * server certificate for 127.0.0.1/localhost, made with the openssl CLI because
+ * server certificate for 127.0.0.1, localhost and *.sandbox.test (names only the forward proxy resolves), made with the openssl CLI because
  * Node has no certificate-signing API.
  */
 import { execFile } from 'node:child_process';
@@ -41,7 +41,7 @@ export async function makeFreshTestTls(): Promise<TestTls> {
     await openssl(['req', '-new', '-key', p('server.key'), '-subj', '/CN=kube-apiserver', '-out', p('server.csr')]);
     await writeFile(
       p('ext.cnf'),
-      'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:*.sandbox.test\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n',
     );
     await openssl([
       'x509', '-req', '-in', p('server.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'), '-CAcreateserial',

@@ -39,7 +39,7 @@ export async function ensureOidcProvider(rt: Runtime, session: ClusterSession, a
     return { ...base, action: 'would-create' };
   }
   const { issuerThumbprint } = await import('../aws/thumbprint.js');
-  const { thumbprint, error } = await issuerThumbprint(oidc.issuerUrl);
+  const { thumbprint, error } = await issuerThumbprint(oidc.issuerUrl, rt.io.env);
   if (!thumbprint) {
     // IAM accepts a provider without a thumbprint: it trusts well-known issuers such as EKS's through its own CAs.
     rt.reporter.warn(`could not reach the issuer ${oidc.issuerUrl} (${error}): creating the provider without a thumbprint`);

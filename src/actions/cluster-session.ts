@@ -5,6 +5,7 @@ import { IrsaError } from '../errors.js';
 import { oidcInfoFrom } from '../cfn/trust-policy.js';
 import { credentialProvider } from '../aws/credentials.js';
 import { readSharedConfig } from '../aws/shared-config.js';
+import { awsRequestHandler } from '../aws/request-handler.js';
 import type { Runtime } from './runtime.js';
 
 /** The common preflight of every command: region, AWS ports, the cluster, its OIDC issuer, a lazy Kubernetes client. */
@@ -58,6 +59,7 @@ export async function openCluster(rt: Runtime, target: ClusterTarget): Promise<C
     region,
     ...(endpoints.STS !== undefined ? { stsEndpoint: endpoints.STS } : {}),
     debug: (message) => rt.reporter.debug(`credentials: ${message}`),
+    requestHandler: awsRequestHandler('STS', { region, profile: target.profile, env: rt.io.env, run: rt.run }),
   });
   const aws = await rt.awsPorts({
     region,

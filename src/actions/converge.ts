@@ -24,7 +24,6 @@ export interface ConvergeOptions extends ConnectionOptions {
   approve: boolean;
   overrideExisting: boolean;
   output: 'text' | 'json' | 'yaml';
-  timeoutMs: number;
   concurrency: number;
 }
 
@@ -43,7 +42,7 @@ export interface Prepared {
 }
 
 export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resolved: ResolvedConfig, opts: ConvergeOptions): Promise<Prepared> {
-  const deadline = Date.now() + opts.timeoutMs;
+  const deadline = rt.run.deadline;
   for (const w of resolved.warnings) rt.reporter.warn(w);
   const session = await openCluster(rt, { ...connectionOf(opts), cluster: resolved.cluster.name, region: resolved.region });
   const oidc = requireOidc(session);

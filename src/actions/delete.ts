@@ -35,7 +35,6 @@ export interface DeleteOptions extends ConnectionOptions {
   wait: boolean;
   onlyMissing: boolean;
   output: 'text' | 'json' | 'yaml';
-  timeoutMs: number;
   concurrency: number;
 }
 
@@ -72,7 +71,6 @@ export function prunableTargets(stacks: Map<string, StackRecord>, resolved: Reso
 
 
 export async function deleteIamServiceAccounts(rt: Runtime, resolved: ResolvedConfig, opts: DeleteOptions): Promise<void> {
-  const started = Date.now();
   for (const w of resolved.warnings) rt.reporter.warn(w);
   const session = await openCluster(rt, { cluster: resolved.cluster.name, region: resolved.region, ...opts });
   const stacks = await irsaStacks(session.aws.cfn, session.name);
@@ -98,7 +96,7 @@ export async function deleteIamServiceAccounts(rt: Runtime, resolved: ResolvedCo
     return;
   }
   const clusterRoleArns = new Set([...stacks.owned.values()].map((st) => st.outputs[ROLE_OUTPUT]).filter((arn): arn is string => arn !== undefined));
-  const results = await executeDeletes(rt, session, targets, { ...opts, deadline: started + opts.timeoutMs, clusterRoleArns });
+  const results = await executeDeletes(rt, session, targets, { ...opts, deadline: rt.run.deadline, clusterRoleArns });
   printDeleteResults(rt, results, opts.output);
   const failed = results.filter((r) => r.error);
   if (rt.signal.aborted) throw new IrsaError('INTERRUPTED', 'interrupted', { hint: 'run the same command again to finish' });
@@ -127,6 +125,12 @@ export async function executeDeletes(
       limit(async (): Promise<DeleteResult> => {
         const r: DeleteResult = { id: t.id, stackName: t.stack?.stackName, stack: 'not-started', serviceAccount: 'not-started' };
         if (rt.signal.aborted) return r;
+        const late = rt.run.notStartedReason();
+        if (late !== undefined) {
+          r.error = late;
+          rt.reporter.error(late, t.id);
+          return r;
+        }
         try {
           if (t.squatter) {
             r.stack = 'failed';

@@ -125,6 +125,13 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<Item
     };
     // SIGINT/SIGTERM: start nothing new; what is in flight finishes or is reported.
     if (rt.signal.aborted) return result;
+    // Past the deadline nothing new starts either, and each such account says so.
+    const late = rt.run.notStartedReason();
+    if (late !== undefined) {
+      result.error = { message: late, hint: 'run the same command again to continue, or raise --timeout' };
+      rt.reporter.error(late, item.id);
+      return result;
+    }
     try {
       await runStackStep(ctx, waiter, item, result);
       if (item.serviceAccount.action === 'skip' || result.stack === 'skipped') {

@@ -5,6 +5,10 @@ import type { KubePort } from '../k8s/ports.js';
 import type { KubeConnection } from '../k8s/client.js';
 import type { Io } from '../output/io.js';
 import { Reporter } from '../output/reporter.js';
+import { RunControl } from '../net/run-control.js';
+
+/** --timeout's default: eksctl's. */
+export const DEFAULT_TIMEOUT_MS = 25 * 60_000;
 
 /**
  * What actions get from the outside world. The default builds real SDK and
@@ -14,7 +18,10 @@ import { Reporter } from '../output/reporter.js';
 export interface Runtime {
   io: Io;
   reporter: Reporter;
+  /** SIGINT/SIGTERM: start nothing new */
   signal: AbortSignal;
+  /** the run's one deadline (--timeout) and the stop of what is in flight */
+  run: RunControl;
   awsPorts(opts: {
     region: string;
     profile?: string;
@@ -39,25 +46,33 @@ export interface RuntimeOverrides {
   signal?: AbortSignal;
 }
 
-export function createRuntime(io: Io, verbosity: number, overrides: RuntimeOverrides = {}): Runtime {
+export function createRuntime(io: Io, verbosity: number, overrides: RuntimeOverrides = {}, timeoutMs = DEFAULT_TIMEOUT_MS): Runtime {
   const reporter = new Reporter(io, verbosity);
+  const signal = overrides.signal ?? new AbortController().signal;
+  const run = new RunControl(timeoutMs, signal, (reason, inFlight) => {
+    // A timeout's own errors name what they waited for; an interrupt says what it abandoned.
+    if (reason.kind === 'interrupt' && inFlight.length > 0) reporter.warn(RunControl.describe(reason, inFlight));
+  });
   // IRSACTL_POLL_INTERVAL_MS lets the sandbox poll quickly; AWS creates an IAM role stack in ~20 s.
   const poll = Number(io.env.IRSACTL_POLL_INTERVAL_MS ?? '') || 2000;
   return {
     io,
     reporter,
-    signal: overrides.signal ?? new AbortController().signal,
+    signal,
+    run,
     awsPorts:
       overrides.awsPorts ??
       (async (opts) => {
         const { createAwsPorts } = await import('../aws/factory.js');
-        return createAwsPorts({ ...opts, env: io.env });
+        return createAwsPorts({ ...opts, env: io.env, run });
       }),
     kubePort:
       overrides.kubePort ??
       (async (conn) => {
         const { connectKube } = await import('../k8s/client.js');
         return connectKube(conn, {
+          env: io.env,
+          run,
           onRequest: (method, path) => reporter.debug(`kubernetes ${method} ${path}`),
         });
       }),

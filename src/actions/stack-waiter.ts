@@ -64,12 +64,13 @@ export class StackWaiter {
       await Promise.resolve();
       // First poll at once: a stack may already be done (and always is on moto).
       while (this.pending.size > 0) {
-        await this.tick();
-        if (this.pending.size === 0) break;
+        // Checked before each poll: past the deadline no request is sent, and this message names the stack.
         if (Date.now() >= this.opts.deadline) {
           this.failAll((id) => this.timeoutError(id));
           break;
         }
+        await this.tick();
+        if (this.pending.size === 0) break;
         await sleep(Math.min(this.interval, Math.max(0, this.opts.deadline - Date.now())), this.opts.signal);
         this.interval = Math.min(Math.round(this.interval * 1.5), this.opts.maxIntervalMs);
         if (this.opts.signal?.aborted) {

@@ -14,6 +14,7 @@ import {
 import { IrsaError } from '../errors.js';
 import type { CloudFormationPort, CreateStackInput, StackEvent, StackRecord, StackSummary, UpdateStackInput } from './ports.js';
 import { awsCall, awsErrorFacts, clientConfig, isAwsError, recordToTags, tagsToRecord, toIrsaError, type AwsOptions } from './config.js';
+import { stopWithRun } from './request-handler.js';
 
 export function toStackRecord(stack: Stack): StackRecord {
   return {
@@ -39,6 +40,7 @@ const isNoChange = (err: unknown): boolean =>
 
 export function createCloudFormationPort(opts: AwsOptions): CloudFormationPort {
   const client = new CloudFormationClient(clientConfig('CLOUDFORMATION', opts));
+  stopWithRun(client, 'CLOUDFORMATION', opts);
   return {
     async listStacks(statuses: readonly string[]): Promise<StackSummary[]> {
       return awsCall('ListStacks', async () => {

@@ -1,10 +1,12 @@
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { IrsaError } from '../errors.js';
 import { IRSACTL_VERSION } from '../version.js';
+import type { RunControl } from '../net/run-control.js';
+import { awsRequestHandler } from './request-handler.js';
 
 /**
  * Client configuration shared by the four AWS adapters, and the mapping of SDK
- * errors to IrsaError. No SDK import here: this file is plain data and logic.
+ * errors to IrsaError. Plain data and logic; the HTTP side is request-handler.ts.
  */
 
 export interface AwsOptions {
@@ -24,6 +26,8 @@ export interface AwsOptions {
   cfnRoleArn?: string;
   /** --cfn-disable-rollback: a failed CreateStack keeps its resources, for debugging (eksctl's flag) */
   cfnDisableRollback?: boolean;
+  /** the run's deadline and stop (--timeout, SIGINT): every request checks in with it */
+  run?: RunControl;
 }
 
 export type AwsService = 'CLOUDFORMATION' | 'IAM' | 'EKS' | 'STS';
@@ -49,6 +53,7 @@ export interface SharedClientConfig {
   maxAttempts: number;
   retryMode: 'standard' | 'adaptive';
   customUserAgent: string;
+  requestHandler: ReturnType<typeof awsRequestHandler>;
 }
 
 export const nonEmpty = (value: string | undefined): string | undefined =>
@@ -123,6 +128,7 @@ export function clientConfig(service: AwsService, opts: AwsOptions): SharedClien
     maxAttempts: maxAttemptsFrom(opts),
     retryMode: retryModeFrom(service, opts),
     customUserAgent: USER_AGENT,
+    requestHandler: awsRequestHandler(service, opts),
   };
 }
 

@@ -3,6 +3,7 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { staticCredentials } from './config.js';
 import { sharedFilePaths } from './shared-config.js';
+import type { awsRequestHandler } from './request-handler.js';
 
 /**
  * The one credential provider of a run, for the AWS clients and the EKS token alike, so both act as one identity:
@@ -20,6 +21,8 @@ export function credentialProvider(opts: {
   /** Where the chain's own messages go (-v): else it prints to the console, e.g. that AWS_PROFILE beats env keys
    * when --profile was given on purpose. */
   debug?: (message: string) => void;
+  /** The run's request handler for those STS calls: its proxies, CAs, timeouts and deadline. */
+  requestHandler?: ReturnType<typeof awsRequestHandler>;
 }): AwsCredentialIdentityProvider {
   const fromEnv = staticCredentials(opts.env, opts.profile);
   if (fromEnv !== undefined) return async (): Promise<AwsCredentialIdentity> => fromEnv;
@@ -31,6 +34,7 @@ export function credentialProvider(opts: {
     // irsactl resolves configured endpoints for the right profile itself (shared-config.ts).
     ignoreConfiguredEndpointUrls: true,
     ...(opts.stsEndpoint !== undefined ? { endpoint: opts.stsEndpoint } : {}),
+    ...(opts.requestHandler !== undefined ? { requestHandler: opts.requestHandler } : {}),
   };
   const debug = opts.debug ?? (() => undefined);
   const log = (...parts: unknown[]): void => debug(parts.map(String).join(' '));

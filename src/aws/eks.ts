@@ -2,6 +2,7 @@ import { DescribeClusterCommand, EKSClient, TagResourceCommand } from '@aws-sdk/
 import { IrsaError } from '../errors.js';
 import type { ClusterInfo, EksPort } from './ports.js';
 import { awsCall, clientConfig, isAwsError, toIrsaError, type AwsOptions } from './config.js';
+import { stopWithRun } from './request-handler.js';
 
 interface ArnParts {
   partition: string;
@@ -18,6 +19,7 @@ export function parseClusterArn(arn: string): ArnParts | undefined {
 
 export function createEksPort(opts: AwsOptions): EksPort {
   const client = new EKSClient(clientConfig('EKS', opts));
+  stopWithRun(client, 'EKS', opts);
   return {
     async describeCluster(name: string): Promise<ClusterInfo> {
       let out;

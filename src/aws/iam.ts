@@ -8,6 +8,7 @@ import {
 import { IrsaError } from '../errors.js';
 import type { IamPort, OidcProviderInfo, RoleInfo } from './ports.js';
 import { awsCall, clientConfig, isAwsError, recordToTags, tagsToRecord, toIrsaError, type AwsOptions } from './config.js';
+import { stopWithRun } from './request-handler.js';
 
 /** IAM keys providers by host/path: a port (even :443) would end up in the ARN on moto, and never in AWS's. */
 export function providerUrlWithoutPort(url: string): string {
@@ -40,6 +41,7 @@ async function getOrUndefined<T>(operation: string, call: () => Promise<T>): Pro
 
 export function createIamPort(opts: AwsOptions): IamPort {
   const client = new IAMClient(clientConfig('IAM', opts));
+  stopWithRun(client, 'IAM', opts);
   return {
     async getOidcProvider(arn: string): Promise<OidcProviderInfo | undefined> {
       const out = await getOrUndefined('GetOpenIDConnectProvider', () =>

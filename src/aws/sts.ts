@@ -2,18 +2,25 @@ import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient }
 import { IrsaError } from '../errors.js';
 import type { CallerIdentity, StsPort } from './ports.js';
 import { awsCall, clientConfig, type AwsOptions } from './config.js';
+import { stopWithRun } from './request-handler.js';
 
 export function createStsPort(opts: AwsOptions): StsPort {
   const config = clientConfig('STS', opts);
   const client = new STSClient(config);
+  stopWithRun(client, 'STS', opts);
   // The web-identity call is unsigned, so it needs no real credentials; placeholder keys keep
   // the SDK from walking its provider chain (files, IMDS) when none are configured.
   let webIdentityClient: STSClient | undefined;
-  const unsignedClient = (): STSClient =>
-    (webIdentityClient ??= new STSClient({
-      ...config,
-      credentials: config.credentials ?? { accessKeyId: 'irsactl-unsigned', secretAccessKey: 'irsactl-unsigned' },
-    }));
+  const unsignedClient = (): STSClient => {
+    if (webIdentityClient === undefined) {
+      webIdentityClient = new STSClient({
+        ...config,
+        credentials: config.credentials ?? { accessKeyId: 'irsactl-unsigned', secretAccessKey: 'irsactl-unsigned' },
+      });
+      stopWithRun(webIdentityClient, 'STS', opts);
+    }
+    return webIdentityClient;
+  };
   return {
     async getCallerIdentity(): Promise<CallerIdentity> {
       const out = await awsCall('GetCallerIdentity', () => client.send(new GetCallerIdentityCommand({})));

@@ -8,7 +8,7 @@ export function associateIamOidcProviderCommand(ctx: CliContext): Command {
   addClusterFlag(cmd);
   cmd.option('-f, --config-file <path>', "ClusterConfig file (eksctl's format), or - for stdin");
   addAwsFlags(cmd);
-  addRunFlags(cmd, { timeout: false, concurrency: false });
+  addRunFlags(cmd, { concurrency: false });
   cmd.addHelpText(
     'after',
     examples([

@@ -10,7 +10,6 @@ export function convergeOptionsFrom(o: Record<string, unknown>): ConvergeOptions
     approve: o.approve === true,
     overrideExisting: o.overrideExistingServiceaccounts === true,
     output: (o.output as ConvergeOptions['output']) ?? 'text',
-    timeoutMs: o.timeout as number,
     concurrency: o.concurrency as number,
     ...connectionFrom(o),
   };

@@ -29,7 +29,6 @@ export function deleteIamServiceAccountCommand(ctx: CliContext): Command {
       wait: o.wait === true,
       onlyMissing: o.onlyMissing === true,
       output: o.output as DeleteOptions['output'],
-      timeoutMs: o.timeout as number,
       concurrency: o.concurrency as number,
       ...connectionFrom(o),
     });

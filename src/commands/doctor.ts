@@ -13,7 +13,7 @@ export function doctorCommand(ctx: CliContext): Command {
   addConfigFileFlags(cmd);
   addAwsFlags(cmd);
   addKubeFlags(cmd);
-  addRunFlags(cmd, { approve: false, timeout: false, concurrency: false, output: ['text', 'json'] });
+  addRunFlags(cmd, { approve: false, concurrency: false, output: ['text', 'json'] });
   cmd.addHelpText(
     'after',
     examples([

@@ -10,7 +10,7 @@ export function getIamServiceAccountCommand(ctx: CliContext): Command {
   addAwsFlags(cmd);
   addKubeFlags(cmd);
   cmd.option('--ignore-kubernetes-errors', 'when the Kubernetes API cannot be read, list the stacks with STATUS unknown and exit 0');
-  addRunFlags(cmd, { approve: false, timeout: false, concurrency: false, output: ['table', 'json', 'yaml'] });
+  addRunFlags(cmd, { approve: false, concurrency: false, output: ['table', 'json', 'yaml'] });
   cmd.addHelpText('after', examples(['irsactl get iamserviceaccount --cluster prod', 'irsactl get iamserviceaccount --cluster prod --namespace kube-system -o yaml', 'irsactl get iamserviceaccounts -f cluster.yaml --include "kube-system/*"']));
   cmd.action(async (name: string | undefined, o: Record<string, unknown>) => {
     const flags = configFlagsFrom(name, o);

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ConfigFlags } from '../config/load.js';
 import { usageError } from '../errors.js';
 import type { Io } from '../output/io.js';
-import { createRuntime, type Runtime, type RuntimeOverrides } from '../actions/runtime.js';
+import { createRuntime, DEFAULT_TIMEOUT_MS, type Runtime, type RuntimeOverrides } from '../actions/runtime.js';
 import type { ConnectionOptions } from '../actions/cluster-session.js';
 
 /** Flag definitions shared by commands, and the step from parsed options to a Runtime. */
@@ -13,8 +13,8 @@ export interface CliContext {
   signal: AbortSignal;
 }
 
-export function runtimeFor(ctx: CliContext, opts: { verbose?: number }): Runtime {
-  return createRuntime(ctx.io, opts.verbose ?? 0, { ...ctx.overrides, signal: ctx.signal });
+export function runtimeFor(ctx: CliContext, opts: { verbose?: number; timeout?: number }): Runtime {
+  return createRuntime(ctx.io, opts.verbose ?? 0, { ...ctx.overrides, signal: ctx.signal }, opts.timeout ?? DEFAULT_TIMEOUT_MS);
 }
 
 export const DEFAULT_CONCURRENCY = 50;
@@ -26,7 +26,10 @@ const count = (_: string, prev: number) => prev + 1;
 
 /** "25m", "90s", "1h30m", "25m0s" (eksctl's Go durations) or plain seconds. */
 export function parseDuration(text: string): number {
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (/^\d+$/.test(text)) {
+    if (Number(text) <= 0) throw new InvalidArgumentError(`"${text}" is not a positive duration: use e.g. 25m, 90s or 1h30m`);
+    return Number(text) * 1000;
+  }
   const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
   let total = 0;
   let consumed = '';
@@ -35,7 +38,8 @@ export function parseDuration(text: string): number {
     total += m[2] === 'h' ? n * 3_600_000 : m[2] === 'm' ? n * 60_000 : m[2] === 's' ? n * 1000 : n;
     consumed += m[0];
   }
-  if (consumed !== text || total <= 0) throw new InvalidArgumentError(`"${text}" is not a duration: use e.g. 25m, 90s or 1h30m`);
+  if (consumed !== text) throw new InvalidArgumentError(`"${text}" is not a duration: use e.g. 25m, 90s or 1h30m`);
+  if (total < 1) throw new InvalidArgumentError(`"${text}" is not a positive duration: use e.g. 25m, 90s or 1h30m`);
   return total;
 }
 
@@ -79,7 +83,7 @@ export function addConfigFileFlags(cmd: Command, opts: { onlyMissing?: boolean }
 
 export function addRunFlags(cmd: Command, opts: { approve?: boolean; output?: string[]; timeout?: boolean; concurrency?: boolean } = {}): Command {
   if (opts.approve !== false) cmd.option('--approve', 'apply the changes (without it, print the plan and change nothing)');
-  if (opts.timeout !== false) cmd.option('--timeout <duration>', 'maximum time to wait for CloudFormation, for the whole run', parseDuration, 25 * 60_000);
+  if (opts.timeout !== false) cmd.option('--timeout <duration>', 'maximum time for the whole run, requests in flight included (e.g. 90s, 25m)', parseDuration, DEFAULT_TIMEOUT_MS);
   // 50: a stack in flight costs no requests (one poller asks for all of them), so the bound is only on
   // starting work; CloudFormation's API rate is the real limit, and its adaptive retry absorbs throttling.
   // It is also the SDK's default socket pool, and eksctl starts every one at once.

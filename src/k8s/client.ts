@@ -3,11 +3,15 @@
  * package, and only through a dynamic import: it costs ~0.8 s to load, which
  * commands that never talk to Kubernetes (and --help) must not pay.
  */
-import { Agent as HttpsAgent } from 'node:https';
+import type { Agent as HttpAgent } from 'node:http';
 import type * as K8s from '@kubernetes/client-node';
 import { eksToken, type AwsCredentials } from '../aws/eks-token.js';
 import { noRedirectHttpLibrary } from './http-library.js';
 import { IrsaError } from '../errors.js';
+import { createAgents } from '../net/agents.js';
+import { proxySettingsFrom, redactProxy } from '../net/proxy-env.js';
+import type { RunControl } from '../net/run-control.js';
+import { requestTimeoutsFrom, type RequestTimeouts } from '../net/timeouts.js';
 import type { KubePort, PodContainer, PodObject, ServiceAccountObject } from './ports.js';
 
 export type KubeConnection =
@@ -33,6 +37,10 @@ export type KubeConnection =
     };
 
 export interface ConnectKubeOptions {
+  /** for HTTPS_PROXY/NO_PROXY and the request timeouts; process.env when not given */
+  env?: Record<string, string | undefined>;
+  /** the run's deadline and stop: each request checks in with it and is cut short by it */
+  run?: RunControl;
   /** Called once per HTTP request, for -v logging and request counting. */
   onRequest?: (method: string, path: string) => void;
   /** Clock for token expiry; tests move it forward to force a refresh. */
@@ -310,10 +318,22 @@ interface Prepared {
   authz: K8s.AuthorizationV1Api;
   endpoint: string;
   isEks: boolean;
+  timeouts: RequestTimeouts;
 }
+
+/** node-fetch's error when a request's signal aborts: here, the response timeout or the run's stop. */
+const isAbort = (err: unknown): boolean => err instanceof Error && err.name === 'AbortError';
 
 async function prepare(conn: KubeConnection, opts: ConnectKubeOptions): Promise<Prepared> {
   const k8s = await import('@kubernetes/client-node');
+  const env = opts.env ?? process.env;
+  const timeouts = requestTimeoutsFrom(env);
+  const proxies = proxySettingsFrom(env);
+  // Each request ends at its response timeout or at the run's stop, whichever comes first.
+  const requestSignal = (): AbortSignal => {
+    const timeout = AbortSignal.timeout(timeouts.responseTimeoutMs);
+    return opts.run ? AbortSignal.any([opts.run.signal, timeout]) : timeout;
+  };
   const log = (ctx: K8s.RequestContext) => {
     if (!opts.onRequest) return;
     let path = ctx.getUrl();
@@ -334,11 +354,13 @@ async function prepare(conn: KubeConnection, opts: ConnectKubeOptions): Promise<
     if (!conn.skipTlsVerify && !ca.includes('-----BEGIN CERTIFICATE-----')) {
       throw new IrsaError('KUBERNETES', `the certificate authority data for cluster ${conn.clusterName} is not a base64-encoded PEM certificate`);
     }
-    // One keep-alive agent for the whole run: one TLS handshake instead of one per call.
-    const agent = new HttpsAgent({
-      keepAlive: true,
-      ...(conn.skipTlsVerify ? { rejectUnauthorized: false } : { ca }),
-    });
+    // One keep-alive agent for the whole run: one TLS handshake instead of one per call; through HTTPS_PROXY
+    // unless NO_PROXY names the endpoint.
+    const agent = createAgents({
+      proxies,
+      connectTimeoutMs: timeouts.connectTimeoutMs,
+      tls: conn.skipTlsVerify ? { rejectUnauthorized: false } : { ca },
+    }).https;
     const clock = opts.now ?? (() => new Date());
     let current: { token: string; expiresAt: Date } | undefined;
     let pending: Promise<{ token: string; expiresAt: Date }> | undefined;
@@ -360,6 +382,7 @@ async function prepare(conn: KubeConnection, opts: ConnectKubeOptions): Promise<
       getName: () => 'irsactl-eks',
       applySecurityAuthentication: async (ctx) => {
         ctx.setAgent(agent);
+        ctx.setSignal(requestSignal());
         ctx.setHeaderParam('Authorization', `Bearer ${await bearer()}`);
         log(ctx);
       },
@@ -369,7 +392,7 @@ async function prepare(conn: KubeConnection, opts: ConnectKubeOptions): Promise<
       authMethods: { default: auth },
       httpApi: noRedirectHttpLibrary(k8s),
     });
-    return { api: new k8s.CoreV1Api(config), authz: new k8s.AuthorizationV1Api(config), endpoint, isEks: true };
+    return { api: new k8s.CoreV1Api(config), authz: new k8s.AuthorizationV1Api(config), endpoint, isEks: true, timeouts };
   }
 
   const kc = new k8s.KubeConfig();
@@ -407,10 +430,13 @@ async function prepare(conn: KubeConnection, opts: ConnectKubeOptions): Promise<
     cluster = kc.getCurrentCluster() ?? current;
   }
   if (conn.expected) assertSameCluster(conn.expected, cluster, conn.path, kc.getCurrentContext());
+  const agent = await kubeconfigAgent(kc, cluster, proxies, timeouts);
   const auth: K8s.SecurityAuthentication = {
     getName: () => 'irsactl-kubeconfig',
     applySecurityAuthentication: async (ctx) => {
       await kc.applySecurityAuthentication(ctx);
+      if (agent) ctx.setAgent(agent);
+      ctx.setSignal(requestSignal());
       log(ctx);
     },
   };
@@ -419,19 +445,69 @@ async function prepare(conn: KubeConnection, opts: ConnectKubeOptions): Promise<
     authMethods: { default: auth },
       httpApi: noRedirectHttpLibrary(k8s),
   });
-  return { api: new k8s.CoreV1Api(config), authz: new k8s.AuthorizationV1Api(config), endpoint: cluster.server, isEks: false };
+  return { api: new k8s.CoreV1Api(config), authz: new k8s.AuthorizationV1Api(config), endpoint: cluster.server, isEks: false, timeouts };
+}
+
+/**
+ * The kubeconfig path's agent, with the connect timeout, keep-alive and, as kubectl does, the cluster's
+ * `proxy-url` or else HTTPS_PROXY/NO_PROXY. The TLS settings (CA, client certificate, skip-verify, server name) are
+ * the kubeconfig's, as client-node reads them. A socks proxy-url stays with client-node's own agent (socks-proxy-agent).
+ */
+async function kubeconfigAgent(kc: K8s.KubeConfig, cluster: K8s.Cluster, proxies: ReturnType<typeof proxySettingsFrom>, timeouts: RequestTimeouts): Promise<HttpAgent | undefined> {
+  if (cluster.proxyUrl?.startsWith('socks')) return undefined;
+  let proxyOverride: URL | undefined;
+  if (cluster.proxyUrl) {
+    try {
+      proxyOverride = new URL(cluster.proxyUrl);
+    } catch {
+      throw new IrsaError('CONFIG', `kubeconfig cluster "${cluster.name}": proxy-url "${redactProxy(cluster.proxyUrl)}" is not a URL`);
+    }
+  }
+  const tlsOpts: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; pfx?: string | Buffer; passphrase?: string; rejectUnauthorized?: boolean; servername?: string } = {};
+  await kc.applyToHTTPSOptions(tlsOpts as Parameters<K8s.KubeConfig['applyToHTTPSOptions']>[0]);
+  const { ca, cert, key, pfx, passphrase, rejectUnauthorized, servername } = tlsOpts;
+  const tls = Object.fromEntries(Object.entries({ ca, cert, key, pfx, passphrase, rejectUnauthorized, servername }).filter(([, v]) => v !== undefined));
+  const agents = createAgents({ proxies, ...(proxyOverride ? { proxyOverride } : {}), connectTimeoutMs: timeouts.connectTimeoutMs, tls });
+  return cluster.server.startsWith('https:') ? agents.https : agents.http;
 }
 
 export async function connectKube(conn: KubeConnection, opts: ConnectKubeOptions = {}): Promise<KubePort> {
-  const { api, authz, endpoint, isEks } = await prepare(conn, opts);
+  const { api, authz, endpoint, isEks, timeouts } = await prepare(conn, opts);
+  const run = opts.run;
+
+  /** One attempt, ended by the run's stop even where no request is open yet (e.g. resolving credentials for the token). */
+  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    if (!run) return fn();
+    run.check(what, endpoint);
+    const { entry, done } = run.track(what, endpoint);
+    let onStop: (() => void) | undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      onStop = () => reject(run.stoppedError(entry) ?? new IrsaError('INTERNAL', `${what} was stopped`));
+      run.signal.addEventListener('abort', onStop, { once: true });
+    });
+    try {
+      return await Promise.race([fn(), stopped]);
+    } catch (err) {
+      throw run.stoppedError(entry) ?? err;
+    } finally {
+      if (onStop) run.signal.removeEventListener('abort', onStop);
+      done();
+    }
+  };
 
   const call = async <T>(site: CallSite, fn: () => Promise<T>): Promise<T> => {
-    for (let attempt = 1; ; attempt++) {
+    const what = `Kubernetes ${describe(site)}`;
+    for (let n = 1; ; n++) {
       try {
-        return await fn();
-      } catch (err) {
-        if (attempt < KUBE_MAX_ATTEMPTS && isTransientKubeError(err)) {
-          await sleep(retryDelayMs(attempt));
+        return await attempt(what, fn);
+      } catch (caught) {
+        if (caught instanceof IrsaError && (caught.code === 'TIMEOUT' || caught.code === 'INTERRUPTED')) throw caught;
+        // The run goes on, so an aborted request hit its response timeout: transient, like a reset.
+        const err = isAbort(caught)
+          ? Object.assign(new Error(`no answer within ${timeouts.responseTimeoutMs / 1000} s (response timeout)`), { code: 'ETIMEDOUT', cause: caught })
+          : caught;
+        if (n < KUBE_MAX_ATTEMPTS && isTransientKubeError(err)) {
+          await sleep(retryDelayMs(n));
           continue;
         }
         throw mapKubeError(err, site, endpoint, isEks);

@@ -1,0 +1,153 @@
+import { readFile } from 'node:fs/promises';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { HttpHandler, HttpRequest, HttpResponse } from '@smithy/protocol-http';
+import { SMITHY_CONTEXT_KEY, type HttpHandlerOptions, type MetadataBearer, type MiddlewareStack } from '@smithy/types';
+import { IrsaError } from '../errors.js';
+import { createAgents } from '../net/agents.js';
+import { proxySettingsFrom } from '../net/proxy-env.js';
+import { requestTimeoutsFrom, type RequestTimeouts } from '../net/timeouts.js';
+import type { AwsOptions, AwsService } from './config.js';
+
+/**
+ * The request handler of all four AWS clients, built here and nowhere else: HTTP(S) proxies from the environment,
+ * AWS_CA_BUNDLE or the profile's ca_bundle, connect and response timeouts, and the run's deadline and stop.
+ */
+
+const LABEL: Record<AwsService, string> = { CLOUDFORMATION: 'CloudFormation', IAM: 'IAM', EKS: 'EKS', STS: 'STS' };
+
+/** AWS_CA_BUNDLE, else the profile's `ca_bundle` (as the aws CLI reads them): the CAs to trust instead of Node's. */
+async function caBundle(opts: AwsOptions): Promise<string | undefined> {
+  let source: string | undefined;
+  let path = opts.env.AWS_CA_BUNDLE?.trim() || undefined;
+  if (path !== undefined) source = 'AWS_CA_BUNDLE';
+  else {
+    const profile = opts.profile ?? (opts.env.AWS_PROFILE?.trim() || 'default');
+    const { loadSharedConfigFiles } = await import('@smithy/core/config');
+    const configFilepath = opts.env.AWS_CONFIG_FILE?.trim() || undefined;
+    const filepath = opts.env.AWS_SHARED_CREDENTIALS_FILE?.trim() || undefined;
+    const files = await loadSharedConfigFiles({ ...(configFilepath ? { configFilepath } : {}), ...(filepath ? { filepath } : {}) }).catch(() => undefined);
+    path = files?.configFile?.[profile]?.ca_bundle?.trim() || undefined;
+    source = `ca_bundle of profile "${profile}"`;
+  }
+  if (path === undefined) return undefined;
+  let pem: string;
+  try {
+    pem = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new IrsaError('CONFIG', `${source}: cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`, { hint: 'point it at a PEM file of the CA certificates to trust' });
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new IrsaError('CONFIG', `${source}: ${path} holds no PEM certificate`, { hint: 'point it at a PEM file of the CA certificates to trust' });
+  }
+  return pem;
+}
+
+/** The SDK's timeout messages name neither the endpoint nor the call; keep their name, so they are still retried. */
+function describeTimeout(err: unknown, endpoint: string, label: string, timeouts: RequestTimeouts): unknown {
+  if (!(err instanceof Error) || err.name !== 'TimeoutError' || !err.message.startsWith('@smithy/node-http-handler')) return err;
+  return Object.assign(new Error(`no answer from ${label} at ${endpoint} within ${timeouts.responseTimeoutMs / 1000} s (ETIMEDOUT: response timeout)`), {
+    name: 'TimeoutError',
+    code: 'ETIMEDOUT',
+    cause: err,
+  });
+}
+
+class IrsactlRequestHandler implements HttpHandler<Record<string, unknown>> {
+  readonly metadata = { handlerProtocol: 'http/1.1' };
+  private inner: Promise<NodeHttpHandler> | undefined;
+  private readonly updates: [string | symbol, unknown][] = [];
+  private readonly timeouts: RequestTimeouts;
+
+  constructor(
+    private readonly label: string,
+    private readonly opts: AwsOptions,
+  ) {
+    this.timeouts = requestTimeoutsFrom(opts.env);
+  }
+
+  private async build(): Promise<NodeHttpHandler> {
+    const ca = await caBundle(this.opts);
+    const agents = createAgents({ proxies: proxySettingsFrom(this.opts.env), connectTimeoutMs: this.timeouts.connectTimeoutMs, ...(ca ? { tls: { ca } } : {}) });
+    const handler = new NodeHttpHandler({
+      httpAgent: agents.http,
+      httpsAgent: agents.https,
+      // time to the answer's headers (the connect timeout is the agents'), then at most this long without data
+      requestTimeout: this.timeouts.responseTimeoutMs,
+      throwOnRequestTimeout: true,
+      socketTimeout: this.timeouts.responseTimeoutMs,
+    });
+    for (const [key, value] of this.updates) handler.updateHttpClientConfig(key as never, value as never);
+    return handler;
+  }
+
+  async handle(request: HttpRequest, options: HttpHandlerOptions = {}): Promise<{ response: HttpResponse }> {
+    const endpoint = `${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ''}`;
+    // After the deadline (or a stop) nothing is sent, retries included.
+    this.opts.run?.check(`${this.label} request`, endpoint);
+    const inner = await (this.inner ??= this.build());
+    try {
+      return await inner.handle(request, { ...options, ...(this.opts.run && !options.abortSignal ? { abortSignal: this.opts.run.signal } : {}) });
+    } catch (err) {
+      throw describeTimeout(err, endpoint, this.label, this.timeouts);
+    }
+  }
+
+  updateHttpClientConfig(key: string | symbol, value: unknown): void {
+    this.updates.push([key, value]);
+    void this.inner?.then((h) => h.updateHttpClientConfig(key as never, value as never));
+  }
+
+  httpHandlerConfigs(): Record<string, unknown> {
+    return {};
+  }
+
+  destroy(): void {
+    void this.inner?.then((h) => h.destroy());
+  }
+}
+
+export function awsRequestHandler(service: AwsService, opts: AwsOptions): HttpHandler<Record<string, unknown>> {
+  return new IrsactlRequestHandler(LABEL[service], opts);
+}
+
+interface StopContext {
+  commandName?: string;
+  endpointV2?: { url: URL };
+  [SMITHY_CONTEXT_KEY]?: { abortSignal?: unknown };
+}
+
+/**
+ * Ties a client's calls to the run: the SDK's retry back-off stops on the run's signal (it reads it from the
+ * call's context), each call is tracked while in flight, and a call the stop cuts short (in flight, between
+ * retries, or resolving credentials) ends with the stop's error naming the call and its endpoint.
+ */
+export function stopWithRun<I extends object, O extends MetadataBearer>(client: { middlewareStack: MiddlewareStack<I, O> }, service: AwsService, opts: AwsOptions): void {
+  const run = opts.run;
+  if (run === undefined) return;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const ctx = context as StopContext;
+      const smithy = (ctx[SMITHY_CONTEXT_KEY] ??= {});
+      smithy.abortSignal ??= run.signal;
+      const what = `${LABEL[service]} ${(ctx.commandName ?? 'request').replace(/Command$/, '')}`;
+      const configured = opts.env[`AWS_ENDPOINT_URL_${service}`] || opts.env.AWS_ENDPOINT_URL || `the ${LABEL[service]} endpoint`;
+      run.check(what, configured);
+      const { entry, done } = run.track(what, configured);
+      Object.defineProperty(entry, 'endpoint', { get: () => (ctx.endpointV2 ? ctx.endpointV2.url.origin : configured) });
+      let onStop: (() => void) | undefined;
+      const stopped = new Promise<never>((_, reject) => {
+        onStop = () => reject(run.stoppedError(entry) ?? new IrsaError('INTERNAL', `${what} was stopped`));
+        run.signal.addEventListener('abort', onStop, { once: true });
+      });
+      try {
+        return await Promise.race([next(args), stopped]);
+      } catch (err) {
+        throw err instanceof IrsaError ? err : (run.stoppedError(entry) ?? err);
+      } finally {
+        if (onStop) run.signal.removeEventListener('abort', onStop);
+        done();
+      }
+    },
+    { step: 'initialize', name: 'irsactlStopWithRun', priority: 'high', override: true },
+  );
+}
