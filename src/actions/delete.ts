@@ -140,6 +140,8 @@ export async function executeDeletes(
           if (t.stack) {
             r.stack = 'failed';
             await deleteStackUnprotected(rt, cfn, t.stack, t.id);
+            // From here CloudFormation is deleting it, whatever this run does next.
+            r.stack = 'delete-requested';
             rt.reporter.info(`deleting stack ${t.stack.stackName}`, t.id);
             if (opts.wait) {
               const after = await waiter.wait(t.stack.stackId);
@@ -184,6 +186,15 @@ export async function executeDeletes(
             }
           }
         } catch (err) {
+          const stopped = err instanceof IrsaError && (err.code === 'TIMEOUT' || err.code === 'INTERRUPTED') && r.stack === 'delete-requested';
+          if (stopped && t.stack) {
+            // The run stopped waiting, not CloudFormation: the stack is still being deleted.
+            r.error = `stack ${t.stack.stackName} is still being deleted by CloudFormation (${err.message})`;
+            rt.reporter.error(r.error, t.id);
+            rt.reporter.info('CloudFormation goes on deleting it; run the same command again to finish', t.id);
+            return r;
+          }
+          if (r.stack === 'delete-requested' && opts.wait) r.stack = 'failed';
           r.error = err instanceof Error ? err.message : String(err);
           rt.reporter.error(r.error, t.id);
           if (err instanceof IrsaError && err.hint) rt.reporter.info(err.hint, t.id);

@@ -165,6 +165,36 @@ describe('delete iamserviceaccount by flags', () => {
   });
 });
 
+describe('delete --wait past --timeout', () => {
+  it('a stack still DELETE_IN_PROGRESS is reported as being deleted, not failed (fake port: moto deletes at once)', async () => {
+    await createAll(['apps/slow-delete']);
+    const name = stackName('apps', 'slow-delete');
+    const overrides: RuntimeOverrides = {
+      awsPorts: async (opts) => {
+        const real = await createAwsPorts({ ...opts, env: e.env });
+        let deleted = false;
+        const cfn: CloudFormationPort = {
+          ...real.cfn,
+          // CloudFormation keeps deleting it for longer than this run waits
+          deleteStack: async () => {
+            deleted = true;
+          },
+          describeStack: async (id) => {
+            const s = await real.cfn.describeStack(id);
+            return s && deleted && (id === s.stackId || id === name) ? { ...s, status: 'DELETE_IN_PROGRESS' } : s;
+          },
+        };
+        return { ...real, cfn };
+      },
+    };
+    const r = await e.run(['delete', 'iamserviceaccount', '--cluster', CLUSTER, '--namespace', 'apps', '--name', 'slow-delete', '--wait', '--timeout', '3s'], { overrides });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`stack ${name} is still being deleted by CloudFormation (timed out waiting`);
+    expect(r.stderr).toContain('CloudFormation goes on deleting it; run the same command again to finish');
+    expect(r.stdout).toMatch(/apps\/slow-delete\s+delete-requested\s+not-started/);
+  });
+});
+
 describe('delete iamserviceaccount -f', () => {
   it('plans first, changes nothing; --approve deletes', async () => {
     await createAll(['batch/one', 'batch/two']);
