@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { IrsaError } from '../errors.js';
 
 /**
@@ -47,6 +48,9 @@ export class RunControl {
   ) {
     this.deadline = now() + timeoutMs;
     this.signal = this.controller.signal;
+    // Every request in flight listens on it (50 at once by default): many listeners is the design, not a leak, and
+    // Node's warning about more than 10 would otherwise land on the user's stderr.
+    setMaxListeners(0, this.signal);
     if (timeoutMs <= MAX_TIMER_MS) setTimeout(() => this.stop({ kind: 'timeout', timeoutMs }), timeoutMs).unref();
     const onInterrupt = () => {
       const reason = interrupt.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
