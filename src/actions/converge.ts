@@ -10,7 +10,7 @@ import { openCluster, requireOidc, type ClusterSession, type ConnectionOptions }
 import { ensureOidcProvider } from './associate.js';
 import { irsaStacks, observeServiceAccounts, squatterFor, type ClusterStacks } from './observe.js';
 import { planServiceAccounts, type Plan } from './plan.js';
-import { countChanges, planToData, planToText, resultsToText, type PruneItem } from './describe-plan.js';
+import { countChanges, planToData, planToText, resultsToText, type PrunePlan } from './describe-plan.js';
 import { executePlan, type ItemResult } from './execute.js';
 import { kubePreflight, type KubePreflight } from './kube-preflight.js';
 import type { Runtime } from './runtime.js';
@@ -104,6 +104,7 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
     liveTemplates,
     serviceAccounts,
     overrideExisting: opts.overrideExisting,
+    ...(mode === 'apply' && resolved.applySet !== undefined ? { applySet: resolved.applySet } : {}),
   });
   for (const item of plan.items) for (const w of item.warnings) rt.reporter.warn(w, item.id);
   await warnAboutPodsOfReplacedRoles(rt, session, plan);
@@ -112,14 +113,14 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
 }
 
 /** Without --approve: the plan on stdout (one document, prune targets included) and what to do next on stderr. */
-export function reportPlan(rt: Runtime, prepared: Prepared, output: ConvergeOptions['output'], prune: PruneItem[] = []): void {
+export function reportPlan(rt: Runtime, prepared: Prepared, output: ConvergeOptions['output'], prune?: PrunePlan): void {
   for (const p of prepared.kube?.problems ?? []) rt.reporter.warn(`--approve would stop before any change: ${p}`);
   const data = planToData(prepared.plan, prune);
   if (output === 'json') writeResult(rt.io, toJson(data));
   else if (output === 'yaml') writeResult(rt.io, toYaml(data));
   else writeResult(rt.io, planToText(prepared.plan, prune));
   const differing = prepared.plan.items.filter((i) => i.stack.action === 'exists' && i.stack.differs);
-  if (countChanges(prepared.plan) + prune.length > 0) rt.reporter.warn("no changes were applied, run again with '--approve' to apply the changes");
+  if (countChanges(prepared.plan) + (prune?.delete.length ?? 0) > 0) rt.reporter.warn("no changes were applied, run again with '--approve' to apply the changes");
   else if (differing.length === 0) rt.reporter.ok('nothing to do: everything is as the configuration says');
   for (const i of differing) rt.reporter.warn(`stack ${i.stackName} exists and differs from what was asked; create leaves it as it is: ${changeExistingStackHint(configPathOf(prepared.resolved), i.id)}`, i.id);
 }

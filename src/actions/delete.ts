@@ -14,6 +14,8 @@ import { irsaStacks, squatterFor } from './observe.js';
 import { foreignStackProblem } from '../cfn/ownership.js';
 import type { Runtime } from './runtime.js';
 import { StackWaiter } from './stack-waiter.js';
+import { describeMaker, stackMaker, type StackMaker } from '../cfn/stack-maker.js';
+import { singleLine } from '../output/terminal.js';
 import { deleteStackUnprotected, failureReason } from './stack-ops.js';
 
 /** Namespaces whose service accounts --only-missing and --prune never delete unless named exactly. */
@@ -47,28 +49,51 @@ export interface DeleteResult {
   error?: string;
 }
 
+/** What --prune (this apply set only) or --prune-all / --only-missing (every stack the file does not name) deletes. */
+export type PruneScope = { kind: 'apply-set'; applySet: string } | { kind: 'all'; flag: '--prune-all' | '--only-missing' };
+
+/** A stack the file does not name: who made it (from its tags) and why it goes, or why it stays. */
+export interface PruneCandidate extends DeleteTarget {
+  stack: StackRecord;
+  madeBy: StackMaker;
+  reason: string;
+}
+
 /**
- * Stacks of this cluster that the file no longer names (--only-missing, apply --prune). System namespaces
- * are protected unless an --include names the account exactly (eksctl once deleted kube-system/aws-node).
+ * The iamserviceaccount stacks of this cluster that the file does not name (and --include/--exclude select), split
+ * into those the scope deletes and those it keeps, each with its reason. System namespaces are kept unless an
+ * --include names the account exactly (eksctl once deleted kube-system/aws-node). --prune deletes only stacks
+ * tagged with this file's apply set, and nothing at all when the file selects no service account: a truncated
+ * file must not empty the cluster.
  */
-export function prunableTargets(stacks: Map<string, StackRecord>, resolved: ResolvedConfig): { targets: DeleteTarget[]; protectedIds: string[] } {
+export function prunableTargets(stacks: Map<string, StackRecord>, resolved: ResolvedConfig, scope: PruneScope): { targets: PruneCandidate[]; kept: PruneCandidate[] } {
   const filter = resolved.filter;
   const inFile = new Set(resolved.cluster.serviceAccounts.map(saId));
-  const targets: DeleteTarget[] = [];
-  const protectedIds: string[] = [];
+  const targets: PruneCandidate[] = [];
+  const kept: PruneCandidate[] = [];
+  const flag = scope.kind === 'all' ? scope.flag : '--prune';
   for (const [id, stack] of stacks) {
     if (inFile.has(id)) continue;
     if (!matchesFilter(id, filter)) continue;
     const [namespace, name] = id.split('/') as [string, string];
+    const madeBy = stackMaker(stack.tags);
+    const candidate = { id, namespace, name, stack, roleArn: stack.outputs[ROLE_OUTPUT], madeBy };
     if (SYSTEM_NAMESPACES.includes(namespace) && !filter.include.includes(id)) {
-      protectedIds.push(id);
-      continue;
+      kept.push({ ...candidate, reason: `system namespace: ${flag} spares it unless --include names ${id} exactly` });
+    } else if (scope.kind === 'all') {
+      targets.push({ ...candidate, reason: `the file does not name it, and ${flag} deletes every iamserviceaccount stack of the cluster the file does not name` });
+    } else if (resolved.selected.length === 0) {
+      kept.push({ ...candidate, reason: 'the file selects no service account, so --prune deletes nothing (a truncated file must not empty the apply set); --prune-all deletes it' });
+    } else if (madeBy.applySet === scope.applySet) {
+      targets.push({ ...candidate, reason: `this file's apply made it (apply set "${singleLine(scope.applySet)}"), and the file no longer names it` });
+    } else if (madeBy.applySet !== undefined) {
+      kept.push({ ...candidate, reason: `another apply set's ("${singleLine(madeBy.applySet)}", not this file's "${singleLine(scope.applySet)}"): --prune leaves it; --prune-all deletes it` });
+    } else {
+      kept.push({ ...candidate, reason: `in no apply set, so not this file's: --prune leaves it; --prune-all deletes it` });
     }
-    targets.push({ id, namespace, name, stack, roleArn: stack.outputs[ROLE_OUTPUT] });
   }
-  return { targets, protectedIds };
+  return { targets, kept };
 }
-
 
 export async function deleteIamServiceAccounts(rt: Runtime, resolved: ResolvedConfig, opts: DeleteOptions): Promise<void> {
   for (const w of resolved.warnings) rt.reporter.warn(w);
@@ -77,8 +102,8 @@ export async function deleteIamServiceAccounts(rt: Runtime, resolved: ResolvedCo
 
   let targets: DeleteTarget[];
   if (opts.onlyMissing) {
-    const pr = prunableTargets(stacks.owned, resolved);
-    for (const id of pr.protectedIds) rt.reporter.warn(`not deleting ${id}: system namespace (name it exactly with --include to delete it)`);
+    const pr = prunableTargets(stacks.owned, resolved, { kind: 'all', flag: '--only-missing' });
+    for (const k of pr.kept) rt.reporter.warn(`not deleting ${k.id} (stack ${k.stack.stackName}, made by ${describeMaker(k.madeBy)}): ${k.reason}`, k.id);
     targets = pr.targets;
   } else {
     targets = resolved.selected.map((s) => {
@@ -214,6 +239,7 @@ export function printDeletePlan(rt: Runtime, session: ClusterSession, targets: D
       name: t.name,
       stackName: t.stack?.stackName,
       roleArn: t.roleArn,
+      ...(t.stack ? { madeBy: stackMaker(t.stack.tags) } : {}),
       ...(t.squatter ? { cannotAct: foreignStackProblem(t.squatter, { cluster: session.name, region: session.region, id: t.id }).message } : {}),
     })),
   };
@@ -222,7 +248,7 @@ export function printDeletePlan(rt: Runtime, session: ClusterSession, targets: D
   const lines = [`Plan for cluster "${session.name}" in ${session.region}:`];
   for (const t of targets) {
     if (t.squatter) lines.push(`  ! ${t.id}: cannot act: stack ${t.squatter.stackName} has its name but is not its stack`);
-    else lines.push(`  - ${t.id}: ${t.stack ? `delete stack ${t.stack.stackName}` : 'no stack'}; release serviceaccount (deleted only if irsactl or eksctl manages it)`);
+    else lines.push(`  - ${t.id}: ${t.stack ? `delete stack ${t.stack.stackName} (made by ${describeMaker(stackMaker(t.stack.tags))})` : 'no stack'}; release serviceaccount (deleted only if irsactl or eksctl manages it)`);
   }
   lines.push(`${targets.length} service account(s) to delete.`);
   writeResult(rt.io, lines.join('\n'));

@@ -2,18 +2,55 @@ import type { Plan, ServiceAccountPlan, StackStep, ServiceAccountStep } from './
 import { formatDiff } from '../cfn/diff.js';
 import type { ItemResult } from './execute.js';
 import { table } from '../output/format.js';
+import { describeMaker, type StackMaker } from '../cfn/stack-maker.js';
 
 /** Pure renderings of a plan and of results: machine form (json/yaml) and text for people. */
 
-/** A stack apply --prune would delete: in the cluster, no longer in the file. */
+/** A stack of the cluster that the file does not name: who made it, and why apply deletes it or leaves it. */
 export interface PruneItem {
   namespace: string;
   name: string;
   stackName: string;
   roleArn?: string;
+  madeBy: StackMaker;
+  reason: string;
 }
 
-export function planToData(plan: Plan, prune: PruneItem[] = []) {
+/** apply --prune/--prune-all: what it deletes and what it leaves, under which scope. */
+export interface PrunePlan {
+  scope: 'apply-set' | 'all';
+  /** the apply set this file's stacks are tagged with */
+  applySet?: string;
+  delete: PruneItem[];
+  keep: PruneItem[];
+}
+
+export interface PlanSummary {
+  create: number;
+  update: number;
+  delete: number;
+  unchanged: number;
+  /** blocked, or someone else's stack under this service account's name */
+  cannotAct: number;
+}
+
+/** Per service account: stacks (or, without one, ServiceAccounts) made, changed or replaced; prune deletions. */
+export function summarize(plan: Plan, prune?: PrunePlan): PlanSummary {
+  const s: PlanSummary = { create: 0, update: 0, delete: prune?.delete.length ?? 0, unchanged: 0, cannotAct: 0 };
+  for (const i of plan.items) {
+    if (i.stack.action === 'blocked' || i.stack.action === 'foreign') s.cannotAct++;
+    else if (i.stack.action === 'create' || (i.stack.action === 'none' && i.serviceAccount.action === 'create')) s.create++;
+    else if (hasChange(i)) s.update++;
+    else s.unchanged++;
+  }
+  return s;
+}
+
+export function summaryText(s: PlanSummary): string {
+  return `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged${s.cannotAct > 0 ? `, ${s.cannotAct} cannot act` : ''}.`;
+}
+
+export function planToData(plan: Plan, prune?: PrunePlan) {
   return {
     cluster: plan.cluster,
     region: plan.region,
@@ -29,7 +66,8 @@ export function planToData(plan: Plan, prune: PruneItem[] = []) {
       stack: stackData(i.stack),
       serviceAccount: i.serviceAccount,
     })),
-    ...(prune.length > 0 ? { prune } : {}),
+    ...(prune ? { pruneScope: prune.scope, ...(prune.applySet !== undefined ? { applySet: prune.applySet } : {}), prune: prune.delete, notPruned: prune.keep } : {}),
+    summary: summarize(plan, prune),
   };
 }
 
@@ -85,7 +123,7 @@ function saText(s: ServiceAccountStep, roleArn: string | undefined): string {
   }
 }
 
-export function planToText(plan: Plan, prune: PruneItem[] = []): string {
+export function planToText(plan: Plan, prune?: PrunePlan): string {
   const lines = [`Plan for cluster "${plan.cluster}" in ${plan.region}:`];
   lines.push(
     plan.oidcProvider.action === 'create'
@@ -98,9 +136,18 @@ export function planToText(plan: Plan, prune: PruneItem[] = []): string {
     if (i.stack.action === 'update') for (const d of formatDiff(i.stack.diff, i.stack.tags)) lines.push(`        ${d}`);
     if (i.stack.action === 'exists') for (const d of i.stack.differs ?? []) lines.push(`        ${d}`);
   }
-  for (const p of prune) lines.push(`  - ${p.namespace}/${p.name}: delete stack ${p.stackName} (no longer in the file); release serviceaccount`);
-  const n = countChanges(plan) + prune.length;
-  lines.push(`${n} change${n === 1 ? '' : 's'} planned for ${plan.items.length + prune.length} service account${plan.items.length + prune.length === 1 ? '' : 's'}.`);
+  const deletes = prune?.delete ?? [];
+  for (const p of deletes) {
+    lines.push(`  - ${p.namespace}/${p.name}: delete stack ${p.stackName}; release serviceaccount`);
+    lines.push(`        made by ${describeMaker(p.madeBy)}; deleted because ${p.reason}`);
+  }
+  if (prune && prune.keep.length > 0) {
+    lines.push(`  Not pruned (${prune.scope === 'apply-set' ? `--prune deletes only stacks of apply set "${prune.applySet ?? ''}"` : '--prune-all'}):`);
+    for (const p of prune.keep) lines.push(`    ${p.namespace}/${p.name}: stack ${p.stackName}, made by ${describeMaker(p.madeBy)}; kept: ${p.reason}`);
+  }
+  const n = countChanges(plan) + deletes.length;
+  lines.push(`${n} change${n === 1 ? '' : 's'} planned for ${plan.items.length + deletes.length} service account${plan.items.length + deletes.length === 1 ? '' : 's'}.`);
+  lines.push(summaryText(summarize(plan, prune)));
   return lines.join('\n') + '\n';
 }
 

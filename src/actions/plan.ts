@@ -2,7 +2,7 @@ import type { ClusterModel, OidcInfo, ServiceAccountSpec } from '../config/model
 import { saId } from '../config/model.js';
 import type { StackRecord } from '../aws/ports.js';
 import type { ServiceAccountObject } from '../k8s/ports.js';
-import { capabilitiesFor, EKSCTL_VERSION_TAG, ROLE_ARN_ANNOTATION, ROLE_OUTPUT, stackNameFor, stackTagsFor } from '../cfn/naming.js';
+import { BOOKKEEPING_TAG_KEYS, capabilitiesFor, ROLE_ARN_ANNOTATION, ROLE_OUTPUT, stackNameFor, stackTagsFor } from '../cfn/naming.js';
 import { renderTemplate, type CfnTemplate } from '../cfn/template.js';
 import { diffTags, diffTemplates, formatDiff, liveRoleName, type TemplateDiff } from '../cfn/diff.js';
 import { isCreateFailure, isInProgress, isUsable, stuckNextStep } from '../cfn/stack-status.js';
@@ -80,6 +80,8 @@ export interface PlanInput {
   /** by `<ns>/<name>`: undefined when the ServiceAccount does not exist */
   serviceAccounts: Map<string, ServiceAccountObject | undefined>;
   overrideExisting: boolean;
+  /** apply: the apply set every stack it creates or updates is tagged with */
+  applySet?: string;
 }
 
 export function planServiceAccounts(input: PlanInput): Plan {
@@ -114,7 +116,7 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
     // rides along so that the write's first attempt needs no second GET (a stale object gets a 409)
     observed: live,
     stackName: stackNameFor(input.model.name, spec),
-    stackTags: stackTagsFor(input.model, spec),
+    stackTags: stackTagsFor(input.model, spec, input.applySet),
     capabilities: capabilitiesFor(spec),
   };
 
@@ -161,8 +163,8 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
   } else {
     const liveTemplate = input.liveTemplates?.get(id);
     const diff = liveTemplate === undefined ? undefined : diffTemplates(liveTemplate, template);
-    // The version tag says which tool last wrote the stack: a difference there alone is not drift.
-    const tags = diffTags(withoutKey(existing.tags, EKSCTL_VERSION_TAG), withoutKey(base.stackTags, EKSCTL_VERSION_TAG));
+    // The version and apply-set tags say which tool and file last wrote the stack: a difference there alone is not drift.
+    const tags = diffTags(withoutKeys(existing.tags, BOOKKEEPING_TAG_KEYS), withoutKeys(base.stackTags, BOOKKEEPING_TAG_KEYS));
     const tagsChanged = Object.keys(tags.added).length + Object.keys(tags.removed).length + Object.keys(tags.changed).length > 0;
     const differs = Boolean(diff && (diff.changed || tagsChanged));
     // create never changes an existing stack (eksctl's rule), but says when it is not what was asked.
@@ -197,7 +199,6 @@ function saStep(input: PlanInput, spec: ServiceAccountSpec, live: ServiceAccount
   return { action: 'annotate', previousRoleArn: live.annotations[ROLE_ARN_ANNOTATION] };
 }
 
-function withoutKey(map: Record<string, string>, key: string): Record<string, string> {
-  const { [key]: _dropped, ...rest } = map;
-  return rest;
+function withoutKeys(map: Record<string, string>, keys: readonly string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).filter(([k]) => !keys.includes(k)));
 }

@@ -15,6 +15,13 @@ export const IRSA_NAME_TAG = 'alpha.eksctl.io/iamserviceaccount-name';
 export const CLUSTER_NAME_TAG = 'alpha.eksctl.io/cluster-name';
 export const LEGACY_CLUSTER_NAME_TAG = 'eksctl.cluster.k8s.io/v1alpha1/cluster-name';
 export const EKSCTL_VERSION_TAG = 'alpha.eksctl.io/eksctl-version';
+/**
+ * irsactl's own: the apply set (one ClusterConfig file's applies) that made or last updated the stack, so that
+ * `apply --prune` deletes only what this file put there. eksctl ignores stack tags it does not know.
+ */
+export const APPLY_SET_TAG = 'irsactl.io/apply-set';
+/** Tags that say which tool or apply set last wrote a stack: a difference there alone is not drift. */
+export const BOOKKEEPING_TAG_KEYS: readonly string[] = [EKSCTL_VERSION_TAG, APPLY_SET_TAG];
 /** Kept in src/version.ts so that `irsactl --help` need not load this module (and zod through config/model). */
 import { IRSACTL_VERSION } from '../version.js';
 export { IRSACTL_VERSION };
@@ -32,6 +39,7 @@ const RESERVED_TAG_KEYS: ReadonlySet<string> = new Set([
   LEGACY_CLUSTER_NAME_TAG,
   EKSCTL_VERSION_TAG,
   IRSA_NAME_TAG,
+  APPLY_SET_TAG,
 ]);
 
 /**
@@ -40,11 +48,12 @@ const RESERVED_TAG_KEYS: ReadonlySet<string> = new Set([
  * keys always carry irsactl's values (eksctl only guarantees that for the name tag;
  * a user-overridden cluster-name tag would hide the stack from both tools).
  */
-export function stackTagsFor(cluster: ClusterModel, sa: ServiceAccountSpec): Record<string, string> {
+export function stackTagsFor(cluster: ClusterModel, sa: ServiceAccountSpec, applySet?: string): Record<string, string> {
   const tags: Record<string, string> = {
     [CLUSTER_NAME_TAG]: cluster.name,
     [LEGACY_CLUSTER_NAME_TAG]: cluster.name,
     [EKSCTL_VERSION_TAG]: `irsactl-${IRSACTL_VERSION}`,
+    ...(applySet !== undefined ? { [APPLY_SET_TAG]: applySet } : {}),
   };
   // Entries, not assignment: a "__proto__" tag key must stay a tag.
   const user = [...Object.entries(cluster.tags), ...Object.entries(sa.tags)].filter(([key]) => !RESERVED_TAG_KEYS.has(key));

@@ -4,20 +4,22 @@ import { addAwsFlags, addCfnFlags, addConfigFileFlags, addKubeFlags, addRunFlags
 
 export function applyCommand(ctx: CliContext): Command {
   const cmd = new Command('apply').description(
-    'Converge a ClusterConfig: create what is missing, update what differs, repair ServiceAccount annotations, replace failed stacks; --prune deletes stacks no longer in the file',
+    "Converge a ClusterConfig: create what is missing, update what differs, repair ServiceAccount annotations, replace failed stacks; --prune deletes the stacks this file's applies made that it no longer names",
   );
   addConfigFileFlags(cmd);
-  cmd.option('--prune', 'also delete iamserviceaccount stacks of this cluster that the file no longer names (never system namespaces unless named exactly)');
+  cmd.option('--prune', "also delete the stacks of this file's apply set (tag irsactl.io/apply-set) that the file no longer names; never with an empty selection");
+  cmd.option('--prune-all', 'also delete every iamserviceaccount stack of this cluster that the file does not name, whoever made it (never system namespaces unless named exactly with --include)');
+  cmd.option('--apply-set <name>', 'the apply set this file\'s stacks are tagged with (default: <metadata.name>/<file base name>; stdin: <metadata.name>/stdin)');
   addAwsFlags(cmd);
   addCfnFlags(cmd);
   addKubeFlags(cmd);
   addRunFlags(cmd);
-  cmd.addHelpText('after', examples(['irsactl apply -f cluster.yaml                 # plan', 'irsactl apply -f cluster.yaml --approve', 'irsactl apply -f cluster.yaml --prune --approve']));
+  cmd.addHelpText('after', examples(['irsactl apply -f cluster.yaml                 # plan', 'irsactl apply -f cluster.yaml --approve', 'irsactl apply -f cluster.yaml --prune --approve', 'irsactl apply -f - --apply-set team-a --prune   # from a pipe']));
   cmd.action(async (o: Record<string, unknown>) => {
     const flags = configFlagsFrom(undefined, o);
     const [{ resolveConfig }, { applyClusterConfig }] = await Promise.all([import('../config/load.js'), import('../actions/apply.js')]);
     const resolved = resolveConfig('apply', flags, await readSource(ctx, flags));
-    await applyClusterConfig(runtimeFor(ctx, o), resolved, { ...convergeOptionsFrom(o), overrideExisting: true, prune: o.prune === true });
+    await applyClusterConfig(runtimeFor(ctx, o), resolved, { ...convergeOptionsFrom(o), overrideExisting: true, prune: o.pruneAll === true ? 'all' : o.prune === true ? 'apply-set' : 'none' });
   });
   return cmd;
 }

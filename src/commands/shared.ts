@@ -135,6 +135,8 @@ export function configFlagsFrom(positional: string | undefined, o: Record<string
     onlyMissing: bool('onlyMissing'),
     approve: bool('approve'),
     prune: bool('prune'),
+    pruneAll: bool('pruneAll'),
+    applySet: str('applySet'),
     allowWildcardSubject: bool('allowWildcardSubject'),
   };
 }

@@ -44,6 +44,9 @@ export interface ConfigFlags {
   onlyMissing?: boolean;
   approve?: boolean;
   prune?: boolean;
+  pruneAll?: boolean;
+  /** apply: the apply set its stacks are tagged with (default: derived from metadata.name and the file's base name) */
+  applySet?: string;
   /** Confirms a subjectPattern of only `*` (any service account in the namespace may assume the role). */
   allowWildcardSubject?: boolean;
 }
@@ -78,6 +81,8 @@ export interface ResolvedConfig {
    * (eksctl's get has no "default" namespace default). `selected` is empty then.
    */
   lookup?: { name?: string; namespace?: string };
+  /** apply only: the apply set the stacks it creates or updates are tagged with (irsactl.io/apply-set) */
+  applySet?: string;
 }
 
 export const MAX_CONFIG_BYTES = 5 * 1024 * 1024;
@@ -185,6 +190,8 @@ const FILE_ONLY_FLAGS: readonly [keyof ConfigFlags, string][] = [
   ['exclude', '--exclude'],
   ['onlyMissing', '--only-missing'],
   ['prune', '--prune'],
+  ['pruneAll', '--prune-all'],
+  ['applySet', '--apply-set'],
 ];
 
 const usage = (where: string, what: string, fix: string): Problem => ({ code: 'USAGE', where, what, fix });
@@ -244,13 +251,17 @@ function resolveFromFile(kind: CommandKind, flags: ConfigFlags, file: ConfigSour
       ),
     );
   }
+  if (flags.applySet !== undefined) {
+    const bad = applySetProblem(flags.applySet);
+    if (bad) problems.push(usage('--apply-set', `${JSON.stringify(flags.applySet)} ${bad}`, 'use 1 to 256 letters, digits, spaces and _ . : / = + - @ (it becomes a stack and role tag value)'));
+  }
   if (problems.length > 0) throw problemsToError(problems);
 
   const filter: SaFilter = { include: splitGlobList(flags.include), exclude: splitGlobList(flags.exclude) };
   // --only-missing and --prune act on stacks the file does not name, so an --include naming one of those
   // (e.g. kube-system/aws-node, which must be named exactly) rightly matches nothing in the file.
   const selected =
-    flags.onlyMissing || flags.prune
+    flags.onlyMissing || flags.prune || flags.pruneAll
       ? cluster.serviceAccounts.filter((sa) => matchesFilter(`${sa.namespace}/${sa.name}`, filter))
       : selectServiceAccounts(cluster.serviceAccounts, filter);
   const resolved: ResolvedConfig = {
@@ -261,7 +272,29 @@ function resolveFromFile(kind: CommandKind, flags: ConfigFlags, file: ConfigSour
     warnings: [...(RENDERS_STACKS.has(kind) ? collapsed : []), ...rules.warnings],
   };
   if (cluster.region !== undefined) resolved.region = cluster.region;
+  if (kind === 'apply') resolved.applySet = flags.applySet ?? defaultApplySet(cluster.name, file.path);
   return resolved;
+}
+
+/** IAM's rule for tag values (the role carries the stack's tags). */
+const TAG_VALUE_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const MAX_TAG_VALUE = 256;
+
+function applySetProblem(value: string): string | undefined {
+  if (value.length === 0) return 'is empty';
+  if (value.length > MAX_TAG_VALUE) return `is ${value.length} characters long, more than ${MAX_TAG_VALUE}`;
+  if (!TAG_VALUE_CHARS.test(value)) return 'holds characters a tag value may not hold';
+  return undefined;
+}
+
+/**
+ * `<metadata.name>/<the file's base name>`: the same for one file on every machine and in CI, whatever directory
+ * it is run from, and unchanged when service accounts are added or removed. Two files with the same base name for
+ * one cluster share a set (give one `--apply-set`); stdin is `stdin`. Characters a tag may not hold become `_`.
+ */
+export function defaultApplySet(cluster: string, path: string): string {
+  const base = path === '-' ? 'stdin' : (path.split(/[\\/]/).pop() ?? path);
+  return `${cluster}/${base}`.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '_').slice(0, MAX_TAG_VALUE);
 }
 
 function apiVersionAndKindProblems(doc: unknown, loc: Locator): Problem[] {
