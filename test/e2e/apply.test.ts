@@ -178,18 +178,20 @@ describe('apply --prune', () => {
     expect(glob.code, glob.stderr).toBe(0);
     expect(await aws.cfn.describeStack(stackName('kube-system', 'ebs'))).toBeDefined();
 
-    const exact = await e.run(['apply', '-f', '-', '--prune', '--approve', '--include', 'kube-system/ebs'], { stdin: withoutS1 });
+    // made by flags, so in no apply set: only --prune-all deletes it
+    const exact = await e.run(['apply', '-f', '-', '--prune-all', '--approve', '--include', 'kube-system/ebs'], { stdin: withoutS1 });
     expect(exact.code, exact.stderr).toBe(0);
     expect(await aws.cfn.describeStack(stackName('kube-system', 'ebs'))).toBeUndefined();
     expect(await aws.cfn.describeStack(stackName('apps', 's2'))).toBeDefined();
   });
 });
 
-describe('apply --prune: one document, one deadline, even after a failure', () => {
+// old/gone is made by flags: in no apply set, so these prune it with --prune-all
+describe('apply --prune-all: one document, one deadline, even after a failure', () => {
   it('the -o json plan is one document with the prune targets, and counts them as changes', async () => {
     expect((await e.run(['create', 'iamserviceaccount', '--cluster', CLUSTER, '--namespace', 'old', '--name', 'gone', '--attach-policy-arn', S3_READ, '--approve'])).code).toBe(0);
     const keep = fileWith([{ id: 'apps/s2' }]);
-    const r = await e.run(['apply', '-f', '-', '--prune', '--include', 'apps/s2,old/*', '-o', 'json'], { stdin: keep });
+    const r = await e.run(['apply', '-f', '-', '--prune-all', '--include', 'apps/s2,old/*', '-o', 'json'], { stdin: keep });
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as { serviceAccounts: unknown[]; prune: { namespace: string; name: string; stackName: string }[] };
     expect(doc.prune).toEqual([expect.objectContaining({ namespace: 'old', name: 'gone', stackName: stackName('old', 'gone') })]);
@@ -213,7 +215,7 @@ describe('apply --prune: one document, one deadline, even after a failure', () =
         return { ...real, cfn };
       },
     };
-    const r = await e.run(['apply', '-f', '-', '--prune', '--include', 'apps/{s2,new-one}', '--include', 'old/*', '--approve', '-o', 'json'], { stdin: broken, overrides });
+    const r = await e.run(['apply', '-f', '-', '--prune-all', '--include', 'apps/{s2,new-one}', '--include', 'old/*', '--approve', '-o', 'json'], { stdin: broken, overrides });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('apps/new-one');
     expect(r.stderr).toContain('Requires capabilities : [CAPABILITY_NAMED_IAM]');
