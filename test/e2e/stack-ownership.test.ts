@@ -109,13 +109,13 @@ describe("stacks with this cluster's names that are no one's here", () => {
     for (const name of ['untagged', 'theirs']) expect(e.cluster.kube.getServiceAccount('apps', name)).toBeUndefined();
   });
 
-  it('get does not list them, and apply --prune does not delete them (it prunes only what is ours)', async () => {
+  it('get does not list them, and even apply --prune-all does not delete them (it prunes only what is ours)', async () => {
     const got = await e.run(['get', 'iamserviceaccount', ...flags, '-o', 'json']);
     expect(got.code, got.stderr).toBe(0);
     expect((JSON.parse(got.stdout) as { metadata: { namespace: string; name: string } }[]).map((i) => `${i.metadata.namespace}/${i.metadata.name}`)).toEqual(['a-b/c']);
 
     e.sandbox.proxy.resetLog();
-    const pruned = await e.run(['apply', '-f', '-', '--prune', '--approve', '-o', 'json'], { stdin: clusterConfigYaml(CLUSTER, REGION, [{ id: 'apps/keep' }]) });
+    const pruned = await e.run(['apply', '-f', '-', '--prune-all', '--approve', '-o', 'json'], { stdin: clusterConfigYaml(CLUSTER, REGION, [{ id: 'apps/keep' }]) });
     expect(pruned.code, pruned.stderr).toBe(0);
     expect((JSON.parse(pruned.stdout) as { pruned: { id: string }[] }).pruned.map((p) => p.id)).toEqual(['a-b/c']);
     expect(e.sandbox.proxy.count('cloudformation', 'DeleteStack')).toBe(1);
