@@ -117,7 +117,7 @@ export function collapseDuplicatePolicyArns(model: ClusterModel, loc: Locator): 
  * The limits of one service account's stack and role. `indices` are the service accounts whose names the other
  * rules accepted and that get a stack (no attachRoleARN): only those can be rendered.
  */
-export function awsLimitProblems(model: ClusterModel, indices: readonly number[], loc: Locator): RuleResult {
+export function awsLimitProblems(model: ClusterModel, indices: readonly number[], loc: Locator, opts: { applySetTag?: boolean } = {}): RuleResult {
   const problems: Problem[] = [];
   const warnings: string[] = [];
   const oidc = boundingOidc(model.region);
@@ -128,7 +128,7 @@ export function awsLimitProblems(model: ClusterModel, indices: readonly number[]
     const at = (...rest: PathSegment[]): Path => ['iam', 'serviceAccounts', i, ...rest];
     const add = (path: Path, what: string, fix: string) => problems.push({ code: loc.code, where: loc.where(path), what, fix });
     const template = renderTemplate(sa, oidc);
-    checkStackTags(model, sa, at, add, loc);
+    checkStackTags(model, sa, at, add, loc, opts.applySetTag === true);
     checkManagedPolicies(sa, at, add, warnings, loc);
     checkInlinePolicies(model, sa, template, oidc, region, at, add, loc);
     checkTrustPolicy(sa, template, regionOrUndefined(model.region) !== undefined, at, add, loc);
@@ -139,18 +139,21 @@ export function awsLimitProblems(model: ClusterModel, indices: readonly number[]
 type Add = (path: Path, what: string, fix: string) => void;
 type At = (...rest: PathSegment[]) => Path;
 
-function checkStackTags(model: ClusterModel, sa: ServiceAccountSpec, at: At, add: Add, loc: Locator): void {
-  const tags = stackTagsFor(model, sa);
+function checkStackTags(model: ClusterModel, sa: ServiceAccountSpec, at: At, add: Add, loc: Locator, applySetTag: boolean): void {
+  // apply adds its apply-set tag; its value does not change the count
+  const tags = stackTagsFor(model, sa, applySetTag ? 'apply-set' : undefined);
+  const reserved = applySetTag ? '5 irsactl/eksctl tags' : '4 eksctl tags';
+  const reservedCount = applySetTag ? 5 : 4;
   const keys = Object.keys(tags);
   // metadata.tags go on every stack; a service account's tag with the same key replaces one of them.
   const own = Object.keys(sa.tags).length;
   const shared = Object.keys(model.tags).filter((k) => !Object.hasOwn(sa.tags, k)).length;
   if (keys.length > LIMITS.stackTags) {
-    const sources = [`4 eksctl tags`, ...(shared > 0 ? [`${shared} from metadata.tags`] : []), ...(own > 0 ? [`${own} from ${loc.label(at('tags'))}`] : [])];
+    const sources = [reserved, ...(shared > 0 ? [`${shared} from metadata.tags`] : []), ...(own > 0 ? [`${own} from ${loc.label(at('tags'))}`] : [])];
     add(
       at('tags'),
       `the stack of ${saId(sa)} would carry ${keys.length} tags (${sources.join(', ')}), more than CloudFormation's limit of ${LIMITS.stackTags}`,
-      `remove at least ${keys.length - LIMITS.stackTags} tag(s); irsactl always adds the 4 eksctl tags, so at most ${LIMITS.stackTags - 4} of your own fit`,
+      `remove at least ${keys.length - LIMITS.stackTags} tag(s); irsactl always adds the ${reserved}, so at most ${LIMITS.stackTags - reservedCount} of your own fit`,
     );
   }
   // The role gets the stack's tags, and IAM treats tag keys that differ only in case as the same key.

@@ -389,7 +389,7 @@ export function validateModel(model: ClusterModel, ctx: RuleContext): RuleResult
     checkServiceAccount(sa, i, at);
   });
   if (NEEDS_POLICY.has(ctx.kind)) {
-    const limits = awsLimitProblems(model, renderable, loc);
+    const limits = awsLimitProblems(model, renderable, loc, { applySetTag: ctx.kind === 'apply' });
     problems.push(...limits.problems);
     warnings.push(...limits.warnings);
   }

@@ -97,6 +97,19 @@ describe('apply tags its stacks with its apply set', () => {
   });
 });
 
+describe('the apply-set tag counts toward CloudFormation\'s 50 stack tags', () => {
+  it('46 tags of the user fit create, not apply, which refuses before any request (exit 2)', async () => {
+    const tags = Object.fromEntries(Array.from({ length: 46 }, (_, i) => [`t${i}`, 'v']));
+    const file = clusterConfigYaml(CLUSTER, REGION, [{ id: 'apps/tagged', extra: { tags } }]);
+    e.sandbox.proxy.resetLog();
+    const r = await e.run(['apply', '-f', '-'], { stdin: file });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('would carry 51 tags (5 irsactl/eksctl tags, 46 from');
+    expect(e.sandbox.proxy.count('cloudformation', 'ListStacks')).toBe(0);
+    expect((await e.run(['create', 'iamserviceaccount', '-f', '-'], { stdin: file })).stderr).not.toContain('would carry');
+  });
+});
+
 describe('apply --prune: only this apply set', () => {
   it('the text plan deletes only the stack this file made and no longer names, and says why each other stack stays', async () => {
     writeTeam(['apps/mine-1']);
