@@ -1,4 +1,5 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { syncStackRoles } from './cfn-iam-sync.js';
 import { listenOnLoopback } from './listen.js';
 
 /**
@@ -142,6 +143,21 @@ export async function startAwsProxy(motoUrl: string, opts: { guardDescribeStacks
     const upstreamReq = httpRequest(
       { hostname: upstream.hostname, port: upstream.port, method: req.method, path, headers: req.headers },
       (upstreamRes) => {
+        const stackName = new URLSearchParams(body.toString('utf8')).get('StackName');
+        const changesRoles = service === 'cloudformation' && (action === 'CreateStack' || action === 'UpdateStack') && upstreamRes.statusCode === 200;
+        if (changesRoles && stackName !== null) {
+          // Still holding the queue: the stack's roles become what CloudFormation would make them before anyone sees them.
+          void readBody(upstreamRes).then(async (raw) => {
+            const accessKeyId = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? 'AKIAIOSFODNN7EXAMPLE';
+            await syncStackRoles(motoUrl, { accessKeyId, region: regionFromAuthorization(req.headers.authorization), stackName }).catch((err: unknown) => {
+              process.stderr.write(`aws-proxy: could not do to IAM what CloudFormation does for stack ${stackName}: ${err instanceof Error ? err.message : String(err)}\n`);
+            });
+            done();
+            res.writeHead(200, upstreamRes.headers);
+            res.end(raw);
+          });
+          return;
+        }
         // moto has done its work once it answers; the body is already complete on its side.
         done();
         const clusterName = /^\/clusters\/([^/?]+)$/.exec(path.split('?')[0] ?? '')?.[1];

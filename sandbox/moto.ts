@@ -61,7 +61,9 @@ interface Spawned {
 function spawnLogged(command: string, args: string[], logFile: string): Promise<Spawned | 'ENOENT'> {
   return new Promise((resolve) => {
     const fd = openSync(logFile, 'a');
-    const child = spawn(command, args, { stdio: ['ignore', fd, fd] });
+    // AWS-managed policy ARNs (arn:aws:iam::aws:policy/...) exist in moto only when it loads them; the proxy attaches them
+    // to CloudFormation-made roles (cfn-iam-sync.ts) as CloudFormation would.
+    const child = spawn(command, args, { stdio: ['ignore', fd, fd], env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' } });
     closeSync(fd);
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     child.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ENOENT' ? 'ENOENT' : { child, exited }));
