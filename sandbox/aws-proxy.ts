@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { syncStackRoles } from './cfn-iam-sync.js';
+import { detachBeforeStackDelete, syncStackRoles, type StackCaller } from './cfn-iam-sync.js';
 import { listenOnLoopback } from './listen.js';
 
 /**
@@ -110,6 +110,13 @@ export function describeStacksDenied(region: string): { status: number; body: st
 const regionFromAuthorization = (authorization: string | undefined): string =>
   /Credential=[^/]+\/\d{8}\/([^/]*)\//.exec(authorization ?? '')?.[1] ?? 'us-east-1';
 
+/** Who asked for a stack operation: the proxy's own calls to moto land in the same account and region. */
+const callerOf = (req: IncomingMessage, stackName: string): StackCaller => ({
+  accessKeyId: /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? 'AKIAIOSFODNN7EXAMPLE',
+  region: regionFromAuthorization(req.headers.authorization),
+  stackName,
+});
+
 export async function startAwsProxy(motoUrl: string, opts: { guardDescribeStacks?: boolean } = {}): Promise<AwsProxy> {
   const upstream = new URL(motoUrl);
   const clusters = new Map<string, ClusterTarget>();
@@ -128,7 +135,13 @@ export async function startAwsProxy(motoUrl: string, opts: { guardDescribeStacks
   };
 
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, service: string, action: string): void => {
-    inUpstreamQueue((release) => forwardNow(req, res, body, service, action, release));
+    inUpstreamQueue((release) => {
+      const stackName = service === 'cloudformation' && action === 'DeleteStack' ? new URLSearchParams(body.toString('utf8')).get('StackName') : null;
+      if (stackName === null) return forwardNow(req, res, body, service, action, release);
+      void detachBeforeStackDelete(motoUrl, callerOf(req, stackName))
+        .catch((err: unknown) => process.stderr.write(`aws-proxy: could not detach the managed policies of stack ${stackName}: ${err instanceof Error ? err.message : String(err)}\n`))
+        .then(() => forwardNow(req, res, body, service, action, release));
+    });
   };
 
   const forwardNow = (req: IncomingMessage, res: ServerResponse, body: Buffer, service: string, action: string, release: () => void): void => {
@@ -148,8 +161,7 @@ export async function startAwsProxy(motoUrl: string, opts: { guardDescribeStacks
         if (changesRoles && stackName !== null) {
           // Still holding the queue: the stack's roles become what CloudFormation would make them before anyone sees them.
           void readBody(upstreamRes).then(async (raw) => {
-            const accessKeyId = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? 'AKIAIOSFODNN7EXAMPLE';
-            await syncStackRoles(motoUrl, { accessKeyId, region: regionFromAuthorization(req.headers.authorization), stackName }).catch((err: unknown) => {
+            await syncStackRoles(motoUrl, callerOf(req, stackName)).catch((err: unknown) => {
               process.stderr.write(`aws-proxy: could not do to IAM what CloudFormation does for stack ${stackName}: ${err instanceof Error ? err.message : String(err)}\n`);
             });
             done();

@@ -220,3 +220,29 @@ export async function syncStackRoles(motoUrl: string, caller: StackCaller): Prom
   const pseudo: Pseudo = { partition, accountId, region: caller.region, stackName, physical };
   for (const role of desiredRoles(template, pseudo, stackTags)) await syncRole(q, role, accountId);
 }
+
+/**
+ * Before moto deletes a stack: CloudFormation detaches a role's managed policies before it deletes the role, and
+ * moto's DeleteStack does not, so a role with managed policies (which moto never had before syncStackRoles) would
+ * fail to delete with DeleteConflict. A stack or role that is gone already is left to DeleteStack to report.
+ */
+export async function detachBeforeStackDelete(motoUrl: string, caller: StackCaller): Promise<void> {
+  const q = new MotoQuery(motoUrl, caller);
+  let resources: string[];
+  try {
+    resources = members(await q.call('cloudformation', { Action: 'DescribeStackResources', StackName: caller.stackName }), 'StackResources');
+  } catch {
+    return;
+  }
+  for (const r of resources) {
+    const roleName = field(r, 'PhysicalResourceId');
+    if (field(r, 'ResourceType') !== 'AWS::IAM::Role' || roleName === undefined) continue;
+    let attached: string[];
+    try {
+      attached = fields(await q.call('iam', { Action: 'ListAttachedRolePolicies', RoleName: roleName }), 'PolicyArn');
+    } catch {
+      continue; // deleted outside CloudFormation
+    }
+    for (const arn of attached) await q.call('iam', { Action: 'DetachRolePolicy', RoleName: roleName, PolicyArn: arn });
+  }
+}

@@ -3,6 +3,10 @@ import { IrsaError } from '../errors.js';
 import { toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
+import { ROLE_OUTPUT } from '../cfn/naming.js';
+import type { LiveRole } from '../cfn/role-drift.js';
+import { isUsable } from '../cfn/stack-status.js';
+import { readLiveRole } from './repair-drift.js';
 import { saId } from '../config/model.js';
 import { associateCommand, changeExistingStackHint, shellCommand } from '../hints.js';
 import { foreignStackProblem } from '../cfn/ownership.js';
@@ -80,11 +84,20 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
 
   // create reads them too, to say when an existing stack is not what was asked (it never changes one)
   const liveTemplates = new Map<string, unknown>();
+  const liveRoles = new Map<string, LiveRole | 'missing'>();
   {
     await Promise.all(
       selected.map(async (s) => {
         const rec = stacks.owned.get(saId(s));
-        if (rec && !s.attachRoleARN) liveTemplates.set(saId(s), parseLiveTemplate(await session.aws.cfn.getTemplate(rec.stackId)));
+        if (!rec || s.attachRoleARN) return;
+        const roleArn = rec.outputs[ROLE_OUTPUT];
+        // update and apply compare the file with the role as IAM has it too (drift outside CloudFormation)
+        const [template, role] = await Promise.all([
+          session.aws.cfn.getTemplate(rec.stackId),
+          mode !== 'create' && roleArn !== undefined && isUsable(rec.status) ? readLiveRole(session.aws.iam, roleArn) : undefined,
+        ]);
+        liveTemplates.set(saId(s), parseLiveTemplate(template));
+        if (role !== undefined) liveRoles.set(saId(s), role);
       }),
     );
   }
@@ -102,6 +115,7 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
     stacks: stacks.owned,
     squatters,
     liveTemplates,
+    liveRoles,
     serviceAccounts,
     overrideExisting: opts.overrideExisting,
     ...(mode === 'apply' && resolved.applySet !== undefined ? { applySet: resolved.applySet } : {}),
@@ -140,6 +154,7 @@ export async function executeConverge(rt: Runtime, prepared: Prepared, opts: Con
     {
       rt,
       cfn: session.aws.cfn,
+      iam: session.aws.iam,
       kube: resolved.selected.some((s) => !s.roleOnly) ? () => session.kube() : undefined,
       deadline: prepared.deadline,
       knownNamespaces: prepared.kube?.namespaces,

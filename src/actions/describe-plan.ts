@@ -1,5 +1,6 @@
 import type { Plan, ServiceAccountPlan, StackStep, ServiceAccountStep } from './plan.js';
 import { formatDiff } from '../cfn/diff.js';
+import { formatDrift } from '../cfn/role-drift.js';
 import type { ItemResult } from './execute.js';
 import { table } from '../output/format.js';
 import { describeMaker, type StackMaker } from '../cfn/stack-maker.js';
@@ -65,6 +66,7 @@ export function planToData(plan: Plan, prune?: PrunePlan) {
       roleArn: i.roleArn,
       stack: stackData(i.stack),
       serviceAccount: i.serviceAccount,
+      ...(i.drift ? { drift: { role: i.drift.roleName, changes: formatDrift(i.drift.items), items: i.drift.items } } : {}),
     })),
     ...(prune ? { pruneScope: prune.scope, ...(prune.applySet !== undefined ? { applySet: prune.applySet } : {}), prune: prune.delete, notPruned: prune.keep } : {}),
     summary: summarize(plan, prune),
@@ -81,7 +83,7 @@ export function countChanges(plan: Plan): number {
 }
 
 export function hasChange(i: ServiceAccountPlan): boolean {
-  return ['create', 'update', 'replace'].includes(i.stack.action) || ['create', 'annotate'].includes(i.serviceAccount.action);
+  return ['create', 'update', 'replace'].includes(i.stack.action) || i.drift !== undefined || ['create', 'annotate'].includes(i.serviceAccount.action);
 }
 
 function stackText(i: ServiceAccountPlan): string {
@@ -94,7 +96,7 @@ function stackText(i: ServiceAccountPlan): string {
     case 'exists':
       return s.differs ? `stack exists (${s.status}) and differs from what was asked (create leaves it as it is)` : `stack exists (${s.status})`;
     case 'unchanged':
-      return `stack up to date (${s.status})`;
+      return i.drift ? `stack up to date (${s.status}), but its role differs from it: restore role ${i.drift.roleName} through IAM` : `stack up to date (${s.status})`;
     case 'update':
       return `update stack ${i.stackName}`;
     case 'replace':
@@ -135,6 +137,7 @@ export function planToText(plan: Plan, prune?: PrunePlan): string {
     lines.push(`  ${mark} ${i.id}: ${stackText(i)}; ${saText(i.serviceAccount, i.roleArn)}`);
     if (i.stack.action === 'update') for (const d of formatDiff(i.stack.diff, i.stack.tags)) lines.push(`        ${d}`);
     if (i.stack.action === 'exists') for (const d of i.stack.differs ?? []) lines.push(`        ${d}`);
+    for (const d of i.drift ? formatDrift(i.drift.items) : []) lines.push(`        ${d}`);
   }
   const deletes = prune?.delete ?? [];
   for (const p of deletes) {

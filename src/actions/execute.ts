@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
-import type { CloudFormationPort, StackRecord } from '../aws/ports.js';
+import type { CloudFormationPort, IamPort, StackRecord } from '../aws/ports.js';
+import { repairRoleDrift } from './repair-drift.js';
 import type { KubePort, ServiceAccountObject } from '../k8s/ports.js';
 import { IrsaError } from '../errors.js';
 import { ROLE_ARN_ANNOTATION, ROLE_OUTPUT } from '../cfn/naming.js';
@@ -19,6 +20,8 @@ export type StackOutcome =
   | 'created'
   | 'updated'
   | 'replaced'
+  /** the stack was up to date and its role, changed outside CloudFormation, was restored through IAM */
+  | 'repaired'
   | 'exists'
   | 'unchanged'
   | 'none'
@@ -47,6 +50,8 @@ export interface ItemResult {
 export interface ExecuteContext {
   rt: Runtime;
   cfn: CloudFormationPort;
+  /** the drift repairs (repair-drift.ts); needed only by a plan with drift */
+  iam?: IamPort;
   kube?: () => Promise<KubePort>;
   deadline: number;
   /** namespaces whose phase the preflight read: existing ones need no second GET */
@@ -134,6 +139,12 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<Item
     }
     try {
       await runStackStep(ctx, waiter, item, result);
+      if (item.drift && (result.stack === 'unchanged' || result.stack === 'updated')) {
+        if (!ctx.iam) throw new IrsaError('INTERNAL', 'no IAM client for a drift repair');
+        const writes = await repairRoleDrift(ctx.iam, item.drift.roleName, item.drift.desired, item.drift.items);
+        if (result.stack === 'unchanged') result.stack = 'repaired';
+        rt.reporter.ok(`restored role ${item.drift.roleName} through IAM (${writes} write${writes === 1 ? '' : 's'}): it is as the file says again`, item.id);
+      }
       if (item.serviceAccount.action === 'skip' || result.stack === 'skipped') {
         result.serviceAccount = 'skipped';
         if (item.serviceAccount.action === 'skip' && item.serviceAccount.reason === 'exists') {
@@ -221,7 +232,7 @@ async function runStackStep(ctx: ExecuteContext, waiter: StackWaiter, item: Serv
     case 'foreign':
       throw new IrsaError('PRECONDITION', step.message, { hint: step.hint });
     case 'replace': {
-      rt.reporter.warn(`stack ${item.stackName} is ${step.status}: deleting it to create it again`, item.id);
+      rt.reporter.warn(`stack ${item.stackName} is ${step.status}${step.reason ? ` (${step.reason})` : ''}: deleting it to create it again`, item.id);
       const old = await cfn.describeStack(item.stackName);
       if (old) {
         // The plan saw our stack; whatever holds the name now must still be ours before it is deleted.

@@ -9,6 +9,7 @@ import { isCreateFailure, isInProgress, isUsable, stuckNextStep } from '../cfn/s
 import { foreignStackProblem, stackOwner, type StackOwner } from '../cfn/ownership.js';
 import { desiredServiceAccount, mergeServiceAccount } from '../k8s/service-account.js';
 import { deleteCommand } from '../hints.js';
+import { desiredRoleOf, diffRole, type DesiredRole, type DriftItem, type LiveRole } from '../cfn/role-drift.js';
 
 /**
  * The plan is a value: computed purely from the desired model and what was
@@ -55,6 +56,8 @@ export interface ServiceAccountPlan {
   serviceAccount: ServiceAccountStep;
   /** known now when the role ARN is given or the stack exists with its output */
   roleArn?: string;
+  /** the role differs from the file outside CloudFormation: repaired through IAM after the stack step (repair-drift.ts) */
+  drift?: { roleName: string; items: DriftItem[]; desired: DesiredRole };
 }
 
 export interface Plan {
@@ -77,6 +80,8 @@ export interface PlanInput {
   squatters?: Map<string, StackRecord>;
   /** live templates (update/apply only), by `<ns>/<name>` like stacks */
   liveTemplates?: Map<string, unknown>;
+  /** the roles as IAM has them (update/apply only), by `<ns>/<name>`; 'missing': deleted outside CloudFormation */
+  liveRoles?: Map<string, LiveRole | 'missing'>;
   /** by `<ns>/<name>`: undefined when the ServiceAccount does not exist */
   serviceAccounts: Map<string, ServiceAccountObject | undefined>;
   overrideExisting: boolean;
@@ -183,8 +188,20 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
     else stack = isUsable(status) ? { action: 'unchanged', status } : { action: 'blocked', status, ...(stuck !== undefined ? { nextStep: stuck } : {}) };
   }
 
+  const liveRole = input.liveRoles?.get(id);
+  let drift: ServiceAccountPlan['drift'];
+  if (liveRole === 'missing' && (stack.action === 'unchanged' || stack.action === 'update')) {
+    // CloudFormation does not recreate a resource deleted behind its back: a new stack makes the role again.
+    stack = { action: 'replace', status, reason: `role ${roleArn ?? ''} was deleted outside CloudFormation` };
+  } else if (liveRole !== undefined && liveRole !== 'missing' && (stack.action === 'unchanged' || (stack.action === 'update' && !stack.diff.roleName))) {
+    const partition = existing.stackId.split(':')[1] ?? 'aws';
+    const desired = desiredRoleOf(template, { partition, stackName: existing.stackName }, base.stackTags);
+    const items = diffRole(desired, liveRole, [EKSCTL_VERSION_TAG]);
+    if (items.length > 0) drift = { roleName: liveRole.name, items, desired };
+  }
+
   const knownArn = stack.action === 'replace' ? undefined : roleArn;
-  return { ...base, template, stack, roleArn: knownArn, serviceAccount: saStep(input, spec, live, knownArn) };
+  return { ...base, template, stack, roleArn: knownArn, serviceAccount: saStep(input, spec, live, knownArn), ...(drift ? { drift } : {}) };
 }
 
 function saStep(input: PlanInput, spec: ServiceAccountSpec, live: ServiceAccountObject | undefined, roleArn: string | undefined): ServiceAccountStep {

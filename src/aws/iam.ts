@@ -1,5 +1,17 @@
 import {
+  AttachRolePolicyCommand,
   CreateOpenIDConnectProviderCommand,
+  DeleteRolePermissionsBoundaryCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
+  GetRolePolicyCommand,
+  paginateListAttachedRolePolicies,
+  paginateListRolePolicies,
+  PutRolePermissionsBoundaryCommand,
+  PutRolePolicyCommand,
+  TagRoleCommand,
+  UntagRoleCommand,
+  UpdateAssumeRolePolicyCommand,
   GetOpenIDConnectProviderCommand,
   GetRoleCommand,
   IAMClient,
@@ -99,6 +111,63 @@ export function createIamPort(opts: AwsOptions): IamPort {
           : {}),
         tags: tagsToRecord(role.Tags),
       };
+    },
+
+    async listAttachedRolePolicyArns(role) {
+      return awsCall('ListAttachedRolePolicies', async () => {
+        const arns: string[] = [];
+        for await (const page of paginateListAttachedRolePolicies({ client }, { RoleName: role })) {
+          for (const p of page.AttachedPolicies ?? []) if (p.PolicyArn !== undefined) arns.push(p.PolicyArn);
+        }
+        return arns;
+      });
+    },
+
+    async listRolePolicyNames(role) {
+      return awsCall('ListRolePolicies', async () => {
+        const names: string[] = [];
+        for await (const page of paginateListRolePolicies({ client }, { RoleName: role })) names.push(...(page.PolicyNames ?? []));
+        return names;
+      });
+    },
+
+    async getRolePolicy(role, policyName) {
+      const out = await awsCall('GetRolePolicy', () => client.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: policyName })));
+      try {
+        return decodePolicyDocument(out.PolicyDocument ?? '');
+      } catch (err) {
+        throw new IrsaError('AWS', `GetRolePolicy failed: inline policy "${policyName}" of role "${role}" is not JSON`, { cause: err });
+      }
+    },
+
+    async updateAssumeRolePolicy(role, document) {
+      await awsCall('UpdateAssumeRolePolicy', () => client.send(new UpdateAssumeRolePolicyCommand({ RoleName: role, PolicyDocument: JSON.stringify(document) })));
+    },
+    async attachRolePolicy(role, arn) {
+      await awsCall('AttachRolePolicy', () => client.send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: arn })));
+    },
+    async detachRolePolicy(role, arn) {
+      await awsCall('DetachRolePolicy', () => client.send(new DetachRolePolicyCommand({ RoleName: role, PolicyArn: arn })));
+    },
+    async putRolePolicy(role, policyName, document) {
+      await awsCall('PutRolePolicy', () =>
+        client.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: policyName, PolicyDocument: JSON.stringify(document) })),
+      );
+    },
+    async deleteRolePolicy(role, policyName) {
+      await awsCall('DeleteRolePolicy', () => client.send(new DeleteRolePolicyCommand({ RoleName: role, PolicyName: policyName })));
+    },
+    async putRolePermissionsBoundary(role, arn) {
+      await awsCall('PutRolePermissionsBoundary', () => client.send(new PutRolePermissionsBoundaryCommand({ RoleName: role, PermissionsBoundary: arn })));
+    },
+    async deleteRolePermissionsBoundary(role) {
+      await awsCall('DeleteRolePermissionsBoundary', () => client.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: role })));
+    },
+    async tagRole(role, tags) {
+      await awsCall('TagRole', () => client.send(new TagRoleCommand({ RoleName: role, Tags: recordToTags(tags) })));
+    },
+    async untagRole(role, keys) {
+      await awsCall('UntagRole', () => client.send(new UntagRoleCommand({ RoleName: role, TagKeys: keys })));
     },
   };
 }

@@ -49,6 +49,20 @@ export interface IamPort {
   createOidcProvider(input: { url: string; clientIds: string[]; thumbprints: string[]; tags: Record<string, string> }): Promise<string>;
   /** undefined when IAM says NoSuchEntity */
   getRole(name: string): Promise<RoleInfo | undefined>;
+  /** The drift check's reads (all pages); GetRolePolicy's document parsed from its URL-encoded JSON. */
+  listAttachedRolePolicyArns(role: string): Promise<string[]>;
+  listRolePolicyNames(role: string): Promise<string[]>;
+  getRolePolicy(role: string, policyName: string): Promise<unknown>;
+  /** The drift repairs: one IAM write each, on a role its stack still owns (src/actions/repair-drift.ts). */
+  updateAssumeRolePolicy(role: string, document: unknown): Promise<void>;
+  attachRolePolicy(role: string, arn: string): Promise<void>;
+  detachRolePolicy(role: string, arn: string): Promise<void>;
+  putRolePolicy(role: string, policyName: string, document: unknown): Promise<void>;
+  deleteRolePolicy(role: string, policyName: string): Promise<void>;
+  putRolePermissionsBoundary(role: string, arn: string): Promise<void>;
+  deleteRolePermissionsBoundary(role: string): Promise<void>;
+  tagRole(role: string, tags: Record<string, string>): Promise<void>;
+  untagRole(role: string, keys: string[]): Promise<void>;
 }
 
 export interface StackRecord {

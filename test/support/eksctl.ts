@@ -1,6 +1,5 @@
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import type { E2E } from './cli.js';
-import { motoUrl } from './aws.js';
 
 /**
  * CreateStack exactly as eksctl 0.190.0 sends it for an iamserviceaccount (eksctl-irsa.md §3.2): its stack name,
@@ -11,7 +10,8 @@ export async function createStackAsEksctl(e: E2E, opts: { cluster: string; regio
   const stackName = `eksctl-${opts.cluster}-addon-iamserviceaccount-${namespace}-${name}`;
   const client = new CloudFormationClient({
     region: opts.region,
-    endpoint: motoUrl(),
+    // through the sandbox's proxy, which does to the role what CloudFormation would (moto alone leaves it drifted)
+    endpoint: e.sandbox.proxyUrl,
     credentials: { accessKeyId: e.account.accessKeyId, secretAccessKey: e.account.secretAccessKey },
     maxAttempts: 1,
   });
