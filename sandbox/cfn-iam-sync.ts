@@ -224,7 +224,7 @@ export async function syncStackRoles(motoUrl: string, caller: StackCaller): Prom
 /**
  * Before moto deletes a stack: CloudFormation detaches a role's managed policies before it deletes the role, and
  * moto's DeleteStack does not, so a role with managed policies (which moto never had before syncStackRoles) would
- * fail to delete with DeleteConflict. A stack or role that is gone already is left to DeleteStack to report.
+ * fail to delete with DeleteConflict. A stack that is gone already is left to DeleteStack to report.
  */
 export async function detachBeforeStackDelete(motoUrl: string, caller: StackCaller): Promise<void> {
   const q = new MotoQuery(motoUrl, caller);
@@ -241,7 +241,11 @@ export async function detachBeforeStackDelete(motoUrl: string, caller: StackCall
     try {
       attached = fields(await q.call('iam', { Action: 'ListAttachedRolePolicies', RoleName: roleName }), 'PolicyArn');
     } catch {
-      continue; // deleted outside CloudFormation
+      // Deleted outside CloudFormation: CloudFormation's delete takes a missing resource as deleted, moto's fails
+      // ("Role X not found"). An empty stand-in with the same name lets moto's delete go through as AWS's would.
+      const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }] };
+      await q.call('iam', { Action: 'CreateRole', RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify(trust) });
+      continue;
     }
     for (const arn of attached) await q.call('iam', { Action: 'DetachRolePolicy', RoleName: roleName, PolicyArn: arn });
   }

@@ -232,7 +232,7 @@ async function runStackStep(ctx: ExecuteContext, waiter: StackWaiter, item: Serv
     case 'foreign':
       throw new IrsaError('PRECONDITION', step.message, { hint: step.hint });
     case 'replace': {
-      rt.reporter.warn(`stack ${item.stackName} is ${step.status}${step.reason ? ` (${step.reason})` : ''}: deleting it to create it again`, item.id);
+      rt.reporter.warn(`stack ${item.stackName} is ${step.status}: deleting it to create it again${step.reason ? ` (${step.reason})` : ''}`, item.id);
       const old = await cfn.describeStack(item.stackName);
       if (old) {
         // The plan saw our stack; whatever holds the name now must still be ours before it is deleted.

@@ -9,7 +9,7 @@ import { isCreateFailure, isInProgress, isUsable, stuckNextStep } from '../cfn/s
 import { foreignStackProblem, stackOwner, type StackOwner } from '../cfn/ownership.js';
 import { desiredServiceAccount, mergeServiceAccount } from '../k8s/service-account.js';
 import { deleteCommand } from '../hints.js';
-import { desiredRoleOf, diffRole, type DesiredRole, type DriftItem, type LiveRole } from '../cfn/role-drift.js';
+import { desiredRoleOf, diffRole, isRoleTemplate, type DesiredRole, type DriftItem, type LiveRole } from '../cfn/role-drift.js';
 
 /**
  * The plan is a value: computed purely from the desired model and what was
@@ -194,10 +194,14 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
     // CloudFormation does not recreate a resource deleted behind its back: a new stack makes the role again.
     stack = { action: 'replace', status, reason: `role ${roleArn ?? ''} was deleted outside CloudFormation` };
   } else if (liveRole !== undefined && liveRole !== 'missing' && (stack.action === 'unchanged' || (stack.action === 'update' && !stack.diff.roleName))) {
-    const partition = existing.stackId.split(':')[1] ?? 'aws';
-    const desired = desiredRoleOf(template, { partition, stackName: existing.stackName }, base.stackTags);
-    const items = diffRole(desired, liveRole, [EKSCTL_VERSION_TAG]);
-    if (items.length > 0) drift = { roleName: liveRole.name, items, desired };
+    // Drift is what differs from the role the live stack describes (what CloudFormation believes it made); a
+    // difference the file brings is the template diff's. The repair makes the drifted parts what the file says.
+    const pseudo = { partition: existing.stackId.split(':')[1] ?? 'aws', stackName: existing.stackName };
+    const liveTemplate = input.liveTemplates?.get(id);
+    if (isRoleTemplate(liveTemplate)) {
+      const items = diffRole(desiredRoleOf(liveTemplate, pseudo, existing.tags), liveRole, [EKSCTL_VERSION_TAG]);
+      if (items.length > 0) drift = { roleName: liveRole.name, items, desired: desiredRoleOf(template, pseudo, base.stackTags) };
+    }
   }
 
   const knownArn = stack.action === 'replace' ? undefined : roleArn;

@@ -29,7 +29,10 @@ export async function readLiveRole(iam: IamPort, roleArn: string): Promise<LiveR
   };
 }
 
-/** Makes the role what `desired` says, for each difference found; returns the number of IAM writes made. */
+/**
+ * Makes each drifted part of the role what the file says (`desired`), after the stack step: a part the file also
+ * changes was CloudFormation's to write, so a policy the file drops is not put back. Returns the IAM writes made.
+ */
 export async function repairRoleDrift(iam: IamPort, roleName: string, desired: DesiredRole, items: readonly DriftItem[]): Promise<number> {
   let writes = 0;
   const write = async (call: () => Promise<void>) => {
@@ -43,19 +46,29 @@ export async function repairRoleDrift(iam: IamPort, roleName: string, desired: D
       case 'trust-policy':
         await write(() => iam.updateAssumeRolePolicy(roleName, desired.trustPolicy));
         break;
-      case 'permissions-boundary':
-        await write(() => (d.desired !== undefined ? iam.putRolePermissionsBoundary(roleName, d.desired) : iam.deleteRolePermissionsBoundary(roleName)));
+      case 'permissions-boundary': {
+        const boundary = desired.permissionsBoundary;
+        await write(() => (boundary !== undefined ? iam.putRolePermissionsBoundary(roleName, boundary) : iam.deleteRolePermissionsBoundary(roleName)));
         break;
-      case 'managed-policy':
-        await write(() => (d.change === 'detached' ? iam.attachRolePolicy(roleName, d.arn) : iam.detachRolePolicy(roleName, d.arn)));
+      }
+      case 'managed-policy': {
+        const wanted = desired.managedPolicyArns.includes(d.arn);
+        if (d.change === 'detached' && wanted) await write(() => iam.attachRolePolicy(roleName, d.arn));
+        if (d.change === 'attached' && !wanted) await write(() => iam.detachRolePolicy(roleName, d.arn));
         break;
-      case 'inline-policy':
-        await write(() => (d.change === 'added' ? iam.deleteRolePolicy(roleName, d.name) : iam.putRolePolicy(roleName, d.name, desired.inlinePolicies[d.name])));
+      }
+      case 'inline-policy': {
+        const document = desired.inlinePolicies[d.name];
+        if (document !== undefined) await write(() => iam.putRolePolicy(roleName, d.name, document));
+        else if (d.change !== 'deleted') await write(() => iam.deleteRolePolicy(roleName, d.name));
         break;
-      case 'tag':
-        if (d.change === 'added') removedTags.push(d.key);
-        else restoredTags[d.key] = desired.tags[d.key] ?? '';
+      }
+      case 'tag': {
+        const value = desired.tags[d.key];
+        if (value !== undefined) restoredTags[d.key] = value;
+        else if (d.change !== 'removed') removedTags.push(d.key);
         break;
+      }
     }
   }
   // Tags in one call each way: TagRole and UntagRole take many keys.

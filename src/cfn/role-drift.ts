@@ -40,6 +40,13 @@ function sub(value: CfnString, pseudo: { partition: string; stackName: string })
   return value['Fn::Sub'].replace(/\$\{AWS::Partition\}/g, pseudo.partition).replace(/\$\{AWS::StackName\}/g, pseudo.stackName);
 }
 
+/** A live template (parsed, of unknown shape) with an `AWS::IAM::Role` as Role1: one desiredRoleOf can read. */
+export function isRoleTemplate(t: unknown): t is CfnTemplate {
+  if (t === null || typeof t !== 'object') return false;
+  const role = (t as { Resources?: Record<string, { Type?: unknown; Properties?: unknown }> }).Resources?.[ROLE_LOGICAL_ID];
+  return role?.Type === 'AWS::IAM::Role' && role.Properties !== null && typeof role.Properties === 'object';
+}
+
 export function desiredRoleOf(
   template: CfnTemplate,
   pseudo: { partition: string; stackName: string },
