@@ -14,6 +14,11 @@ const SA_COUNT = 50;
 const NAMESPACES = ['apps', 'batch', 'web', 'data', 'ops'];
 /** issue 19's budget: every AWS request counted, one-off lookups included */
 const AWS_BUDGET_PER_SA = 3;
+/**
+ * issue 12's drift check, on top for update/apply over existing stacks: GetRole, ListAttachedRolePolicies and
+ * ListRolePolicies per service account (GetRolePolicy per inline policy; these roles have none).
+ */
+const DRIFT_CHECK_PER_SA = 3;
 const KUBE_BUDGET_PER_SA = 4;
 
 /** 50 service accounts over 5 namespaces (some of which exist only after irsactl creates them). */
@@ -103,7 +108,9 @@ describe('apply of 50 service accounts', () => {
     expect(result.serviceAccounts.every((s) => s.serviceAccount === 'unchanged')).toBe(true);
     expect(again.aws.byAction['cloudformation:CreateStack'] ?? 0).toBe(0);
     expect(again.aws.byAction['cloudformation:UpdateStack'] ?? 0).toBe(0);
-    expect(again.aws.total, JSON.stringify(again.aws.byAction)).toBeLessThanOrEqual(AWS_BUDGET_PER_SA * SA_COUNT);
+    for (const read of ['iam:GetRole', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies']) expect(again.aws.byAction[read], read).toBe(SA_COUNT);
+    expect(again.aws.byAction['iam:GetRolePolicy'] ?? 0).toBe(0);
+    expect(again.aws.total, JSON.stringify(again.aws.byAction)).toBeLessThanOrEqual((AWS_BUDGET_PER_SA + DRIFT_CHECK_PER_SA) * SA_COUNT);
     expect(again.kube.total, JSON.stringify(again.kube.byRoute)).toBeLessThanOrEqual(KUBE_BUDGET_PER_SA * SA_COUNT);
     // nothing to write in Kubernetes: only the lists
     expect(again.kube.byRoute['GET /api/v1/namespaces/{ns}/serviceaccounts']).toBe(NAMESPACES.length);
