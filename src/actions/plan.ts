@@ -199,7 +199,7 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
     const pseudo = { partition: existing.stackId.split(':')[1] ?? 'aws', stackName: existing.stackName };
     const liveTemplate = input.liveTemplates?.get(id);
     if (isRoleTemplate(liveTemplate)) {
-      const items = diffRole(desiredRoleOf(liveTemplate, pseudo, existing.tags), liveRole, [EKSCTL_VERSION_TAG]);
+      const items = diffRole(desiredRoleOf(liveTemplate, pseudo, existing.tags), liveRole, BOOKKEEPING_TAG_KEYS);
       if (items.length > 0) drift = { roleName: liveRole.name, items, desired: desiredRoleOf(template, pseudo, base.stackTags) };
     }
   }
