@@ -231,7 +231,7 @@ describe('create iamserviceaccount when CloudFormation fails', () => {
     const hanging = stackName('default', 'slow');
     const { overrides, cfn } = withScriptedCfn(e, new Map([[hanging, 'hang']]), slowStacks);
     const r = await e.run(
-      ['create', 'iamserviceaccount', '--cluster', CLUSTER, '--region', REGION, '--name', 'slow', '--attach-policy-arn', S3_READ, '--timeout', '2s', '--approve'],
+      ['create', 'iamserviceaccount', '--cluster', CLUSTER, '--region', REGION, '--name', 'slow', '--attach-policy-arn', S3_READ, '--timeout', '6s', '--approve'],
       { overrides },
     );
     expect(r.code).toBe(1);

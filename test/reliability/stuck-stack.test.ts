@@ -39,7 +39,7 @@ afterAll(async () => {
 
 describe('a stack that never finishes', () => {
   it('the built binary ends at --timeout on the stuck stack, saying which stack, in which state, after how long', async () => {
-    const child = spawn(process.execPath, [BIN, 'create', 'iamserviceaccount', '--cluster', CLUSTER, '--name', 'slow', '--attach-policy-arn', S3_READ, '--approve', '--timeout', '6s'], {
+    const child = spawn(process.execPath, [BIN, 'create', 'iamserviceaccount', '--cluster', CLUSTER, '--name', 'slow', '--attach-policy-arn', S3_READ, '--approve', '--timeout', '10s'], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...e.env, AWS_ENDPOINT_URL: latency.url },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
