@@ -13,16 +13,20 @@ import { writeResult } from '../output/reporter.js';
 import { openCluster, type ConnectionOptions } from './cluster-session.js';
 import { irsaStacks, observeServiceAccounts } from './observe.js';
 import type { Runtime } from './runtime.js';
+import { roleProblems, type RoleProblem } from './role-health.js';
+import { shellCommand } from '../hints.js';
 
 /** The health of one iamserviceaccount, derived from its stack and its ServiceAccount. */
-export type Health = 'ok' | 'missing serviceaccount' | 'stale annotation' | 'stack failed' | 'needs attention' | 'in progress' | 'unknown';
+export type Health = 'ok' | 'missing serviceaccount' | 'stale annotation' | 'stack failed' | 'needs attention' | 'in progress' | 'unknown' | RoleProblem;
 
-export function healthOf(stack: StackRecord, sa: ServiceAccountObject | undefined | null): Health {
+/** `roleProblem`: what IAM says is wrong with the stack's role (see role-health.ts), ahead of the ServiceAccount. */
+export function healthOf(stack: StackRecord, sa: ServiceAccountObject | undefined | null, roleProblem?: RoleProblem): Health {
   const roleArn = stack.outputs[ROLE_OUTPUT];
   // a status no run of irsactl and no amount of waiting changes (UPDATE_ROLLBACK_FAILED, REVIEW_IN_PROGRESS, …)
   if (isStuck(stack.status)) return 'needs attention';
   if (isInProgress(stack.status)) return 'in progress';
   if (isCreateFailure(stack.status) || !roleArn) return 'stack failed';
+  if (roleProblem !== undefined) return roleProblem;
   if (sa === null) return 'unknown';
   if (!sa) return 'missing serviceaccount';
   return sa.annotations[ROLE_ARN_ANNOTATION] === roleArn ? 'ok' : 'stale annotation';
@@ -68,11 +72,26 @@ export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfi
       hint: `${kubeError.hint ? `${kubeError.hint}; or ` : ''}pass --ignore-kubernetes-errors to list the stacks with STATUS unknown and exit 0`,
     });
   };
-  const health = (id: string, s: StackRecord) => healthOf(s, kubeError ? null : sas.get(id));
+  // The roles as IAM has them: a role deleted or edited outside CloudFormation is not "ok".
+  let roles = new Map<string, RoleProblem>();
+  if (rows.length > 0 && session.oidc) {
+    try {
+      roles = await roleProblems(session.aws.iam, { cluster: session.name, region: session.region, oidc: session.oidc, accountId: session.info.accountId }, rows, sas);
+    } catch (err) {
+      if (!(err instanceof IrsaError && err.code === 'AWS')) throw err;
+      rt.reporter.warn(`could not read the roles from IAM, so STATUS does not check them: ${err.message}`);
+    }
+  }
+  const health = (id: string, s: StackRecord) => healthOf(s, kubeError ? null : sas.get(id), roles.get(id));
   const nextStep = (s: StackRecord) => stuckNextStep(s.status, s.stackName, session.region);
   for (const [id, s] of rows) {
     const step = nextStep(s);
     if (step !== undefined) rt.reporter.warn(`stack ${s.stackName} is ${s.status}: ${step}`, id);
+    const problem = roles.get(id);
+    if (problem !== undefined) {
+      const [namespace, name] = id.split('/') as [string, string];
+      rt.reporter.warn(`${problem}: \`${shellCommand('irsactl', 'doctor', '--cluster', session.name, '--region', session.region, '--namespace', namespace, '--name', name)}\` names the fix`, id);
+    }
   }
 
   if (opts.output === 'table') {

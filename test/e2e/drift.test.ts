@@ -6,6 +6,7 @@
  * Without the drift check, the first `apply` says "nothing to do".
  */
 import {
+  DeleteOpenIDConnectProviderCommand,
   DeleteRoleCommand,
   DetachRolePolicyCommand,
   GetRoleCommand,
@@ -93,6 +94,14 @@ describe('drift made outside CloudFormation', () => {
     expect(await person.send(new ListRolePoliciesCommand({ RoleName: roleName(roleArns.get('apps/inline')!) }))).toMatchObject({ PolicyNames: ['hand-made'] });
   });
 
+  it("get's STATUS shows the deleted role and the trust policy that no longer lets the ServiceAccount in", async () => {
+    const r = await e.run(['get', 'iamserviceaccount', '--cluster', CLUSTER]);
+    expect(r.code, r.stderr).toBe(0);
+    const status = Object.fromEntries(r.stdout.trim().split('\n').slice(1).map((l) => [l.split(/\s{2,}/).slice(0, 2).join('/'), l.split(/\s{2,}/)[3]]));
+    expect(status).toEqual({ 'apps/detach': 'ok', 'apps/gone': 'missing role', 'apps/inline': 'ok', 'apps/trust': 'trust policy does not admit it' });
+    expect(r.stderr).toContain('apps/gone: missing role: `irsactl doctor --cluster drift-e2e --region us-west-2 --namespace apps --name gone` names the fix');
+  });
+
   it('--approve repairs it: a new role re-annotated, the trust policy, the managed policy and the inline policies restored', async () => {
     const expectedTrust = await trustOf(roleArns.get('apps/detach')!);
     const r = await e.run(['apply', '-f', '-', '--approve'], { stdin: file });
@@ -114,5 +123,14 @@ describe('drift made outside CloudFormation', () => {
     expect(again.stdout).not.toContain('drift outside CloudFormation');
     const doctor = await e.run(['doctor', '-f', '-'], { stdin: file });
     expect(doctor.code, `${doctor.stdout}\n${doctor.stderr}`).toBe(0);
+  });
+
+  it("get's STATUS shows a missing OIDC provider", async () => {
+    const providerArn = `arn:aws:iam::${e.account.accountId}:oidc-provider/${e.cluster.issuer.replace(/^https:\/\//, '')}`;
+    await person.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: providerArn }));
+    const r = await e.run(['get', 'iamserviceaccount', '--cluster', CLUSTER, '-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const items = JSON.parse(r.stdout) as { status: { health: string } }[];
+    expect(items.map((i) => i.status.health)).toEqual(['no OIDC provider', 'no OIDC provider', 'no OIDC provider', 'no OIDC provider']);
   });
 });
