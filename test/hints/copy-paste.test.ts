@@ -183,9 +183,8 @@ describe('hints from real runs', () => {
     const lines = [...fix.matchAll(/irsactl (?:delete|create) iamserviceaccount [^,]*?(?:--wait|--approve)/g)].map((m) => m[0]);
     expect(lines.map((l) => argvOf(l, scratch).slice(0, 3)), fix).toEqual([['irsactl', 'delete', 'iamserviceaccount'], ['irsactl', 'create', 'iamserviceaccount']]);
     // What the doctor printed before (create with --override-existing-serviceaccounts) loops: create finds the
-    // stack, re-annotates with the same missing role, and the doctor fails the same way. (Running the delete
-    // itself is not shown here: moto's DeleteStack fails on a role that is already gone, where CloudFormation
-    // treats it as deleted.)
+    // stack, re-annotates with the same missing role, and the doctor fails the same way. (test/doctor/fixes-work.test.ts
+    // runs the delete-then-create it prints now, and the doctor passes after it.)
     await runIrsactl(createCommand({ cluster: CLUSTER, region: REGION, namespace: 'default', name: 'app' }, ['--override-existing-serviceaccounts']));
     const again = await doctor();
     expect(again['service-account']?.status).toBe('fail');
