@@ -67,7 +67,8 @@ describe('startSandbox on the shared moto', () => {
     const { kube } = await own.createCluster(account, 'gone', 'us-east-2');
     await own.stop();
     await expect(httpsStatus(kube.url, kube.caPem)).rejects.toThrow(/ECONNREFUSED/);
-    expect((await fetch(`${motoUrl()}/moto-api/data.json`)).ok).toBe(true);
+    // the dashboard, not data.json: the shared moto's whole state (every test file's) takes long to dump under load
+    expect((await fetch(`${motoUrl()}/moto-api/`)).ok).toBe(true);
   });
 });
 
