@@ -172,17 +172,20 @@ export async function executeConverge(rt: Runtime, prepared: Prepared, opts: Con
 }
 
 /** The exit: INTERRUPTED after a signal, PARTIAL naming every failed service account, else nothing. */
-export function throwOnFailures(rt: Runtime, failures: { id: string; hint?: string; inProgress?: boolean }[], total: number, notStarted: number): void {
+export function throwOnFailures(rt: Runtime, failures: { id: string; hint?: string; inProgress?: boolean; notStarted?: boolean }[], total: number, notStarted: number): void {
   const inProgress = failures.filter((f) => f.inProgress).map((f) => f.id);
-  const failed = failures.filter((f) => !f.inProgress).map((f) => f.id);
-  const stillGoing = inProgress.length > 0 ? `, ${inProgress.length} still in progress in CloudFormation (${inProgress.join(', ')})` : '';
+  const unstarted = failures.filter((f) => f.notStarted).map((f) => f.id);
+  const failed = failures.filter((f) => !f.inProgress && !f.notStarted).map((f) => f.id);
+  const stillGoing =
+    (inProgress.length > 0 ? `, ${inProgress.length} still in progress in CloudFormation (${inProgress.join(', ')})` : '') +
+    (unstarted.length > 0 ? `, ${unstarted.length} not started (${unstarted.join(', ')})` : '');
   if (rt.signal.aborted) {
     throw new IrsaError('INTERRUPTED', `interrupted: ${notStarted} service account(s) not started${stillGoing}${failed.length ? `, ${failed.length} failed` : ''}`, {
       hint: 'run the same command again: it converges from where this run stopped',
     });
   }
   if (failures.length > 0) {
-    const what = failed.length > 0 ? `${failed.length} of ${total} service account(s) failed: ${failed.join(', ')}${stillGoing}` : `${inProgress.length} of ${total} service account(s) did not finish${stillGoing}`;
+    const what = failed.length > 0 ? `${failed.length} of ${total} service account(s) failed: ${failed.join(', ')}${stillGoing}` : `${inProgress.length + unstarted.length} of ${total} service account(s) did not finish${stillGoing}`;
     throw new IrsaError('PARTIAL', what, {
       hint: failures.length === 1 ? failures[0]!.hint : 'see the messages above for each one',
     });
@@ -197,8 +200,10 @@ export async function converge(rt: Runtime, mode: Prepared['mode'], resolved: Re
   throwOnFailures(rt, failuresOf(results), results.length, results.filter((r) => r.stack === 'not-started' && !r.error).length);
 }
 
-export function failuresOf(results: ItemResult[]): { id: string; hint?: string; inProgress?: boolean }[] {
-  return results.filter((r) => r.error).map((r) => ({ id: r.id, hint: r.error?.hint, ...(r.stack === 'in-progress' ? { inProgress: true } : {}) }));
+export function failuresOf(results: ItemResult[]): { id: string; hint?: string; inProgress?: boolean; notStarted?: boolean }[] {
+  return results
+    .filter((r) => r.error)
+    .map((r) => ({ id: r.id, hint: r.error?.hint, ...(r.stack === 'in-progress' ? { inProgress: true } : r.stack === 'not-started' ? { notStarted: true } : {}) }));
 }
 
 export function connectionOf(o: ConnectionOptions): ConnectionOptions {

@@ -41,6 +41,8 @@ export interface ItemResult {
   stack: StackOutcome;
   /** the stack operation CloudFormation has accepted and is still running (until the wait for it ends) */
   inFlight?: 'create' | 'update' | 'delete';
+  /** with inFlight: its request was sent and not yet answered, so CloudFormation may or may not have it */
+  unanswered?: boolean;
   /** create only: how the existing stack differs from what was asked (it was left as it is) */
   differs?: string[];
   serviceAccount: SaOutcome;
@@ -163,7 +165,8 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<Item
       if ((e.code === 'TIMEOUT' || e.code === 'INTERRUPTED') && result.inFlight !== undefined) {
         // The run stopped waiting; CloudFormation did not stop working. Not a failure of the stack: it is in progress.
         result.stack = 'in-progress';
-        e = new IrsaError(e.code, `stack ${item.stackName} is still ${IN_FLIGHT_VERB[result.inFlight]} by CloudFormation (${e.message})`, {
+        const state = result.unanswered ? `may be ${IN_FLIGHT_VERB[result.inFlight]} by CloudFormation: its request got no answer before the run stopped` : `is still ${IN_FLIGHT_VERB[result.inFlight]} by CloudFormation`;
+        e = new IrsaError(e.code, `stack ${item.stackName} ${state} (${e.message})`, {
           hint: `CloudFormation goes on ${IN_FLIGHT_GERUND[result.inFlight]} it; run the same command again to finish`,
           ...(e.signal !== undefined ? { signal: e.signal } : {}),
         });
@@ -274,6 +277,9 @@ async function runStackStep(ctx: ExecuteContext, waiter: StackWaiter, item: Serv
 async function createAndWait(ctx: ExecuteContext, waiter: StackWaiter, item: ServiceAccountPlan, result: ItemResult): Promise<void> {
   const { rt, cfn } = ctx;
   rt.reporter.info(`creating stack ${item.stackName}`, item.id);
+  // Sent: from here on, a run that stops cannot say CloudFormation does not have it.
+  result.inFlight = 'create';
+  result.unanswered = true;
   try {
     await cfn.createStack({
       stackName: item.stackName,
@@ -287,7 +293,13 @@ async function createAndWait(ctx: ExecuteContext, waiter: StackWaiter, item: Ser
     // stack already there: wait for it like our own rather than failing (when its tags say it is ours). Only
     // CloudFormation's own AlreadyExists says that; another error whose text says "already exists" (an IAM
     // EntityAlreadyExists) is a failure.
-    if (!(err instanceof IrsaError && err.awsCode === 'AlreadyExists')) throw err;
+    if (!(err instanceof IrsaError && err.awsCode === 'AlreadyExists')) {
+      // An answer, and not "created", or a request the stopped run never sent (RunControl says "… was not sent"):
+      // CloudFormation has nothing in flight for us. Only a request cut short while unanswered may have reached it.
+      const stopped = err instanceof IrsaError && (err.code === 'TIMEOUT' || err.code === 'INTERRUPTED');
+      if (!stopped || /was not sent$/.test(err.message)) delete result.inFlight;
+      throw err;
+    }
     const found = await cfn.describeStack(item.stackName);
     if (found) {
       assertOurs(ctx, item, found);
@@ -296,6 +308,7 @@ async function createAndWait(ctx: ExecuteContext, waiter: StackWaiter, item: Ser
     }
     rt.reporter.info(`stack ${item.stackName} already exists: waiting for it`, item.id);
   }
+  delete result.unanswered;
   const rec = await waitInFlight(waiter, item.stackName, result, 'create');
   const roleArn = rec?.outputs[ROLE_OUTPUT];
   if (!rec || !isStableOk(rec.status) || !roleArn) throw await stackFailure(ctx, item, rec, 'create');
