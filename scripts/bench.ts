@@ -16,7 +16,7 @@ import { startStackLatency } from '../sandbox/latency.js';
 import { resolveConfig } from '../src/config/load.js';
 import { planServiceAccounts } from '../src/actions/plan.js';
 import { planToData } from '../src/actions/describe-plan.js';
-import { oidcInfoFrom } from '../src/cfn/trust-policy.js';
+import { oidcInfoFrom } from '../src/model/oidc.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'irsactl.js');

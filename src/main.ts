@@ -4,7 +4,7 @@ import type { Io } from './output/io.js';
 import { colourEnabled } from './output/io.js';
 import { redact, secretValuesFrom } from './output/redact.js';
 import { escapeControls } from './output/terminal.js';
-import type { RuntimeOverrides } from './actions/runtime.js';
+import type { RuntimeOverrides } from './runtime/runtime.js';
 import type { CliContext } from './commands/shared.js';
 import { examples } from './commands/shared.js';
 import { createIamServiceAccountCommand } from './commands/create-iamserviceaccount.js';

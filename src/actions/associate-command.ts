@@ -2,8 +2,8 @@ import type { ResolvedConfig } from '../config/load.js';
 import { toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
 import { ensureOidcProvider } from './associate.js';
-import { openCluster } from './cluster-session.js';
-import type { Runtime } from './runtime.js';
+import { openCluster } from '../runtime/cluster-session.js';
+import type { Runtime } from '../runtime/runtime.js';
 
 /** `irsactl utils associate-iam-oidc-provider`: plan or create the provider; idempotent. */
 export async function associateOidcProvider(

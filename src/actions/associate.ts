@@ -1,8 +1,9 @@
 import { IrsaError } from '../errors.js';
-import { CLUSTER_NAME_TAG, EKSCTL_VERSION_TAG, IRSACTL_VERSION, STS_AUDIENCE } from '../cfn/naming.js';
-import type { ClusterSession } from './cluster-session.js';
-import { requireOidc } from './cluster-session.js';
-import type { Runtime } from './runtime.js';
+import { CLUSTER_NAME_TAG, EKSCTL_VERSION_TAG, IRSACTL_VERSION } from '../model/naming.js';
+import { STS_AUDIENCE } from '../model/oidc.js';
+import type { ClusterSession } from '../runtime/cluster-session.js';
+import { requireOidc } from '../runtime/cluster-session.js';
+import type { Runtime } from '../runtime/runtime.js';
 
 export interface AssociateResult {
   cluster: string;

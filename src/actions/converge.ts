@@ -3,21 +3,21 @@ import { IrsaError } from '../errors.js';
 import { toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
-import { ROLE_OUTPUT } from '../cfn/naming.js';
+import { ROLE_OUTPUT } from '../model/naming.js';
 import type { LiveRole } from '../cfn/role-drift.js';
 import { isUsable } from '../cfn/stack-status.js';
 import { readLiveRole } from './repair-drift.js';
-import { saId } from '../config/model.js';
-import { associateCommand, changeExistingStackHint, shellCommand } from '../hints.js';
-import { foreignStackProblem } from '../cfn/ownership.js';
-import { openCluster, requireOidc, type ClusterSession, type ConnectionOptions } from './cluster-session.js';
+import { saId } from '../model/service-account.js';
+import { associateCommand, changeExistingStackHint, shellCommand } from '../model/suggested-commands.js';
+import { foreignStackProblem } from '../services/ownership.js';
+import { openCluster, requireOidc, type ClusterSession, type ConnectionOptions } from '../runtime/cluster-session.js';
 import { ensureOidcProvider } from './associate.js';
 import { irsaStacks, observeServiceAccounts, squatterFor, type ClusterStacks } from './observe.js';
 import { planServiceAccounts, type Plan } from './plan.js';
 import { countChanges, planToData, planToText, resultsToText, type PrunePlan } from './describe-plan.js';
 import { executePlan, type ItemResult } from './execute.js';
 import { kubePreflight, type KubePreflight } from './kube-preflight.js';
-import type { Runtime } from './runtime.js';
+import type { Runtime } from '../runtime/runtime.js';
 
 /**
  * create, update and apply share one path: observe → plan (pure) → print the

@@ -3,20 +3,21 @@ import type { ResolvedConfig } from '../config/load.js';
 import type { StackRecord } from '../aws/ports.js';
 import type { KubePort } from '../k8s/ports.js';
 import { IrsaError } from '../errors.js';
-import { saId } from '../config/model.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, ROLE_ARN_ANNOTATION, ROLE_OUTPUT } from '../cfn/naming.js';
+import { saId } from '../model/service-account.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
+import { ROLE_OUTPUT } from '../model/naming.js';
 import { releaseServiceAccount } from '../k8s/service-account.js';
 import { matchesFilter } from '../config/filter.js';
 import { table, toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
-import { openCluster, type ClusterSession, type ConnectionOptions } from './cluster-session.js';
+import { openCluster, type ClusterSession, type ConnectionOptions } from '../runtime/cluster-session.js';
 import { irsaStacks, squatterFor } from './observe.js';
-import { foreignStackProblem } from '../cfn/ownership.js';
-import type { Runtime } from './runtime.js';
-import { StackWaiter } from './stack-waiter.js';
+import { foreignStackProblem } from '../services/ownership.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { StackWaiter } from '../services/stack-waiter.js';
 import { describeMaker, stackMaker, type StackMaker } from '../cfn/stack-maker.js';
 import { singleLine } from '../output/terminal.js';
-import { deleteStackUnprotected, failureReason } from './stack-ops.js';
+import { deleteStackUnprotected, failureReason } from '../services/stack-ops.js';
 
 /** Namespaces whose service accounts --only-missing and --prune never delete unless named exactly. */
 export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];

@@ -2,24 +2,15 @@ import pLimit from 'p-limit';
 import type { AwsPorts, OidcProviderInfo, RoleInfo, StackRecord } from '../aws/ports.js';
 import type { KubePort, PodObject, ServiceAccountObject } from '../k8s/ports.js';
 import { IrsaError } from '../errors.js';
-import { ROLE_ARN_ANNOTATION, ROLE_OUTPUT } from '../cfn/naming.js';
+import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
+import { ROLE_OUTPUT } from '../model/naming.js';
 import { toJson } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
-import {
-  expectedAudience,
-  parseRoleArn,
-  providerArnFor,
-  runChecks,
-  type DoctorTarget,
-  type LiveOutcome,
-  type PodsLookup,
-  type ProviderLookup,
-  type RoleLookup,
-  type ServiceAccountFacts,
-} from '../doctor/checks.js';
+import { expectedAudience, runChecks, type DoctorTarget, type LiveOutcome, type PodsLookup, type ProviderLookup, type RoleLookup, type ServiceAccountFacts } from '../doctor/checks.js';
+import { parseRoleArn, providerArnFor } from '../model/arns.js';
 import { buildReport, renderText, reportToJson, summaryLine } from '../doctor/render.js';
-import { openCluster, requireOidc, type ClusterTarget } from './cluster-session.js';
-import type { Runtime } from './runtime.js';
+import { openCluster, requireOidc, type ClusterTarget } from '../runtime/cluster-session.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { irsaStacks, observeServiceAccounts } from './observe.js';
 
 export interface DoctorOptions extends ClusterTarget {

@@ -3,16 +3,17 @@ import type { CloudFormationPort, IamPort, StackRecord } from '../aws/ports.js';
 import { repairRoleDrift } from './repair-drift.js';
 import type { KubePort, ServiceAccountObject } from '../k8s/ports.js';
 import { IrsaError } from '../errors.js';
-import { ROLE_ARN_ANNOTATION, ROLE_OUTPUT } from '../cfn/naming.js';
+import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
+import { ROLE_OUTPUT } from '../model/naming.js';
 import { templateBody } from '../cfn/template.js';
 import { isCreateFailure, isStableOk, stuckNextStep } from '../cfn/stack-status.js';
-import { foreignStackProblem, isOwnedBy } from '../cfn/ownership.js';
-import { applyOneCommand, changeExistingStackHint, deleteCommand, shellCommand } from '../hints.js';
+import { foreignStackProblem, isOwnedBy } from '../services/ownership.js';
+import { applyOneCommand, changeExistingStackHint, deleteCommand, shellCommand } from '../model/suggested-commands.js';
 import { desiredServiceAccount, mergeServiceAccount, newServiceAccount } from '../k8s/service-account.js';
 import type { Plan, ServiceAccountPlan } from './plan.js';
-import type { Runtime } from './runtime.js';
-import { StackWaiter } from './stack-waiter.js';
-import { deleteStackUnprotected, failureReason } from './stack-ops.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { StackWaiter } from '../services/stack-waiter.js';
+import { deleteStackUnprotected, failureReason } from '../services/stack-ops.js';
 
 /** Executes a plan: service accounts concurrently (bounded), the steps of one in order. */
 

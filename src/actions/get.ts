@@ -2,19 +2,20 @@ import pLimit from 'p-limit';
 import type { ResolvedConfig } from '../config/load.js';
 import type { StackRecord } from '../aws/ports.js';
 import type { ServiceAccountObject } from '../k8s/ports.js';
-import { saId } from '../config/model.js';
+import { saId } from '../model/service-account.js';
 import { IrsaError } from '../errors.js';
-import { ROLE_ARN_ANNOTATION, ROLE_OUTPUT } from '../cfn/naming.js';
+import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
+import { ROLE_OUTPUT } from '../model/naming.js';
 import { isCreateFailure, isInProgress, isStuck, stuckNextStep } from '../cfn/stack-status.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
 import { summarizeTemplate, type PolicySummary } from '../cfn/summary.js';
 import { table, toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
-import { openCluster, type ConnectionOptions } from './cluster-session.js';
+import { openCluster, type ConnectionOptions } from '../runtime/cluster-session.js';
 import { irsaStacks, observeServiceAccounts } from './observe.js';
-import type { Runtime } from './runtime.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { roleProblems, type RoleProblem } from './role-health.js';
-import { shellCommand } from '../hints.js';
+import { shellCommand } from '../model/suggested-commands.js';
 
 /** The health of one iamserviceaccount, derived from its stack and its ServiceAccount. */
 export type Health = 'ok' | 'missing serviceaccount' | 'stale annotation' | 'stack failed' | 'needs attention' | 'in progress' | 'unknown' | RoleProblem;

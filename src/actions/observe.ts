@@ -2,8 +2,8 @@ import pLimit from 'p-limit';
 import type { CloudFormationPort, StackRecord } from '../aws/ports.js';
 import type { KubePort, ServiceAccountObject } from '../k8s/ports.js';
 import { LIVE_STACK_STATUSES } from '../cfn/stack-status.js';
-import { isOwnedBy, ownerIdIn } from '../cfn/ownership.js';
-import { stackNameFor } from '../cfn/naming.js';
+import { isOwnedBy, ownerIdIn } from '../services/ownership.js';
+import { stackNameFor } from '../model/naming.js';
 
 /** This cluster's iamserviceaccount stacks, as discovery found them. */
 export interface ClusterStacks {

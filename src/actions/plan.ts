@@ -1,14 +1,16 @@
-import type { ClusterModel, OidcInfo, ServiceAccountSpec } from '../config/model.js';
-import { saId } from '../config/model.js';
+import type { ClusterModel, ServiceAccountSpec } from '../model/service-account.js';
+import type { OidcInfo } from '../model/oidc.js';
+import { saId } from '../model/service-account.js';
 import type { StackRecord } from '../aws/ports.js';
 import type { ServiceAccountObject } from '../k8s/ports.js';
-import { BOOKKEEPING_TAG_KEYS, capabilitiesFor, ROLE_ARN_ANNOTATION, ROLE_OUTPUT, stackNameFor, stackTagsFor } from '../cfn/naming.js';
+import { BOOKKEEPING_TAG_KEYS, capabilitiesFor, ROLE_OUTPUT, stackNameFor, stackTagsFor } from '../model/naming.js';
+import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
 import { renderTemplate, type CfnTemplate } from '../cfn/template.js';
 import { diffTags, diffTemplates, formatDiff, liveRoleName, type TemplateDiff } from '../cfn/diff.js';
 import { isCreateFailure, isInProgress, isUsable, stuckNextStep } from '../cfn/stack-status.js';
-import { foreignStackProblem, stackOwner, type StackOwner } from '../cfn/ownership.js';
+import { foreignStackProblem, stackOwner, type StackOwner } from '../services/ownership.js';
 import { desiredServiceAccount, mergeServiceAccount } from '../k8s/service-account.js';
-import { deleteCommand } from '../hints.js';
+import { deleteCommand } from '../model/suggested-commands.js';
 import { desiredRoleOf, diffRole, isRoleTemplate, type DesiredRole, type DriftItem, type LiveRole } from '../cfn/role-drift.js';
 
 /**

@@ -1,9 +1,11 @@
 import pLimit from 'p-limit';
 import type { IamPort, OidcProviderInfo, RoleInfo, StackRecord } from '../aws/ports.js';
-import type { OidcInfo } from '../config/model.js';
+import type { OidcInfo } from '../model/oidc.js';
 import type { ServiceAccountObject } from '../k8s/ports.js';
-import { ROLE_ARN_ANNOTATION, ROLE_OUTPUT } from '../cfn/naming.js';
-import { checkOidcProvider, checkTrustPolicy, parseRoleArn, type DoctorTarget, type ServiceAccountFacts } from '../doctor/checks.js';
+import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
+import { ROLE_OUTPUT } from '../model/naming.js';
+import { checkOidcProvider, checkTrustPolicy, type DoctorTarget, type ServiceAccountFacts } from '../doctor/checks.js';
+import { parseRoleArn } from '../model/arns.js';
 
 /**
  * What `get` adds to a stack's health from IAM, with the doctor's own checks: the cluster's OIDC provider is missing,

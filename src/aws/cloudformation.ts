@@ -13,7 +13,8 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { IrsaError } from '../errors.js';
 import type { CloudFormationPort, CreateStackInput, StackEvent, StackRecord, StackSummary, UpdateStackInput } from './ports.js';
-import { awsCall, awsErrorFacts, clientConfig, isAwsError, recordToTags, tagsToRecord, toIrsaError, type AwsOptions } from './config.js';
+import { awsCall, awsErrorFacts, clientConfig, isAwsError, recordToTags, tagsToRecord, toIrsaError } from './config.js';
+import { type AwsOptions } from './options.js';
 import { stopWithRun } from './request-handler.js';
 
 export function toStackRecord(stack: Stack): StackRecord {

@@ -1,7 +1,8 @@
 import { DescribeClusterCommand, EKSClient, TagResourceCommand } from '@aws-sdk/client-eks';
 import { IrsaError } from '../errors.js';
 import type { ClusterInfo, EksPort } from './ports.js';
-import { awsCall, clientConfig, isAwsError, toIrsaError, type AwsOptions } from './config.js';
+import { awsCall, clientConfig, isAwsError, toIrsaError } from './config.js';
+import { type AwsOptions } from './options.js';
 import { stopWithRun } from './request-handler.js';
 
 interface ArnParts {

@@ -1,7 +1,8 @@
 import type { AwsPorts } from './ports.js';
-import { nonEmpty, type AwsOptions } from './config.js';
+import { nonEmpty } from './config.js';
+import { type AwsOptions } from './options.js';
 
-export type { AwsOptions } from './config.js';
+export type { AwsOptions } from './options.js';
 
 /**
  * Builds the four adapters. Each is loaded with a dynamic import so that commands

@@ -19,7 +19,8 @@ import {
 } from '@aws-sdk/client-iam';
 import { IrsaError } from '../errors.js';
 import type { IamPort, OidcProviderInfo, RoleInfo } from './ports.js';
-import { awsCall, clientConfig, isAwsError, recordToTags, tagsToRecord, toIrsaError, type AwsOptions } from './config.js';
+import { awsCall, clientConfig, isAwsError, recordToTags, tagsToRecord, toIrsaError } from './config.js';
+import { type AwsOptions } from './options.js';
 import { stopWithRun } from './request-handler.js';
 
 /** IAM keys providers by host/path: a port (even :443) would end up in the ARN on moto, and never in AWS's. */

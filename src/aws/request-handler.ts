@@ -6,7 +6,7 @@ import { IrsaError } from '../errors.js';
 import { createAgents } from '../net/agents.js';
 import { proxySettingsFrom } from '../net/proxy-env.js';
 import { requestTimeoutsFrom, type RequestTimeouts } from '../net/timeouts.js';
-import type { AwsOptions, AwsService } from './config.js';
+import type { AwsOptions, AwsService } from './options.js';
 
 /**
  * The request handler of all four AWS clients, built here and nowhere else: HTTP(S) proxies from the environment,

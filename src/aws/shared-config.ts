@@ -1,7 +1,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { IrsaError } from '../errors.js';
-import { endpointFor, nonEmpty, type AwsService, type ProfileRetry } from './config.js';
+import { endpointFor, nonEmpty } from './config.js';
+import { type AwsService, type ProfileRetry } from './options.js';
 
 /** The shared config and credentials files, where the SDK looks for them in `env`. */
 export function sharedFilePaths(env: Record<string, string | undefined>): { configFile: string; credentialsFile: string } {

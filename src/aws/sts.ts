@@ -1,7 +1,8 @@
 import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { IrsaError } from '../errors.js';
 import type { CallerIdentity, StsPort } from './ports.js';
-import { awsCall, clientConfig, type AwsOptions } from './config.js';
+import { awsCall, clientConfig } from './config.js';
+import { type AwsOptions } from './options.js';
 import { stopWithRun } from './request-handler.js';
 
 export function createStsPort(opts: AwsOptions): StsPort {

@@ -1,4 +1,5 @@
-import type { CfnString, CfnTemplate, PolicyResource, RoleResource } from './template.js';
+import type { CfnString } from './policy.js';
+import type { CfnTemplate, PolicyResource, RoleResource } from './template.js';
 import { ROLE_LOGICAL_ID } from './template.js';
 
 /**

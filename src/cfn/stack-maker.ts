@@ -1,5 +1,5 @@
 import { singleLine } from '../output/terminal.js';
-import { APPLY_SET_TAG, EKSCTL_VERSION_TAG } from './naming.js';
+import { APPLY_SET_TAG, EKSCTL_VERSION_TAG } from '../model/naming.js';
 
 /** Who made (or last wrote) an iamserviceaccount stack, as its tags say: the tool, its version, the apply set. */
 export interface StackMaker {

@@ -1,4 +1,4 @@
-import { WELL_KNOWN_POLICY_KEYS, type WellKnownPolicies } from '../config/model.js';
+import { WELL_KNOWN_POLICY_KEYS, type WellKnownPolicies } from '../model/service-account.js';
 import { isRecord } from '../json.js';
 
 /**

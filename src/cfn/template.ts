@@ -1,25 +1,11 @@
-import type { OidcInfo, ServiceAccountSpec } from '../config/model.js';
-import { saId } from '../config/model.js';
+import type { CfnString, CfnSub, PolicyDocument } from './policy.js';
+import type { OidcInfo } from '../model/oidc.js';
+import type { ServiceAccountSpec } from '../model/service-account.js';
+import { saId } from '../model/service-account.js';
 import { IrsaError } from '../errors.js';
-import { ROLE_OUTPUT } from './naming.js';
+import { ROLE_OUTPUT } from '../model/naming.js';
 import { trustPolicyFor } from './trust-policy.js';
 import { wellKnownInlinePolicies, wellKnownManagedPolicyArns } from './well-known-policies.js';
-
-export interface CfnSub {
-  'Fn::Sub': string;
-}
-/** A literal string or one built by Fn::Sub (e.g. a partition-neutral ARN). */
-export type CfnString = string | CfnSub;
-
-export interface PolicyStatement {
-  [key: string]: unknown;
-  Effect: string;
-}
-export interface PolicyDocument {
-  [key: string]: unknown;
-  Version: string;
-  Statement: PolicyStatement[];
-}
 
 export interface RoleResource {
   Type: 'AWS::IAM::Role';

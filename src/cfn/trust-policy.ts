@@ -1,41 +1,9 @@
-import type { OidcInfo, ServiceAccountSpec } from '../config/model.js';
+import type { OidcInfo } from '../model/oidc.js';
+import type { ServiceAccountSpec } from '../model/service-account.js';
 import { IrsaError } from '../errors.js';
-import { STS_AUDIENCE } from './naming.js';
-import { POLICY_VERSION } from './well-known-policies.js';
-import type { PolicyDocument } from './template.js';
-
-const ISSUER_URL = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)/;
-
-/**
- * Issuer host + path as eksctl derives it (Go's url.Hostname() + url.Path): no scheme,
- * no port, no user info, host case preserved, trailing slash kept. Parsed by hand
- * because WHATWG URL lowercases the host, which would change IAM condition keys.
- */
-export function issuerHostPath(issuerUrl: string): string {
-  const match = ISSUER_URL.exec(issuerUrl.trim());
-  if (!match) throw new IrsaError('PRECONDITION', `parsing OIDC issuer URL: invalid URL "${issuerUrl}"`);
-  const [, scheme, authority, path] = match;
-  if (scheme.toLowerCase() !== 'https') {
-    throw new IrsaError('PRECONDITION', `unsupported URL scheme "${scheme}"`);
-  }
-  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
-  const host = hostPort.startsWith('[')
-    ? hostPort.slice(1, hostPort.indexOf(']'))
-    : hostPort.replace(/:\d*$/, '');
-  if (host === '') throw new IrsaError('PRECONDITION', `parsing OIDC issuer URL: no host in "${issuerUrl}"`);
-  return host + path;
-}
-
-export function oidcInfoFrom(issuerUrl: string, partition: string, accountId: string): OidcInfo {
-  const hostPath = issuerHostPath(issuerUrl);
-  return {
-    issuerUrl,
-    issuerHostPath: hostPath,
-    partition,
-    accountId,
-    providerArn: `arn:${partition}:iam::${accountId}:oidc-provider/${hostPath}`,
-  };
-}
+import { STS_AUDIENCE } from '../model/oidc.js';
+import { POLICY_VERSION } from './policy.js';
+import type { PolicyDocument } from './policy.js';
 
 const WILDCARD = /[*?]/;
 

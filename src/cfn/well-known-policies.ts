@@ -1,12 +1,11 @@
-import type { WellKnownPolicies } from '../config/model.js';
-import type { CfnSub, PolicyDocument, PolicyStatement } from './template.js';
+import type { WellKnownPolicies } from '../model/service-account.js';
+import { POLICY_VERSION, type CfnSub, type PolicyDocument, type PolicyStatement } from './policy.js';
 
 /**
  * eksctl's well-known IRSA policies (pkg/cfn/builder/iam_helper.go, statement.go),
  * copied statement for statement so that templates from either tool diff clean.
  */
 
-export const POLICY_VERSION = '2012-10-17';
 
 /** Managed policies, as `arn:${AWS::Partition}:iam::aws:policy/<name>`. */
 const IMAGE_BUILDER_MANAGED_POLICY = 'AmazonEC2ContainerRegistryPowerUser';

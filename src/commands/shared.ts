@@ -1,9 +1,10 @@
+import { isRoleArn } from '../model/arns.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ConfigFlags } from '../config/load.js';
 import { usageError } from '../errors.js';
 import type { Io } from '../output/io.js';
-import { createRuntime, DEFAULT_TIMEOUT_MS, type Runtime, type RuntimeOverrides } from '../actions/runtime.js';
-import type { ConnectionOptions } from '../actions/cluster-session.js';
+import { createRuntime, DEFAULT_TIMEOUT_MS, type Runtime, type RuntimeOverrides } from '../runtime/runtime.js';
+import type { ConnectionOptions } from '../runtime/cluster-session.js';
 
 /** Flag definitions shared by commands, and the step from parsed options to a Runtime. */
 
@@ -151,7 +152,7 @@ export async function readSource(ctx: CliContext, flags: ConfigFlags) {
 export function connectionFrom(o: Record<string, unknown>): ConnectionOptions {
   const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
   const cfnRoleArn = str('cfnRoleArn');
-  if (cfnRoleArn !== undefined && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(cfnRoleArn)) {
+  if (cfnRoleArn !== undefined && !isRoleArn(cfnRoleArn)) {
     throw usageError(`--cfn-role-arn: "${cfnRoleArn}" is not an IAM role ARN`, 'pass arn:<partition>:iam::<12-digit account>:role/<name>, the role CloudFormation should act as');
   }
   return {

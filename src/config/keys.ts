@@ -1,4 +1,4 @@
-import { WELL_KNOWN_POLICY_KEYS } from '../config/model.js';
+import { WELL_KNOWN_POLICY_KEYS } from '../model/service-account.js';
 
 /**
  * The keys eksctl knows at the levels irsactl checks strictly (eksctl-irsa.md §14,

@@ -1,8 +1,9 @@
-import type { ClusterModel, OidcInfo, ServiceAccountSpec } from './model.js';
-import { saId } from './model.js';
-import { stackNameFor, stackTagsFor } from '../cfn/naming.js';
+import type { ClusterModel, ServiceAccountSpec } from '../model/service-account.js';
+import type { OidcInfo } from '../model/oidc.js';
+import { saId } from '../model/service-account.js';
+import { stackNameFor, stackTagsFor } from '../model/naming.js';
 import { renderTemplate, type CfnTemplate } from '../cfn/template.js';
-import { oidcInfoFrom } from '../cfn/trust-policy.js';
+import { oidcInfoFrom } from '../model/oidc.js';
 import { wellKnownManagedPolicyArns } from '../cfn/well-known-policies.js';
 import type { Locator, Path, PathSegment, Problem, RuleResult } from './validate.js';
 

@@ -1,7 +1,7 @@
 import * as jsYaml from 'js-yaml';
 import { JSON_SCHEMA, YAMLException, load as loadYaml, type Type as YamlType } from 'js-yaml';
 import { IrsaError } from '../errors.js';
-import type { ClusterModel, ServiceAccountSpec } from './model.js';
+import type { ClusterModel, ServiceAccountSpec } from '../model/service-account.js';
 import { matchesFilter, selectServiceAccounts, splitGlobList, type SaFilter } from './filter.js';
 import { parseTagsCollecting } from './tags.js';
 import { collapseDuplicatePolicyArns } from './limits.js';

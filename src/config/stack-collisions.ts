@@ -1,6 +1,6 @@
-import { stackNameFor } from '../cfn/naming.js';
-import type { ClusterModel } from './model.js';
-import { saId } from './model.js';
+import { stackNameFor } from '../model/naming.js';
+import type { ClusterModel } from '../model/service-account.js';
+import { saId } from '../model/service-account.js';
 
 type Add = (path: readonly (string | number)[], what: string, fix: string) => void;
 

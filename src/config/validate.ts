@@ -1,12 +1,7 @@
+import { iamArnAccount, isAccountId } from '../model/arns.js';
 import { z } from 'zod';
 import { IrsaError } from '../errors.js';
-import {
-  WELL_KNOWN_POLICY_KEYS,
-  saId,
-  type ClusterModel,
-  type ServiceAccountSpec,
-  type WellKnownPolicies,
-} from './model.js';
+import { WELL_KNOWN_POLICY_KEYS, saId, type ClusterModel, type ServiceAccountSpec, type WellKnownPolicies } from '../model/service-account.js';
 import {
   CLUSTER_METADATA_KEYS,
   IAM_KEYS,
@@ -17,7 +12,7 @@ import {
   nearestKey,
 } from './keys.js';
 import { tagProblems } from './tags.js';
-import { stackNameFor } from '../cfn/naming.js';
+import { stackNameFor } from '../model/naming.js';
 import { awsLimitProblems } from './limits.js';
 import { checkStackNameCollisions } from './stack-collisions.js';
 
@@ -326,9 +321,6 @@ const STACK_NAME_RE = /^[A-Za-z][A-Za-z0-9-]*$/;
 const STACK_NAME_MAX = 128;
 /** The part after `system:serviceaccount:<ns>:`; `*` and `?` are StringLike wildcards. */
 const SUBJECT_PATTERN_RE = /^[a-z0-9.*?-]+$/;
-const POLICY_ARN_RE = /^arn:([a-z][a-z0-9-]*):iam::([^:]*):policy\/(.+)$/;
-const ROLE_ARN_RE = /^arn:([a-z][a-z0-9-]*):iam::([^:]*):role\/(.+)$/;
-const ACCOUNT_ID_RE = /^\d{12}$/;
 
 const NEEDS_POLICY: ReadonlySet<CommandKind> = new Set(['create', 'update', 'apply']);
 
@@ -525,17 +517,16 @@ export function validateModel(model: ClusterModel, ctx: RuleContext): RuleResult
   }
 
   function checkArn(arn: string, type: 'policy' | 'role', path: Path): void {
-    const m = (type === 'policy' ? POLICY_ARN_RE : ROLE_ARN_RE).exec(arn);
+    const account = iamArnAccount(arn, type);
     const example =
       type === 'policy'
         ? 'arn:aws:iam::<12-digit account id>:policy/<name>, or arn:aws:iam::aws:policy/<name> for an AWS-managed policy'
         : 'arn:aws:iam::<12-digit account id>:role/<name>';
-    if (!m || m[2] === '') {
+    if (account === undefined || account === '') {
       add(path, `"${arn}" is not an IAM ${type} ARN`, `use ${example}`);
       return;
     }
-    const account = m[2];
-    if (ACCOUNT_ID_RE.test(account) || (type === 'policy' && account === 'aws')) return;
+    if (isAccountId(account) || (type === 'policy' && account === 'aws')) return;
     // A warning, not an error: eksctl's own examples and docs use placeholders like 123.
     warnings.push(`${loc.where(path)}: account id "${account}" in "${arn}" is not 12 digits; IAM will reject it unless you replace it`);
   }

@@ -1,8 +1,12 @@
+import { parseRoleArn, providerArnFor, type ParsedRoleArn } from '../model/arns.js';
+import { subjectOf } from '../model/oidc.js';
 import type { OidcProviderInfo, RoleInfo } from '../aws/ports.js';
-import type { OidcInfo, WellKnownPolicies } from '../config/model.js';
+import type { OidcInfo } from '../model/oidc.js';
+import type { WellKnownPolicies } from '../model/service-account.js';
 import type { PodObject, ServiceAccountObject } from '../k8s/ports.js';
-import { ROLE_ARN_ANNOTATION, STS_AUDIENCE } from '../cfn/naming.js';
-import { associateCommand, createCommand, deleteCommand, shellCommand } from '../hints.js';
+import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
+import { STS_AUDIENCE } from '../model/oidc.js';
+import { associateCommand, createCommand, deleteCommand, shellCommand } from '../model/suggested-commands.js';
 import { trustPolicyFor } from '../cfn/trust-policy.js';
 import { isRecord } from '../json.js';
 
@@ -38,13 +42,6 @@ export interface DoctorTarget {
   callerAccount: string;
 }
 
-export interface ParsedRoleArn {
-  arn: string;
-  partition: string;
-  accountId: string;
-  /** the last path segment: what GetRole takes */
-  name: string;
-}
 
 export type ProviderLookup =
   | { kind: 'found'; provider: OidcProviderInfo }
@@ -77,23 +74,6 @@ export interface ServiceAccountFacts {
   managedStack?: string;
   pods: PodsLookup;
   live: LiveOutcome;
-}
-
-// The name's length is not checked here: GetRole says whether the role exists (CloudFormation-generated names
-// that IAM truncates to 64 characters are not truncated by every emulator).
-const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:[\x21-\x7e]*\/)?([\w+=,.@-]+)$/;
-
-export function parseRoleArn(arn: string): ParsedRoleArn | undefined {
-  const m = ROLE_ARN.exec(arn.trim());
-  if (!m) return undefined;
-  return { arn: arn.trim(), partition: m[1], accountId: m[2], name: m[3] };
-}
-
-export const subjectOf = (sa: { namespace: string; name: string }): string => `system:serviceaccount:${sa.namespace}:${sa.name}`;
-
-/** The provider ARN the role must trust: this cluster's issuer, in the role's account (cross-account IRSA). */
-export function providerArnFor(oidc: OidcInfo, roleAccount: string): string {
-  return `arn:${oidc.partition}:iam::${roleAccount}:oidc-provider/${oidc.issuerHostPath}`;
 }
 
 /** The audience the webhook puts into the projected token. */

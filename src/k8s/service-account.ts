@@ -1,6 +1,6 @@
-import type { ServiceAccountSpec } from '../config/model.js';
+import type { ServiceAccountSpec } from '../model/service-account.js';
 import type { ServiceAccountObject } from './ports.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_BY_VALUES, ROLE_ARN_ANNOTATION } from '../cfn/naming.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_BY_VALUES, ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
 
 /** Pure ServiceAccount logic: what it should carry, how to merge into what is there, what delete may do. */
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planServiceAccounts, type PlanInput } from '../../src/actions/plan.js';
 import { summarize } from '../../src/actions/describe-plan.js';
 import type { StackRecord } from '../../src/aws/ports.js';
-import { APPLY_SET_TAG, IRSA_NAME_TAG, stackNameFor, stackTagsFor } from '../../src/cfn/naming.js';
+import { APPLY_SET_TAG, IRSA_NAME_TAG, stackNameFor, stackTagsFor } from '../../src/model/naming.js';
 import { describeMaker, stackMaker } from '../../src/cfn/stack-maker.js';
 import { renderTemplate } from '../../src/cfn/template.js';
 import { OIDC, S3_READ_ONLY, cluster, spec } from '../fixtures/cfn/specs.js';

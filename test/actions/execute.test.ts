@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { executePlan } from '../../src/actions/execute.js';
 import { planServiceAccounts } from '../../src/actions/plan.js';
-import { createRuntime } from '../../src/actions/runtime.js';
+import { createRuntime } from '../../src/runtime/runtime.js';
 import type { CloudFormationPort, StackRecord } from '../../src/aws/ports.js';
 import { IrsaError } from '../../src/errors.js';
 import { OIDC, S3_READ_ONLY, cluster, spec } from '../fixtures/cfn/specs.js';

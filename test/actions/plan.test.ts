@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { planServiceAccounts, type PlanInput } from '../../src/actions/plan.js';
 import type { StackRecord } from '../../src/aws/ports.js';
 import type { ServiceAccountObject } from '../../src/k8s/ports.js';
-import type { ServiceAccountSpec } from '../../src/config/model.js';
-import { EKSCTL_VERSION_TAG, ROLE_ARN_ANNOTATION, stackNameFor, stackTagsFor } from '../../src/cfn/naming.js';
+import type { ServiceAccountSpec } from '../../src/model/service-account.js';
+import { EKSCTL_VERSION_TAG, stackNameFor, stackTagsFor } from '../../src/model/naming.js';
+import { ROLE_ARN_ANNOTATION } from '../../src/model/kubernetes.js';
 import { renderTemplate } from '../../src/cfn/template.js';
 import { OIDC, S3_READ_ONLY, cluster, spec } from '../fixtures/cfn/specs.js';
 

@@ -3,7 +3,7 @@
  * (moto's stacks are complete at once, so it cannot show a wait at all).
  */
 import { describe, expect, it } from 'vitest';
-import { StackWaiter } from '../../src/actions/stack-waiter.js';
+import { StackWaiter } from '../../src/services/stack-waiter.js';
 import type { CloudFormationPort, StackRecord, StackSummary } from '../../src/aws/ports.js';
 import { MOVING_STACK_STATUSES } from '../../src/cfn/stack-status.js';
 import { IrsaError } from '../../src/errors.js';

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CLUSTER_NAME_TAG,
-  EKSCTL_VERSION_TAG,
-  IRSA_NAME_TAG,
-  LEGACY_CLUSTER_NAME_TAG,
-  capabilitiesFor,
-  stackNameFor,
-  stackTagsFor,
-} from '../../src/cfn/naming.js';
+import { CLUSTER_NAME_TAG, EKSCTL_VERSION_TAG, IRSA_NAME_TAG, LEGACY_CLUSTER_NAME_TAG, capabilitiesFor, stackNameFor, stackTagsFor } from '../../src/model/naming.js';
 import { cluster, spec } from '../fixtures/cfn/specs.js';
 
 describe('stackNameFor', () => {

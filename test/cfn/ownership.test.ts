@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeOwner, foreignStackProblem, isOwnedBy, ownerIdIn, stackOwner } from '../../src/cfn/ownership.js';
-import { rootCauseEvent } from '../../src/actions/stack-ops.js';
+import { describeOwner, foreignStackProblem, isOwnedBy, ownerIdIn, stackOwner } from '../../src/services/ownership.js';
+import { rootCauseEvent } from '../../src/services/stack-ops.js';
 import type { StackEvent } from '../../src/aws/ports.js';
 
 const name = (cluster: string, ns: string, sa: string) => `eksctl-${cluster}-addon-iamserviceaccount-${ns}-${sa}`;

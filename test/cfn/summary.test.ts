@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeTemplate } from '../../src/cfn/summary.js';
 import { renderTemplate } from '../../src/cfn/template.js';
-import { oidcInfoFrom } from '../../src/cfn/trust-policy.js';
-import { WELL_KNOWN_POLICY_KEYS, type ServiceAccountSpec } from '../../src/config/model.js';
+import { oidcInfoFrom } from '../../src/model/oidc.js';
+import { WELL_KNOWN_POLICY_KEYS, type ServiceAccountSpec } from '../../src/model/service-account.js';
 
 const oidc = oidcInfoFrom('https://oidc.eks.us-west-2.amazonaws.com/id/ABC', 'aws', '123456789012');
 const noWellKnown = Object.fromEntries(WELL_KNOWN_POLICY_KEYS.map((k) => [k, false])) as ServiceAccountSpec['wellKnownPolicies'];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { issuerHostPath, oidcInfoFrom, trustPolicyFor } from '../../src/cfn/trust-policy.js';
+import { issuerHostPath, oidcInfoFrom } from '../../src/model/oidc.js';
+import { trustPolicyFor } from '../../src/cfn/trust-policy.js';
 import { IrsaError } from '../../src/errors.js';
 import { OIDC, spec } from '../fixtures/cfn/specs.js';
 

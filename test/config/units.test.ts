@@ -153,7 +153,7 @@ describe('a "__proto__" tag key (found by the property test above)', () => {
     const tags = parseTags('__proto__=x,team=a');
     expect(Object.hasOwn(tags, '__proto__')).toBe(true);
     expect(tags).toEqual(Object.fromEntries([['__proto__', 'x'], ['team', 'a']]));
-    const { stackTagsFor } = await import('../../src/cfn/naming.js');
+    const { stackTagsFor } = await import('../../src/model/naming.js');
     const sa = { name: 'a', namespace: 'default', labels: {}, annotations: {}, attachPolicyARNs: [], wellKnownPolicies: NO_WELL_KNOWN, roleOnly: false, tags };
     const stack = stackTagsFor({ name: 'c', tags: {}, withOIDC: true, serviceAccounts: [] }, sa);
     expect(Object.hasOwn(stack, '__proto__')).toBe(true);

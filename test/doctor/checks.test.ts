@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { OidcProviderInfo, RoleInfo } from '../../src/aws/ports.js';
 import type { PodObject, ServiceAccountObject } from '../../src/k8s/ports.js';
-import { oidcInfoFrom } from '../../src/cfn/trust-policy.js';
-import {
-  checkLive,
-  checkOidcProvider,
-  checkPods,
-  checkServiceAccount,
-  checkTrustPolicy,
-  checkWebhookAnnotations,
-  conditionHolds,
-  iamGlobMatch,
-  isHealthy,
-  parseOperator,
-  parseRoleArn,
-  runChecks,
-  type DoctorTarget,
-  type ServiceAccountFacts,
-} from '../../src/doctor/checks.js';
+import { oidcInfoFrom } from '../../src/model/oidc.js';
+import { checkLive, checkOidcProvider, checkPods, checkServiceAccount, checkTrustPolicy, checkWebhookAnnotations, conditionHolds, iamGlobMatch, isHealthy, parseOperator, runChecks, type DoctorTarget, type ServiceAccountFacts } from '../../src/doctor/checks.js';
+import { parseRoleArn } from '../../src/model/arns.js';
 
 const ACCOUNT = '111122223333';
 const OTHER = '444455556666';
@@ -395,7 +381,7 @@ describe('6. live test', () => {
 
 describe('parseRoleArn and long generated role names', () => {
   it('accepts a CloudFormation-generated role name of any length (GetRole decides whether it exists)', async () => {
-    const { parseRoleArn } = await import('../../src/doctor/checks.js');
+    const { parseRoleArn } = await import('../../src/model/arns.js');
     const name = 'eksctl-demo-addon-iamserviceaccount-backend-apps-s3-reader-Role1-CMM9F69GCB94';
     expect(parseRoleArn(`arn:aws:iam::123456789012:role/${name}`)).toMatchObject({ accountId: '123456789012', name });
     expect(parseRoleArn('arn:aws:iam::123:role/short-account')).toBeUndefined();

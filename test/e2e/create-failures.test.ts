@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsPorts } from '../../src/aws/factory.js';
 import type { AwsPorts, CloudFormationPort, CreateStackInput, StackEvent, StackRecord, StackSummary, UpdateStackInput } from '../../src/aws/ports.js';
-import type { RuntimeOverrides } from '../../src/actions/runtime.js';
+import type { RuntimeOverrides } from '../../src/runtime/runtime.js';
 import { IrsaError } from '../../src/errors.js';
 import { startE2E, type E2E } from '../support/cli.js';
 import { testAwsOptions } from '../support/aws.js';

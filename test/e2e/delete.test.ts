@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeleteOpenIDConnectProviderCommand, IAMClient } from '@aws-sdk/client-iam';
 import { createAwsPorts } from '../../src/aws/factory.js';
 import type { AwsPorts, CloudFormationPort } from '../../src/aws/ports.js';
-import type { RuntimeOverrides } from '../../src/actions/runtime.js';
+import type { RuntimeOverrides } from '../../src/runtime/runtime.js';
 import { startE2E, type E2E } from '../support/cli.js';
 import { motoUrl, testAwsOptions } from '../support/aws.js';
 import { clusterConfigYaml } from '../support/config.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { load as loadYaml } from 'js-yaml';
 import { createAwsPorts } from '../../src/aws/factory.js';
 import type { CloudFormationPort, StackRecord } from '../../src/aws/ports.js';
-import type { RuntimeOverrides } from '../../src/actions/runtime.js';
+import type { RuntimeOverrides } from '../../src/runtime/runtime.js';
 import { startE2E, type E2E } from '../support/cli.js';
 import { withExtraStacks } from '../support/fake-cfn.js';
 

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloudFormationPort, StackEvent, StackRecord } from '../../src/aws/ports.js';
-import type { RuntimeOverrides } from '../../src/actions/runtime.js';
+import type { RuntimeOverrides } from '../../src/runtime/runtime.js';
 import { IrsaError } from '../../src/errors.js';
 import { startE2E, type E2E } from '../support/cli.js';
 import { clusterConfigYaml, S3_READ } from '../support/config.js';

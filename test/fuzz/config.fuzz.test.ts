@@ -3,7 +3,7 @@ import { dump } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, type CommandKind, type ConfigFlags } from '../../src/config/load.js';
 import { IrsaError } from '../../src/errors.js';
-import type { RuntimeOverrides } from '../../src/actions/runtime.js';
+import type { RuntimeOverrides } from '../../src/runtime/runtime.js';
 import { runCli, startE2E } from '../support/cli.js';
 
 /**

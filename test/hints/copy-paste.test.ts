@@ -8,8 +8,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsPorts } from '../../src/aws/factory.js';
 import type { AwsPorts } from '../../src/aws/ports.js';
-import type { RuntimeOverrides } from '../../src/actions/runtime.js';
-import { applyOneCommand, associateCommand, createCommand, deleteCommand, shellCommand, shellQuote } from '../../src/hints.js';
+import type { RuntimeOverrides } from '../../src/runtime/runtime.js';
+import { applyOneCommand, associateCommand, createCommand, deleteCommand, shellCommand, shellQuote } from '../../src/model/suggested-commands.js';
 import { motoUrl } from '../support/aws.js';
 import { startE2E, type E2E } from '../support/cli.js';
 

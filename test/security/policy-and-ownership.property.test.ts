@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, type ConfigFlags } from '../../src/config/load.js';
 import { renderTemplate } from '../../src/cfn/template.js';
-import { oidcInfoFrom } from '../../src/cfn/trust-policy.js';
+import { oidcInfoFrom } from '../../src/model/oidc.js';
 import { IrsaError } from '../../src/errors.js';
-import { MANAGED_BY_LABEL, ROLE_ARN_ANNOTATION } from '../../src/cfn/naming.js';
+import { MANAGED_BY_LABEL, ROLE_ARN_ANNOTATION } from '../../src/model/kubernetes.js';
 import { desiredServiceAccount, isManaged, mergeServiceAccount, releaseServiceAccount } from '../../src/k8s/service-account.js';
 import type { ServiceAccountObject } from '../../src/k8s/ports.js';
-import type { ServiceAccountSpec } from '../../src/config/model.js';
+import type { ServiceAccountSpec } from '../../src/model/service-account.js';
 
 /**
  * Issue #5, security, as properties: (1) for any accepted input the rendered trust policy is never broader

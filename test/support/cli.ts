@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { main } from '../../src/main.js';
-import type { RuntimeOverrides } from '../../src/actions/runtime.js';
+import type { RuntimeOverrides } from '../../src/runtime/runtime.js';
 import { startSandbox, type Sandbox, type SandboxCluster } from '../../sandbox/index.js';
 import type { MotoAccount } from '../../sandbox/moto.js';
 import { motoUrl } from './aws.js';

@@ -1,7 +1,7 @@
 import { createAwsPorts } from '../../src/aws/factory.js';
 import type { CloudFormationPort, StackRecord } from '../../src/aws/ports.js';
 import { LIVE_STACK_STATUSES } from '../../src/cfn/stack-status.js';
-import type { RuntimeOverrides } from '../../src/actions/runtime.js';
+import type { RuntimeOverrides } from '../../src/runtime/runtime.js';
 import type { E2E } from './cli.js';
 
 /**

@@ -1,7 +1,7 @@
 import { singleLine } from '../output/terminal.js';
-import { shellCommand } from '../hints.js';
+import { shellCommand } from '../model/suggested-commands.js';
 import type { StackRecord } from '../aws/ports.js';
-import { CLUSTER_NAME_TAG, IRSA_NAME_TAG, LEGACY_CLUSTER_NAME_TAG, stackNameFor } from './naming.js';
+import { CLUSTER_NAME_TAG, IRSA_NAME_TAG, LEGACY_CLUSTER_NAME_TAG, stackNameFor } from '../model/naming.js';
 
 /**
  * Which service account a stack belongs to, by its tags only — as eksctl writes them. A stack is this service

@@ -1,16 +1,9 @@
-import type { ClusterModel, ServiceAccountSpec } from '../config/model.js';
-import { saId } from '../config/model.js';
+import type { ClusterModel, ServiceAccountSpec } from './service-account.js';
+import { saId } from './service-account.js';
 
-/**
- * Names, tags and keys shared with eksctl. They are part of the on-disk (on-AWS)
- * contract: stacks created by either tool must be found and managed by the other.
- */
+// Stack names, stack tags and outputs shared with eksctl. They are part of the on-AWS contract: stacks created by
+// either tool must be found and managed by the other.
 
-export const ROLE_ARN_ANNOTATION = 'eks.amazonaws.com/role-arn';
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-/** irsactl's own value; 'eksctl' is also treated as managed. */
-export const MANAGED_BY_VALUE = 'irsactl';
-export const MANAGED_BY_VALUES: readonly string[] = ['irsactl', 'eksctl'];
 export const IRSA_NAME_TAG = 'alpha.eksctl.io/iamserviceaccount-name';
 export const CLUSTER_NAME_TAG = 'alpha.eksctl.io/cluster-name';
 export const LEGACY_CLUSTER_NAME_TAG = 'eksctl.cluster.k8s.io/v1alpha1/cluster-name';
@@ -26,7 +19,6 @@ export const BOOKKEEPING_TAG_KEYS: readonly string[] = [EKSCTL_VERSION_TAG, APPL
 import { IRSACTL_VERSION } from '../version.js';
 export { IRSACTL_VERSION };
 export const ROLE_OUTPUT = 'Role1';
-export const STS_AUDIENCE = 'sts.amazonaws.com';
 
 /** eksctl's stack name, unsanitised and untruncated so that both tools agree on it. */
 export function stackNameFor(cluster: string, sa: { namespace: string; name: string }): string {
@@ -43,7 +35,7 @@ const RESERVED_TAG_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * The stack tags eksctl sends (§3.2): both cluster-name tags, the version tag, then
+ * The stack tags eksctl sends : both cluster-name tags, the version tag, then
  * metadata.tags and the SA's tags, then the iamserviceaccount-name tag. Reserved
  * keys always carry irsactl's values (eksctl only guarantees that for the name tag;
  * a user-overridden cluster-name tag would hide the stack from both tools).

@@ -1,6 +1,6 @@
 import type { CloudFormationPort, StackEvent, StackRecord } from '../aws/ports.js';
 import { IrsaError } from '../errors.js';
-import type { Runtime } from './runtime.js';
+import type { Runtime } from '../runtime/runtime.js';
 
 /** Stack operations shared by create/apply (replace) and delete. */
 

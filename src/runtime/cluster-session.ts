@@ -1,8 +1,8 @@
 import type { AwsPorts, ClusterInfo } from '../aws/ports.js';
-import type { OidcInfo } from '../config/model.js';
+import type { OidcInfo } from '../model/oidc.js';
 import type { KubePort } from '../k8s/ports.js';
 import { IrsaError } from '../errors.js';
-import { oidcInfoFrom } from '../cfn/trust-policy.js';
+import { oidcInfoFrom } from '../model/oidc.js';
 import { credentialProvider } from '../aws/credentials.js';
 import { readSharedConfig } from '../aws/shared-config.js';
 import { awsRequestHandler } from '../aws/request-handler.js';

@@ -1,5 +1,5 @@
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import type { AwsService, ProfileRetry } from '../aws/config.js';
+import type { AwsService, ProfileRetry } from '../aws/options.js';
 import type { AwsPorts } from '../aws/ports.js';
 import type { KubePort } from '../k8s/ports.js';
 import type { KubeConnection } from '../k8s/client.js';

@@ -58,15 +58,3 @@ export type ClusterModel = z.infer<typeof clusterModelSchema>;
 
 /** `<namespace>/<name>`: the identity eksctl uses everywhere (NameString()). */
 export const saId = (sa: { namespace: string; name: string }): string => `${sa.namespace}/${sa.name}`;
-
-/** Plain data about the cluster's OIDC issuer and IAM provider, for the renderer and the planner. */
-export interface OidcInfo {
-  /** e.g. https://oidc.eks.us-west-2.amazonaws.com/id/ABC */
-  issuerUrl: string;
-  /** issuer host + path, no scheme, no port: the condition-key prefix and provider ARN suffix */
-  issuerHostPath: string;
-  partition: string;
-  accountId: string;
-  /** arn:<partition>:iam::<account>:oidc-provider/<issuerHostPath> */
-  providerArn: string;
-}
