@@ -4,7 +4,8 @@ import type { OidcInfo } from '../model/oidc.js';
 import type { ServiceAccountObject } from '../k8s/ports.js';
 import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
 import { ROLE_OUTPUT } from '../model/naming.js';
-import { checkOidcProvider, checkTrustPolicy, type DoctorTarget, type ServiceAccountFacts } from '../doctor/checks.js';
+import { checkOidcProvider, checkTrustPolicy } from '../doctor/checks.js';
+import type { DoctorTarget, ServiceAccountFacts } from '../doctor/facts.js';
 import { parseRoleArn } from '../model/arns.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { CheckId, CheckResult, CheckStatus } from './checks.js';
+import type { CheckId, CheckResult, CheckStatus } from './facts.js';
 import { isHealthy } from './checks.js';
 import { singleLine } from '../output/terminal.js';
 

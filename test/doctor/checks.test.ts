@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { OidcProviderInfo, RoleInfo } from '../../src/aws/ports.js';
 import type { PodObject, ServiceAccountObject } from '../../src/k8s/ports.js';
 import { oidcInfoFrom } from '../../src/model/oidc.js';
-import { checkLive, checkOidcProvider, checkPods, checkServiceAccount, checkTrustPolicy, checkWebhookAnnotations, conditionHolds, iamGlobMatch, isHealthy, parseOperator, runChecks, type DoctorTarget, type ServiceAccountFacts } from '../../src/doctor/checks.js';
+import { checkLive, checkOidcProvider, checkPods, checkServiceAccount, checkTrustPolicy, checkWebhookAnnotations, isHealthy, runChecks } from '../../src/doctor/checks.js';
+import type { DoctorTarget, ServiceAccountFacts } from '../../src/doctor/facts.js';
 import { parseRoleArn } from '../../src/model/arns.js';
 
 const ACCOUNT = '111122223333';
@@ -104,29 +105,6 @@ describe('parseRoleArn', () => {
     'rejects %s',
     (arn) => expect(parseRoleArn(arn)).toBeUndefined(),
   );
-});
-
-describe('IAM condition semantics', () => {
-  it('StringLike globs * and ?, literally otherwise', () => {
-    expect(iamGlobMatch('system:serviceaccount:default:*', SUBJECT)).toBe(true);
-    expect(iamGlobMatch('system:serviceaccount:default:ap?', SUBJECT)).toBe(true);
-    expect(iamGlobMatch('system:serviceaccount:default:a.p', SUBJECT)).toBe(false);
-    expect(iamGlobMatch('system:serviceaccount:kube-*:app', SUBJECT)).toBe(false);
-  });
-  it('parses set and IfExists variants and rejects the rest', () => {
-    expect(parseOperator('ForAnyValue:StringLike')).toEqual({ base: 'StringLike', ignoreCase: false, ifExists: false, set: 'ForAnyValue' });
-    expect(parseOperator('StringEqualsIgnoreCaseIfExists')).toEqual({ base: 'StringEquals', ignoreCase: true, ifExists: true });
-    expect(parseOperator('ArnLike')).toBeUndefined();
-    expect(parseOperator('StringLikeIgnoreCase')).toBeUndefined();
-  });
-  it('an absent key fails positive operators and holds for negated ones and IfExists', () => {
-    const op = (s: string) => parseOperator(s)!;
-    expect(conditionHolds(op('StringEquals'), ['x'], undefined)).toBe(false);
-    expect(conditionHolds(op('StringEqualsIfExists'), ['x'], undefined)).toBe(true);
-    expect(conditionHolds(op('StringNotEquals'), ['x'], undefined)).toBe(true);
-    expect(conditionHolds(op('StringNotLike'), ['x*'], 'xy')).toBe(false);
-    expect(conditionHolds(op('StringEqualsIgnoreCase'), ['STS.amazonaws.com'], 'sts.amazonaws.com')).toBe(true);
-  });
 });
 
 describe('1. OIDC provider', () => {
