@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import type { AwsPorts, OidcProviderInfo, RoleInfo, StackRecord } from '../aws/ports.js';
 import type { KubePort, PodObject, ServiceAccountObject } from '../k8s/ports.js';
+import { isForbidden } from '../k8s/errors.js';
 import { IrsaError } from '../errors.js';
 import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
 import { ROLE_OUTPUT } from '../model/naming.js';
@@ -41,7 +42,6 @@ function memo<T>(fn: (key: string) => Promise<T>): (key: string) => Promise<T> {
 }
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-const isForbidden = (err: unknown): boolean => err instanceof IrsaError && err.httpStatus === 403;
 
 /** Which ServiceAccounts to examine: one by name, or every annotated one in a namespace or the cluster. */
 async function selectServiceAccounts(kube: KubePort, opts: DoctorOptions): Promise<{ namespace: string; name: string; sa?: ServiceAccountObject }[]> {

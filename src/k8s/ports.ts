@@ -1,4 +1,30 @@
-/** The narrow Kubernetes interface actions receive; src/k8s/client.ts adapts @kubernetes/client-node to it. */
+import type { AwsCredentials } from '../aws/eks-token.js';
+
+// The narrow Kubernetes interface actions receive, and what they connect with; client.ts adapts
+// @kubernetes/client-node to it.
+
+/** How to reach the cluster's API server: its EKS endpoint with an IAM bearer token, or a kubeconfig context. */
+export type KubeConnection =
+  | {
+      kind: 'eks';
+      clusterName: string;
+      /** DescribeCluster's `endpoint` */
+      endpoint: string;
+      /** DescribeCluster's `certificateAuthority.data`: base64 of a PEM bundle */
+      caData: string;
+      region: string;
+      /** A provider, called at every token refresh: temporary credentials change during a long run. */
+      credentials: () => Promise<AwsCredentials>;
+      skipTlsVerify?: boolean;
+    }
+  | {
+      kind: 'kubeconfig';
+      path?: string;
+      context?: string;
+      skipTlsVerify?: boolean;
+      /** the cluster's endpoint and CA from DescribeCluster: the kubeconfig's server must be that cluster's */
+      expected?: { clusterName: string; endpoint?: string; caData?: string };
+    };
 
 export interface ServiceAccountObject {
   name: string;

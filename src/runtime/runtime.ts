@@ -2,7 +2,7 @@ import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { AwsService, ProfileRetry } from '../aws/options.js';
 import type { AwsPorts } from '../aws/ports.js';
 import type { KubePort } from '../k8s/ports.js';
-import type { KubeConnection } from '../k8s/client.js';
+import type { KubeConnection } from '../k8s/ports.js';
 import type { Io } from '../output/io.js';
 import { Reporter } from '../output/reporter.js';
 import { RunControl } from '../net/run-control.js';
