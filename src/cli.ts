@@ -23,7 +23,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 // connection that was abandoned) must not keep the process alive. Unref'd: a clean exit does not wait for it.
 const EXIT_GRACE_MS = 1000;
 
-void main(process.argv.slice(2), processIo(), { signal: abort.signal }).then((code) => {
+void main(process.argv.slice(2), processIo(), {}, abort.signal).then((code) => {
   process.exitCode = signalled ? (signalled === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT) : code;
   setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
 });

@@ -64,10 +64,12 @@ export function buildProgram(ctx: CliContext, argv?: readonly string[]): Command
   return program;
 }
 
-/** Runs irsactl with argv (without node and script); returns the exit code. */
-export async function main(argv: string[], io: Io, overrides: RuntimeOverrides = {}): Promise<number> {
-  const abort = new AbortController();
-  const ctx: CliContext = { io, overrides, signal: overrides.signal ?? abort.signal };
+/**
+ * Runs irsactl with argv (without node and script); returns the exit code. `interrupt` is the process's SIGINT/SIGTERM
+ * (cli.ts); in-process runs (tests) have none, and `overrides` swaps ports for them.
+ */
+export async function main(argv: string[], io: Io, overrides: RuntimeOverrides = {}, interrupt?: AbortSignal): Promise<number> {
+  const ctx: CliContext = { io, overrides, signal: interrupt };
   const program = buildProgram(ctx, argv);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,7 +1,7 @@
 /**
  * Pure predicates over CloudFormation stack statuses. Terminal statuses fall into:
- * ok (CREATE/UPDATE/IMPORT_COMPLETE), create failure (must delete before re-create),
- * update rolled back (stable, usable, but the last update failed), deleted, and other failures.
+ * usable (CREATE/UPDATE/IMPORT_COMPLETE, and the rolled-back update or import), create failure (must delete before
+ * re-create), stuck (someone has to act in CloudFormation), and the deletion's own.
  */
 
 /** Every status in CloudFormation's API model (botocore cloudformation 2010-05-15, StackStatus). */
@@ -65,23 +65,9 @@ export function isUpdateRolledBack(status: string): boolean {
   return status === 'UPDATE_ROLLBACK_COMPLETE';
 }
 
-export function isDeleted(status: string): boolean {
-  return status === 'DELETE_COMPLETE';
-}
-
 /** The stack is at rest and its resources exist: outputs can be read and updates accepted. */
 export function isUsable(status: string): boolean {
   return isStableOk(status) || isUpdateRolledBack(status) || status === 'IMPORT_ROLLBACK_COMPLETE';
-}
-
-/**
- * A terminal status that means the last operation failed (includes rolled-back updates,
- * which are stable but not what was asked for). In-progress statuses are never failed,
- * e.g. UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS is still moving.
- */
-export function isFailed(status: string): boolean {
-  if (isInProgress(status)) return false;
-  return status.includes('FAILED') || status.includes('ROLLBACK');
 }
 
 /** Neither irsactl nor time gets the stack out of this status: someone has to act on it (see stuckNextStep). */

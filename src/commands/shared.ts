@@ -11,7 +11,8 @@ import type { ConnectionOptions } from '../runtime/cluster-session.js';
 export interface CliContext {
   io: Io;
   overrides: RuntimeOverrides;
-  signal: AbortSignal;
+  /** SIGINT/SIGTERM; undefined in-process (tests), where nothing interrupts the run */
+  signal: AbortSignal | undefined;
 }
 
 export function runtimeFor(ctx: CliContext, opts: { verbose?: number; timeout?: number }): Runtime {

@@ -112,13 +112,6 @@ export async function connectKube(conn: KubeConnection, opts: ConnectKubeOptions
       }
     },
 
-    async listNamespaces() {
-      const items = await call({ verb: 'list', resource: 'namespaces' }, () =>
-        listAll((cont) => api.listNamespace({ limit: LIST_PAGE_SIZE, _continue: cont })),
-      );
-      return items.map((n) => n.metadata?.name ?? '').filter((n) => n !== '');
-    },
-
     async getServiceAccount(namespace, name) {
       const sa = await orUndefinedOn404({ verb: 'get', resource: 'serviceaccounts', namespace, name }, () =>
         api.readNamespacedServiceAccount({ name, namespace }),

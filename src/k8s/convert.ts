@@ -15,11 +15,6 @@ export function toServiceAccount(sa: K8s.V1ServiceAccount): ServiceAccountObject
   };
 }
 
-function isoTimestamp(v: unknown): string | undefined {
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : v.toISOString();
-  return typeof v === 'string' ? v : undefined;
-}
-
 function toContainer(c: K8s.V1Container): PodContainer {
   const env: Record<string, string> = {};
   // valueFrom entries count as present (empty value): the doctor asks "is AWS_ROLE_ARN set".
@@ -29,7 +24,6 @@ function toContainer(c: K8s.V1Container): PodContainer {
     env,
     ...(c.securityContext?.runAsUser !== undefined ? { runAsUser: c.securityContext.runAsUser } : {}),
     ...(c.securityContext?.runAsNonRoot !== undefined ? { runAsNonRoot: c.securityContext.runAsNonRoot } : {}),
-    volumeMounts: (c.volumeMounts ?? []).map((v) => v.mountPath),
   };
 }
 
@@ -37,12 +31,10 @@ export function toPod(p: K8s.V1Pod): PodObject {
   const m = p.metadata ?? {};
   const spec = p.spec;
   const sc = spec?.securityContext;
-  const created = isoTimestamp(m.creationTimestamp);
   return {
     name: m.name ?? '',
     namespace: m.namespace ?? '',
     serviceAccountName: spec?.serviceAccountName ?? spec?.serviceAccount ?? 'default',
-    ...(created !== undefined ? { creationTimestamp: created } : {}),
     ...(sc?.fsGroup !== undefined ? { fsGroup: sc.fsGroup } : {}),
     ...(sc?.runAsUser !== undefined ? { runAsUser: sc.runAsUser } : {}),
     ...(sc?.runAsNonRoot !== undefined ? { runAsNonRoot: sc.runAsNonRoot } : {}),

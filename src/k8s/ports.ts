@@ -40,14 +40,12 @@ export interface PodContainer {
   env: Record<string, string>;
   runAsUser?: number;
   runAsNonRoot?: boolean;
-  volumeMounts: string[];
 }
 
 export interface PodObject {
   name: string;
   namespace: string;
   serviceAccountName: string;
-  creationTimestamp?: string;
   fsGroup?: number;
   runAsUser?: number;
   runAsNonRoot?: boolean;
@@ -63,7 +61,6 @@ export interface KubePort {
   mayI(verb: string, resource: string, namespace?: string): Promise<boolean>;
   /** Creates the namespace; an AlreadyExists answer is success. */
   createNamespace(name: string): Promise<void>;
-  listNamespaces(): Promise<string[]>;
   /** undefined on 404 */
   getServiceAccount(namespace: string, name: string): Promise<ServiceAccountObject | undefined>;
   /** every ServiceAccount, or those of one namespace */

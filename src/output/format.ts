@@ -1,8 +1,6 @@
 import yaml from 'js-yaml';
 import { escapeJsonText, singleLine } from './terminal.js';
 
-export type OutputFormat = 'text' | 'json' | 'yaml' | 'table';
-
 export function toJson(value: unknown): string {
   return `${escapeJsonText(JSON.stringify(value, null, 2))}\n`;
 }

@@ -3,11 +3,9 @@ import { colourEnabled } from './io.js';
 import { redact, secretValuesFrom } from './redact.js';
 import { escapeControls, singleLine } from './terminal.js';
 
-/**
- * Narration on stderr (results go to stdout, elsewhere). One line per event,
- * with the service account and the elapsed time, so CI logs read well; on a
- * terminal the icons are coloured.
- */
+// Narration on stderr (results go to stdout, elsewhere). One line per event, with the service account and the
+// elapsed time, so CI logs read well; on a terminal the icons are coloured.
+
 export type Level = 'info' | 'ok' | 'warn' | 'error' | 'debug';
 
 const ICON: Record<Level, string> = { info: '•', ok: '✔', warn: '!', error: '✖', debug: '·' };
@@ -28,10 +26,6 @@ export class Reporter {
     this.colour = colourEnabled(io);
     this.live = io.stderrIsTTY && io.env.TERM !== 'dumb';
     this.secrets = secretValuesFrom(io.env);
-  }
-
-  get verbose(): boolean {
-    return this.verbosity > 0;
   }
 
   info(msg: string, subject?: string): void {
@@ -69,7 +63,7 @@ export class Reporter {
     return `${((Date.now() - this.started) / 1000).toFixed(1)}s`;
   }
 
-  paint(text: string, code: string): string {
+  private paint(text: string, code: string): string {
     return this.colour ? `\x1b[${code}m${text}\x1b[0m` : text;
   }
 

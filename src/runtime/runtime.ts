@@ -48,6 +48,7 @@ export interface RuntimeOverrides {
 
 export function createRuntime(io: Io, verbosity: number, overrides: RuntimeOverrides = {}, timeoutMs = DEFAULT_TIMEOUT_MS): Runtime {
   const reporter = new Reporter(io, verbosity);
+  // Without the process's signal (in-process runs, tests) nothing interrupts the run: a signal that never aborts.
   const signal = overrides.signal ?? new AbortController().signal;
   const run = new RunControl(timeoutMs, signal, (reason, inFlight) => {
     // A timeout's own errors name what they waited for; an interrupt says what it abandoned.

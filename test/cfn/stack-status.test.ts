@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   isCreateFailure,
-  isDeleted,
-  isFailed,
   isInProgress,
   isStableOk,
   isUpdateRolledBack,
   isUsable,
   isMoving,
+  isStuck,
   stuckNextStep,
   ALL_STACK_STATUSES,
   LIVE_STACK_STATUSES,
@@ -32,17 +31,13 @@ describe('stack status predicates', () => {
     expect(where(isStableOk)).toEqual(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMPORT_COMPLETE']);
     expect(where(isCreateFailure)).toEqual(['CREATE_FAILED', 'ROLLBACK_FAILED', 'ROLLBACK_COMPLETE']);
     expect(where(isUpdateRolledBack)).toEqual(['UPDATE_ROLLBACK_COMPLETE']);
-    expect(where(isDeleted)).toEqual(['DELETE_COMPLETE']);
     expect(where(isUsable)).toEqual(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
-    expect(where(isFailed)).toEqual([
-      'CREATE_FAILED', 'ROLLBACK_FAILED', 'ROLLBACK_COMPLETE', 'DELETE_FAILED', 'UPDATE_FAILED',
-      'UPDATE_ROLLBACK_FAILED', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_ROLLBACK_FAILED', 'IMPORT_ROLLBACK_COMPLETE',
-    ]);
+    expect(where(isStuck)).toEqual(['UPDATE_FAILED', 'UPDATE_ROLLBACK_FAILED', 'REVIEW_IN_PROGRESS', 'IMPORT_ROLLBACK_FAILED']);
   });
 
-  it('put every terminal status in exactly one of ok, failed, deleted', () => {
-    for (const s of ALL.filter((x) => !isInProgress(x))) {
-      expect([isStableOk(s), isFailed(s), isDeleted(s)].filter(Boolean), s).toHaveLength(1);
+  it('put every terminal status but the deletion\'s own in exactly one of usable, create failure, stuck', () => {
+    for (const s of ALL.filter((x) => !isInProgress(x) && !x.startsWith('DELETE_'))) {
+      expect([isUsable(s), isCreateFailure(s), isStuck(s)].filter(Boolean), s).toHaveLength(1);
     }
   });
 });

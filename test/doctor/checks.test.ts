@@ -57,7 +57,6 @@ function pod(name: string, opts: { roleArn?: string; injected?: boolean; audienc
       {
         name: 'app',
         env: injected ? { AWS_ROLE_ARN: opts.roleArn ?? ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token' } : {},
-        volumeMounts: [],
       },
     ],
   };

@@ -105,13 +105,14 @@ beforeEach(() => {
 });
 
 describe('connectKube (EKS mode) against the fake API server', () => {
-  it('namespaces: exists, create (idempotent), list', async () => {
+  it('namespaces: exists, create (idempotent), phase', async () => {
     expect(await kube.namespaceExists('default')).toBe(true);
     expect(await kube.namespaceExists('team-a')).toBe(false);
     await kube.createNamespace('team-a');
     await kube.createNamespace('team-a'); // AlreadyExists is success
     expect(await kube.namespaceExists('team-a')).toBe(true);
-    expect(await kube.listNamespaces()).toEqual(expect.arrayContaining(['default', 'kube-system', 'team-a']));
+    expect(await kube.namespaceExists('kube-system')).toBe(true);
+    expect(await kube.namespacePhase('team-a')).toBe('Active');
   });
 
   it('service accounts: create, get, list, and 404 → undefined', async () => {
@@ -197,7 +198,6 @@ describe('connectKube (EKS mode) against the fake API server', () => {
       runAsUser: 1000,
       runAsNonRoot: true,
     });
-    expect(pod.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(pod.volumes).toEqual([
       { name: 'aws-iam-token', projectedServiceAccountTokenAudience: 'sts.amazonaws.com' },
       { name: 'kube-api-access-x1' },
@@ -214,9 +214,8 @@ describe('connectKube (EKS mode) against the fake API server', () => {
       },
       runAsUser: 1001,
       runAsNonRoot: true,
-      volumeMounts: ['/var/run/secrets/kubernetes.io/serviceaccount', '/var/run/secrets/eks.amazonaws.com/serviceaccount'],
     });
-    expect(pod.containers[1]).toEqual({ name: 'sidecar', env: {}, volumeMounts: [] });
+    expect(pod.containers[1]).toEqual({ name: 'sidecar', env: {} });
     const all = await kube.listPods();
     expect(all.map((p) => `${p.namespace}/${p.name}`).sort()).toEqual(['default/plain', 'team-a/web-7d4b9c-abcde']);
     expect(all.find((p) => p.name === 'plain')?.serviceAccountName).toBe('default');
@@ -272,7 +271,7 @@ describe('connectKube error mapping', () => {
     const wrong = await connectKube(
       eksConn({ credentials: async () => ({ accessKeyId: KEY, secretAccessKey: 'not-the-secret' }) }),
     );
-    const err = await rejection(wrong.listNamespaces());
+    const err = await rejection(wrong.listServiceAccounts());
     expect(err.httpStatus).toBe(401);
     expect(err.message).toContain(`the Kubernetes API at ${server.url} did not accept the credentials`);
     expect(err.hint).toMatch(/access entry.*aws-auth/);
@@ -297,13 +296,13 @@ describe('connectKube error mapping', () => {
       });
     });
     const dead = await connectKube(eksConn({ endpoint: `https://127.0.0.1:${port}` }));
-    const err = await rejection(dead.listNamespaces());
+    const err = await rejection(dead.listServiceAccounts());
     expect(err.message).toContain(`cannot reach the Kubernetes API at https://127.0.0.1:${port} (ECONNREFUSED)`);
   });
 
   it('a connection reset is reported, not hung on', async () => {
     server.setFaultInjector(() => 'reset');
-    const err = await rejection(kube.listNamespaces());
+    const err = await rejection(kube.listServiceAccounts());
     expect(err.code).toBe('KUBERNETES');
     expect(err.message).toContain(server.url);
   });
@@ -324,7 +323,7 @@ describe('EKS token refresh', () => {
     credentialCalls = 0;
     server.resetLog();
     const port = await connectKube(eksConn(), { now: clock });
-    await Promise.all([port.namespaceExists('default'), port.listNamespaces(), port.listServiceAccounts('default')]);
+    await Promise.all([port.namespaceExists('default'), port.listServiceAccounts(), port.listServiceAccounts('default')]);
     expect(credentialCalls).toBe(1); // concurrent first requests share one token
     offset = 8.5 * 60_000;
     await port.namespaceExists('default');
@@ -382,7 +381,7 @@ describe('connectKube (kubeconfig mode)', () => {
 
   it('uses the current context when none is named', async () => {
     const port = await connectKube({ kind: 'kubeconfig', path });
-    const err = await rejection(port.listNamespaces());
+    const err = await rejection(port.listServiceAccounts());
     expect(err.httpStatus).toBe(401);
     expect(err.hint).toContain('kubeconfig');
   });
