@@ -2,14 +2,12 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type In
 import { detachBeforeStackDelete, syncStackRoles, type StackCaller } from './cfn-iam-sync.js';
 import { listenOnLoopback } from './listen.js';
 
-/**
- * A test-only HTTP proxy in front of moto. It passes requests through untouched
- * (moto routes on the SigV4 credential scope), rewrites EKS DescribeCluster answers
- * so the cluster's endpoint and CA point at a test Kubernetes server and each cluster
- * has its own OIDC issuer (moto gives every cluster the same one), logs every request,
- * can deny DescribeStacks without a StackName as AWS's documented guard policy does,
- * and can inject faults.
- */
+// A test-only HTTP proxy in front of moto. It passes requests through untouched
+// (moto routes on the SigV4 credential scope), rewrites EKS DescribeCluster answers
+// so the cluster's endpoint and CA point at a test Kubernetes server and each cluster
+// has its own OIDC issuer (moto gives every cluster the same one), logs every request,
+// can deny DescribeStacks without a StackName as AWS's documented guard policy does,
+// and can inject faults.
 
 export interface ProxiedRequest {
   service: string;

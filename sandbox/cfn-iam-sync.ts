@@ -1,15 +1,13 @@
 import { fakeAuthorization } from './moto.js';
 
-/**
- * What CloudFormation does to an IAM role and moto 5.2.1 does not (harness.md §2): moto ignores a role's
- * ManagedPolicyArns, stores CloudFormation-made inline policies as a Python repr, does not propagate stack tags to
- * the role, and applies nothing of an UpdateStack to IAM. After moto has answered a CreateStack or UpdateStack with
- * 200, the proxy calls `syncStackRoles`, which reads the stack back from moto and makes each of its
- * `AWS::IAM::Role`s what CloudFormation would have made it: trust policy, permissions boundary, managed policies,
- * inline policies (the role's `Policies` and every `AWS::IAM::Policy` that names it), and tags (the role's own, then
- * the stack's). Plain query calls straight to moto, with moto's placeholder signature: the sandbox must not depend on
- * the code under test, and these calls must not show in the proxy's request log.
- */
+// What CloudFormation does to an IAM role and moto 5.2.1 does not: moto ignores a role's
+// ManagedPolicyArns, stores CloudFormation-made inline policies as a Python repr, does not propagate stack tags to
+// the role, and applies nothing of an UpdateStack to IAM. After moto has answered a CreateStack or UpdateStack with
+// 200, the proxy calls `syncStackRoles`, which reads the stack back from moto and makes each of its
+// `AWS::IAM::Role`s what CloudFormation would have made it: trust policy, permissions boundary, managed policies,
+// inline policies (the role's `Policies` and every `AWS::IAM::Policy` that names it), and tags (the role's own, then
+// the stack's). Plain query calls straight to moto, with moto's placeholder signature: the sandbox must not depend on
+// the code under test, and these calls must not show in the proxy's request log.
 
 type Json = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 /**
  * Offline check of an EKS bearer token, as the fake Kubernetes API server does it:
  * real EKS asks STS; we know the test's secrets, so we re-sign the same request
- * and compare signatures (harness.md §4).
+ * and compare signatures.
  */
 import { EKS_TOKEN_PREFIX, presignGetCallerIdentity, stsHostFor } from '../src/aws/eks-token.js';
 

@@ -1,12 +1,10 @@
 import type { FaultDecision as AwsFaultDecision, FaultInjector as AwsFaultInjector } from './aws-proxy.js';
 import type { FaultDecision as KubeFaultDecision, FaultInjector as KubeFaultInjector } from './kube-server.js';
 
-/**
- * Deterministic fault schedules for the AWS proxy and the Kubernetes test server.
- * Exactly `rate` of the requests (in arrival order) are faulted, evenly spaced from a
- * phase the seed picks, so a run with the same seed faults the same positions; the kind of
- * fault cycles (round robin) through throttling, 500, 503, connection reset and a slow answer.
- */
+// Deterministic fault schedules for the AWS proxy and the Kubernetes test server.
+// Exactly `rate` of the requests (in arrival order) are faulted, evenly spaced from a
+// phase the seed picks, so a run with the same seed faults the same positions; the kind of
+// fault cycles (round robin) through throttling, 500, 503, connection reset and a slow answer.
 
 export type FaultKind = 'throttle' | 'http500' | 'http503' | 'reset' | 'slow';
 export const FAULT_KINDS: readonly FaultKind[] = ['throttle', 'http500', 'http503', 'reset', 'slow'];

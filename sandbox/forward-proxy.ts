@@ -2,12 +2,10 @@ import { createServer, request as httpRequest, type IncomingMessage } from 'node
 import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { listenOnLoopback } from './listen.js';
 
-/**
- * A test-only forward proxy, as a corporate egress proxy is: plain-HTTP forwarding (absolute-form requests) and
- * CONNECT tunnelling. It resolves host names from its own table only, so the sandbox can hand irsactl endpoints such
- * as http://aws.sandbox.test that DNS cannot resolve: a request that reaches its target went through this proxy.
- * Every request is logged. With `credentials`, it answers 407 to any request without that Basic proxy login.
- */
+// A test-only forward proxy, as a corporate egress proxy is: plain-HTTP forwarding (absolute-form requests) and
+// CONNECT tunnelling. It resolves host names from its own table only, so the sandbox can hand irsactl endpoints such
+// as http://aws.sandbox.test that DNS cannot resolve: a request that reaches its target went through this proxy.
+// Every request is logged. With `credentials`, it answers 407 to any request without that Basic proxy login.
 
 export interface ForwardProxyEntry {
   method: string;

@@ -1,8 +1,10 @@
 /**
- * An in-process fake Kubernetes API server for tests (harness.md §3): namespaces,
- * serviceaccounts (+ TokenRequest) and pods over HTTPS, with EKS bearer-token
- * authentication checked offline. Good enough for @kubernetes/client-node and for
- * the real kubectl; what it does not model is listed in harness.md §3.4.
+ * An in-process fake Kubernetes API server for tests: namespaces, serviceaccounts
+ * (+ TokenRequest) and pods over HTTPS, with EKS bearer-token authentication checked
+ * offline. Good enough for @kubernetes/client-node and for the real kubectl. It does not
+ * model the asynchronous creation of the default ServiceAccount, managedFields and
+ * server-side apply, strict field validation, admission webhooks, watch or protobuf:
+ * a test that needs one of those cannot pass here and mean it.
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
@@ -368,7 +370,7 @@ function apiResourceList(): JsonObject {
   };
 }
 
-/** The smallest OpenAPI v3 document with which kubectl apply/replace validate server-side (harness.md §3.3). */
+/** The smallest OpenAPI v3 document with which kubectl apply/replace validate server-side (without one they fail to download openapi). */
 function openApiV1Document(): JsonObject {
   const patchOp = (kind: string) => ({
     patch: {
@@ -561,7 +563,7 @@ export async function startKubeServer(opts: {
     if (dryRun) return out;
     stores[r.plural].delete(key);
     if (r.plural === 'namespaces') {
-      // Immediate, where a real namespace lingers in Terminating (harness.md §3.4).
+      // Immediate, where a real namespace lingers in Terminating (terminateNamespace models that).
       for (const store of [stores.serviceaccounts, stores.pods]) {
         for (const k of [...store.keys()]) if (k.startsWith(`${name}/`)) store.delete(k);
       }

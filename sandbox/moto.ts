@@ -5,10 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/**
- * moto_server as a child process, and the raw-HTTP helpers the sandbox needs
- * (no SDK: the harness must not depend on the code under test).
- */
+// moto_server as a child process, and the raw-HTTP helpers the sandbox needs
+// (no SDK: the harness must not depend on the code under test).
 
 export interface MotoServer {
   url: string;

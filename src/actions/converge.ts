@@ -19,11 +19,10 @@ import { executePlan, type ItemResult } from './execute.js';
 import { kubePreflight, type KubePreflight } from './kube-preflight.js';
 import type { Runtime } from '../runtime/runtime.js';
 
-/**
- * create, update and apply share one path: observe → plan (pure) → print the
- * plan, or execute it. They differ only in the plan's mode; apply adds pruning
- * on the same observation, deadline and output document.
- */
+// create, update and apply share one path: observe → plan (pure) → print the
+// plan, or execute it. They differ only in the plan's mode; apply adds pruning
+// on the same observation, deadline and output document.
+
 export interface ConvergeOptions extends ConnectionOptions {
   approve: boolean;
   overrideExisting: boolean;

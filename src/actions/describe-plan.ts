@@ -5,7 +5,7 @@ import type { ItemResult } from './execute.js';
 import { table } from '../output/format.js';
 import { describeMaker, type StackMaker } from '../cfn/stack-maker.js';
 
-/** Pure renderings of a plan and of results: machine form (json/yaml) and text for people. */
+// Pure renderings of a plan and of results: machine form (json/yaml) and text for people.
 
 /** A stack of the cluster that the file does not name: who made it, and why apply deletes it or leaves it. */
 export interface PruneItem {

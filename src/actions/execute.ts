@@ -15,7 +15,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { StackWaiter } from '../services/stack-waiter.js';
 import { deleteStackUnprotected, failureReason } from '../services/stack-ops.js';
 
-/** Executes a plan: service accounts concurrently (bounded), the steps of one in order. */
+// Executes a plan: service accounts concurrently (bounded), the steps of one in order.
 
 export type StackOutcome =
   | 'created'

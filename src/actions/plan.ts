@@ -13,10 +13,8 @@ import { desiredServiceAccount, mergeServiceAccount } from '../k8s/service-accou
 import { deleteCommand } from '../model/suggested-commands.js';
 import { desiredRoleOf, diffRole, isRoleTemplate, type DesiredRole, type DriftItem, type LiveRole } from '../cfn/role-drift.js';
 
-/**
- * The plan is a value: computed purely from the desired model and what was
- * observed, printed without --approve, executed with it.
- */
+// The plan is a value: computed purely from the desired model and what was
+// observed, printed without --approve, executed with it.
 
 export type StackStep =
   /** no stack is made: the role ARN is given */

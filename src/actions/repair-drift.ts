@@ -1,12 +1,10 @@
 import type { IamPort } from '../aws/ports.js';
 import type { DesiredRole, DriftItem, LiveRole } from '../cfn/role-drift.js';
 
-/**
- * The drift check's reads and repairs. CloudFormation does not undo a change made to a role outside it (its
- * template did not change, so an update has nothing to do), so irsactl restores the role directly through IAM,
- * one write per difference, and the role stays its stack's: the stack's template already says what the role is,
- * so nothing is re-imported and the next plan finds nothing. A deleted role is instead a stack replacement (plan.ts).
- */
+// The drift check's reads and repairs. CloudFormation does not undo a change made to a role outside it (its
+// template did not change, so an update has nothing to do), so irsactl restores the role directly through IAM,
+// one write per difference, and the role stays its stack's: the stack's template already says what the role is,
+// so nothing is re-imported and the next plan finds nothing. A deleted role is instead a stack replacement (plan.ts).
 
 /** The role name in `arn:aws:iam::123:role/path/name`. */
 export const roleNameFromArn = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1);

@@ -8,11 +8,10 @@ import { checkOidcProvider, checkTrustPolicy } from '../doctor/checks.js';
 import type { DoctorTarget, ServiceAccountFacts } from '../doctor/facts.js';
 import { parseRoleArn } from '../model/arns.js';
 
-/**
- * What `get` adds to a stack's health from IAM, with the doctor's own checks: the cluster's OIDC provider is missing,
- * the stack's role is gone (deleted outside CloudFormation), or its trust policy does not let the ServiceAccount in.
- * One GetOpenIDConnectProvider for the run and one GetRole per stack; roles in another account are not read.
- */
+// What `get` adds to a stack's health from IAM, with the doctor's own checks: the cluster's OIDC provider is missing,
+// the stack's role is gone (deleted outside CloudFormation), or its trust policy does not let the ServiceAccount in.
+// One GetOpenIDConnectProvider for the run and one GetRole per stack; roles in another account are not read.
+
 export type RoleProblem = 'no OIDC provider' | 'missing role' | 'trust policy does not admit it';
 
 export async function roleProblems(

@@ -4,10 +4,8 @@ import { IRSACTL_VERSION } from '../version.js';
 import type { AwsOptions, AwsService } from './options.js';
 import { awsRequestHandler } from './request-handler.js';
 
-/**
- * Client configuration shared by the four AWS adapters, and the mapping of SDK
- * errors to IrsaError. Plain data and logic; the HTTP side is request-handler.ts.
- */
+// Client configuration shared by the four AWS adapters, and the mapping of SDK
+// errors to IrsaError. Plain data and logic; the HTTP side is request-handler.ts.
 
 
 export const USER_AGENT = `irsactl/${IRSACTL_VERSION}`;

@@ -8,10 +8,8 @@ import { proxySettingsFrom } from '../net/proxy-env.js';
 import { requestTimeoutsFrom, type RequestTimeouts } from '../net/timeouts.js';
 import type { AwsOptions, AwsService } from './options.js';
 
-/**
- * The request handler of all four AWS clients, built here and nowhere else: HTTP(S) proxies from the environment,
- * AWS_CA_BUNDLE or the profile's ca_bundle, connect and response timeouts, and the run's deadline and stop.
- */
+// The request handler of all four AWS clients, built here and nowhere else: HTTP(S) proxies from the environment,
+// AWS_CA_BUNDLE or the profile's ca_bundle, connect and response timeouts, and the run's deadline and stop.
 
 const LABEL: Record<AwsService, string> = { CLOUDFORMATION: 'CloudFormation', IAM: 'IAM', EKS: 'EKS', STS: 'STS' };
 

@@ -4,11 +4,9 @@ import type { CfnTemplate } from './template.js';
 import { ROLE_LOGICAL_ID } from './template.js';
 import { isRecord } from '../json.js';
 
-/**
- * A semantic diff of a live stack template (GetTemplate's string, JSON or YAML) against
- * the desired one: key order, Fn::GetAtt's two forms, IAM's "one value or a list" and
- * list order inside policies are ignored; everything irsactl renders is compared.
- */
+// A semantic diff of a live stack template (GetTemplate's string, JSON or YAML) against
+// the desired one: key order, Fn::GetAtt's two forms, IAM's "one value or a list" and
+// list order inside policies are ignored; everything irsactl renders is compared.
 
 export interface TemplateDiff {
   changed: boolean;

@@ -2,10 +2,8 @@ import type { CfnString } from './policy.js';
 import type { CfnTemplate, PolicyResource, RoleResource } from './template.js';
 import { ROLE_LOGICAL_ID } from './template.js';
 
-/**
- * Drift made outside CloudFormation: the role as IAM has it against the role the file's template makes. Pure; the
- * reads are in src/actions/converge.ts and the repairs in src/actions/repair-drift.ts.
- */
+// Drift made outside CloudFormation: the role as IAM has it against the role the file's template makes. Pure; the
+// reads are in src/actions/converge.ts and the repairs in src/actions/repair-drift.ts.
 
 /** A role as IAM has it: GetRole, ListAttachedRolePolicies, ListRolePolicies and GetRolePolicy for each name. */
 export interface LiveRole {

@@ -50,7 +50,7 @@ const policyResource = (logicalId: string, document: PolicyResource['Properties'
   },
 });
 
-/** The role stack template for one service account, as eksctl renders it (§3.3). */
+/** The role stack template for one service account, as eksctl renders it, so eksctl and irsactl can manage each other's stacks. */
 export function renderTemplate(sa: ServiceAccountSpec, oidc: OidcInfo): CfnTemplate {
   if (sa.attachRoleARN) {
     throw new IrsaError('INTERNAL', `service account ${saId(sa)} uses attachRoleARN and has no role stack`);

@@ -12,7 +12,7 @@ const invariant = (ok: boolean, what: string): void => {
 };
 
 /**
- * The role's trust policy (eksctl §3.4/§3.5). Never broader than asked: the sub and
+ * The role's trust policy, as eksctl writes it for an iamserviceaccount. Never broader than asked: the sub and
  * aud conditions are always present, and wildcards appear only through subjectPattern
  * and only under StringLike. The loader rejects bad input; these checks are the last line.
  */

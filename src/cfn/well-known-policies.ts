@@ -1,10 +1,8 @@
 import type { WellKnownPolicies } from '../model/service-account.js';
 import { POLICY_VERSION, type CfnSub, type PolicyDocument, type PolicyStatement } from './policy.js';
 
-/**
- * eksctl's well-known IRSA policies (pkg/cfn/builder/iam_helper.go, statement.go),
- * copied statement for statement so that templates from either tool diff clean.
- */
+// eksctl's well-known IRSA policies (pkg/cfn/builder/iam_helper.go, statement.go),
+// copied statement for statement so that templates from either tool diff clean.
 
 
 /** Managed policies, as `arn:${AWS::Partition}:iam::aws:policy/<name>`. */

@@ -6,7 +6,7 @@ import type { Io } from '../output/io.js';
 import { createRuntime, DEFAULT_TIMEOUT_MS, type Runtime, type RuntimeOverrides } from '../runtime/runtime.js';
 import type { ConnectionOptions } from '../runtime/cluster-session.js';
 
-/** Flag definitions shared by commands, and the step from parsed options to a Runtime. */
+// Flag definitions shared by commands, and the step from parsed options to a Runtime.
 
 export interface CliContext {
   io: Io;

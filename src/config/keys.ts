@@ -1,10 +1,8 @@
 import { WELL_KNOWN_POLICY_KEYS } from '../model/service-account.js';
 
-/**
- * The keys eksctl knows at the levels irsactl checks strictly (eksctl-irsa.md §14,
- * eksctl commit 99984adb). Everything below other keys is accepted unchecked, so
- * every real eksctl file loads while a typo in an IRSA field is still caught.
- */
+// The keys eksctl's ClusterConfig schema knows at the levels irsactl checks strictly (as of
+// eksctl commit 99984adb). Everything below other keys is accepted unchecked, so
+// every real eksctl file loads while a typo in an IRSA field is still caught.
 
 export const TOP_LEVEL_KEYS = [
   'apiVersion',

@@ -1,10 +1,9 @@
 import { IrsaError } from '../errors.js';
 
-/**
- * Stack tags, which CloudFormation propagates to the role: keys 1–128 and values 1–256 characters (CloudFormation's
- * TagValue has min 1, although IAM's allows 0) of letters, digits, spaces and _ . : / = + - @ (IAM's pattern);
- * the `aws:` prefix is reserved. Checking here fails before CloudFormation does.
- */
+// Stack tags, which CloudFormation propagates to the role: keys 1–128 and values 1–256 characters (CloudFormation's
+// TagValue has min 1, although IAM's allows 0) of letters, digits, spaces and _ . : / = + - @ (IAM's pattern);
+// the `aws:` prefix is reserved. Checking here fails before CloudFormation does.
+
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const MAX_KEY = 128;
 const MAX_VALUE = 256;

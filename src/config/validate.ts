@@ -274,7 +274,7 @@ export function normalizeServiceAccount(raw: RawServiceAccount): ServiceAccountS
   return spec;
 }
 
-/** Defaults applied before any rule or include/exclude glob looks at the model (eksctl bug §12.6). */
+/** Defaults applied before any rule or include/exclude glob looks at the model (eksctl checks include globs before defaulting the namespace, so an SA without one is "/name" to them). */
 export function normalizeCluster(raw: RawClusterConfig, defaultWithOIDC: boolean): ClusterModel {
   const model: ClusterModel = {
     name: raw.metadata?.name ?? '',
@@ -347,7 +347,8 @@ export function validateModel(model: ClusterModel, ctx: RuleContext): RuleResult
   }
   checkTagMap(model.tags, ['metadata', 'tags'], add);
 
-  // OIDC and presence of service accounts (eksctl §1.8 and §2.3).
+  // A file must enable withOIDC and, for the commands that act on them, list service accounts: eksctl's own checks
+  // and messages, so a file eksctl refuses is refused here too.
   if (fromFile) {
     const sas = model.serviceAccounts.length;
     if (sas > 0 && !model.withOIDC) {

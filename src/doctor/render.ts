@@ -2,7 +2,7 @@ import type { CheckId, CheckResult, CheckStatus } from './facts.js';
 import { isHealthy } from './checks.js';
 import { singleLine } from '../output/terminal.js';
 
-/** The doctor's report as plain data (the -o json schema) and as a text checklist. */
+// The doctor's report as plain data (the -o json schema) and as a text checklist.
 
 export interface ServiceAccountReport {
   namespace: string;

@@ -2,7 +2,7 @@ import type { ServiceAccountSpec } from '../model/service-account.js';
 import type { ServiceAccountObject } from './ports.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_BY_VALUES, ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
 
-/** Pure ServiceAccount logic: what it should carry, how to merge into what is there, what delete may do. */
+// Pure ServiceAccount logic: what it should carry, how to merge into what is there, what delete may do.
 
 export interface DesiredServiceAccount {
   namespace: string;

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 
-/**
- * The resolved model: what flags or a ClusterConfig file turn into, after
- * defaults and validation. Everything after parsing works on these types only.
- */
+// The resolved model: what flags or a ClusterConfig file turn into, after
+// defaults and validation. Everything after parsing works on these types only.
 
 export const WELL_KNOWN_POLICY_KEYS = [
   'imageBuilder',

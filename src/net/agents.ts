@@ -5,12 +5,10 @@ import tls from 'node:tls';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { proxyFor, redactProxy, type ProxySettings } from './proxy-env.js';
 
-/**
- * The HTTP(S) agents every AWS and Kubernetes request goes through. Each connection is routed per target host:
- * straight to it, or through the proxy HTTPS_PROXY/HTTP_PROXY/NO_PROXY (or a kubeconfig's proxy-url) name, by
- * hpagent's CONNECT tunnel. Each has a connect timeout covering TCP, the proxy's CONNECT and the TLS handshake,
- * which Node's agents do not have.
- */
+// The HTTP(S) agents every AWS and Kubernetes request goes through. Each connection is routed per target host:
+// straight to it, or through the proxy HTTPS_PROXY/HTTP_PROXY/NO_PROXY (or a kubeconfig's proxy-url) name, by
+// hpagent's CONNECT tunnel. Each has a connect timeout covering TCP, the proxy's CONNECT and the TLS handshake,
+// which Node's agents do not have.
 
 export interface AgentSettings {
   proxies: ProxySettings;

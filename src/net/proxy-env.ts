@@ -1,13 +1,11 @@
 import { isIP } from 'node:net';
 import { usageError } from '../errors.js';
 
-/**
- * HTTPS_PROXY / HTTP_PROXY / NO_PROXY, read the way kubectl and eksctl (Go's x/net/http/httpproxy) and the aws CLI
- * read them: either case (the lower-case one wins when both are set, as with curl and the aws CLI); a proxy without a
- * scheme is http://; NO_PROXY is a comma- or space-separated list of `*`, host names (which also match their
- * subdomains; a leading `.` or `*.` matches subdomains only), IP addresses and CIDR blocks, each optionally with `:port`.
- * Loopback addresses are never proxied: a proxy's own localhost is not ours. Pure: the environment is passed in.
- */
+// HTTPS_PROXY / HTTP_PROXY / NO_PROXY, read the way kubectl and eksctl (Go's x/net/http/httpproxy) and the aws CLI
+// read them: either case (the lower-case one wins when both are set, as with curl and the aws CLI); a proxy without a
+// scheme is http://; NO_PROXY is a comma- or space-separated list of `*`, host names (which also match their
+// subdomains; a leading `.` or `*.` matches subdomains only), IP addresses and CIDR blocks, each optionally with `:port`.
+// Loopback addresses are never proxied: a proxy's own localhost is not ours. Pure: the environment is passed in.
 
 export interface ProxySettings {
   https?: URL;

@@ -1,12 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import { IrsaError } from '../errors.js';
 
-/**
- * One deadline and one stop for the whole run. `signal` aborts at the --timeout deadline, or a moment after the
- * first SIGINT/SIGTERM (what is in flight gets that long to finish, then is abandoned). Every AWS and Kubernetes
- * request checks in here before it is sent and is tracked while in flight, so a stop can say what it cut short,
- * and after the deadline nothing new is sent. No Node imports: the CLI's front loads this.
- */
+// One deadline and one stop for the whole run. `signal` aborts at the --timeout deadline, or a moment after the
+// first SIGINT/SIGTERM (what is in flight gets that long to finish, then is abandoned). Every AWS and Kubernetes
+// request checks in here before it is sent and is tracked while in flight, so a stop can say what it cut short,
+// and after the deadline nothing new is sent. No Node imports: the CLI's front loads this.
 
 export type StopReason = { kind: 'timeout'; timeoutMs: number } | { kind: 'interrupt'; signal: 'SIGINT' | 'SIGTERM' };
 

@@ -1,12 +1,11 @@
 import { usageError } from '../errors.js';
 
-/**
- * Per-request timeouts for every AWS and Kubernetes request. 5 s to connect (TCP, a proxy's CONNECT and the TLS
- * handshake) allows two lost SYNs on a bad link, where a healthy AWS endpoint connects in well under a second;
- * 30 s for an answer to begin, and at most 30 s of silence while it arrives, is ten times what a slow
- * CloudFormation or Kubernetes list takes. A request that times out is retried like any transient error; --timeout
- * bounds the whole run on top of these.
- */
+// Per-request timeouts for every AWS and Kubernetes request. 5 s to connect (TCP, a proxy's CONNECT and the TLS
+// handshake) allows two lost SYNs on a bad link, where a healthy AWS endpoint connects in well under a second;
+// 30 s for an answer to begin, and at most 30 s of silence while it arrives, is ten times what a slow
+// CloudFormation or Kubernetes list takes. A request that times out is retried like any transient error; --timeout
+// bounds the whole run on top of these.
+
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 export const DEFAULT_RESPONSE_TIMEOUT_MS = 30_000;
 

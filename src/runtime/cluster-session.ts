@@ -8,7 +8,8 @@ import { readSharedConfig } from '../aws/shared-config.js';
 import { awsRequestHandler } from '../aws/request-handler.js';
 import type { Runtime } from './runtime.js';
 
-/** The common preflight of every command: region, AWS ports, the cluster, its OIDC issuer, a lazy Kubernetes client. */
+// The common preflight of every command: region, AWS ports, the cluster, its OIDC issuer, a lazy Kubernetes client.
+
 export interface ClusterTarget {
   cluster: string;
   region?: string;

@@ -3,11 +3,10 @@ import { shellCommand } from '../model/suggested-commands.js';
 import type { StackRecord } from '../aws/ports.js';
 import { CLUSTER_NAME_TAG, IRSA_NAME_TAG, LEGACY_CLUSTER_NAME_TAG, stackNameFor } from '../model/naming.js';
 
-/**
- * Which service account a stack belongs to, by its tags only — as eksctl writes them. A stack is this service
- * account's only if its tags name this cluster and this `<ns>/<name>` and its name is eksctl's name for them:
- * a stack with our name and anyone else's tags (or none) is never adopted, waited on, updated or deleted.
- */
+// Which service account a stack belongs to, by its tags only — as eksctl writes them. A stack is this service
+// account's only if its tags name this cluster and this `<ns>/<name>` and its name is eksctl's name for them:
+// a stack with our name and anyone else's tags (or none) is never adopted, waited on, updated or deleted.
+
 export interface StackOwner {
   /** alpha.eksctl.io/cluster-name, else the legacy eksctl.cluster.k8s.io/v1alpha1/cluster-name */
   cluster?: string;

@@ -2,7 +2,7 @@ import type { CloudFormationPort, StackEvent, StackRecord } from '../aws/ports.j
 import { IrsaError } from '../errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 
-/** Stack operations shared by create/apply (replace) and delete. */
+// Stack operations shared by create/apply (replace) and delete.
 
 /**
  * DeleteStack after switching off the termination protection eksctl's (and irsactl's) stacks carry. An endpoint

@@ -3,13 +3,12 @@ import type { CloudFormationPort, StackRecord } from '../aws/ports.js';
 import { IrsaError } from '../errors.js';
 import { isMoving, MOVING_STACK_STATUSES } from '../cfn/stack-status.js';
 
-/**
- * Waits for many stacks with one poller, so that the requests do not grow with the stacks in the region: a tick
- * with one stack in flight describes it by name; with several, one ListStacks filtered to the statuses still
- * moving (in a crowded region only the busy stacks are listed), then one DescribeStacks by name or ID for each
- * stack that has stopped, for its final status and outputs. Never DescribeStacks without a name. One deadline for
- * the run. A stack that cannot finish by itself (REVIEW_IN_PROGRESS) ends the wait at once.
- */
+// Waits for many stacks with one poller, so that the requests do not grow with the stacks in the region: a tick
+// with one stack in flight describes it by name; with several, one ListStacks filtered to the statuses still
+// moving (in a crowded region only the busy stacks are listed), then one DescribeStacks by name or ID for each
+// stack that has stopped, for its final status and outputs. Never DescribeStacks without a name. One deadline for
+// the run. A stack that cannot finish by itself (REVIEW_IN_PROGRESS) ends the wait at once.
+
 export interface WaiterOptions {
   /** absolute time (ms since epoch) after which waiting fails with TIMEOUT */
   deadline: number;
