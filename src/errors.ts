@@ -58,6 +58,13 @@ export const configError = (message: string, hint?: string) => new IrsaError('CO
 /** Exit codes, decided here and nowhere else. */
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, SIGINT: 130, SIGTERM: 143 } as const;
 
+/** 128 + the signal's number, as shells report a process a signal stopped. */
+export const signalExitCode = (signal: 'SIGINT' | 'SIGTERM'): number => (signal === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT);
+
+/** A run a signal interrupted exits with the signal's code whatever it returned: the user asked it to stop. */
+export const processExitCode = (returned: number, signalled: 'SIGINT' | 'SIGTERM' | undefined): number =>
+  signalled === undefined ? returned : signalExitCode(signalled);
+
 export function exitCodeFor(err: unknown): number {
   if (!(err instanceof IrsaError)) return EXIT.FAILURE;
   switch (err.code) {
@@ -65,7 +72,7 @@ export function exitCodeFor(err: unknown): number {
     case 'CONFIG':
       return EXIT.USAGE;
     case 'INTERRUPTED':
-      return err.signal === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
+      return signalExitCode(err.signal ?? 'SIGINT');
     default:
       return EXIT.FAILURE;
   }

@@ -1,6 +1,7 @@
 /**
- * The exact commands irsactl tells users to run, built in one place so every message agrees, and quoted for a POSIX
- * shell so that pasting one runs what it says whatever the names hold (spaces, quotes, `$(…)`, `;`).
+ * The shell quoting every command irsactl suggests goes through (irsactl's, aws's, kubectl's), so that pasting one runs
+ * what it says whatever the names hold (spaces, quotes, `$(…)`, `;`); and the irsactl commands that messages in several
+ * places suggest with the user's names in them, built here so those messages agree.
  */
 
 /** Words that need no quoting in sh, bash or zsh (`=` not first: zsh expands `=cmd`). */
