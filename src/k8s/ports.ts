@@ -66,7 +66,7 @@ export interface KubePort {
   /** every ServiceAccount, or those of one namespace */
   listServiceAccounts(namespace?: string): Promise<ServiceAccountObject[]>;
   createServiceAccount(sa: ServiceAccountObject): Promise<ServiceAccountObject>;
-  /** Replaces with optimistic concurrency (resourceVersion); throws IrsaError KUBERNETES with httpStatus 409 on a conflict. */
+  /** Replaces with optimistic concurrency (resourceVersion); a stale version throws an error that k8s/errors.ts's isConflict recognises. */
   replaceServiceAccount(sa: ServiceAccountObject): Promise<ServiceAccountObject>;
   /** A 404 is success. */
   deleteServiceAccount(namespace: string, name: string): Promise<void>;
