@@ -6,9 +6,11 @@ import { STS_AUDIENCE } from '../model/oidc.js';
 // those that do not.
 
 type JsonRecord = Record<string, unknown>;
+// IAM takes Null's "true"/"false" as JSON booleans too.
 const asStrings = (v: unknown): string[] | undefined => {
   if (typeof v === 'string') return [v];
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  if (typeof v === 'boolean') return [String(v)];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'boolean')) return v.map(String);
   return undefined;
 };
 
@@ -21,13 +23,15 @@ export function iamGlobMatch(pattern: string, value: string): boolean {
 }
 
 export interface ParsedOperator {
-  base: 'StringEquals' | 'StringNotEquals' | 'StringLike' | 'StringNotLike';
+  /** Null: "true" holds when the key is absent, "false" when it is present (whatever its value). */
+  base: 'StringEquals' | 'StringNotEquals' | 'StringLike' | 'StringNotLike' | 'Null';
   ignoreCase: boolean;
   ifExists: boolean;
   set?: 'ForAnyValue' | 'ForAllValues';
 }
 
 export function parseOperator(op: string): ParsedOperator | undefined {
+  if (op === 'Null') return { base: 'Null', ignoreCase: false, ifExists: false };
   const m = /^(?:(ForAnyValue|ForAllValues):)?(StringEquals|StringNotEquals|StringLike|StringNotLike)(IgnoreCase)?(IfExists)?$/.exec(op);
   if (!m) return undefined;
   const [, set, base, ignoreCase, ifExists] = m;
@@ -42,6 +46,7 @@ export function parseOperator(op: string): ParsedOperator | undefined {
 
 /** IAM semantics for one condition operator and key against a single-valued claim (undefined: absent). */
 export function conditionHolds(op: ParsedOperator, values: string[], claim: string | undefined): boolean {
+  if (op.base === 'Null') return values.some((v) => v.toLowerCase() === (claim === undefined ? 'true' : 'false'));
   if (claim === undefined) {
     // An absent key: IfExists and ForAllValues hold; negated operators hold; the rest fail.
     if (op.ifExists || op.set === 'ForAllValues') return true;
@@ -179,8 +184,9 @@ export function evaluateStatement(statement: JsonRecord, index: number, expected
         continue;
       }
       const claim = claimName === 'sub' ? expected.subject : claimName === 'aud' ? expected.audience : undefined;
-      if (claimName === 'sub') sawSub = true;
-      if (claimName === 'aud') sawAud = true;
+      // Null only asks whether the key is there: it narrows nothing, so it does not count as a sub or aud condition.
+      if (claimName === 'sub' && op?.base !== 'Null') sawSub = true;
+      if (claimName === 'aud' && op?.base !== 'Null') sawAud = true;
       if (claim === undefined) continue; // amr: not asserted by IRSA tokens in a way that matters here
       if (op === undefined) {
         conditionsHold = false;
@@ -191,7 +197,12 @@ export function evaluateStatement(statement: JsonRecord, index: number, expected
       if (conditionHolds(op, values, claim)) continue;
       conditionsHold = false;
       const shown = values.map((v) => `"${v}"`).join(', ');
-      if (claimName === 'sub' && values.includes(STS_AUDIENCE)) {
+      if (op.base === 'Null') {
+        problems.push({
+          what: `statement ${n} requires ${key} to be absent (Null "true"), but the token always carries it`,
+          change: `remove the Null condition on ${key}, or set it to "false"`,
+        });
+      } else if (claimName === 'sub' && values.includes(STS_AUDIENCE)) {
         swapped = true;
       } else if (claimName === 'aud' && values.some((v) => v.startsWith('system:serviceaccount:'))) {
         swapped = true;

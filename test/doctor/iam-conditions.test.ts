@@ -54,7 +54,7 @@ describe('parseOperator', () => {
     expect(parseOperator('ForAllValues:StringNotEqualsIgnoreCase')).toEqual({ base: 'StringNotEquals', ignoreCase: true, ifExists: false, set: 'ForAllValues' });
     expect(parseOperator('StringEqualsIgnoreCaseIfExists')).toEqual({ base: 'StringEquals', ignoreCase: true, ifExists: true });
   });
-  it.each(['Null', 'ArnLike', 'StringLikeIgnoreCase', 'StringNotLikeIgnoreCase', 'StringEqualsIfExistsIgnoreCase', 'stringequals', 'ForSomeValues:StringEquals', 'StringEquals '])(
+  it.each(['NullIfExists', 'ForAnyValue:Null', 'ArnLike', 'StringLikeIgnoreCase', 'StringNotLikeIgnoreCase', 'StringEqualsIfExistsIgnoreCase', 'stringequals', 'ForSomeValues:StringEquals', 'StringEquals '])(
     'rejects %s',
     (name) => expect(parseOperator(name)).toBeUndefined(),
   );
@@ -192,8 +192,24 @@ describe('evaluateStatement', () => {
     expect(evaluate({ StringEquals: { [SUB]: 42, [AUD]: 'sts.amazonaws.com' } }).admits).toBe(false);
     expect(evaluate({ StringEquals: { [SUB]: [SUBJECT, 1], [AUD]: 'sts.amazonaws.com' } }).admits).toBe(false);
   });
-  it('an operator it does not know (Null, Arn…) on the sub or aud key is reported as never matching', () => {
-    for (const name of ['Null', 'ArnLike', 'StringLikeIgnoreCase']) {
+  it('Null: "false" holds for the sub and aud the token always carries, "true" never does; a key of another issuer is absent', () => {
+    expect(parseOperator('Null')).toEqual({ base: 'Null', ignoreCase: false, ifExists: false });
+    expect(conditionHolds(op('Null'), ['false'], SUBJECT)).toBe(true);
+    expect(conditionHolds(op('Null'), ['true'], SUBJECT)).toBe(false);
+    expect(conditionHolds(op('Null'), ['true'], undefined)).toBe(true);
+    expect(conditionHolds(op('Null'), ['false'], undefined)).toBe(false);
+    expect(evaluate({ ...good, Null: { [SUB]: 'false', [AUD]: false } })).toMatchObject({ admits: true, problems: [] });
+    const never = evaluate({ ...good, Null: { [SUB]: 'true' } });
+    expect(never.admits).toBe(false);
+    expect(never.problems).toEqual([{ what: `statement 1 requires ${SUB} to be absent (Null "true"), but the token always carries it`, change: `remove the Null condition on ${SUB}, or set it to "false"` }]);
+    // Null "false" narrows nothing: alone it still lets every ServiceAccount in.
+    expect(evaluate({ StringEquals: { [AUD]: 'sts.amazonaws.com' }, Null: { [SUB]: 'false' } }).warnings).toEqual([
+      `statement 1 has no ${SUB} condition: every ServiceAccount in the cluster may assume the role`,
+    ]);
+    expect(evaluate({ ...good, Null: { 'oidc.eks.eu-west-1.amazonaws.com/id/OTHER:sub': 'true' } })).toMatchObject({ admits: true, problems: [] });
+  });
+  it('an operator it does not know (Arn…, Numeric…) on the sub or aud key is reported as never matching', () => {
+    for (const name of ['NumericEquals', 'ArnLike', 'StringLikeIgnoreCase']) {
       const v = evaluate({ StringEquals: { [AUD]: 'sts.amazonaws.com' }, [name]: { [SUB]: 'false' } });
       expect(v.admits).toBe(false);
       expect(v.problems).toEqual([{ what: `statement 1 uses condition operator ${name} on ${SUB}, which never matches a web-identity token here`, change: `use StringEquals (or StringLike for wildcards) on ${SUB}` }]);
