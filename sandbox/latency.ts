@@ -3,8 +3,10 @@ import { listenOnLoopback } from './listen.js';
 import { actionOf, serviceFromAuthorization } from './aws-proxy.js';
 
 /**
- * A latency layer for the sandbox: an HTTP proxy in front of the AWS proxy that makes every stack take
- * `stackCreateMs` to create, as CloudFormation does for an IAM role (moto completes it at once). It rewrites
+ * A latency layer for the sandbox: an HTTP proxy in front of the AWS proxy that makes every stack take a while to
+ * create, as CloudFormation does for an IAM role (moto completes it at once): `stackCreateMs` of wall time, or, for
+ * tests that must not depend on the machine's speed, until `afterCreates` stacks exist and `polls` more status reads
+ * (ListStacks or DescribeStacks) have been answered. It rewrites
  * DescribeStacks and ListStacks answers for stacks younger than that to CREATE_IN_PROGRESS and hides their
  * outputs, so the CLI's whole path (SDK, retries, the waiter) stays real. Everything else passes through.
  */
@@ -19,14 +21,20 @@ export interface StackLatencyProxy {
   stop(): Promise<void>;
 }
 
-export async function startStackLatency(upstreamUrl: string, opts: { stackCreateMs: number }): Promise<StackLatencyProxy> {
+export type StackLatency = { stackCreateMs: number } | { afterCreates: number; polls: number };
+
+export async function startStackLatency(upstreamUrl: string, opts: StackLatency): Promise<StackLatencyProxy> {
   const upstream = new URL(upstreamUrl);
   const createdAt = new Map<string, number>();
   const describeCalls: StackLatencyProxy['describeCalls'] = [];
   const listCalls: StackLatencyProxy['listCalls'] = [];
+  // Status reads answered since the `afterCreates`-th stack was created (counting mode only).
+  let pollsSinceAllCreated = 0;
   const isYoung = (name: string): boolean => {
     const t = createdAt.get(name);
-    return t !== undefined && Date.now() - t < opts.stackCreateMs;
+    if (t === undefined) return false;
+    if ('stackCreateMs' in opts) return Date.now() - t < opts.stackCreateMs;
+    return createdAt.size < opts.afterCreates || pollsSinceAllCreated < opts.polls;
   };
 
   const server = createServer((req, res) => {
@@ -54,6 +62,7 @@ export async function startStackLatency(upstreamUrl: string, opts: { stackCreate
         describeCalls.push({ ...(stackName ? { stackName, young: isYoung(stackName) } : {}), inProgress });
       }
       if (action === 'ListStacks') listCalls.push({ statuses: wantedStatuses, inProgress });
+      if ((action === 'ListStacks' || action === 'DescribeStacks') && !('stackCreateMs' in opts) && createdAt.size >= opts.afterCreates) pollsSinceAllCreated++;
       if (action === 'CreateStack' && upstreamRes.statusCode === 200) {
         const name = new URLSearchParams(body.toString('utf8')).get('StackName');
         if (name) createdAt.set(name, Date.now());

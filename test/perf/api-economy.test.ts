@@ -20,6 +20,12 @@ const AWS_BUDGET_PER_SA = 3;
  */
 const DRIFT_CHECK_PER_SA = 3;
 const KUBE_BUDGET_PER_SA = 4;
+/**
+ * 50 stacks through one moto (the sandbox serialises its requests) is heavy work: about 8 s on an idle 2-core
+ * machine, over 30 s with the machine loaded. The test counts requests, so its limit is sized to the work, not a
+ * claim about speed; a run that hangs still ends here, and irsactl's own --timeout ends first with its message.
+ */
+const APPLY_OF_50_TIMEOUT_MS = 120_000;
 
 /** 50 service accounts over 5 namespaces (some of which exist only after irsactl creates them). */
 function clusterConfig(): string {
@@ -66,7 +72,7 @@ describe('apply of 50 service accounts', () => {
   let first: Awaited<ReturnType<typeof counted>>;
 
   it('creates them all within the AWS and Kubernetes request budgets', async () => {
-    first = await counted(e, ['apply', '-f', '-', '--approve', '-o', 'json'], clusterConfig());
+    first = await counted(e, ['apply', '-f', '-', '--approve', '-o', 'json', '--timeout', '100s'], clusterConfig());
     expect(first.stderr).not.toMatch(/Error:/);
     expect(first.code).toBe(0);
     const result = JSON.parse(first.stdout) as { serviceAccounts: { stack: string; serviceAccount: string }[] };
@@ -75,7 +81,7 @@ describe('apply of 50 service accounts', () => {
 
     expect(first.aws.total, JSON.stringify(first.aws.byAction)).toBeLessThanOrEqual(AWS_BUDGET_PER_SA * SA_COUNT);
     expect(first.kube.total, JSON.stringify(first.kube.byRoute)).toBeLessThanOrEqual(KUBE_BUDGET_PER_SA * SA_COUNT);
-  });
+  }, APPLY_OF_50_TIMEOUT_MS);
 
   it('makes the one-off lookups once per run, not once per service account', () => {
     const a = first.aws.byAction;
@@ -102,7 +108,7 @@ describe('apply of 50 service accounts', () => {
   });
 
   it('a second apply plans nothing and stays within the budget too', async () => {
-    const again = await counted(e, ['apply', '-f', '-', '--approve', '-o', 'json'], clusterConfig());
+    const again = await counted(e, ['apply', '-f', '-', '--approve', '-o', 'json', '--timeout', '100s'], clusterConfig());
     expect(again.code).toBe(0);
     const result = JSON.parse(again.stdout) as { serviceAccounts: { stack: string; serviceAccount: string }[] };
     expect(result.serviceAccounts.every((s) => s.serviceAccount === 'unchanged')).toBe(true);
@@ -115,7 +121,7 @@ describe('apply of 50 service accounts', () => {
     // nothing to write in Kubernetes: only the lists
     expect(again.kube.byRoute['GET /api/v1/namespaces/{ns}/serviceaccounts']).toBe(NAMESPACES.length);
     expect(again.kube.total).toBe(NAMESPACES.length);
-  });
+  }, APPLY_OF_50_TIMEOUT_MS);
 });
 
 describe('creating without reading first', () => {
@@ -129,7 +135,7 @@ describe('creating without reading first', () => {
       return 'pass';
     });
     try {
-      const r = await counted(e, ['apply', '-f', '-', '--approve', '-o', 'json'], yaml);
+      const r = await counted(e, ['apply', '-f', '-', '--approve', '-o', 'json', '--timeout', '100s'], yaml);
       expect(r.stderr).not.toMatch(/Error:/);
       expect(r.code).toBe(0);
       const k = r.kube.byRoute;

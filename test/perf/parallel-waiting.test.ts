@@ -1,5 +1,5 @@
 /**
- * Parallel waiting (issue #6) through sandbox/latency.ts, which makes each stack look CREATE_IN_PROGRESS for a
+ * Parallel waiting through sandbox/latency.ts, which makes each stack look CREATE_IN_PROGRESS for a
  * while as CloudFormation does (moto completes stacks at once). Asserts what was asked, never how long it took:
  * while several stacks are in flight, each poll is one status-filtered ListStacks for all of them, and each stack is
  * described (by name) once, when it has finished. Never DescribeStacks without a StackName.
@@ -18,7 +18,10 @@ let slow: StackLatencyProxy;
 
 beforeAll(async () => {
   e = await startE2E(CLUSTER, REGION);
-  slow = await startStackLatency(e.sandbox.proxyUrl, { stackCreateMs: 1500 });
+  // Counted, not timed: on a loaded machine the 12 CreateStacks alone can take longer than any fixed latency, and
+  // then no poll would ever see several stacks in flight. Every stack stays in progress until all 12 exist and
+  // three more status reads have been answered.
+  slow = await startStackLatency(e.sandbox.proxyUrl, { afterCreates: SA_COUNT, polls: 3 });
 });
 afterAll(async () => {
   await slow?.stop();
