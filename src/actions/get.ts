@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import type { ResolvedConfig } from '../config/load.js';
+import type { ResolvedConfig } from '../config/types.js';
 import type { StackRecord } from '../aws/ports.js';
 import type { ServiceAccountObject } from '../k8s/ports.js';
 import { saId } from '../model/service-account.js';

@@ -17,7 +17,7 @@ export function applyCommand(ctx: CliContext): Command {
   cmd.addHelpText('after', examples(['irsactl apply -f cluster.yaml                 # plan', 'irsactl apply -f cluster.yaml --approve', 'irsactl apply -f cluster.yaml --prune --approve', 'irsactl apply -f - --apply-set team-a --prune   # from a pipe']));
   cmd.action(async (o: Record<string, unknown>) => {
     const flags = configFlagsFrom(undefined, o);
-    const [{ resolveConfig }, { applyClusterConfig }] = await Promise.all([import('../config/load.js'), import('../actions/apply.js')]);
+    const [{ resolveConfig }, { applyClusterConfig }] = await Promise.all([import('../config/resolve.js'), import('../actions/apply.js')]);
     const resolved = resolveConfig('apply', flags, await readSource(ctx, flags));
     await applyClusterConfig(runtimeFor(ctx, o), resolved, { ...convergeOptionsFrom(o), overrideExisting: true, prune: o.pruneAll === true ? 'all' : o.prune === true ? 'apply-set' : 'none' });
   });

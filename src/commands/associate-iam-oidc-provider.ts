@@ -19,7 +19,7 @@ export function associateIamOidcProviderCommand(ctx: CliContext): Command {
   );
   cmd.action(async (cluster: string | undefined, o: Record<string, unknown>) => {
     const flags = configFlagsFrom(cluster, o);
-    const [{ resolveConfig }, { associateOidcProvider }] = await Promise.all([import('../config/load.js'), import('../actions/associate-command.js')]);
+    const [{ resolveConfig }, { associateOidcProvider }] = await Promise.all([import('../config/resolve.js'), import('../actions/associate-command.js')]);
     const resolved = resolveConfig('associate', flags, await readSource(ctx, flags));
     await associateOidcProvider(runtimeFor(ctx, o), resolved, {
       approve: o.approve === true,

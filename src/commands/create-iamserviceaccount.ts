@@ -31,7 +31,7 @@ export function serviceAccountConvergeCommand(ctx: CliContext, mode: 'create' | 
   cmd.addHelpText('after', examples(exampleLines));
   cmd.action(async (name: string | undefined, o: Record<string, unknown>) => {
     const flags = configFlagsFrom(name, o);
-    const [{ resolveConfig }, { converge }] = await Promise.all([import('../config/load.js'), import('../actions/converge.js')]);
+    const [{ resolveConfig }, { converge }] = await Promise.all([import('../config/resolve.js'), import('../actions/converge.js')]);
     const resolved = resolveConfig(mode, flags, await readSource(ctx, flags));
     const opts = convergeOptionsFrom(o);
     await converge(runtimeFor(ctx, o), mode, resolved, mode === 'update' ? { ...opts, overrideExisting: true } : opts);

@@ -22,7 +22,7 @@ export function deleteIamServiceAccountCommand(ctx: CliContext): Command {
   );
   cmd.action(async (name: string | undefined, o: Record<string, unknown>) => {
     const flags = configFlagsFrom(name, o);
-    const [{ resolveConfig }, { deleteIamServiceAccounts }] = await Promise.all([import('../config/load.js'), import('../actions/delete.js')]);
+    const [{ resolveConfig }, { deleteIamServiceAccounts }] = await Promise.all([import('../config/resolve.js'), import('../actions/delete.js')]);
     const resolved = resolveConfig('delete', flags, await readSource(ctx, flags));
     await deleteIamServiceAccounts(runtimeFor(ctx, o), resolved, {
       approve: o.approve === true,

@@ -25,7 +25,7 @@ export function doctorCommand(ctx: CliContext): Command {
   cmd.action(async (o: Record<string, unknown>) => {
     const flags = configFlagsFrom(undefined, o);
     // loaded here, not at the top: `irsactl --help` must not pay for zod, js-yaml and the checks
-    const [{ resolveConfig }, { doctor }] = await Promise.all([import('../config/load.js'), import('../actions/doctor.js')]);
+    const [{ resolveConfig }, { doctor }] = await Promise.all([import('../config/resolve.js'), import('../actions/doctor.js')]);
     const resolved = resolveConfig('doctor', flags, await readSource(ctx, flags));
     const fromFile = resolved.source.kind === 'file';
     await doctor(runtimeFor(ctx, o), {

@@ -14,7 +14,7 @@ export function getIamServiceAccountCommand(ctx: CliContext): Command {
   cmd.addHelpText('after', examples(['irsactl get iamserviceaccount --cluster prod', 'irsactl get iamserviceaccount --cluster prod --namespace kube-system -o yaml', 'irsactl get iamserviceaccounts -f cluster.yaml --include "kube-system/*"']));
   cmd.action(async (name: string | undefined, o: Record<string, unknown>) => {
     const flags = configFlagsFrom(name, o);
-    const [{ resolveConfig }, { getIamServiceAccounts }] = await Promise.all([import('../config/load.js'), import('../actions/get.js')]);
+    const [{ resolveConfig }, { getIamServiceAccounts }] = await Promise.all([import('../config/resolve.js'), import('../actions/get.js')]);
     const resolved = resolveConfig('get', flags, await readSource(ctx, flags));
     await getIamServiceAccounts(runtimeFor(ctx, o), resolved, {
       output: o.output as GetOptions['output'],

@@ -1,6 +1,6 @@
 import { isRoleArn } from '../model/arns.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { ConfigFlags } from '../config/load.js';
+import type { ConfigFlags } from '../config/types.js';
 import { usageError } from '../errors.js';
 import type { Io } from '../output/io.js';
 import { createRuntime, DEFAULT_TIMEOUT_MS, type Runtime, type RuntimeOverrides } from '../runtime/runtime.js';
@@ -135,7 +135,6 @@ export function configFlagsFrom(positional: string | undefined, o: Record<string
     include: list('include'),
     exclude: list('exclude'),
     onlyMissing: bool('onlyMissing'),
-    approve: bool('approve'),
     prune: bool('prune'),
     pruneAll: bool('pruneAll'),
     applySet: str('applySet'),
