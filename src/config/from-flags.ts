@@ -43,8 +43,8 @@ function pickOne(
   return flagValue ?? argValue;
 }
 
-export function resolveFromFlags(kind: CommandKind, flags: ConfigFlags): ResolvedConfig {
-  const problems: Problem[] = [];
+/** `problems`: what was found wrong with the flags already; all are reported together. */
+export function resolveFromFlags(kind: CommandKind, flags: ConfigFlags, problems: Problem[] = []): ResolvedConfig {
   for (const [key, flag] of FILE_ONLY_FLAGS) {
     if (isGiven(flags[key])) {
       problems.push(usage(flag, 'cannot be used unless a config file is specified via --config-file/-f', `pass -f <ClusterConfig file>, or drop ${flag}`));

@@ -1,4 +1,5 @@
 import { IrsaError } from '../errors.js';
+import { FLAG_FOR_FIELD } from './service-account-flags.js';
 
 // What is wrong with the input and where: every stage reports Problems, and one IrsaError lists them all.
 
@@ -59,21 +60,6 @@ export function fileLocator(filePath: string): Locator {
   };
 }
 
-/** Field (relative to the one service account flags build) → flag. */
-const FLAG_FOR_SA_FIELD: Record<string, string> = {
-  'metadata.name': '--name',
-  'metadata.namespace': '--namespace',
-  attachPolicyARNs: '--attach-policy-arn',
-  attachRoleARN: '--attach-role-arn',
-  roleName: '--role-name',
-  roleOnly: '--role-only',
-  tags: '--tags',
-  subjectPattern: '--subject-pattern',
-  permissionsBoundary: '--permissions-boundary',
-  wellKnownPolicies: 'wellKnownPolicies (config file only)',
-  attachPolicy: 'attachPolicy (config file only)',
-};
-
 export function flagsLocator(names: { serviceAccountName: string; cluster: string }): Locator {
   const flagFor = (path: Path): string => {
     if (path[0] === 'metadata' && path[1] === 'name') return names.cluster;
@@ -81,7 +67,7 @@ export function flagsLocator(names: { serviceAccountName: string; cluster: strin
     if (path[0] === 'iam' && path[1] === 'serviceAccounts' && typeof path[2] === 'number') {
       const rest = path.slice(3).filter((s): s is string => typeof s === 'string');
       if (rest[0] === 'metadata' && rest[1] === 'name') return names.serviceAccountName;
-      return FLAG_FOR_SA_FIELD[rest.slice(0, rest[0] === 'metadata' ? 2 : 1).join('.')] ?? formatPath(path);
+      return FLAG_FOR_FIELD.get(rest.slice(0, rest[0] === 'metadata' ? 2 : 1).join('.')) ?? formatPath(path);
     }
     return formatPath(path);
   };

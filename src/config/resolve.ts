@@ -1,9 +1,11 @@
 import { IrsaError } from '../errors.js';
+import { isRoleArn } from '../model/arns.js';
 import { matchesFilter, selectServiceAccounts, splitGlobList, type SaFilter } from './filter.js';
 import { isGiven, resolveFromFlags } from './from-flags.js';
 import { collapseDuplicatePolicyArns, normalizeCluster } from './normalize.js';
 import { fileLocator, problemsToError, shownPath, usage, type Problem } from './problems.js';
 import { apiVersionAndKindProblems, parseRawDocument } from './schema.js';
+import { FILE_CONFLICTS } from './service-account-flags.js';
 import type { CommandKind, ConfigFlags, ConfigSource, ResolvedConfig } from './types.js';
 import { RENDERS_STACKS } from './rules.js';
 import { validateModel } from './validate.js';
@@ -13,20 +15,6 @@ export type { CommandKind, ConfigFlags, ConfigSource, ResolvedConfig } from './t
 
 // Flags and an optional file → one ResolvedConfig, or one error listing every problem. The file path is here; the
 // flags path is in from-flags.ts.
-
-/** Flags that describe one service account or the cluster; a file describes those itself. */
-const FILE_CONFLICTS: readonly [keyof ConfigFlags, string, string][] = [
-  ['cluster', '--cluster', 'metadata.name'],
-  ['name', '--name', 'iam.serviceAccounts[].metadata.name'],
-  ['namespace', '--namespace', 'iam.serviceAccounts[].metadata.namespace'],
-  ['attachPolicyArn', '--attach-policy-arn', 'iam.serviceAccounts[].attachPolicyARNs'],
-  ['attachRoleArn', '--attach-role-arn', 'iam.serviceAccounts[].attachRoleARN'],
-  ['roleName', '--role-name', 'iam.serviceAccounts[].roleName'],
-  ['roleOnly', '--role-only', 'iam.serviceAccounts[].roleOnly'],
-  ['tags', '--tags', 'iam.serviceAccounts[].tags'],
-  ['subjectPattern', '--subject-pattern', 'iam.serviceAccounts[].subjectPattern'],
-  ['permissionsBoundary', '--permissions-boundary', 'iam.serviceAccounts[].permissionsBoundary'],
-];
 
 /** Pure: throws IrsaError('USAGE'|'CONFIG', message) listing every problem. */
 export function resolveConfig(kind: CommandKind, flags: ConfigFlags, file?: ConfigSource): ResolvedConfig {
@@ -42,12 +30,18 @@ export function resolveConfig(kind: CommandKind, flags: ConfigFlags, file?: Conf
       hint: 'for one service account by flags, use `irsactl create iamserviceaccount` or `irsactl update iamserviceaccount`',
     });
   }
-  return resolveFromFlags(kind, flags);
+  return resolveFromFlags(kind, flags, cfnRoleArnProblems(flags));
+}
+
+/** --cfn-role-arn is not part of any ClusterConfig, but a wrong one is bad usage like the rest: listed with them. */
+function cfnRoleArnProblems(flags: ConfigFlags): Problem[] {
+  if (flags.cfnRoleArn === undefined || isRoleArn(flags.cfnRoleArn)) return [];
+  return [usage('--cfn-role-arn', `"${flags.cfnRoleArn}" is not an IAM role ARN`, 'pass arn:<partition>:iam::<12-digit account>:role/<name>, the role CloudFormation should act as')];
 }
 
 function resolveFromFile(kind: CommandKind, flags: ConfigFlags, file: ConfigSource): ResolvedConfig {
   const problems: Problem[] = [];
-  for (const [key, flag, field] of FILE_CONFLICTS) {
+  for (const { key, flag, field } of FILE_CONFLICTS) {
     if (isGiven(flags[key])) {
       problems.push(usage(flag, 'cannot be used with --config-file/-f', `set ${field} in the file instead, or drop -f`));
     }
@@ -56,6 +50,7 @@ function resolveFromFile(kind: CommandKind, flags: ConfigFlags, file: ConfigSour
     const what = kind === 'associate' ? 'the CLUSTER argument' : 'the NAME argument';
     problems.push(usage(what, `"${flags.positional}" cannot be used with --config-file/-f`, 'the file names the cluster and service accounts; drop the argument or drop -f'));
   }
+  problems.push(...cfnRoleArnProblems(flags));
 
   const doc = parseConfigYaml(file); // syntax errors stop here: nothing after them is meaningful
   const loc = fileLocator(file.path);

@@ -31,6 +31,8 @@ export interface ConfigFlags {
   applySet?: string;
   /** Confirms a subjectPattern of only `*` (any service account in the namespace may assume the role). */
   allowWildcardSubject?: boolean;
+  /** The role CloudFormation acts as: checked with the other problems, before any request. */
+  cfnRoleArn?: string;
 }
 
 /** path '-' for stdin */
