@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { addAwsFlags, addClusterFlag, addRunFlags } from './flags.js';
-import { readSource, runtimeFor, type CliContext } from './context.js';
+import { resolveFor, runtimeFor, type CliContext } from './context.js';
 import { examples } from './help.js';
 import { configFlagsFrom, optionsOf, outputOf, type OptionBag } from './options.js';
 
@@ -22,9 +22,9 @@ export function associateIamOidcProviderCommand(ctx: CliContext): Command {
   );
   cmd.action(async (cluster: string | undefined, o: OptionBag) => {
     const flags = configFlagsFrom(cluster, o);
-    const [{ resolveConfig }, { associateOidcProvider }] = await Promise.all([import('../config/resolve.js'), import('../actions/associate-command.js')]);
-    const resolved = resolveConfig('associate', flags, await readSource(ctx, flags));
-    await associateOidcProvider(runtimeFor(ctx, o), resolved, {
+    const rt = runtimeFor(ctx, o);
+    const [resolved, { associateOidcProvider }] = await Promise.all([resolveFor(ctx, rt, 'associate', flags), import('../actions/associate-command.js')]);
+    await associateOidcProvider(rt, resolved, {
       approve: optionsOf(o).flag('approve') === true,
       output: outputOf(o, ['text', 'json', 'yaml']),
       profile: optionsOf(o).string('profile'),

@@ -1,5 +1,6 @@
-import type { ConfigFlags, ConfigSource } from '../config/types.js';
+import type { CommandKind, ConfigFlags, ConfigSource, ResolvedConfig } from '../config/types.js';
 import type { Io } from '../output/io.js';
+import { optionsOf, type OptionBag } from './options.js';
 import { createRuntime, DEFAULT_TIMEOUT_MS, type Runtime, type RuntimeOverrides } from '../runtime/runtime.js';
 
 // What a command's action is wired to: the process's streams and overrides, the Runtime built from its options,
@@ -12,8 +13,10 @@ export interface CliContext {
   signal: AbortSignal | undefined;
 }
 
-export function runtimeFor(ctx: CliContext, opts: { verbose?: number; timeout?: number }): Runtime {
-  return createRuntime(ctx.io, opts.verbose ?? 0, { ...ctx.overrides, signal: ctx.signal }, opts.timeout ?? DEFAULT_TIMEOUT_MS);
+/** -v and --timeout decide the Runtime's narration and deadline. */
+export function runtimeFor(ctx: CliContext, o: OptionBag): Runtime {
+  const opt = optionsOf(o);
+  return createRuntime(ctx.io, opt.number('verbose') ?? 0, { ...ctx.overrides, signal: ctx.signal }, opt.number('timeout') ?? DEFAULT_TIMEOUT_MS);
 }
 
 /** The file -f names (or stdin), read; undefined without -f. */
@@ -21,4 +24,16 @@ export async function readSource(ctx: CliContext, flags: ConfigFlags): Promise<C
   if (!flags.configFile) return undefined;
   const { readConfigSource } = await import('../config/read.js');
   return readConfigSource(flags.configFile, ctx.io.stdin?.());
+}
+
+/**
+ * Reads -f if given and resolves the flags for `kind` (every problem at once, before any request), then prints the
+ * config's warnings: here, once, so that every command that takes a config says them.
+ */
+export async function resolveFor(ctx: CliContext, rt: Runtime, kind: CommandKind, flags: ConfigFlags): Promise<ResolvedConfig> {
+  // loaded here, not at the top: `irsactl --help` must not pay for zod and js-yaml
+  const { resolveConfig } = await import('../config/resolve.js');
+  const resolved = resolveConfig(kind, flags, await readSource(ctx, flags));
+  for (const w of resolved.warnings) rt.reporter.warn(w);
+  return resolved;
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ConvergeOptions } from '../actions/converge.js';
 import { DEFAULT_CONCURRENCY, addAwsFlags, addCfnFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, addServiceAccountFlags } from './flags.js';
-import { readSource, runtimeFor, type CliContext } from './context.js';
+import { resolveFor, runtimeFor, type CliContext } from './context.js';
 import { examples, iamServiceAccountCommand } from './help.js';
 import { configFlagsFrom, connectionFrom, optionsOf, outputOf, type OptionBag } from './options.js';
 
@@ -32,10 +32,10 @@ export function serviceAccountConvergeCommand(ctx: CliContext, mode: 'create' | 
   cmd.addHelpText('after', examples(exampleLines));
   cmd.action(async (name: string | undefined, o: OptionBag) => {
     const flags = configFlagsFrom(name, o);
-    const [{ resolveConfig }, { converge }] = await Promise.all([import('../config/resolve.js'), import('../actions/converge.js')]);
-    const resolved = resolveConfig(mode, flags, await readSource(ctx, flags));
+    const rt = runtimeFor(ctx, o);
+    const [resolved, { converge }] = await Promise.all([resolveFor(ctx, rt, mode, flags), import('../actions/converge.js')]);
     const opts = convergeOptionsFrom(o);
-    await converge(runtimeFor(ctx, o), mode, resolved, mode === 'update' ? { ...opts, overrideExisting: true } : opts);
+    await converge(rt, mode, resolved, mode === 'update' ? { ...opts, overrideExisting: true } : opts);
   });
   return cmd;
 }

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { DEFAULT_CONCURRENCY, addAwsFlags, addCfnFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, addServiceAccountNameFlags } from './flags.js';
-import { readSource, runtimeFor, type CliContext } from './context.js';
+import { resolveFor, runtimeFor, type CliContext } from './context.js';
 import { examples, iamServiceAccountCommand } from './help.js';
 import { configFlagsFrom, connectionFrom, optionsOf, outputOf, type OptionBag } from './options.js';
 
@@ -25,9 +25,9 @@ export function deleteIamServiceAccountCommand(ctx: CliContext): Command {
   cmd.action(async (name: string | undefined, o: OptionBag) => {
     const flags = configFlagsFrom(name, o);
     const opt = optionsOf(o);
-    const [{ resolveConfig }, { deleteIamServiceAccounts }] = await Promise.all([import('../config/resolve.js'), import('../actions/delete.js')]);
-    const resolved = resolveConfig('delete', flags, await readSource(ctx, flags));
-    await deleteIamServiceAccounts(runtimeFor(ctx, o), resolved, {
+    const rt = runtimeFor(ctx, o);
+    const [resolved, { deleteIamServiceAccounts }] = await Promise.all([resolveFor(ctx, rt, 'delete', flags), import('../actions/delete.js')]);
+    await deleteIamServiceAccounts(rt, resolved, {
       approve: opt.flag('approve') === true,
       wait: opt.flag('wait') === true,
       onlyMissing: flags.onlyMissing === true,

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, addServiceAccountNameFlags } from './flags.js';
-import { readSource, runtimeFor, type CliContext } from './context.js';
+import { resolveFor, runtimeFor, type CliContext } from './context.js';
 import { examples } from './help.js';
 import { configFlagsFrom, connectionFrom, optionsOf, outputOf, type OptionBag } from './options.js';
 
@@ -28,17 +28,17 @@ export function doctorCommand(ctx: CliContext): Command {
   );
   cmd.action(async (o: OptionBag) => {
     const flags = configFlagsFrom(undefined, o);
-    // loaded here, not at the top: `irsactl --help` must not pay for zod, js-yaml and the checks
-    const [{ resolveConfig }, { doctor }] = await Promise.all([import('../config/resolve.js'), import('../actions/doctor.js')]);
-    const resolved = resolveConfig('doctor', flags, await readSource(ctx, flags));
-    const fromFile = resolved.source.kind === 'file';
-    await doctor(runtimeFor(ctx, o), {
+    const rt = runtimeFor(ctx, o);
+    const [resolved, { doctor }] = await Promise.all([resolveFor(ctx, rt, 'doctor', flags), import('../actions/doctor.js')]);
+    // by flags, what to check is looked up in the cluster; from a file, it is the file's selection
+    const { lookup } = resolved;
+    await doctor(rt, {
       cluster: resolved.cluster.name,
       region: resolved.region,
       ...connectionFrom(o),
-      ...(fromFile ? { serviceAccounts: resolved.selected.map((s) => ({ namespace: s.namespace, name: s.name })) } : {}),
-      name: fromFile ? undefined : resolved.lookup?.name,
-      namespace: fromFile ? undefined : resolved.lookup?.namespace,
+      ...(lookup ? {} : { serviceAccounts: resolved.selected.map((s) => ({ namespace: s.namespace, name: s.name })) }),
+      name: lookup?.name,
+      namespace: lookup?.namespace,
       live: optionsOf(o).flag('live') === true,
       output: outputOf(o, ['text', 'json']),
     });

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { addAwsFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, addServiceAccountNameFlags } from './flags.js';
-import { readSource, runtimeFor, type CliContext } from './context.js';
+import { resolveFor, runtimeFor, type CliContext } from './context.js';
 import { examples, iamServiceAccountCommand } from './help.js';
 import { configFlagsFrom, connectionFrom, optionsOf, outputOf, type OptionBag } from './options.js';
 
@@ -16,9 +16,9 @@ export function getIamServiceAccountCommand(ctx: CliContext): Command {
   cmd.addHelpText('after', examples(['irsactl get iamserviceaccount --cluster prod', 'irsactl get iamserviceaccount --cluster prod --namespace kube-system -o yaml', 'irsactl get iamserviceaccounts -f cluster.yaml --include "kube-system/*"']));
   cmd.action(async (name: string | undefined, o: OptionBag) => {
     const flags = configFlagsFrom(name, o);
-    const [{ resolveConfig }, { getIamServiceAccounts }] = await Promise.all([import('../config/resolve.js'), import('../actions/get.js')]);
-    const resolved = resolveConfig('get', flags, await readSource(ctx, flags));
-    await getIamServiceAccounts(runtimeFor(ctx, o), resolved, {
+    const rt = runtimeFor(ctx, o);
+    const [resolved, { getIamServiceAccounts }] = await Promise.all([resolveFor(ctx, rt, 'get', flags), import('../actions/get.js')]);
+    await getIamServiceAccounts(rt, resolved, {
       output: outputOf(o, ['table', 'json', 'yaml']),
       ignoreKubernetesErrors: optionsOf(o).flag('ignoreKubernetesErrors') === true,
       ...connectionFrom(o),

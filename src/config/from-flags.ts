@@ -1,5 +1,6 @@
 import type { ClusterModel } from '../model/service-account.js';
 import type { SaFilter } from './filter.js';
+import { intentFor } from './intent.js';
 import { API_VERSION, KIND } from './keys.js';
 import { collapseDuplicatePolicyArns, normalizeCluster } from './normalize.js';
 import { flagsLocator, problemsToError, usage, type Locator, type Problem } from './problems.js';
@@ -106,6 +107,7 @@ export function resolveFromFlags(kind: CommandKind, flags: ConfigFlags, problems
     filter: NO_FILTER,
     source: { kind: 'flags' },
     warnings: model.warnings,
+    ...intentFor(kind, { kind: 'flags' }, model.cluster),
   };
   if (listing) {
     // The service account was built only to validate --name/--namespace; what to list lives in the cluster.
@@ -137,7 +139,14 @@ function resolveAssociateFromFlags(flags: ConfigFlags, problems: Problem[]): Res
     serviceAccountName: '--name',
   });
   const model = validateFlagDocument('associate', raw, loc, flags, problems);
-  const resolved: ResolvedConfig = { cluster: model.cluster, selected: [], filter: NO_FILTER, source: { kind: 'flags' }, warnings: model.warnings };
+  const resolved: ResolvedConfig = {
+    cluster: model.cluster,
+    selected: [],
+    filter: NO_FILTER,
+    source: { kind: 'flags' },
+    warnings: model.warnings,
+    ...intentFor('associate', { kind: 'flags' }, model.cluster),
+  };
   if (flags.region !== undefined) resolved.region = flags.region;
   return resolved;
 }

@@ -2,6 +2,7 @@ import { IrsaError } from '../errors.js';
 import { isRoleArn } from '../model/arns.js';
 import { matchesFilter, selectServiceAccounts, splitGlobList, type SaFilter } from './filter.js';
 import { isGiven, resolveFromFlags } from './from-flags.js';
+import { intentFor } from './intent.js';
 import { collapseDuplicatePolicyArns, normalizeCluster } from './normalize.js';
 import { fileLocator, problemsToError, shownPath, usage, type Problem } from './problems.js';
 import { apiVersionAndKindProblems, parseRawDocument } from './schema.js';
@@ -91,12 +92,14 @@ function resolveFromFile(kind: CommandKind, flags: ConfigFlags, file: ConfigSour
     flags.onlyMissing || flags.prune || flags.pruneAll
       ? cluster.serviceAccounts.filter((sa) => matchesFilter(`${sa.namespace}/${sa.name}`, filter))
       : selectServiceAccounts(cluster.serviceAccounts, filter);
+  const source = { kind: 'file', path: file.path } as const;
   const resolved: ResolvedConfig = {
     cluster,
     selected,
     filter,
-    source: { kind: 'file', path: file.path },
+    source,
     warnings: [...(RENDERS_STACKS.has(kind) ? collapsed : []), ...rules.warnings],
+    ...intentFor(kind, source, cluster),
   };
   if (cluster.region !== undefined) resolved.region = cluster.region;
   if (kind === 'apply') resolved.applySet = flags.applySet ?? defaultApplySet(cluster.name, file.path);

@@ -48,18 +48,33 @@ export interface ResolvedConfig {
   selected: ServiceAccountSpec[];
   /** --include/--exclude as parsed (empty without -f): for what acts on stacks outside the file (--only-missing, --prune). */
   filter: SaFilter;
+  /** Where it came from, for display; what differs by source is decided once in the fields below. */
   source: { kind: 'flags' } | { kind: 'file'; path: string };
   /** --region, or metadata.region from the file. */
   region?: string;
-  /** e.g. non-12-digit account ids. */
+  /** e.g. non-12-digit account ids: printed once, by the command, before it starts. */
   warnings: string[];
   /**
    * get/doctor in flags mode only: exact-match filters over what exists in the
    * cluster (the service accounts live there, not in any file). A missing name
    * means every service account; a missing namespace means every namespace
    * (eksctl's get has no "default" namespace default). `selected` is empty then.
+   * Absent: `selected` is exactly what the command acts on.
    */
   lookup?: { name?: string; namespace?: string };
+  /** Without --approve, only print the plan: always where a command plans; a delete only from a file (by flags it acts at once, as eksctl's does). */
+  planFirst: boolean;
+  /** create/apply from a file with iam.withOIDC: true create the cluster's missing IAM OIDC provider themselves. */
+  mayAssociateOidc: boolean;
+  /** create/apply from a file without iam.withOIDC: setting it would let them create a missing OIDC provider. */
+  withOidcWouldAssociate: boolean;
+  /**
+   * A stack name held by a stack this service account does not own stops the command before any change (a file, or
+   * an update: there is nothing of its own to update); a create by flags plans it as that service account's failure.
+   */
+  stopOnForeignStack: boolean;
+  /** The config file's path as a user can name it again in a suggested command (not stdin). */
+  configPathForHints?: string;
   /** apply only: the apply set the stacks it creates or updates are tagged with (irsactl.io/apply-set) */
   applySet?: string;
 }
