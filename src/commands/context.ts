@@ -20,7 +20,7 @@ export function runtimeFor(ctx: CliContext, o: OptionBag): Runtime {
 }
 
 /** The file -f names (or stdin), read; undefined without -f. */
-export async function readSource(ctx: CliContext, flags: ConfigFlags): Promise<ConfigSource | undefined> {
+async function readSource(ctx: CliContext, flags: ConfigFlags): Promise<ConfigSource | undefined> {
   if (!flags.configFile) return undefined;
   const { readConfigSource } = await import('../config/read.js');
   return readConfigSource(flags.configFile, ctx.io.stdin?.());

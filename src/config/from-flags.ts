@@ -6,8 +6,8 @@ import { collapseDuplicatePolicyArns, normalizeCluster } from './normalize.js';
 import { flagsLocator, problemsToError, usage, type Locator, type Problem } from './problems.js';
 import { parseRawDocument, type RawClusterConfig, type RawServiceAccount } from './schema.js';
 import { parseTagsCollecting } from './tags.js';
-import type { CommandKind, ConfigFlags, ResolvedConfig } from './types.js';
 import { RENDERS_STACKS } from './rules.js';
+import type { CommandKind, ConfigFlags, ResolvedConfig } from './types.js';
 import { validateModel } from './validate.js';
 
 // The flags → written-config path: flags build the document a file would hold, and the same schema and rules check
@@ -19,6 +19,7 @@ const NO_FILTER: SaFilter = { include: [], exclude: [] };
 export const isGiven = (v: unknown): boolean =>
   v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0);
 
+/** Flags that select among a file's service accounts or act on its apply set: meaningless without one. */
 const FILE_ONLY_FLAGS: readonly [keyof ConfigFlags, string][] = [
   ['include', '--include'],
   ['exclude', '--exclude'],

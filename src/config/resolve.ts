@@ -5,10 +5,10 @@ import { isGiven, resolveFromFlags } from './from-flags.js';
 import { intentFor } from './intent.js';
 import { collapseDuplicatePolicyArns, normalizeCluster } from './normalize.js';
 import { fileLocator, problemsToError, shownPath, usage, type Problem } from './problems.js';
+import { RENDERS_STACKS } from './rules.js';
 import { apiVersionAndKindProblems, parseRawDocument } from './schema.js';
 import { FILE_CONFLICTS } from './service-account-flags.js';
 import type { CommandKind, ConfigFlags, ConfigSource, ResolvedConfig } from './types.js';
-import { RENDERS_STACKS } from './rules.js';
 import { validateModel } from './validate.js';
 import { parseConfigYaml } from './yaml.js';
 

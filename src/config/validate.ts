@@ -1,9 +1,9 @@
 import { saId, type ClusterModel } from '../model/service-account.js';
 import { awsLimitProblems } from './limits.js';
+import { stackNameProblem } from './names.js';
 import type { Path, PathSegment, Problem, RuleResult } from './problems.js';
 import { CLUSTER_RULES, RENDERS_STACKS, type Check, type RuleContext } from './rules.js';
 import { SERVICE_ACCOUNT_RULES, rendersStack } from './service-account-rules.js';
-import { stackNameProblem } from './names.js';
 import { checkStackNameCollisions } from './stack-collisions.js';
 
 export type { RuleContext } from './rules.js';
