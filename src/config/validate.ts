@@ -2,7 +2,7 @@ import { saId, type ClusterModel } from '../model/service-account.js';
 import { awsLimitProblems } from './limits.js';
 import { stackNameProblem } from './names.js';
 import type { Path, PathSegment, Problem, RuleResult } from './problems.js';
-import { CLUSTER_RULES, RENDERS_STACKS, type Check, type RuleContext } from './rules.js';
+import { CLUSTER_RULES, RENDERS_STACKS, type Check, type RuleContext, type ServiceAccountCheck } from './rules.js';
 import { SERVICE_ACCOUNT_RULES, rendersStack } from './service-account-rules.js';
 import { checkStackNameCollisions } from './stack-collisions.js';
 
@@ -32,7 +32,8 @@ export function validateModel(model: ClusterModel, ctx: RuleContext): RuleResult
   });
   model.serviceAccounts.forEach((sa, i) => {
     const at = (...rest: PathSegment[]): Path => ['iam', 'serviceAccounts', i, ...rest];
-    for (const rule of SERVICE_ACCOUNT_RULES) rule({ ...check, sa, i, at, firstIndexById });
+    const saCheck: ServiceAccountCheck = { ...check, sa, i, at, firstIndexById };
+    for (const rule of SERVICE_ACCOUNT_RULES) rule(saCheck);
   });
 
   if (RENDERS_STACKS.has(ctx.kind)) {
