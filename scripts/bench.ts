@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { startStackLatency } from '../sandbox/latency.js';
-import { resolveConfig } from '../src/config/load.js';
+import { resolveConfig } from '../src/config/resolve.js';
 import { planServiceAccounts } from '../src/actions/plan.js';
 import { planToData } from '../src/actions/describe-plan.js';
 import { oidcInfoFrom } from '../src/model/oidc.js';

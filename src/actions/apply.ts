@@ -1,4 +1,4 @@
-import type { ResolvedConfig } from '../config/load.js';
+import type { ResolvedConfig } from '../config/types.js';
 import { table } from '../output/format.js';
 import { describeMaker } from '../cfn/stack-maker.js';
 import { executeConverge, failuresOf, prepareConverge, printResults, reportPlan, throwOnFailures, type ConvergeOptions } from './converge.js';

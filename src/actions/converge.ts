@@ -1,4 +1,4 @@
-import type { ResolvedConfig } from '../config/load.js';
+import type { ResolvedConfig } from '../config/types.js';
 import { IrsaError } from '../errors.js';
 import { toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
@@ -46,17 +46,15 @@ export interface Prepared {
 
 export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resolved: ResolvedConfig, opts: ConvergeOptions): Promise<Prepared> {
   const deadline = rt.run.deadline;
-  for (const w of resolved.warnings) rt.reporter.warn(w);
   const session = await openCluster(rt, { ...connectionOf(opts), cluster: resolved.cluster.name, region: resolved.region });
   const oidc = requireOidc(session);
   const selected = resolved.selected;
 
   const [provider, stacks] = await Promise.all([session.aws.iam.getOidcProvider(oidc.providerArn), irsaStacks(session.aws.cfn, session.name)]);
-  const mayAssociate = resolved.source.kind === 'file' && resolved.cluster.withOIDC && mode !== 'update';
-  if (!provider && !mayAssociate) {
+  if (!provider && !resolved.mayAssociateOidc) {
     throw new IrsaError('PRECONDITION', `cluster "${session.name}" in ${session.region} has no IAM OIDC provider: IAM roles for service accounts cannot work without it`, {
       // Suggesting withOIDC only where it would help: update never associates, and a file may have it already.
-      hint: `run \`${associateCommand({ cluster: session.name, region: session.region })}\`${resolved.source.kind === 'file' && mode !== 'update' && !resolved.cluster.withOIDC ? ', or set iam.withOIDC: true in the file' : ''}`,
+      hint: `run \`${associateCommand({ cluster: session.name, region: session.region })}\`${resolved.withOidcWouldAssociate ? ', or set iam.withOIDC: true in the file' : ''}`,
     });
   }
 
@@ -68,7 +66,7 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
     return squatter ? [[saId(s), squatter] as const] : [];
   }));
   const squatted = [...squatters].map(([id, squatter]) => foreignStackProblem(squatter, { cluster: session.name, region: session.region, id }));
-  if (squatted.length > 0 && (resolved.source.kind === 'file' || mode === 'update')) {
+  if (squatted.length > 0 && resolved.stopOnForeignStack) {
     throw new IrsaError('PRECONDITION', squatted.map((p) => p.message).join('\n'), { hint: squatted.map((p) => p.hint).join('\n') });
   }
 
@@ -135,7 +133,7 @@ export function reportPlan(rt: Runtime, prepared: Prepared, output: ConvergeOpti
   const differing = prepared.plan.items.filter((i) => i.stack.action === 'exists' && i.stack.differs);
   if (countChanges(prepared.plan) + (prune?.delete.length ?? 0) > 0) rt.reporter.warn("no changes were applied, run again with '--approve' to apply the changes");
   else if (differing.length === 0) rt.reporter.ok('nothing to do: everything is as the configuration says');
-  for (const i of differing) rt.reporter.warn(`stack ${i.stackName} exists and differs from what was asked; create leaves it as it is: ${changeExistingStackHint(configPathOf(prepared.resolved), i.id)}`, i.id);
+  for (const i of differing) rt.reporter.warn(`stack ${i.stackName} exists and differs from what was asked; create leaves it as it is: ${changeExistingStackHint(prepared.resolved.configPathForHints, i.id)}`, i.id);
 }
 
 
@@ -163,7 +161,7 @@ export async function executeConverge(rt: Runtime, prepared: Prepared, opts: Con
         command: mode,
         cluster: session.name,
         region: session.region,
-        configFile: configPathOf(resolved),
+        configFile: resolved.configPathForHints,
       },
     },
     plan,
@@ -223,11 +221,6 @@ export function printResults(rt: Runtime, session: ClusterSession, results: { se
   if (output === 'json') writeResult(rt.io, toJson(data));
   else if (output === 'yaml') writeResult(rt.io, toYaml(data));
   else writeResult(rt.io, resultsToText(results.serviceAccounts) + (prunedText ?? ''));
-}
-
-/** The config file's path as a user can name it again (not stdin). */
-function configPathOf(resolved: ResolvedConfig): string | undefined {
-  return resolved.source.kind === 'file' && resolved.source.path !== '-' ? resolved.source.path : undefined;
 }
 
 /** A role replaced by an update leaves the pods that use it on the old role until they restart: name them. */

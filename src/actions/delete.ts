@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import type { ResolvedConfig } from '../config/load.js';
+import type { ResolvedConfig } from '../config/types.js';
 import type { StackRecord } from '../aws/ports.js';
 import type { KubePort } from '../k8s/ports.js';
 import { IrsaError } from '../errors.js';
@@ -97,7 +97,6 @@ export function prunableTargets(stacks: Map<string, StackRecord>, resolved: Reso
 }
 
 export async function deleteIamServiceAccounts(rt: Runtime, resolved: ResolvedConfig, opts: DeleteOptions): Promise<void> {
-  for (const w of resolved.warnings) rt.reporter.warn(w);
   const session = await openCluster(rt, { cluster: resolved.cluster.name, region: resolved.region, ...opts });
   const stacks = await irsaStacks(session.aws.cfn, session.name);
 
@@ -115,7 +114,7 @@ export async function deleteIamServiceAccounts(rt: Runtime, resolved: ResolvedCo
   }
 
   // A file-driven delete plans first, as create does; a delete by flags acts at once, as eksctl's does.
-  const planOnly = resolved.source.kind === 'file' && !opts.approve;
+  const planOnly = resolved.planFirst && !opts.approve;
   if (planOnly) {
     printDeletePlan(rt, session, targets, opts.output);
     if (targets.length > 0) rt.reporter.warn("no changes were applied, run again with '--approve' to apply the changes");

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import type { ResolvedConfig } from '../config/load.js';
+import type { ResolvedConfig } from '../config/types.js';
 import type { StackRecord } from '../aws/ports.js';
 import type { ServiceAccountObject } from '../k8s/ports.js';
 import { saId } from '../model/service-account.js';
@@ -42,7 +42,7 @@ export interface GetOptions extends ConnectionOptions {
 export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfig, opts: GetOptions): Promise<void> {
   const session = await openCluster(rt, { cluster: resolved.cluster.name, region: resolved.region, ...opts });
   const stacks = (await irsaStacks(session.aws.cfn, session.name)).owned;
-  const wanted = resolved.source.kind === 'file' ? new Set(resolved.selected.map(saId)) : undefined;
+  const wanted = resolved.lookup ? undefined : new Set(resolved.selected.map(saId));
   const rows = [...stacks.entries()]
     .filter(([id]) => {
       const [ns, name] = id.split('/');

@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { convergeOptionsFrom } from './create-iamserviceaccount.js';
-import { addAwsFlags, addCfnFlags, addConfigFileFlags, addKubeFlags, addRunFlags, configFlagsFrom, examples, readSource, runtimeFor, type CliContext } from './shared.js';
+import { addAwsFlags, addCfnFlags, addConfigFileFlags, addKubeFlags, addRunFlags } from './flags.js';
+import { resolveFor, runtimeFor, type CliContext } from './context.js';
+import { examples } from './help.js';
+import { configFlagsFrom, type OptionBag } from './options.js';
 
 export function applyCommand(ctx: CliContext): Command {
   const cmd = new Command('apply').description(
@@ -15,11 +18,11 @@ export function applyCommand(ctx: CliContext): Command {
   addKubeFlags(cmd);
   addRunFlags(cmd);
   cmd.addHelpText('after', examples(['irsactl apply -f cluster.yaml                 # plan', 'irsactl apply -f cluster.yaml --approve', 'irsactl apply -f cluster.yaml --prune --approve', 'irsactl apply -f - --apply-set team-a --prune   # from a pipe']));
-  cmd.action(async (o: Record<string, unknown>) => {
+  cmd.action(async (o: OptionBag) => {
     const flags = configFlagsFrom(undefined, o);
-    const [{ resolveConfig }, { applyClusterConfig }] = await Promise.all([import('../config/load.js'), import('../actions/apply.js')]);
-    const resolved = resolveConfig('apply', flags, await readSource(ctx, flags));
-    await applyClusterConfig(runtimeFor(ctx, o), resolved, { ...convergeOptionsFrom(o), overrideExisting: true, prune: o.pruneAll === true ? 'all' : o.prune === true ? 'apply-set' : 'none' });
+    const rt = runtimeFor(ctx, o);
+    const [resolved, { applyClusterConfig }] = await Promise.all([resolveFor(ctx, rt, 'apply', flags), import('../actions/apply.js')]);
+    await applyClusterConfig(rt, resolved, { ...convergeOptionsFrom(o), overrideExisting: true, prune: flags.pruneAll ? 'all' : flags.prune ? 'apply-set' : 'none' });
   });
   return cmd;
 }

@@ -1,5 +1,8 @@
 import { Command } from 'commander';
-import { addAwsFlags, addClusterFlag, addRunFlags, configFlagsFrom, examples, readSource, runtimeFor, type CliContext } from './shared.js';
+import { addAwsFlags, addClusterFlag, addRunFlags } from './flags.js';
+import { resolveFor, runtimeFor, type CliContext } from './context.js';
+import { examples } from './help.js';
+import { configFlagsFrom, optionsOf, outputOf, type OptionBag } from './options.js';
 
 export function associateIamOidcProviderCommand(ctx: CliContext): Command {
   const cmd = new Command('associate-iam-oidc-provider')
@@ -17,14 +20,14 @@ export function associateIamOidcProviderCommand(ctx: CliContext): Command {
       'irsactl utils associate-iam-oidc-provider -f cluster.yaml --approve',
     ]),
   );
-  cmd.action(async (cluster: string | undefined, o: Record<string, unknown>) => {
+  cmd.action(async (cluster: string | undefined, o: OptionBag) => {
     const flags = configFlagsFrom(cluster, o);
-    const [{ resolveConfig }, { associateOidcProvider }] = await Promise.all([import('../config/load.js'), import('../actions/associate-command.js')]);
-    const resolved = resolveConfig('associate', flags, await readSource(ctx, flags));
-    await associateOidcProvider(runtimeFor(ctx, o), resolved, {
-      approve: o.approve === true,
-      output: (o.output as 'text' | 'json' | 'yaml') ?? 'text',
-      profile: o.profile as string | undefined,
+    const rt = runtimeFor(ctx, o);
+    const [resolved, { associateOidcProvider }] = await Promise.all([resolveFor(ctx, rt, 'associate', flags), import('../actions/associate-command.js')]);
+    await associateOidcProvider(rt, resolved, {
+      approve: optionsOf(o).flag('approve') === true,
+      output: outputOf(o, ['text', 'json', 'yaml']),
+      profile: optionsOf(o).string('profile'),
     });
   });
   return cmd;

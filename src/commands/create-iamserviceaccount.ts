@@ -1,16 +1,17 @@
 import type { Command } from 'commander';
 import type { ConvergeOptions } from '../actions/converge.js';
-import {
-  addAwsFlags, addCfnFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, addServiceAccountFlags,
-  configFlagsFrom, connectionFrom, examples, readSource, runtimeFor, type CliContext, iamServiceAccountCommand,
-} from './shared.js';
+import { DEFAULT_CONCURRENCY, addAwsFlags, addCfnFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, addServiceAccountFlags } from './flags.js';
+import { resolveFor, runtimeFor, type CliContext } from './context.js';
+import { examples, iamServiceAccountCommand } from './help.js';
+import { configFlagsFrom, connectionFrom, optionsOf, outputOf, type OptionBag } from './options.js';
 
-export function convergeOptionsFrom(o: Record<string, unknown>): ConvergeOptions {
+export function convergeOptionsFrom(o: OptionBag): ConvergeOptions {
+  const opt = optionsOf(o);
   return {
-    approve: o.approve === true,
-    overrideExisting: o.overrideExistingServiceaccounts === true,
-    output: (o.output as ConvergeOptions['output']) ?? 'text',
-    concurrency: o.concurrency as number,
+    approve: opt.flag('approve') === true,
+    overrideExisting: opt.flag('overrideExistingServiceaccounts') === true,
+    output: outputOf(o, ['text', 'json', 'yaml']),
+    concurrency: opt.number('concurrency') ?? DEFAULT_CONCURRENCY,
     ...connectionFrom(o),
   };
 }
@@ -22,19 +23,19 @@ export function convergeOptionsFrom(o: Record<string, unknown>): ConvergeOptions
 export function serviceAccountConvergeCommand(ctx: CliContext, mode: 'create' | 'update', description: string, exampleLines: string[]): Command {
   const cmd = iamServiceAccountCommand(description);
   addClusterFlag(cmd);
-  addServiceAccountFlags(cmd, { full: true });
+  addServiceAccountFlags(cmd);
   addConfigFileFlags(cmd);
   addAwsFlags(cmd);
   addCfnFlags(cmd);
   addKubeFlags(cmd);
   addRunFlags(cmd);
   cmd.addHelpText('after', examples(exampleLines));
-  cmd.action(async (name: string | undefined, o: Record<string, unknown>) => {
+  cmd.action(async (name: string | undefined, o: OptionBag) => {
     const flags = configFlagsFrom(name, o);
-    const [{ resolveConfig }, { converge }] = await Promise.all([import('../config/load.js'), import('../actions/converge.js')]);
-    const resolved = resolveConfig(mode, flags, await readSource(ctx, flags));
+    const rt = runtimeFor(ctx, o);
+    const [resolved, { converge }] = await Promise.all([resolveFor(ctx, rt, mode, flags), import('../actions/converge.js')]);
     const opts = convergeOptionsFrom(o);
-    await converge(runtimeFor(ctx, o), mode, resolved, mode === 'update' ? { ...opts, overrideExisting: true } : opts);
+    await converge(rt, mode, resolved, mode === 'update' ? { ...opts, overrideExisting: true } : opts);
   });
   return cmd;
 }

@@ -1,11 +1,13 @@
 import { Command } from 'commander';
-import type { DeleteOptions } from '../actions/delete.js';
-import { addAwsFlags, addCfnFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, configFlagsFrom, connectionFrom, examples, readSource, runtimeFor, type CliContext, iamServiceAccountCommand } from './shared.js';
+import { DEFAULT_CONCURRENCY, addAwsFlags, addCfnFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, addServiceAccountNameFlags } from './flags.js';
+import { resolveFor, runtimeFor, type CliContext } from './context.js';
+import { examples, iamServiceAccountCommand } from './help.js';
+import { configFlagsFrom, connectionFrom, optionsOf, outputOf, type OptionBag } from './options.js';
 
 export function deleteIamServiceAccountCommand(ctx: CliContext): Command {
   const cmd = iamServiceAccountCommand('Delete iamserviceaccounts: the stack, and the ServiceAccount only when irsactl or eksctl manages it (others only lose the role annotation)');
   addClusterFlag(cmd);
-  cmd.option('--name <name>', 'ServiceAccount name').option('--namespace <namespace>', 'ServiceAccount namespace (default "default")');
+  addServiceAccountNameFlags(cmd);
   addConfigFileFlags(cmd, { onlyMissing: true });
   cmd.option('-w, --wait', 'wait until the stacks are deleted');
   addAwsFlags(cmd);
@@ -20,16 +22,17 @@ export function deleteIamServiceAccountCommand(ctx: CliContext): Command {
       'irsactl delete iamserviceaccount -f cluster.yaml --only-missing --approve --wait',
     ]),
   );
-  cmd.action(async (name: string | undefined, o: Record<string, unknown>) => {
+  cmd.action(async (name: string | undefined, o: OptionBag) => {
     const flags = configFlagsFrom(name, o);
-    const [{ resolveConfig }, { deleteIamServiceAccounts }] = await Promise.all([import('../config/load.js'), import('../actions/delete.js')]);
-    const resolved = resolveConfig('delete', flags, await readSource(ctx, flags));
-    await deleteIamServiceAccounts(runtimeFor(ctx, o), resolved, {
-      approve: o.approve === true,
-      wait: o.wait === true,
-      onlyMissing: o.onlyMissing === true,
-      output: o.output as DeleteOptions['output'],
-      concurrency: o.concurrency as number,
+    const opt = optionsOf(o);
+    const rt = runtimeFor(ctx, o);
+    const [resolved, { deleteIamServiceAccounts }] = await Promise.all([resolveFor(ctx, rt, 'delete', flags), import('../actions/delete.js')]);
+    await deleteIamServiceAccounts(rt, resolved, {
+      approve: opt.flag('approve') === true,
+      wait: opt.flag('wait') === true,
+      onlyMissing: flags.onlyMissing === true,
+      output: outputOf(o, ['text', 'json', 'yaml']),
+      concurrency: opt.number('concurrency') ?? DEFAULT_CONCURRENCY,
       ...connectionFrom(o),
     });
   });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { serviceAccountConvergeCommand } from './create-iamserviceaccount.js';
-import type { CliContext } from './shared.js';
+import type { CliContext } from './context.js';
 
 export function updateIamServiceAccountCommand(ctx: CliContext): Command {
   return serviceAccountConvergeCommand(ctx, 'update', 'Update an iamserviceaccount: policies, inline and well-known policies, boundary, tags, subject pattern; shows a real diff first', [

@@ -4,6 +4,10 @@ import { WELL_KNOWN_POLICY_KEYS } from '../model/service-account.js';
 // eksctl commit 99984adb). Everything below other keys is accepted unchecked, so
 // every real eksctl file loads while a typo in an IRSA field is still caught.
 
+/** The apiVersion and kind of the one document type irsactl reads. */
+export const API_VERSION = 'eksctl.io/v1alpha5';
+export const KIND = 'ClusterConfig';
+
 export const TOP_LEVEL_KEYS = [
   'apiVersion',
   'kind',
@@ -91,8 +95,6 @@ export const OBJECT_META_IGNORED_KEYS = [
 ] as const;
 export const OBJECT_META_KEYS = [...OBJECT_META_USED_KEYS, ...OBJECT_META_IGNORED_KEYS] as const;
 
-export const WELL_KNOWN_POLICIES_KEYS = WELL_KNOWN_POLICY_KEYS;
-
 type PathSegment = string | number;
 
 /**
@@ -113,7 +115,7 @@ export function knownKeysAt(path: readonly PathSegment[]): readonly string[] | u
     case 'iam.serviceAccounts.#.metadata':
       return OBJECT_META_KEYS;
     case 'iam.serviceAccounts.#.wellKnownPolicies':
-      return WELL_KNOWN_POLICIES_KEYS;
+      return WELL_KNOWN_POLICY_KEYS;
     default:
       return undefined;
   }

@@ -5,7 +5,7 @@ import { stackNameFor, stackTagsFor } from '../model/naming.js';
 import { renderTemplate, type CfnTemplate } from '../cfn/template.js';
 import { oidcInfoFrom } from '../model/oidc.js';
 import { wellKnownManagedPolicyArns } from '../cfn/well-known-policies.js';
-import type { Locator, Path, PathSegment, Problem, RuleResult } from './validate.js';
+import type { Locator, Path, PathSegment, Problem, RuleResult } from './problems.js';
 
 /**
  * AWS limits that moto does not enforce, checked before any request so that a plan never shows what AWS refuses.
@@ -95,24 +95,6 @@ function badPolicyCharacter(value: unknown, path: string): { path: string; char:
 
 const codePoint = (c: string): string => `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 const n = (x: number): string => x.toLocaleString('en-US');
-
-/**
- * Repeated attachPolicyARNs are one attachment in IAM: collapse them (keeping the first) and say so.
- * Pure: returns a new model.
- */
-export function collapseDuplicatePolicyArns(model: ClusterModel, loc: Locator): { cluster: ClusterModel; warnings: string[] } {
-  const warnings: string[] = [];
-  const serviceAccounts = model.serviceAccounts.map((sa, i) => {
-    const unique = [...new Set(sa.attachPolicyARNs)];
-    if (unique.length === sa.attachPolicyARNs.length) return sa;
-    const repeated = [...new Set(sa.attachPolicyARNs.filter((arn, k) => sa.attachPolicyARNs.indexOf(arn) !== k))];
-    warnings.push(
-      `${loc.where(['iam', 'serviceAccounts', i, 'attachPolicyARNs'])}: ${repeated.map((a) => `"${a}"`).join(', ')} ${repeated.length === 1 ? 'is' : 'are'} listed more than once; attached once`,
-    );
-    return { ...sa, attachPolicyARNs: unique };
-  });
-  return { cluster: { ...model, serviceAccounts }, warnings };
-}
 
 /**
  * The limits of one service account's stack and role. `indices` are the service accounts whose names the other

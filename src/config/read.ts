@@ -1,14 +1,20 @@
 import { open, stat } from 'node:fs/promises';
 import { IrsaError } from '../errors.js';
-import type { ConfigSource } from './load.js';
-import { MAX_CONFIG_BYTES } from './load.js';
+import { API_VERSION, KIND } from './keys.js';
+import { shownPath } from './problems.js';
+import type { ConfigSource } from './types.js';
+
+/** A ClusterConfig is a few kilobytes: anything this large is the wrong file, refused before it is parsed. */
+export const MAX_CONFIG_BYTES = 5 * 1024 * 1024;
 
 const configError = (path: string, what: string, fix: string, cause?: unknown) =>
-  new IrsaError('CONFIG', `${path === '-' ? '<stdin>' : path}: ${what} — ${fix}`, cause === undefined ? {} : { cause });
+  new IrsaError('CONFIG', `${shownPath(path)}: ${what} — ${fix}`, cause === undefined ? {} : { cause });
 
-const TOO_LARGE = 'is larger than 5 MB';
-const TOO_LARGE_FIX = 'a ClusterConfig is a few kilobytes; check that this is the right file';
-const EMPTY_FIX = 'write a ClusterConfig (apiVersion: eksctl.io/v1alpha5, kind: ClusterConfig, metadata, iam)';
+/** Also what the parser says of a text handed to it directly (tests, stdin already read). */
+export const tooLargeError = (path: string): IrsaError =>
+  configError(path, 'is larger than 5 MB', 'a ClusterConfig is a few kilobytes; check that this is the right file');
+export const emptyFileError = (path: string): IrsaError =>
+  configError(path, 'is empty', `write a ClusterConfig (apiVersion: ${API_VERSION}, kind: ${KIND}, metadata, iam)`);
 
 /**
  * Reads a ClusterConfig from a path or '-' (stdin). Every failure is an IrsaError
@@ -17,7 +23,7 @@ const EMPTY_FIX = 'write a ClusterConfig (apiVersion: eksctl.io/v1alpha5, kind: 
  */
 export async function readConfigSource(path: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<ConfigSource> {
   const text = path === '-' ? await readStream(stdin) : await readFile(path);
-  if (text.trim() === '') throw configError(path, 'is empty', EMPTY_FIX);
+  if (text.trim() === '') throw emptyFileError(path);
   return { path, text };
 }
 
@@ -26,7 +32,7 @@ async function readFile(path: string): Promise<string> {
   try {
     const info = await stat(path);
     if (info.isDirectory()) throw configError(path, 'is a directory', 'pass the path of a ClusterConfig YAML file');
-    if (info.size > MAX_CONFIG_BYTES) throw configError(path, TOO_LARGE, TOO_LARGE_FIX);
+    if (info.size > MAX_CONFIG_BYTES) throw tooLargeError(path);
     const handle = await open(path, 'r');
     try {
       // Read at most one byte past the cap: the file may have grown since stat, or be a FIFO.
@@ -36,7 +42,7 @@ async function readFile(path: string): Promise<string> {
         const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
         if (bytesRead === 0) break;
         length += bytesRead;
-        if (length > MAX_CONFIG_BYTES) throw configError(path, TOO_LARGE, TOO_LARGE_FIX);
+        if (length > MAX_CONFIG_BYTES) throw tooLargeError(path);
       }
       return buffer.toString('utf8', 0, length);
     } finally {
@@ -71,7 +77,7 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
   for await (const chunk of stream) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
     length += buf.length;
-    if (length > MAX_CONFIG_BYTES) throw configError('-', TOO_LARGE, TOO_LARGE_FIX);
+    if (length > MAX_CONFIG_BYTES) throw tooLargeError('-');
     chunks.push(buf);
   }
   return Buffer.concat(chunks, length).toString('utf8');

@@ -1,5 +1,3 @@
-import { IrsaError } from '../errors.js';
-
 // Stack tags, which CloudFormation propagates to the role: keys 1–128 and values 1–256 characters (CloudFormation's
 // TagValue has min 1, although IAM's allows 0) of letters, digits, spaces and _ . : / = + - @ (IAM's pattern);
 // the `aws:` prefix is reserved. Checking here fails before CloudFormation does.
@@ -59,13 +57,4 @@ export function parseTagsCollecting(text: string): { tags: Record<string, string
     tags.set(key, value);
   }
   return { tags: Object.fromEntries(tags), problems };
-}
-
-/** Parses `--tags "k1=v1,k2=v2"`; throws IrsaError USAGE listing every malformed item. */
-export function parseTags(text: string): Record<string, string> {
-  const { tags, problems } = parseTagsCollecting(text);
-  if (problems.length > 0) {
-    throw new IrsaError('USAGE', problems.map((p) => `--tags: ${p}`).join('\n'));
-  }
-  return tags;
 }

@@ -28,4 +28,12 @@ describe('irsactl usage and exit codes', () => {
     expect(c.code).toBe(2);
     expect(c.stderr).toContain('apply');
   });
+
+  it('a malformed --cfn-role-arn is listed with the other problems, before any request (2)', async () => {
+    const r = await runCli(['create', 'iamserviceaccount', '--cluster', 'prod', '--name', 'app', '--role-name', 'bad name', '--attach-policy-arn', 'arn:aws:iam::aws:policy/ReadOnlyAccess', '--cfn-role-arn', 'cfn-exec'], {});
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('2 problems:');
+    expect(r.stderr).toContain('--cfn-role-arn: "cfn-exec" is not an IAM role ARN — pass arn:<partition>:iam::<12-digit account>:role/<name>');
+    expect(r.stderr).toContain('--role-name: "bad name" is not a valid IAM role name');
+  });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IrsaError } from '../../src/errors.js';
-import { resolveConfig, type CommandKind, type ConfigFlags } from '../../src/config/load.js';
+import { resolveConfig, type CommandKind, type ConfigFlags } from '../../src/config/resolve.js';
 import { readConfigSource } from '../../src/config/read.js';
 
 /**

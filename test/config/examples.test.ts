@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/load.js';
+import { resolveConfig } from '../../src/config/resolve.js';
 import { readConfigSource } from '../../src/config/read.js';
 import { NO_WELL_KNOWN } from '../fixtures/cfn/specs.js';
 

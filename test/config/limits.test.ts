@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig, type ConfigFlags } from '../../src/config/load.js';
+import { resolveConfig, type ConfigFlags } from '../../src/config/resolve.js';
 import { IrsaError } from '../../src/errors.js';
 
 /**

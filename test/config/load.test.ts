@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IrsaError } from '../../src/errors.js';
-import { resolveConfig, type ConfigSource } from '../../src/config/load.js';
+import { resolveConfig, type ConfigSource } from '../../src/config/resolve.js';
 
 import { NO_WELL_KNOWN } from '../fixtures/cfn/specs.js';
 

@@ -6,10 +6,17 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IrsaError } from '../../src/errors.js';
 import { matchesFilter, selectServiceAccounts, splitGlobList } from '../../src/config/filter.js';
-import { parseTags } from '../../src/config/tags.js';
+import { parseTagsCollecting } from '../../src/config/tags.js';
 import { NO_WELL_KNOWN } from '../fixtures/cfn/specs.js';
 import { knownKeysAt, levenshtein, nearestKey, SERVICE_ACCOUNT_KEYS } from '../../src/config/keys.js';
 import { readConfigSource } from '../../src/config/read.js';
+
+/** `--tags` as the flags path reports it: every malformed item, each naming --tags. */
+function parseTags(text: string): Record<string, string> {
+  const { tags, problems } = parseTagsCollecting(text);
+  if (problems.length > 0) throw new IrsaError('USAGE', problems.map((p) => `--tags: ${p}`).join('\n'));
+  return tags;
+}
 
 describe('parseTags', () => {
   it('parses k=v pairs, trims, and keeps "=" inside values', () => {

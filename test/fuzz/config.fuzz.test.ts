@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { dump } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig, type CommandKind, type ConfigFlags } from '../../src/config/load.js';
+import { resolveConfig, type CommandKind, type ConfigFlags } from '../../src/config/resolve.js';
 import { IrsaError } from '../../src/errors.js';
 import type { RuntimeOverrides } from '../../src/runtime/runtime.js';
 import { runCli, startE2E } from '../support/cli.js';

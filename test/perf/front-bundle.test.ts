@@ -19,7 +19,7 @@ describe('the start-up bundle', () => {
     const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
     expect(required.filter((r) => !builtins.has(r))).toEqual([]);
     const lazy = [...new Set([...front.matchAll(/import\("(\.\/lazy\/[^"]+)"\)/g)].map((m) => m[1]!))];
-    expect(lazy).toEqual(expect.arrayContaining(['./lazy/config/load.js', './lazy/aws/factory.js', './lazy/k8s/client.js']));
+    expect(lazy).toEqual(expect.arrayContaining(['./lazy/config/resolve.js', './lazy/aws/factory.js', './lazy/k8s/client.js']));
     for (const chunk of lazy) expect(existsSync(join(ROOT, 'dist', chunk)), chunk).toBe(true);
     expect(front).not.toMatch(/ZodError|YAMLException|CloudFormationClient|CoreV1Api/);
   });

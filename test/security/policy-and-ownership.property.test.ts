@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig, type ConfigFlags } from '../../src/config/load.js';
+import { resolveConfig, type ConfigFlags } from '../../src/config/resolve.js';
 import { renderTemplate } from '../../src/cfn/template.js';
 import { oidcInfoFrom } from '../../src/model/oidc.js';
 import { IrsaError } from '../../src/errors.js';

@@ -1,0 +1,39 @@
+import type { CommandKind, ConfigFlags, ConfigSource, ResolvedConfig } from '../config/types.js';
+import type { Io } from '../output/io.js';
+import { optionsOf, type OptionBag } from './options.js';
+import { createRuntime, DEFAULT_TIMEOUT_MS, type Runtime, type RuntimeOverrides } from '../runtime/runtime.js';
+
+// What a command's action is wired to: the process's streams and overrides, the Runtime built from its options,
+// and the config file it names.
+
+export interface CliContext {
+  io: Io;
+  overrides: RuntimeOverrides;
+  /** SIGINT/SIGTERM; undefined in-process (tests), where nothing interrupts the run */
+  signal: AbortSignal | undefined;
+}
+
+/** -v and --timeout decide the Runtime's narration and deadline. */
+export function runtimeFor(ctx: CliContext, o: OptionBag): Runtime {
+  const opt = optionsOf(o);
+  return createRuntime(ctx.io, opt.number('verbose') ?? 0, { ...ctx.overrides, signal: ctx.signal }, opt.number('timeout') ?? DEFAULT_TIMEOUT_MS);
+}
+
+/** The file -f names (or stdin), read; undefined without -f. */
+async function readSource(ctx: CliContext, flags: ConfigFlags): Promise<ConfigSource | undefined> {
+  if (!flags.configFile) return undefined;
+  const { readConfigSource } = await import('../config/read.js');
+  return readConfigSource(flags.configFile, ctx.io.stdin?.());
+}
+
+/**
+ * Reads -f if given and resolves the flags for `kind` (every problem at once, before any request), then prints the
+ * config's warnings: here, once, so that every command that takes a config says them.
+ */
+export async function resolveFor(ctx: CliContext, rt: Runtime, kind: CommandKind, flags: ConfigFlags): Promise<ResolvedConfig> {
+  // loaded here, not at the top: `irsactl --help` must not pay for zod and js-yaml
+  const { resolveConfig } = await import('../config/resolve.js');
+  const resolved = resolveConfig(kind, flags, await readSource(ctx, flags));
+  for (const w of resolved.warnings) rt.reporter.warn(w);
+  return resolved;
+}

@@ -1,0 +1,67 @@
+import { WELL_KNOWN_POLICY_KEYS, type ClusterModel, type ServiceAccountSpec, type WellKnownPolicies } from '../model/service-account.js';
+import type { Locator } from './problems.js';
+import type { RawClusterConfig, RawServiceAccount } from './schema.js';
+
+// The written document → the model the rules, plans and templates use: eksctl's defaults, and nothing said twice.
+
+const emptyToUndefined = (s: string | null | undefined): string | undefined => (s ? s : undefined);
+
+function normalizeWellKnown(raw: RawServiceAccount['wellKnownPolicies']): WellKnownPolicies {
+  const out = Object.fromEntries(WELL_KNOWN_POLICY_KEYS.map((k) => [k, raw?.[k] ?? false]));
+  return out as WellKnownPolicies;
+}
+
+export function normalizeServiceAccount(raw: RawServiceAccount): ServiceAccountSpec {
+  const spec: ServiceAccountSpec = {
+    name: raw.metadata?.name ?? '',
+    // eksctl's defaulting: an unset or empty namespace is "default".
+    namespace: raw.metadata?.namespace || 'default',
+    labels: raw.metadata?.labels ?? {},
+    annotations: raw.metadata?.annotations ?? {},
+    attachPolicyARNs: raw.attachPolicyARNs ?? [],
+    wellKnownPolicies: normalizeWellKnown(raw.wellKnownPolicies),
+    roleOnly: raw.roleOnly ?? false,
+    tags: raw.tags ?? {},
+  };
+  // eksctl treats "" like unset for these; leaving the keys out keeps the model minimal.
+  if (raw.attachPolicy != null) spec.attachPolicy = raw.attachPolicy;
+  const optional = {
+    attachRoleARN: emptyToUndefined(raw.attachRoleARN),
+    permissionsBoundary: emptyToUndefined(raw.permissionsBoundary),
+    roleName: emptyToUndefined(raw.roleName),
+    subjectPattern: emptyToUndefined(raw.subjectPattern),
+  };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) spec[k as keyof typeof optional] = v;
+  return spec;
+}
+
+/** Defaults applied before any rule or include/exclude glob looks at the model (eksctl checks include globs before defaulting the namespace, so an SA without one is "/name" to them). */
+export function normalizeCluster(raw: RawClusterConfig, defaultWithOIDC: boolean): ClusterModel {
+  const model: ClusterModel = {
+    name: raw.metadata?.name ?? '',
+    tags: raw.metadata?.tags ?? {},
+    withOIDC: raw.iam?.withOIDC ?? defaultWithOIDC,
+    serviceAccounts: (raw.iam?.serviceAccounts ?? []).map(normalizeServiceAccount),
+  };
+  const region = emptyToUndefined(raw.metadata?.region);
+  if (region !== undefined) model.region = region;
+  return model;
+}
+
+/**
+ * Repeated attachPolicyARNs are one attachment in IAM: collapse them (keeping the first) and say so.
+ * Pure: returns a new model.
+ */
+export function collapseDuplicatePolicyArns(model: ClusterModel, loc: Locator): { cluster: ClusterModel; warnings: string[] } {
+  const warnings: string[] = [];
+  const serviceAccounts = model.serviceAccounts.map((sa, i) => {
+    const unique = [...new Set(sa.attachPolicyARNs)];
+    if (unique.length === sa.attachPolicyARNs.length) return sa;
+    const repeated = [...new Set(sa.attachPolicyARNs.filter((arn, k) => sa.attachPolicyARNs.indexOf(arn) !== k))];
+    warnings.push(
+      `${loc.where(['iam', 'serviceAccounts', i, 'attachPolicyARNs'])}: ${repeated.map((a) => `"${a}"`).join(', ')} ${repeated.length === 1 ? 'is' : 'are'} listed more than once; attached once`,
+    );
+    return { ...sa, attachPolicyARNs: unique };
+  });
+  return { cluster: { ...model, serviceAccounts }, warnings };
+}

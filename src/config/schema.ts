@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { WELL_KNOWN_POLICY_KEYS } from '../model/service-account.js';
+import {
+  API_VERSION,
+  CLUSTER_METADATA_KEYS,
+  IAM_KEYS,
+  KIND,
+  OBJECT_META_IGNORED_KEYS,
+  SERVICE_ACCOUNT_KEYS,
+  TOP_LEVEL_KEYS,
+  knownKeysAt,
+  nearestKey,
+} from './keys.js';
+import type { Locator, Path, PathSegment, Problem } from './problems.js';
+
+// The ClusterConfig as written, checked for shape only: zod's issues become Problems that name the key and the fix.
+
+
+/** Keys eksctl knows but irsactl does not act on: accepted whatever their value. */
+const ignoredKeys = <const K extends readonly string[]>(keys: K, used: readonly string[]) =>
+  Object.fromEntries(keys.filter((k) => !used.includes(k)).map((k) => [k, z.unknown().optional()])) as Record<
+    K[number],
+    z.ZodOptional<z.ZodUnknown>
+  >;
+
+// null is accepted wherever a value is optional: `key:` with nothing after it is null in YAML, nil in eksctl.
+const optString = z.string().nullish();
+const optBool = z.boolean().nullish();
+const stringMap = z.record(z.string(), z.string());
+
+const rawObjectMetaSchema = z.strictObject({
+  ...ignoredKeys(OBJECT_META_IGNORED_KEYS, []),
+  name: optString,
+  namespace: optString,
+  labels: stringMap.nullish(),
+  annotations: stringMap.nullish(),
+});
+
+const rawWellKnownPoliciesSchema = z.strictObject(
+  Object.fromEntries(WELL_KNOWN_POLICY_KEYS.map((k) => [k, optBool])) as Record<
+    (typeof WELL_KNOWN_POLICY_KEYS)[number],
+    typeof optBool
+  >,
+);
+
+const rawServiceAccountSchema = z.strictObject({
+  ...ignoredKeys(SERVICE_ACCOUNT_KEYS, []),
+  metadata: rawObjectMetaSchema.nullish(),
+  attachPolicyARNs: z.array(z.string()).nullish(),
+  wellKnownPolicies: rawWellKnownPoliciesSchema.nullish(),
+  attachPolicy: z.record(z.string(), z.unknown()).nullish(),
+  attachRoleARN: optString,
+  permissionsBoundary: optString,
+  roleName: optString,
+  roleOnly: optBool,
+  tags: stringMap.nullish(),
+  subjectPattern: optString,
+});
+
+const rawIamSchema = z.strictObject({
+  ...ignoredKeys(IAM_KEYS, ['withOIDC', 'serviceAccounts']),
+  withOIDC: optBool,
+  serviceAccounts: z.array(rawServiceAccountSchema).nullish(),
+});
+
+const rawClusterMetadataSchema = z.strictObject({
+  ...ignoredKeys(CLUSTER_METADATA_KEYS, ['name', 'region', 'tags']),
+  name: optString,
+  region: optString,
+  tags: stringMap.nullish(),
+});
+
+export const rawClusterConfigSchema = z.strictObject({
+  ...ignoredKeys(TOP_LEVEL_KEYS, ['apiVersion', 'kind', 'metadata', 'iam']),
+  apiVersion: optString,
+  kind: optString,
+  metadata: rawClusterMetadataSchema.nullish(),
+  iam: rawIamSchema.nullish(),
+});
+
+/** A ClusterConfig as written (file) or as built from flags, before defaults. */
+export type RawClusterConfig = z.infer<typeof rawClusterConfigSchema>;
+export type RawServiceAccount = z.infer<typeof rawServiceAccountSchema>;
+
+function valueAt(doc: unknown, path: Path): unknown {
+  let cur = doc;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[seg as string];
+  }
+  return cur;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `the string "${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
+  return `the ${typeof v} ${String(v)}`;
+}
+
+const FIX_FOR_TYPE: Record<string, string> = {
+  string: 'write a string (quote it if YAML reads it as a number or boolean, e.g. "123")',
+  boolean: 'write true or false',
+  array: 'write a YAML list ("- item" lines or [a, b])',
+  object: 'write a mapping ("key: value" lines)',
+  record: 'write a mapping ("key: value" lines)',
+};
+
+function issueToProblems(issue: z.core.$ZodIssue, doc: unknown, loc: Locator): Problem[] {
+  const path = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeysAt(path) ?? [];
+    return issue.keys.map((key) => {
+      const suggestion = nearestKey(key, known);
+      return {
+        code: loc.code,
+        where: loc.where([...path, key]),
+        what: 'unknown key',
+        fix: suggestion ? `did you mean "${suggestion}"?` : `valid keys here: ${known.join(', ')}`,
+      };
+    });
+  }
+  if (issue.code === 'invalid_type') {
+    const got = describeValue(valueAt(doc, path));
+    const expected = String(issue.expected);
+    const what = path.length === 0 ? `the document is ${got}, not a ClusterConfig mapping` : `expected ${expected === 'record' ? 'object' : expected}, got ${got}`;
+    const fix =
+      path.length === 0
+        ? `start the file with "apiVersion: ${API_VERSION}" and "kind: ${KIND}"`
+        : (FIX_FOR_TYPE[expected] ?? `write a ${expected}`);
+    return [{ code: loc.code, where: loc.where(path), what, fix }];
+  }
+  return [{ code: loc.code, where: loc.where(path), what: issue.message, fix: 'see the eksctl ClusterConfig schema' }];
+}
+
+/** Shape check of the raw document: all problems, or the typed document. */
+export function parseRawDocument(
+  doc: unknown,
+  loc: Locator,
+): { ok: true; config: RawClusterConfig } | { ok: false; problems: Problem[] } {
+  const result = rawClusterConfigSchema.safeParse(doc);
+  if (result.success) return { ok: true, config: result.data };
+  return { ok: false, problems: result.error.issues.flatMap((i) => issueToProblems(i, doc, loc)) };
+}
+
+/** apiVersion and kind: checked before the shape, so a file of another kind says so first. */
+export function apiVersionAndKindProblems(doc: unknown, loc: Locator): Problem[] {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return []; // the schema reports the shape
+  const record = doc as Record<string, unknown>;
+  const out: Problem[] = [];
+  const expect = (key: 'apiVersion' | 'kind', want: string) => {
+    const got = record[key];
+    if (got === undefined || got === null || got === '') {
+      out.push({ code: 'CONFIG', where: loc.where([key]), what: 'must be set', fix: `add "${key}: ${want}" at the top of the file` });
+    } else if (got !== want) {
+      out.push({
+        code: 'CONFIG',
+        where: loc.where([key]),
+        what: `${JSON.stringify(got)} is not supported`,
+        fix: `use "${key}: ${want}" (irsactl reads eksctl ClusterConfig files)`,
+      });
+    }
+  };
+  expect('apiVersion', API_VERSION);
+  expect('kind', KIND);
+  return out;
+}
