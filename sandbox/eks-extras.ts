@@ -63,16 +63,18 @@ type Operation =
   | 'DescribeAddon';
 
 /** The model's request URIs (eks/2017-11-01 `http.requestUri`) with their methods. */
-const ROUTES: { method: string; path: RegExp; operation: Operation }[] = [
-  { method: 'POST', path: /^\/clusters\/([^/]+)\/pod-identity-associations$/, operation: 'CreatePodIdentityAssociation' },
-  { method: 'GET', path: /^\/clusters\/([^/]+)\/pod-identity-associations$/, operation: 'ListPodIdentityAssociations' },
-  { method: 'GET', path: /^\/clusters\/([^/]+)\/pod-identity-associations\/([^/]+)$/, operation: 'DescribePodIdentityAssociation' },
-  { method: 'POST', path: /^\/clusters\/([^/]+)\/pod-identity-associations\/([^/]+)$/, operation: 'UpdatePodIdentityAssociation' },
-  { method: 'DELETE', path: /^\/clusters\/([^/]+)\/pod-identity-associations\/([^/]+)$/, operation: 'DeletePodIdentityAssociation' },
-  { method: 'POST', path: /^\/clusters\/([^/]+)\/addons$/, operation: 'CreateAddon' },
-  { method: 'GET', path: /^\/clusters\/([^/]+)\/addons$/, operation: 'ListAddons' },
-  { method: 'GET', path: /^\/clusters\/([^/]+)\/addons\/([^/]+)$/, operation: 'DescribeAddon' },
+export const EKS_EXTRA_ROUTES: readonly { method: string; uri: string; operation: Operation }[] = [
+  { method: 'POST', uri: '/clusters/{name}/pod-identity-associations', operation: 'CreatePodIdentityAssociation' },
+  { method: 'GET', uri: '/clusters/{name}/pod-identity-associations', operation: 'ListPodIdentityAssociations' },
+  { method: 'GET', uri: '/clusters/{name}/pod-identity-associations/{associationId}', operation: 'DescribePodIdentityAssociation' },
+  { method: 'POST', uri: '/clusters/{name}/pod-identity-associations/{associationId}', operation: 'UpdatePodIdentityAssociation' },
+  { method: 'DELETE', uri: '/clusters/{name}/pod-identity-associations/{associationId}', operation: 'DeletePodIdentityAssociation' },
+  { method: 'POST', uri: '/clusters/{name}/addons', operation: 'CreateAddon' },
+  { method: 'GET', uri: '/clusters/{name}/addons', operation: 'ListAddons' },
+  { method: 'GET', uri: '/clusters/{name}/addons/{addonName}', operation: 'DescribeAddon' },
 ];
+
+const ROUTES = EKS_EXTRA_ROUTES.map((r) => ({ ...r, path: new RegExp(`^${r.uri.replace(/\{[^}]+\}/g, '([^/]+)')}$`) }));
 
 function route(method: string, url: string): { operation: Operation; cluster: string; id?: string; query: URLSearchParams } | undefined {
   const parsed = new URL(url, 'http://proxy');

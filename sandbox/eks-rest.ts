@@ -11,7 +11,7 @@ export interface EksAnswer {
 }
 
 /** The error types the EKS model (2017-11-01) lists for these operations, with the HTTP status it gives each. */
-const ERROR_STATUS = {
+export const ERROR_STATUS = {
   InvalidParameterException: 400,
   InvalidRequestException: 400,
   ClientException: 400,

@@ -19,7 +19,7 @@ import {
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type MotoAccount, type Sandbox } from '../../sandbox/index.js';
-import { createMotoCluster } from '../../sandbox/moto.js';
+import { createMotoCluster, fakeAuthorization } from '../../sandbox/moto.js';
 import { motoUrl } from '../support/aws.js';
 
 const REGION = 'eu-west-1';
@@ -110,5 +110,16 @@ describe('the sandbox EKS Pod Identity and add-on API through the SDK', () => {
     sandbox.proxy.eks.removeAddon({ accountId: account.accountId, region: REGION, name: CLUSTER }, 'eks-pod-identity-agent');
     const gone = await eks.send(new DescribeAddonCommand({ clusterName: CLUSTER, addonName: 'eks-pod-identity-agent' })).catch((e: unknown) => e);
     expect(gone).toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  it('forgets the associations of a cluster deleted and made again under the same name, as EKS does', async () => {
+    const name = 'podid-sdk-again';
+    await createMotoCluster(sandbox.motoUrl, account, name, REGION);
+    await eks.send(new CreatePodIdentityAssociationCommand({ clusterName: name, namespace: 'apps', serviceAccount: 'web', roleArn }));
+    expect((await eks.send(new ListPodIdentityAssociationsCommand({ clusterName: name }))).associations).toHaveLength(1);
+    const deleted = await fetch(`${sandbox.motoUrl}/clusters/${name}`, { method: 'DELETE', headers: { authorization: fakeAuthorization(account.accessKeyId, REGION, 'eks') } });
+    expect(deleted.status).toBe(200);
+    await createMotoCluster(sandbox.motoUrl, account, name, REGION);
+    expect((await eks.send(new ListPodIdentityAssociationsCommand({ clusterName: name }))).associations).toEqual([]);
   });
 });
