@@ -91,7 +91,7 @@ describe('the sandbox EKS Pod Identity and add-on API through the SDK', () => {
     expect(noCluster).toBeInstanceOf(ResourceNotFoundException);
     expect((noCluster as ResourceNotFoundException).$metadata.httpStatusCode).toBe(404);
 
-    // The SDK does not check maxResults' range (botocore does, before sending): the service does.
+    // The SDK does not check maxResults' range (botocore checks only its minimum): the service does.
     const tooMany = await eks.send(new ListPodIdentityAssociationsCommand({ clusterName: CLUSTER, maxResults: 101 })).catch((e: unknown) => e);
     expect(tooMany).toBeInstanceOf(InvalidParameterException);
     expect((tooMany as InvalidParameterException).$metadata.httpStatusCode).toBe(400);
