@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { detachBeforeStackDelete, syncStackRoles, type StackCaller } from './cfn-iam-sync.js';
+import { createEksExtras, eksExtrasAction, type EksExtrasControl } from './eks-extras.js';
 import { listenOnLoopback } from './listen.js';
 
 // A test-only HTTP proxy in front of moto. It passes requests through untouched
@@ -7,7 +8,7 @@ import { listenOnLoopback } from './listen.js';
 // so the cluster's endpoint and CA point at a test Kubernetes server and each cluster
 // has its own OIDC issuer (moto gives every cluster the same one), logs every request,
 // can deny DescribeStacks without a StackName as AWS's documented guard policy does,
-// and can inject faults.
+// serves the EKS Pod Identity and add-on operations moto lacks (eks-extras.ts), and can inject faults.
 
 export interface ProxiedRequest {
   service: string;
@@ -39,6 +40,8 @@ export interface AwsProxy {
   setDescribeStacksGuard(on: boolean): void;
   resetLog(): void;
   setFaultInjector(fn: FaultInjector | undefined): void;
+  /** Pod Identity associations, add-ons and Auto Mode: the proxy's own EKS state, and its controls. */
+  eks: EksExtrasControl;
   /** How many logged requests went to a service (lower-case SigV4 name: eks, iam, cloudformation, sts). */
   count(service: string, action?: string): number;
   stop(): Promise<void>;
@@ -52,6 +55,8 @@ export function serviceFromAuthorization(authorization: string | undefined): str
 
 /** EKS is REST: name the few operations the sandbox and irsactl use, and fall back to method and path. */
 function restAction(method: string, path: string): string {
+  const served = eksExtrasAction(method, path);
+  if (served !== undefined) return served;
   const pathname = path.split('?')[0] ?? path;
   if (/^\/clusters\/[^/]+$/.test(pathname)) return method === 'GET' ? 'DescribeCluster' : method === 'DELETE' ? 'DeleteCluster' : `${method} ${pathname}`;
   if (pathname === '/clusters') return method === 'POST' ? 'CreateCluster' : 'ListClusters';
@@ -81,12 +86,15 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function rewriteDescribeCluster(body: Buffer, target: ClusterTarget): Buffer {
+function rewriteDescribeCluster(body: Buffer, target: ClusterTarget | undefined, decorate: (cluster: Record<string, unknown>) => void): Buffer {
   const parsed = JSON.parse(body.toString('utf8')) as { cluster?: Record<string, unknown> & { identity?: { oidc?: { issuer?: string } } } };
   if (parsed.cluster === undefined) return body;
-  parsed.cluster.endpoint = target.endpoint;
-  parsed.cluster.certificateAuthority = { data: target.caData };
-  if (target.issuer !== undefined) parsed.cluster.identity = { ...parsed.cluster.identity, oidc: { issuer: target.issuer } };
+  if (target !== undefined) {
+    parsed.cluster.endpoint = target.endpoint;
+    parsed.cluster.certificateAuthority = { data: target.caData };
+    if (target.issuer !== undefined) parsed.cluster.identity = { ...parsed.cluster.identity, oidc: { issuer: target.issuer } };
+  }
+  decorate(parsed.cluster);
   return Buffer.from(JSON.stringify(parsed), 'utf8');
 }
 
@@ -108,9 +116,12 @@ export function describeStacksDenied(region: string): { status: number; body: st
 const regionFromAuthorization = (authorization: string | undefined): string =>
   /Credential=[^/]+\/\d{8}\/([^/]*)\//.exec(authorization ?? '')?.[1] ?? 'us-east-1';
 
+/** The caller's access key, which picks its moto account. */
+const accessKeyOf = (req: IncomingMessage): string => /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? 'AKIAIOSFODNN7EXAMPLE';
+
 /** Who asked for a stack operation: the proxy's own calls to moto land in the same account and region. */
 const callerOf = (req: IncomingMessage, stackName: string): StackCaller => ({
-  accessKeyId: /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? 'AKIAIOSFODNN7EXAMPLE',
+  accessKeyId: accessKeyOf(req),
   region: regionFromAuthorization(req.headers.authorization),
   stackName,
 });
@@ -121,6 +132,7 @@ export async function startAwsProxy(motoUrl: string, opts: { guardDescribeStacks
   const requests: ProxiedRequest[] = [];
   let injector: FaultInjector | undefined;
   let guardDescribeStacks = opts.guardDescribeStacks ?? false;
+  const eks = createEksExtras(motoUrl);
 
   // moto_server is threaded but not thread-safe: two requests in one account at the same instant can race inside it
   // (IAM create_role iterates the account's roles while another thread adds one: "dictionary changed size during
@@ -172,14 +184,14 @@ export async function startAwsProxy(motoUrl: string, opts: { guardDescribeStacks
         done();
         const clusterName = /^\/clusters\/([^/?]+)$/.exec(path.split('?')[0] ?? '')?.[1];
         const target = clusterName !== undefined ? clusters.get(decodeURIComponent(clusterName)) : undefined;
-        const rewrite = service === 'eks' && req.method === 'GET' && action === 'DescribeCluster' && target !== undefined && upstreamRes.statusCode === 200;
+        const rewrite = service === 'eks' && req.method === 'GET' && action === 'DescribeCluster' && upstreamRes.statusCode === 200;
         if (!rewrite) {
           res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
           upstreamRes.pipe(res);
           return;
         }
         void readBody(upstreamRes).then((raw) => {
-          const rewritten = rewriteDescribeCluster(raw, target);
+          const rewritten = rewriteDescribeCluster(raw, target, (cluster) => eks.decorateCluster(cluster));
           const headers = { ...upstreamRes.headers, 'content-length': String(rewritten.length) };
           delete headers['transfer-encoding'];
           res.writeHead(200, headers);
@@ -215,6 +227,19 @@ export async function startAwsProxy(motoUrl: string, opts: { guardDescribeStacks
         return;
       }
       if (decision !== 'pass' && 'delayMs' in decision) await sleep(decision.delayMs);
+      if (service === 'eks' && eksExtrasAction(req.method ?? 'GET', req.url ?? '/') !== undefined) {
+        // In the queue: its DescribeCluster and GetRole reach moto one at a time with everything else.
+        inUpstreamQueue((release) => {
+          void eks
+            .handle({ method: req.method ?? 'GET', url: req.url ?? '/', body, accessKeyId: accessKeyOf(req), region: regionFromAuthorization(req.headers.authorization) })
+            .then((answer) => {
+              res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) });
+              res.end(answer.body);
+            })
+            .finally(release);
+        });
+        return;
+      }
       forward(req, res, body, service, action);
     })().catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -239,6 +264,7 @@ export async function startAwsProxy(motoUrl: string, opts: { guardDescribeStacks
     setFaultInjector(fn) {
       injector = fn;
     },
+    eks,
     count(service, action) {
       return requests.filter((r) => r.service === service && (action === undefined || r.action === action)).length;
     },
