@@ -36,11 +36,13 @@ export class IrsaError extends Error {
   readonly httpStatus?: number;
   /** For AWS: the service's error code without the SDK's `Exception` suffix (AlreadyExists, NoSuchEntity, …). */
   readonly awsCode?: string;
+  /** For TIMEOUT and INTERRUPTED: the stop came before the request was sent, so the other side never had it. */
+  readonly notSent?: boolean;
 
   constructor(
     code: ErrorCode,
     message: string,
-    opts: { hint?: string; cause?: unknown; signal?: 'SIGINT' | 'SIGTERM'; httpStatus?: number; awsCode?: string } = {},
+    opts: { hint?: string; cause?: unknown; signal?: 'SIGINT' | 'SIGTERM'; httpStatus?: number; awsCode?: string; notSent?: boolean } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'IrsaError';
@@ -49,8 +51,12 @@ export class IrsaError extends Error {
     this.signal = opts.signal;
     this.httpStatus = opts.httpStatus;
     this.awsCode = opts.awsCode;
+    this.notSent = opts.notSent;
   }
 }
+
+/** The run stopped (--timeout ran out, or a signal), not the work: what was in flight may go on elsewhere. */
+export const isRunStopped = (err: unknown): err is IrsaError => err instanceof IrsaError && (err.code === 'TIMEOUT' || err.code === 'INTERRUPTED');
 
 export const usageError = (message: string, hint?: string) => new IrsaError('USAGE', message, { hint });
 export const configError = (message: string, hint?: string) => new IrsaError('CONFIG', message, { hint });

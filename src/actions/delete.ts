@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { ResolvedConfig } from '../config/types.js';
 import type { StackRecord } from '../aws/ports.js';
 import type { KubePort } from '../k8s/ports.js';
-import { IrsaError } from '../errors.js';
+import { IrsaError, isRunStopped } from '../errors.js';
 import { saId } from '../model/service-account.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
 import { ROLE_OUTPUT } from '../model/naming.js';
@@ -211,7 +211,7 @@ export async function executeDeletes(
             }
           }
         } catch (err) {
-          const stopped = err instanceof IrsaError && (err.code === 'TIMEOUT' || err.code === 'INTERRUPTED') && r.stack === 'delete-requested';
+          const stopped = isRunStopped(err) && r.stack === 'delete-requested';
           if (stopped && t.stack) {
             // The run stopped waiting, not CloudFormation: the stack is still being deleted.
             r.error = `stack ${t.stack.stackName} is still being deleted by CloudFormation (${err.message})`;

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { CloudFormationPort, IamPort, StackRecord } from '../aws/ports.js';
 import { repairRoleDrift } from './repair-drift.js';
 import type { KubePort, ServiceAccountObject } from '../k8s/ports.js';
-import { IrsaError } from '../errors.js';
+import { IrsaError, isRunStopped } from '../errors.js';
 import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
 import { ROLE_OUTPUT } from '../model/naming.js';
 import { templateBody } from '../cfn/template.js';
@@ -163,7 +163,7 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<Item
       }
     } catch (err) {
       let e = err instanceof IrsaError ? err : new IrsaError('INTERNAL', err instanceof Error ? err.message : String(err));
-      if ((e.code === 'TIMEOUT' || e.code === 'INTERRUPTED') && result.inFlight !== undefined) {
+      if (isRunStopped(e) && result.inFlight !== undefined) {
         // The run stopped waiting; CloudFormation did not stop working. Not a failure of the stack: it is in progress.
         result.stack = 'in-progress';
         const state = result.unanswered ? `may be ${IN_FLIGHT_VERB[result.inFlight]} by CloudFormation: its request got no answer before the run stopped` : `is still ${IN_FLIGHT_VERB[result.inFlight]} by CloudFormation`;
@@ -295,10 +295,9 @@ async function createAndWait(ctx: ExecuteContext, waiter: StackWaiter, item: Ser
     // CloudFormation's own AlreadyExists says that; another error whose text says "already exists" (an IAM
     // EntityAlreadyExists) is a failure.
     if (!(err instanceof IrsaError && err.awsCode === 'AlreadyExists')) {
-      // An answer, and not "created", or a request the stopped run never sent (RunControl says "… was not sent"):
-      // CloudFormation has nothing in flight for us. Only a request cut short while unanswered may have reached it.
-      const stopped = err instanceof IrsaError && (err.code === 'TIMEOUT' || err.code === 'INTERRUPTED');
-      if (!stopped || /was not sent$/.test(err.message)) delete result.inFlight;
+      // An answer, and not "created", or a request the stopped run never sent: CloudFormation has nothing in flight
+      // for us. Only a request cut short while unanswered may have reached it.
+      if (!isRunStopped(err) || err.notSent === true) delete result.inFlight;
       throw err;
     }
     const found = await cfn.describeStack(item.stackName);

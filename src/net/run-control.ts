@@ -106,7 +106,7 @@ export class RunControl {
       return new IrsaError(
         'INTERRUPTED',
         sent ? `${reason.signal}: abandoned ${entry.what} at ${entry.endpoint}, still without an answer after ${waited}` : `${reason.signal}: ${entry.what} to ${entry.endpoint} was not sent`,
-        { signal: reason.signal, hint: 'run the same command again: it converges from where this run stopped' },
+        { signal: reason.signal, hint: 'run the same command again: it converges from where this run stopped', ...(sent ? {} : { notSent: true }) },
       );
     }
     const limit = `--timeout ${formatDuration(reason.timeoutMs)}`;
@@ -115,6 +115,7 @@ export class RunControl {
       sent ? `${limit} ran out waiting for ${entry.what} at ${entry.endpoint} (no answer after ${waited})` : `${limit} ran out: ${entry.what} to ${entry.endpoint} was not sent`,
       {
         hint: 'run the same command again to continue, or raise --timeout; an endpoint that never answers: check the network path to it and the proxy settings (HTTPS_PROXY, NO_PROXY)',
+        ...(sent ? {} : { notSent: true }),
       },
     );
   }
