@@ -1,4 +1,3 @@
-import { IrsaError } from '../errors.js';
 import { CLUSTER_NAME_TAG, EKSCTL_VERSION_TAG, IRSACTL_VERSION } from '../model/naming.js';
 import { STS_AUDIENCE } from '../model/oidc.js';
 import type { ClusterSession } from '../runtime/cluster-session.js';
@@ -45,16 +44,14 @@ export async function ensureOidcProvider(rt: Runtime, session: ClusterSession, a
     // IAM accepts a provider without a thumbprint: it trusts well-known issuers such as EKS's through its own CAs.
     rt.reporter.warn(`could not reach the issuer ${oidc.issuerUrl} (${error}): creating the provider without a thumbprint`);
   }
-  try {
-    await session.aws.iam.createOidcProvider({
-      url: oidc.issuerUrl,
-      clientIds: [STS_AUDIENCE],
-      thumbprints: thumbprint ? [thumbprint] : [],
-      tags: { [CLUSTER_NAME_TAG]: session.name, [EKSCTL_VERSION_TAG]: `irsactl-${IRSACTL_VERSION}` },
-    });
-  } catch (err) {
+  const outcome = await session.aws.iam.createOidcProvider({
+    url: oidc.issuerUrl,
+    clientIds: [STS_AUDIENCE],
+    thumbprints: thumbprint ? [thumbprint] : [],
+    tags: { [CLUSTER_NAME_TAG]: session.name, [EKSCTL_VERSION_TAG]: `irsactl-${IRSACTL_VERSION}` },
+  });
+  if (outcome === 'exists') {
     // Another run created it between our check and our create: that is the state we wanted.
-    if (!(err instanceof IrsaError && err.awsCode === 'EntityAlreadyExists')) throw err;
     rt.reporter.info('the provider was created concurrently by another run');
     return { ...base, action: 'exists' };
   }

@@ -281,8 +281,9 @@ async function createAndWait(ctx: ExecuteContext, waiter: StackWaiter, item: Ser
   // Sent: from here on, a run that stops cannot say CloudFormation does not have it.
   result.inFlight = 'create';
   result.unanswered = true;
+  let outcome: 'created' | 'exists';
   try {
-    await cfn.createStack({
+    outcome = await cfn.createStack({
       stackName: item.stackName,
       templateBody: templateBody(item.template!),
       capabilities: item.capabilities,
@@ -290,16 +291,14 @@ async function createAndWait(ctx: ExecuteContext, waiter: StackWaiter, item: Ser
       terminationProtection: true,
     });
   } catch (err) {
+    // A refusal, or a request the stopped run never sent: CloudFormation has nothing in flight for us. Only a
+    // request cut short while unanswered may have reached it.
+    if (!isRunStopped(err) || err.notSent === true) delete result.inFlight;
+    throw err;
+  }
+  if (outcome === 'exists') {
     // A create interrupted after CloudFormation accepted it (a retried request, a concurrent run) finds the
-    // stack already there: wait for it like our own rather than failing (when its tags say it is ours). Only
-    // CloudFormation's own AlreadyExists says that; another error whose text says "already exists" (an IAM
-    // EntityAlreadyExists) is a failure.
-    if (!(err instanceof IrsaError && err.awsCode === 'AlreadyExists')) {
-      // An answer, and not "created", or a request the stopped run never sent: CloudFormation has nothing in flight
-      // for us. Only a request cut short while unanswered may have reached it.
-      if (!isRunStopped(err) || err.notSent === true) delete result.inFlight;
-      throw err;
-    }
+    // stack already there: wait for it like our own rather than failing (when its tags say it is ours).
     const found = await cfn.describeStack(item.stackName);
     if (found) {
       assertOurs(ctx, item, found);

@@ -66,9 +66,10 @@ export function createCloudFormationPort(opts: AwsOptions): CloudFormationPort {
       }
     },
 
-    async createStack(input: CreateStackInput): Promise<string> {
-      const out = await awsCall('CreateStack', () =>
-        client.send(
+    async createStack(input: CreateStackInput): Promise<'created' | 'exists'> {
+      let out;
+      try {
+        out = await client.send(
           new CreateStackCommand({
             StackName: input.stackName,
             TemplateBody: input.templateBody,
@@ -78,10 +79,13 @@ export function createCloudFormationPort(opts: AwsOptions): CloudFormationPort {
             ...(opts.cfnRoleArn !== undefined ? { RoleARN: opts.cfnRoleArn } : {}),
             ...(opts.cfnDisableRollback ? { DisableRollback: true } : {}),
           }),
-        ),
-      );
+        );
+      } catch (err) {
+        if (isAwsError(err, 'AlreadyExists')) return 'exists';
+        throw toIrsaError('CreateStack', err);
+      }
       if (out.StackId === undefined) throw new IrsaError('AWS', `CreateStack failed: no stack ID for "${input.stackName}"`);
-      return out.StackId;
+      return 'created';
     },
 
     async updateStack(input: UpdateStackInput): Promise<'updated' | 'no-change'> {

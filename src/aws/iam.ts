@@ -75,9 +75,10 @@ export function createIamPort(opts: AwsOptions): IamPort {
       return (out.OpenIDConnectProviderList ?? []).flatMap((p) => (p.Arn !== undefined ? [p.Arn] : []));
     },
 
-    async createOidcProvider(input): Promise<string> {
-      const out = await awsCall('CreateOpenIDConnectProvider', () =>
-        client.send(
+    async createOidcProvider(input): Promise<'created' | 'exists'> {
+      let out;
+      try {
+        out = await client.send(
           new CreateOpenIDConnectProviderCommand({
             Url: providerUrlWithoutPort(input.url),
             ClientIDList: input.clientIds,
@@ -85,12 +86,15 @@ export function createIamPort(opts: AwsOptions): IamPort {
             ...(input.thumbprints.length > 0 ? { ThumbprintList: input.thumbprints } : {}),
             ...(Object.keys(input.tags).length > 0 ? { Tags: recordToTags(input.tags) } : {}),
           }),
-        ),
-      );
+        );
+      } catch (err) {
+        if (isAwsError(err, 'EntityAlreadyExists')) return 'exists';
+        throw toIrsaError('CreateOpenIDConnectProvider', err);
+      }
       if (out.OpenIDConnectProviderArn === undefined) {
         throw new IrsaError('AWS', 'CreateOpenIDConnectProvider failed: no ARN in the answer');
       }
-      return out.OpenIDConnectProviderArn;
+      return 'created';
     },
 
     async getRole(name: string): Promise<RoleInfo | undefined> {

@@ -46,7 +46,8 @@ export interface IamPort {
   /** undefined when IAM says NoSuchEntity */
   getOidcProvider(arn: string): Promise<OidcProviderInfo | undefined>;
   listOidcProviderArns(): Promise<string[]>;
-  createOidcProvider(input: { url: string; clientIds: string[]; thumbprints: string[]; tags: Record<string, string> }): Promise<string>;
+  /** 'exists' when IAM already has a provider for this URL (EntityAlreadyExists) */
+  createOidcProvider(input: { url: string; clientIds: string[]; thumbprints: string[]; tags: Record<string, string> }): Promise<'created' | 'exists'>;
   /** undefined when IAM says NoSuchEntity */
   getRole(name: string): Promise<RoleInfo | undefined>;
   /** The drift check's reads (all pages); GetRolePolicy's document parsed from its URL-encoded JSON. */
@@ -114,7 +115,11 @@ export interface CloudFormationPort {
   listStacks(statuses: readonly string[]): Promise<StackSummary[]>;
   /** undefined when the stack does not exist */
   describeStack(nameOrId: string): Promise<StackRecord | undefined>;
-  createStack(input: CreateStackInput): Promise<string>;
+  /**
+   * 'exists' when CloudFormation says a stack of this name exists already (its AlreadyExists: an earlier attempt of
+   * this request, another run, or anyone's stack); any other refusal, even one whose text says "already exists", throws.
+   */
+  createStack(input: CreateStackInput): Promise<'created' | 'exists'>;
   /** 'no-change' when CloudFormation says there is nothing to update */
   updateStack(input: UpdateStackInput): Promise<'updated' | 'no-change'>;
   deleteStack(nameOrId: string): Promise<void>;

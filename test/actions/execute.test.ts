@@ -9,7 +9,6 @@ import { executePlan } from '../../src/actions/execute.js';
 import { planServiceAccounts } from '../../src/actions/plan.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
 import type { CloudFormationPort, StackRecord } from '../../src/aws/ports.js';
-import { IrsaError } from '../../src/errors.js';
 import { OIDC, S3_READ_ONLY, cluster, spec } from '../fixtures/cfn/specs.js';
 
 /** The other run created the stack just before us (with `tags`); it completes on the second look. */
@@ -29,7 +28,7 @@ function cfnWithForeignCreate(name: string, tags: Record<string, string>): Cloud
     looks: () => looks,
     async createStack() {
       this.creates++;
-      throw new IrsaError('AWS', `CreateStack failed: Stack [${name}] already exists`, { httpStatus: 400, awsCode: 'AlreadyExists' });
+      return 'exists' as const;
     },
     describeStack: async () => rec(++looks >= 2 ? 'CREATE_COMPLETE' : 'CREATE_IN_PROGRESS'),
     listStacks: async () => (++looks >= 2 ? [] : [{ stackName: name, stackId: `id-${name}`, status: 'CREATE_IN_PROGRESS' }]),

@@ -40,7 +40,7 @@ class SequencedCfn implements CloudFormationPort {
     if (this.opts.failWith) throw this.opts.failWith;
     return this.rec(nameOrId.replace(/^id-/, ''));
   }
-  createStack(): Promise<string> {
+  createStack(): Promise<'created' | 'exists'> {
     throw new Error('not used');
   }
   updateStack(): Promise<'updated' | 'no-change'> {

@@ -88,13 +88,13 @@ class ScriptedCloudFormation implements CloudFormationPort {
     s.polls++;
     return this.record(s);
   }
-  async createStack(input: CreateStackInput): Promise<string> {
+  async createStack(input: CreateStackInput): Promise<'created' | 'exists'> {
     const script = this.scripts.get(input.stackName);
     if (!script) return this.real.createStack(input);
     if (this.stacks.has(input.stackName)) throw new IrsaError('AWS', `Stack [${input.stackName}] already exists`);
     const stackId = `arn:aws:cloudformation:${REGION}:123456789012:stack/${input.stackName}/0b7c1e3a-fake`;
     this.stacks.set(input.stackName, { input, stackId, script, polls: 0 });
-    return stackId;
+    return 'created';
   }
   updateStack(input: UpdateStackInput): Promise<'updated' | 'no-change'> {
     return this.real.updateStack(input);

@@ -9,7 +9,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloudFormationPort, StackEvent, StackRecord } from '../../src/aws/ports.js';
 import type { RuntimeOverrides } from '../../src/runtime/runtime.js';
-import { IrsaError } from '../../src/errors.js';
 import { startE2E, type E2E } from '../support/cli.js';
 import { clusterConfigYaml, S3_READ } from '../support/config.js';
 import { withCloudFormation } from '../support/fake-cfn.js';
@@ -162,7 +161,7 @@ describe('REVIEW_IN_PROGRESS never finishes by itself', () => {
       createStack: async (input) => {
         if (input.stackName !== stackOf('review')) return real.createStack(input);
         created = true;
-        throw new IrsaError('AWS', `CreateStack failed: Stack [${input.stackName}] already exists`, { httpStatus: 400, awsCode: 'AlreadyExists' });
+        return 'exists';
       },
     }));
     const r = await e.run(['apply', '-f', '-', '--approve', '--timeout', '10m'], { stdin: clusterConfigYaml(CLUSTER, REGION, [{ id: 'apps/review' }]), overrides: p.overrides });
