@@ -25,7 +25,7 @@ export const LAYERS: readonly (readonly string[])[] = [
 ];
 
 /** Imports that run against the table today, each to be removed by the restructuring; the list only shrinks. */
-const KNOWN_VIOLATIONS: readonly string[] = ['services/stack-ops.ts -> runtime/runtime.ts'];
+const KNOWN_VIOLATIONS: readonly string[] = [];
 const KNOWN_CYCLES: readonly string[] = [];
 
 function sourceFiles(dir: string): string[] {

@@ -3,7 +3,8 @@ import { table } from '../output/format.js';
 import { describeMaker } from '../cfn/stack-maker.js';
 import { executeConverge, failuresOf, prepareConverge, printResults, reportPlan, throwOnFailures, type ConvergeOptions } from './converge.js';
 import { executeDeletes, prunableTargets, type PruneCandidate, type PruneScope } from './delete.js';
-import type { PruneItem, PrunePlan } from './describe-plan.js';
+import type { PruneItem } from './results.js';
+import type { PrunePlan } from './describe-plan.js';
 import type { Runtime } from '../runtime/runtime.js';
 
 /** none; --prune: this file's apply set only; --prune-all: every stack of the cluster the file does not name. */

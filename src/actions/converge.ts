@@ -12,10 +12,12 @@ import { associateCommand, changeExistingStackHint, shellCommand } from '../mode
 import { foreignStackProblem } from '../services/ownership.js';
 import { openCluster, requireOidc, type ClusterSession, type ConnectionOptions } from '../runtime/cluster-session.js';
 import { ensureOidcProvider } from './associate.js';
-import { irsaStacks, observeServiceAccounts, squatterFor, type ClusterStacks } from './observe.js';
+import { irsaStacks, squatterFor, type ClusterStacks } from '../services/stacks.js';
+import { observeServiceAccounts } from './observe.js';
 import { planServiceAccounts, type Plan } from './plan.js';
 import { countChanges, planToData, planToText, resultsToText, type PrunePlan } from './describe-plan.js';
-import { executePlan, type ItemResult } from './execute.js';
+import { executePlan } from './execute.js';
+import type { ItemResult } from './results.js';
 import { kubePreflight, type KubePreflight } from './kube-preflight.js';
 import type { Runtime } from '../runtime/runtime.js';
 

@@ -4,20 +4,19 @@ import type { StackRecord } from '../aws/ports.js';
 import type { KubePort } from '../k8s/ports.js';
 import { IrsaError, isRunStopped } from '../errors.js';
 import { saId } from '../model/service-account.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
 import { ROLE_OUTPUT } from '../model/naming.js';
-import { releaseServiceAccount } from '../k8s/service-account.js';
 import { matchesFilter } from '../config/filter.js';
 import { table, toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
 import { openCluster, type ClusterSession, type ConnectionOptions } from '../runtime/cluster-session.js';
-import { irsaStacks, squatterFor } from './observe.js';
+import { deleteStackUnprotected, irsaStacks, squatterFor, stoppedInFlight, waitDeleted } from '../services/stacks.js';
+import { releaseOnDelete } from '../services/service-accounts.js';
+import type { DeleteResult } from './results.js';
 import { foreignStackProblem } from '../services/ownership.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { StackWaiter } from '../services/stack-waiter.js';
 import { describeMaker, stackMaker, type StackMaker } from '../cfn/stack-maker.js';
 import { singleLine } from '../output/terminal.js';
-import { deleteStackUnprotected, failureReason } from '../services/stack-ops.js';
 
 /** Namespaces whose service accounts --only-missing and --prune never delete unless named exactly. */
 export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
@@ -39,15 +38,6 @@ export interface DeleteOptions extends ConnectionOptions {
   onlyMissing: boolean;
   output: 'text' | 'json' | 'yaml';
   concurrency: number;
-}
-
-export interface DeleteResult {
-  id: string;
-  stackName?: string;
-  stack: 'deleted' | 'delete-requested' | 'absent' | 'failed' | 'not-started';
-  serviceAccount: 'deleted' | 'annotation-removed' | 'kept' | 'absent' | 'failed' | 'not-started';
-  note?: string;
-  error?: string;
 }
 
 /** What --prune (this apply set only) or --prune-all / --only-missing (every stack the file does not name) deletes. */
@@ -164,59 +154,35 @@ export async function executeDeletes(
           }
           if (t.stack) {
             r.stack = 'failed';
-            await deleteStackUnprotected(rt, cfn, t.stack, t.id);
+            await deleteStackUnprotected(cfn, rt.reporter, t.stack, t.id);
             // From here CloudFormation is deleting it, whatever this run does next.
             r.stack = 'delete-requested';
             rt.reporter.info(`deleting stack ${t.stack.stackName}`, t.id);
             if (opts.wait) {
-              const after = await waiter.wait(t.stack.stackId);
-              if (after) {
-                const reason = await failureReason(cfn, after);
-                throw new IrsaError('STACK_FAILED', `stack ${t.stack.stackName} delete failed: ${after.status}${reason ? ` — ${reason}` : ''}`, {
-                  hint: 'remove what keeps CloudFormation from deleting that resource, then run the same delete again (it retries the stack)',
-                });
-              }
+              await waitDeleted({ cfn, waiter }, t.stack);
               r.stack = 'deleted';
               rt.reporter.ok(`deleted stack ${t.stack.stackName}`, t.id);
-            } else r.stack = 'delete-requested';
+            }
           } else {
             r.stack = 'absent';
           }
           r.serviceAccount = 'failed';
-          const k = await kubeOnce();
-          const sa = await k.getServiceAccount(t.namespace, t.name);
-          const annotated = sa?.annotations[ROLE_ARN_ANNOTATION];
-          if (!sa) {
-            r.serviceAccount = 'absent';
-          } else if (!t.stack && t.roleArn === undefined && !(annotated !== undefined && opts.clusterRoleArns?.has(annotated)) && sa.labels[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) {
-            // No stack, no role of ours, and not an object irsactl created (as with --attach-role-arn): irsactl made
-            // nothing here, so it touches nothing (the object may be Terraform's, or eksctl's for some other role).
-            r.serviceAccount = 'kept';
-            r.note = annotated === undefined ? 'no iamserviceaccount stack for it, and it names no role' : `no iamserviceaccount stack for it, and its role ${annotated} is not one of this cluster's iamserviceaccount roles`;
-            rt.reporter.info(`nothing of irsactl's to delete for ${t.id}: ${r.note}; left untouched`, t.id);
-          } else {
-            const d = releaseServiceAccount(sa, t.roleArn ?? (t.stack ? undefined : annotated));
-            if (d.action === 'delete') {
-              await k.deleteServiceAccount(t.namespace, t.name);
-              r.serviceAccount = 'deleted';
-              rt.reporter.ok(`deleted serviceaccount ${t.id}`, t.id);
-            } else if (d.action === 'strip-annotation') {
-              await k.replaceServiceAccount(d.next);
-              r.serviceAccount = 'annotation-removed';
-              rt.reporter.ok(`removed the role annotation from serviceaccount ${t.id} (not managed by irsactl: the object stays)`, t.id);
-            } else {
-              r.serviceAccount = 'kept';
-              r.note = d.reason;
-              rt.reporter.info(`kept serviceaccount ${t.id}: ${d.reason}`, t.id);
-            }
-          }
+          const released = await releaseOnDelete(await kubeOnce(), rt.reporter, {
+            namespace: t.namespace,
+            name: t.name,
+            ...(t.roleArn !== undefined ? { roleArn: t.roleArn } : {}),
+            hadStack: t.stack !== undefined,
+            ...(opts.clusterRoleArns ? { clusterRoleArns: opts.clusterRoleArns } : {}),
+          });
+          r.serviceAccount = released.outcome;
+          if (released.note !== undefined) r.note = released.note;
         } catch (err) {
-          const stopped = isRunStopped(err) && r.stack === 'delete-requested';
-          if (stopped && t.stack) {
+          if (isRunStopped(err) && r.stack === 'delete-requested' && t.stack) {
             // The run stopped waiting, not CloudFormation: the stack is still being deleted.
-            r.error = `stack ${t.stack.stackName} is still being deleted by CloudFormation (${err.message})`;
-            rt.reporter.error(r.error, t.id);
-            rt.reporter.info('CloudFormation goes on deleting it; run the same command again to finish', t.id);
+            const e = stoppedInFlight(t.stack.stackName, 'delete', false, err);
+            r.error = e.message;
+            rt.reporter.error(e.message, t.id);
+            if (e.hint) rt.reporter.info(e.hint, t.id);
             return r;
           }
           if (r.stack === 'delete-requested' && opts.wait) r.stack = 'failed';

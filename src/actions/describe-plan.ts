@@ -1,21 +1,11 @@
 import type { Plan, ServiceAccountPlan, StackStep, ServiceAccountStep } from './plan.js';
 import { formatDiff } from '../cfn/diff.js';
 import { formatDrift } from '../cfn/role-drift.js';
-import type { ItemResult } from './execute.js';
+import type { ItemResult, PruneItem } from './results.js';
 import { table } from '../output/format.js';
-import { describeMaker, type StackMaker } from '../cfn/stack-maker.js';
+import { describeMaker } from '../cfn/stack-maker.js';
 
 // Pure renderings of a plan and of results: machine form (json/yaml) and text for people.
-
-/** A stack of the cluster that the file does not name: who made it, and why apply deletes it or leaves it. */
-export interface PruneItem {
-  namespace: string;
-  name: string;
-  stackName: string;
-  roleArn?: string;
-  madeBy: StackMaker;
-  reason: string;
-}
 
 /** apply --prune/--prune-all: what it deletes and what it leaves, under which scope. */
 export interface PrunePlan {

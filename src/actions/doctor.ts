@@ -13,7 +13,8 @@ import { parseRoleArn, providerArnFor } from '../model/arns.js';
 import { buildReport, renderText, reportToJson, summaryLine } from '../doctor/render.js';
 import { openCluster, requireOidc, type ClusterTarget } from '../runtime/cluster-session.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { irsaStacks, observeServiceAccounts } from './observe.js';
+import { irsaStacks } from '../services/stacks.js';
+import { observeServiceAccounts } from './observe.js';
 
 export interface DoctorOptions extends ClusterTarget {
   /** With name: one ServiceAccount (namespace default "default"). */

@@ -11,7 +11,18 @@ export type Level = 'info' | 'ok' | 'warn' | 'error' | 'debug';
 const ICON: Record<Level, string> = { info: '•', ok: '✔', warn: '!', error: '✖', debug: '·' };
 const COLOUR: Record<Level, string> = { info: '36', ok: '32', warn: '33', error: '31', debug: '90' };
 
-export class Reporter {
+/**
+ * What a service below the actions may say while it works: lines about one subject (a service account), never the
+ * run's live status or its errors, which the action that called it reports.
+ */
+export interface Narrator {
+  info(msg: string, subject?: string): void;
+  ok(msg: string, subject?: string): void;
+  warn(msg: string, subject?: string): void;
+  debug(msg: string, subject?: string): void;
+}
+
+export class Reporter implements Narrator {
   private readonly started = Date.now();
   private readonly colour: boolean;
   /** a terminal: one status line can be kept at the bottom and rewritten in place */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeOwner, foreignStackProblem, isOwnedBy, ownerIdIn, stackOwner } from '../../src/services/ownership.js';
-import { rootCauseEvent } from '../../src/services/stack-ops.js';
+import { rootCauseEvent } from '../../src/services/stacks.js';
 import type { StackEvent } from '../../src/aws/ports.js';
 
 const name = (cluster: string, ns: string, sa: string) => `eksctl-${cluster}-addon-iamserviceaccount-${ns}-${sa}`;
