@@ -63,9 +63,19 @@ export function planToData(plan: Plan, prune?: PrunePlan) {
   };
 }
 
+/** The step as the plan document shows it: the template is shown once, beside the service account, not in the step. */
 function stackData(s: StackStep) {
-  if (s.action !== 'update') return s;
-  return { action: s.action, changes: formatDiff(s.diff, s.tags), diff: s.diff, tags: s.tags };
+  switch (s.action) {
+    case 'update':
+      return { action: s.action, changes: formatDiff(s.diff, s.tags), diff: s.diff, tags: s.tags };
+    case 'create':
+    case 'replace': {
+      const { template: _sent, ...shown } = s;
+      return shown;
+    }
+    default:
+      return s;
+  }
 }
 
 export function countChanges(plan: Plan): number {

@@ -3,7 +3,7 @@ import type { CloudFormationPort, IamPort } from '../aws/ports.js';
 import { repairRoleDrift } from './repair-drift.js';
 import type { KubePort } from '../k8s/ports.js';
 import { IrsaError, isRunStopped } from '../errors.js';
-import { templateBody } from '../cfn/template.js';
+import { templateBody, type CfnTemplate } from '../cfn/template.js';
 import { isCreateFailure } from '../cfn/stack-status.js';
 import { applyOneCommand, changeExistingStackHint, deleteCommand, shellCommand } from '../model/suggested-commands.js';
 import { desiredServiceAccount } from '../k8s/service-account.js';
@@ -146,7 +146,7 @@ async function runStackStep(ctx: ExecuteContext, stacks: StackServices, item: Se
     region: ctx.commandHint.region,
     nextStep: (status, failedOp) => nextStepHint(ctx, item, status, failedOp),
   };
-  const body = () => ({ templateBody: templateBody(item.template!), capabilities: item.capabilities, tags: item.stackTags });
+  const body = (template: CfnTemplate) => ({ templateBody: templateBody(template), capabilities: item.capabilities, tags: item.stackTags });
   switch (step.action) {
     case 'none':
       result.stack = 'none';
@@ -185,15 +185,15 @@ async function runStackStep(ctx: ExecuteContext, stacks: StackServices, item: Se
       throw new IrsaError('PRECONDITION', step.message, { hint: step.hint });
     case 'replace':
       rt.reporter.warn(`stack ${item.stackName} is ${step.status}: deleting it to create it again${step.reason ? ` (${step.reason})` : ''}`, item.id);
-      result.roleArn = await replaceAndWait(stacks, target, body(), result);
+      result.roleArn = await replaceAndWait(stacks, target, body(step.template), result);
       result.stack = 'replaced';
       return;
     case 'create':
-      result.roleArn = await createAndWait(stacks, target, body(), result);
+      result.roleArn = await createAndWait(stacks, target, body(step.template), result);
       result.stack = 'created';
       return;
     case 'update': {
-      const updated = await updateAndWait(stacks, target, body(), result);
+      const updated = await updateAndWait(stacks, target, body(step.template), result);
       if (updated.outcome === 'no-change') {
         result.stack = 'unchanged';
         return;

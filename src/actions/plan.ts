@@ -19,13 +19,14 @@ import { desiredRoleOf, diffRole, isRoleTemplate, type DesiredRole, type DriftIt
 export type StackStep =
   /** no stack is made: the role ARN is given */
   | { action: 'none'; reason: 'attach-role-arn' }
-  | { action: 'create' }
+  /** the template is what CreateStack sends (as with update and replace) */
+  | { action: 'create'; template: CfnTemplate }
   /** create: a stack exists already, left as it is; `differs` lists how it differs from what was asked */
   | { action: 'exists'; status: string; differs?: string[] }
   | { action: 'unchanged'; status: string }
-  | { action: 'update'; diff: TemplateDiff; tags: ReturnType<typeof diffTags> }
+  | { action: 'update'; diff: TemplateDiff; tags: ReturnType<typeof diffTags>; template: CfnTemplate }
   /** apply: a stack that failed to create is deleted and made again */
-  | { action: 'replace'; status: string; reason?: string }
+  | { action: 'replace'; status: string; reason?: string; template: CfnTemplate }
   /** create: the ServiceAccount exists and may not be touched, so no role is made for it (eksctl's rule) */
   | { action: 'skip'; reason: 'serviceaccount-exists' }
   /** the stack is in a state nothing can act on now (in progress, or failed for create); nextStep: what gets it out */
@@ -50,7 +51,7 @@ export interface ServiceAccountPlan {
   stackName: string;
   stackTags: Record<string, string>;
   capabilities: string[];
-  /** undefined with attachRoleARN: no stack */
+  /** the template the file describes, as the plan shows it (undefined with attachRoleARN: no stack) */
   template?: CfnTemplate;
   stack: StackStep;
   serviceAccount: ServiceAccountStep;
@@ -150,7 +151,7 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
     // service account (no role is made for an object we may not annotate). apply declares intent, so it annotates.
     const sa = saStep(input, spec, live, undefined);
     const skipped = sa.action === 'skip' && sa.reason === 'exists';
-    return { ...base, template, stack: skipped ? { action: 'skip', reason: 'serviceaccount-exists' } : { action: 'create' }, serviceAccount: sa };
+    return { ...base, template, stack: skipped ? { action: 'skip', reason: 'serviceaccount-exists' } : { action: 'create', template }, serviceAccount: sa };
   }
 
   const roleArn = existing.outputs[ROLE_OUTPUT];
@@ -164,7 +165,7 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
     stack = { action: 'blocked', status, reason: 'an operation is in progress on this stack' };
   } else if (isCreateFailure(status) || status === 'DELETE_FAILED' || !roleArn) {
     // Nothing usable to keep: apply deletes it (again, for DELETE_FAILED) and creates it anew.
-    stack = input.mode === 'apply' ? { action: 'replace', status, reason: existing.statusReason } : { action: 'blocked', status, reason: existing.statusReason };
+    stack = input.mode === 'apply' ? { action: 'replace', status, reason: existing.statusReason, template } : { action: 'blocked', status, reason: existing.statusReason };
   } else {
     const liveTemplate = input.liveTemplates?.get(id);
     const diff = liveTemplate === undefined ? undefined : diffTemplates(liveTemplate, template);
@@ -175,7 +176,7 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
     // create never changes an existing stack (eksctl's rule), but says when it is not what was asked.
     if (input.mode === 'create') stack = { action: 'exists', status, ...(differs && diff ? { differs: formatDiff(diff, tags) } : {}) };
     else if (differs && diff) {
-      stack = { action: 'update', diff, tags };
+      stack = { action: 'update', diff, tags, template };
       if (diff.roleName) {
         // Naming a role CloudFormation named (or renaming one) is a replacement, not an update in place.
         warnings.push(
@@ -192,7 +193,7 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
   let drift: ServiceAccountPlan['drift'];
   if (liveRole === 'missing' && (stack.action === 'unchanged' || stack.action === 'update')) {
     // CloudFormation does not recreate a resource deleted behind its back: a new stack makes the role again.
-    stack = { action: 'replace', status, reason: `role ${roleArn ?? ''} was deleted outside CloudFormation` };
+    stack = { action: 'replace', status, reason: `role ${roleArn ?? ''} was deleted outside CloudFormation`, template };
   } else if (liveRole !== undefined && liveRole !== 'missing' && (stack.action === 'unchanged' || (stack.action === 'update' && !stack.diff.roleName))) {
     // Drift is what differs from the role the live stack describes (what CloudFormation believes it made); a
     // difference the file brings is the template diff's. The repair makes the drifted parts what the file says.

@@ -80,7 +80,8 @@ describe('planServiceAccounts: create', () => {
 
   it('with --override-existing-serviceaccounts the existing ServiceAccount is annotated after the stack', () => {
     const item = one(input({ overrideExisting: true, serviceAccounts: new Map([['default/s3-reader', liveSa({ annotations: { [ROLE_ARN_ANNOTATION]: 'arn:old' } })]]) }));
-    expect(item.stack).toEqual({ action: 'create' });
+    // the step carries what CreateStack sends
+    expect(item.stack).toEqual({ action: 'create', template: renderTemplate(s3, OIDC) });
     expect(item.serviceAccount).toEqual({ action: 'annotate', previousRoleArn: 'arn:old' });
   });
 
@@ -100,8 +101,9 @@ describe('planServiceAccounts: create', () => {
   });
 
   it('roleOnly: the stack is created and the ServiceAccount is left alone', () => {
-    const item = one(input({ selected: [spec({ attachPolicyARNs: [S3_READ_ONLY], roleOnly: true })] }));
-    expect(item.stack).toEqual({ action: 'create' });
+    const roleOnly = spec({ attachPolicyARNs: [S3_READ_ONLY], roleOnly: true });
+    const item = one(input({ selected: [roleOnly] }));
+    expect(item.stack).toEqual({ action: 'create', template: renderTemplate(roleOnly, OIDC) });
     expect(item.serviceAccount).toEqual({ action: 'skip', reason: 'role-only' });
   });
 
@@ -130,7 +132,7 @@ describe('planServiceAccounts: create', () => {
     const stacks = new Map([['default/s3-reader', failed]]);
     expect(one(input({ stacks })).stack).toMatchObject({ action: 'blocked', status: 'ROLLBACK_COMPLETE' });
     const replaced = one(input({ mode: 'apply', stacks }));
-    expect(replaced.stack).toEqual({ action: 'replace', status: 'ROLLBACK_COMPLETE', reason: 'The following resource(s) failed to create: [Role1].' });
+    expect(replaced.stack).toEqual({ action: 'replace', status: 'ROLLBACK_COMPLETE', reason: 'The following resource(s) failed to create: [Role1].', template: renderTemplate(s3, OIDC) });
     expect(replaced.roleArn).toBeUndefined();
   });
 
