@@ -170,9 +170,9 @@ export async function executeDeletes(
           const released = await releaseOnDelete(await kubeOnce(), rt.reporter, {
             namespace: t.namespace,
             name: t.name,
-            ...(t.roleArn !== undefined ? { roleArn: t.roleArn } : {}),
+            roleArn: t.roleArn,
             hadStack: t.stack !== undefined,
-            ...(opts.clusterRoleArns ? { clusterRoleArns: opts.clusterRoleArns } : {}),
+            clusterRoleArns: opts.clusterRoleArns,
           });
           r.serviceAccount = released.outcome;
           if (released.note !== undefined) r.note = released.note;

@@ -117,7 +117,7 @@ async function runItem(ctx: ExecuteContext, stacks: StackServices, ensureNamespa
       result.serviceAccount = 'failed';
       result.serviceAccount = await upsertServiceAccount(await ctx.kube(), rt.reporter, ensureNamespace, {
         desired: desiredServiceAccount(item.spec, result.roleArn),
-        ...(item.observed ? { observed: item.observed } : {}),
+        observed: item.observed,
         mayAnnotateExisting: ctx.mayAnnotateExisting,
       });
     }

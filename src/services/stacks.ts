@@ -124,24 +124,25 @@ export async function createAndWait(s: StackServices, target: StackTarget, body:
     narrator.info(`stack ${stackName} already exists: waiting for it`, id);
   }
   delete progress.unanswered;
-  const roleArn = await waitCreated(s, target, progress);
+  const done = await waitCreated(s, target, progress);
   narrator.ok(`created stack ${stackName}`, id);
-  return roleArn;
+  return done.roleArn;
 }
 
 /** A create still running (an earlier run stopped waiting for it): waits for it; resolves with the role's ARN. */
 export async function waitForCreate(s: StackServices, target: StackTarget, status: string, progress: InFlightOperation): Promise<string> {
   s.narrator.info(`stack ${target.stackName} is ${status}: waiting for it`, target.id);
-  const roleArn = await waitCreated(s, target, progress, (rec) => s.narrator.ok(`stack ${target.stackName} is ${rec.status}`, target.id));
-  return roleArn;
+  const done = await waitCreated(s, target, progress);
+  s.narrator.ok(`stack ${target.stackName} is ${done.status}`, target.id);
+  return done.roleArn;
 }
 
-async function waitCreated(s: StackServices, target: StackTarget, progress: InFlightOperation, onDone?: (rec: StackRecord) => void): Promise<string> {
+/** The wait for a create: the stack at rest and well, with its role's ARN, or the failure's message. */
+async function waitCreated(s: StackServices, target: StackTarget, progress: InFlightOperation): Promise<{ status: string; roleArn: string }> {
   const rec = await waitInFlight(s.waiter, target.stackName, progress, 'create');
   const roleArn = rec?.outputs[ROLE_OUTPUT];
   if (!rec || !isStableOk(rec.status) || !roleArn) throw await stackFailure(s.cfn, target, rec, 'create');
-  onDone?.(rec);
-  return roleArn;
+  return { status: rec.status, roleArn };
 }
 
 /** UpdateStack, then the wait for it: 'no-change' when CloudFormation has nothing to do. */
