@@ -2,7 +2,7 @@
  * KubePort over @kubernetes/client-node 1.4: each port method as one API call, retried when the failure is
  * transient and cut short by the run's deadline or stop. connect.ts is the only module that loads that package.
  */
-import { IrsaError } from '../errors.js';
+import { IrsaError, isRunStopped } from '../errors.js';
 import { prepare, type ConnectKubeOptions } from './connect.js';
 import { toPod, toServiceAccount } from './convert.js';
 import { describeCall, isAbort, isConflict, isNotFound, isTransientKubeError, KUBE_MAX_ATTEMPTS, mapKubeError, retryDelayMs, type CallSite } from './errors.js';
@@ -42,7 +42,7 @@ export async function connectKube(conn: KubeConnection, opts: ConnectKubeOptions
       try {
         return await attempt(what, fn);
       } catch (caught) {
-        if (caught instanceof IrsaError && (caught.code === 'TIMEOUT' || caught.code === 'INTERRUPTED')) throw caught;
+        if (isRunStopped(caught)) throw caught;
         // The run goes on, so an aborted request hit its response timeout: transient, like a reset.
         const err = isAbort(caught)
           ? Object.assign(new Error(`no answer within ${timeouts.responseTimeoutMs / 1000} s (response timeout)`), { code: 'ETIMEDOUT', cause: caught })

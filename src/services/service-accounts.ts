@@ -1,5 +1,5 @@
 import type { KubePort, ServiceAccountObject } from '../k8s/ports.js';
-import { IrsaError } from '../errors.js';
+import { isConflict } from '../k8s/errors.js';
 import type { Narrator } from '../output/reporter.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
 import { mergeServiceAccount, newServiceAccount, releaseServiceAccount, type DesiredServiceAccount } from '../k8s/service-account.js';
@@ -28,10 +28,6 @@ export function namespaceMaker(narrator: Narrator, known?: ReadonlyMap<string, '
     return p;
   };
 }
-
-/** A write that lost a race: someone changed the object since it was read (resourceVersion, or AlreadyExists). */
-// Local until k8s/ exports its own isConflict.
-const isConflict = (err: unknown): boolean => err instanceof IrsaError && err.httpStatus === 409;
 
 /** How many times a write that meets a conflict reads the object again and retries. */
 const MAX_ATTEMPTS = 5;
