@@ -4,12 +4,12 @@
  * and never deleting someone else's when replacing.
  */
 import { describe, expect, it } from 'vitest';
-import type { CloudFormationPort, CreateStackInput, StackRecord } from '../../src/aws/ports.js';
-import { IrsaError } from '../../src/errors.js';
-import type { Narrator } from '../../src/output/reporter.js';
-import { CLUSTER_NAME_TAG, IRSA_NAME_TAG } from '../../src/model/naming.js';
-import { StackWaiter } from '../../src/services/stack-waiter.js';
-import { createAndWait, replaceAndWait, stoppedInFlight, type InFlightOperation, type StackTarget } from '../../src/services/stacks.js';
+import type { CloudFormationPort, CreateStackInput, StackRecord } from '../../../src/aws/ports.js';
+import { IrsaError } from '../../../src/errors.js';
+import type { Narrator } from '../../../src/output/reporter.js';
+import { CLUSTER_NAME_TAG, IRSA_NAME_TAG } from '../../../src/model/naming.js';
+import { StackWaiter } from '../../../src/services/stack-waiter.js';
+import { createAndWait, replaceAndWait, stoppedInFlight, type InFlightOperation, type StackTarget } from '../../../src/services/stacks.js';
 
 const NAME = 'eksctl-demo-addon-iamserviceaccount-apps-sa';
 const OURS = { [CLUSTER_NAME_TAG]: 'demo', [IRSA_NAME_TAG]: 'apps/sa' };

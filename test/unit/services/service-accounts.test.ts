@@ -3,11 +3,11 @@
  * conflict, the race with an object that appears while irsactl works, and what a delete does to the object.
  */
 import { describe, expect, it } from 'vitest';
-import type { KubePort, ServiceAccountObject } from '../../src/k8s/ports.js';
-import { IrsaError } from '../../src/errors.js';
-import type { Narrator } from '../../src/output/reporter.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, ROLE_ARN_ANNOTATION } from '../../src/model/kubernetes.js';
-import { namespaceMaker, releaseOnDelete, upsertServiceAccount } from '../../src/services/service-accounts.js';
+import type { KubePort, ServiceAccountObject } from '../../../src/k8s/ports.js';
+import { IrsaError } from '../../../src/errors.js';
+import type { Narrator } from '../../../src/output/reporter.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, ROLE_ARN_ANNOTATION } from '../../../src/model/kubernetes.js';
+import { namespaceMaker, releaseOnDelete, upsertServiceAccount } from '../../../src/services/service-accounts.js';
 
 const ROLE = 'arn:aws:iam::111122223333:role/r';
 
