@@ -1,5 +1,5 @@
 import type { FaultDecision as AwsFaultDecision, FaultInjector as AwsFaultInjector } from './aws-proxy.js';
-import type { FaultDecision as KubeFaultDecision, FaultInjector as KubeFaultInjector } from './kube-server.js';
+import type { FaultDecision as KubeFaultDecision, FaultInjector as KubeFaultInjector } from './kube/server.js';
 
 // Deterministic fault schedules for the AWS proxy and the Kubernetes test server.
 // Exactly `rate` of the requests (in arrival order) are faulted, evenly spaced from a

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAwsProxy, type AwsProxy } from './aws-proxy.js';
-import { startKubeServer, type KubeTestServer } from './kube-server.js';
+import { startKubeServer, type KubeTestServer } from './kube/server.js';
 import { createMotoAccount, createMotoCluster, startMoto, type MotoAccount, type MotoServer } from './moto.js';
 
 export type { MotoAccount } from './moto.js';

@@ -7,7 +7,7 @@ import { eksToken } from '../../src/aws/eks-token.js';
 import { IrsaError } from '../../src/errors.js';
 import { connectKube } from '../../src/k8s/client.js';
 import type { KubeConnection, KubePort } from '../../src/k8s/ports.js';
-import { startKubeServer, type KubeTestServer } from '../../sandbox/kube-server.js';
+import { startKubeServer, type KubeTestServer } from '../../sandbox/kube/server.js';
 import { makeFreshTestTls } from '../../sandbox/tls.js';
 
 const CLUSTER = 'client-test';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eksToken } from '../../src/aws/eks-token.js';
-import { startKubeServer, type KubeTestServer } from '../../sandbox/kube-server.js';
+import { startKubeServer, type KubeTestServer } from '../../sandbox/kube/server.js';
 
 const KUBECTL = '/usr/bin/kubectl';
 const KEY = 'AKIDKUBECTLTEST';

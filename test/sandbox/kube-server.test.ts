@@ -2,7 +2,8 @@
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eksToken } from '../../src/aws/eks-token.js';
-import { jsonPatch, mergePatch, startKubeServer, strategicMergePatch, type KubeTestServer } from '../../sandbox/kube-server.js';
+import { jsonPatch, mergePatch, strategicMergePatch } from '../../sandbox/kube/patch.js';
+import { startKubeServer, type KubeTestServer } from '../../sandbox/kube/server.js';
 
 const KEY = 'AKIDSERVERTEST';
 const SECRET = 'server-test-secret';
