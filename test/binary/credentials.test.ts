@@ -8,7 +8,7 @@ import { eksToken } from '../../src/aws/eks-token.js';
 import { startSandbox, type Sandbox, type SandboxCluster } from '../../sandbox/index.js';
 import { createMotoAccessKey, type MotoAccount } from '../../sandbox/moto.js';
 import { motoUrl } from '../support/aws.js';
-import { runCli } from '../support/cli.js';
+import { runCli } from '../support/run-cli.js';
 import { ensureBuilt, runBinary, type BinaryRun, startContainerCredentialsServer, startInstanceMetadata, startSsoPortal, startStsTap, type StsTap } from './support.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IrsaError } from '../../src/errors.js';
-import { runCli } from '../support/cli.js';
+import { runCli } from '../support/run-cli.js';
 
 /**
  * A config's warnings (here a placeholder account id eksctl's docs use) are printed once by every command that

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { runCli } from '../support/run-cli.js';
 
 /** Exit codes decided in one place (src/errors.ts, src/main.ts): 0 ok, 2 bad usage; no request is made here. */
 describe('irsactl usage and exit codes', () => {

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig, type CommandKind, type ConfigFlags } from '../../src/config/resolve.js';
 import { IrsaError } from '../../src/errors.js';
 import type { RuntimeOverrides } from '../../src/runtime/runtime.js';
-import { runCli, startE2E } from '../support/cli.js';
+import { runCli } from '../support/run-cli.js';
+import { startE2E } from '../support/cli.js';
 
 /**
  * Issue #5, hostile input: generated and mutated ClusterConfig documents and flag sets. Each one is accepted

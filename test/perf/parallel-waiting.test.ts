@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filterStackList, startStackLatency, rewriteStackList, type StackLatencyProxy } from '../../sandbox/latency.js';
-import { runCli, startE2E, type E2E } from '../support/cli.js';
+import { runCli } from '../support/run-cli.js';
+import { startE2E, type E2E } from '../support/cli.js';
 import { clusterConfigYaml } from '../support/config.js';
 
 const REGION = 'us-west-2';

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackEvent, StackRecord } from '../../src/aws/ports.js';
 import { IrsaError } from '../../src/errors.js';
 import { awsThrottle } from '../../sandbox/fault-plan.js';
-import { runCli, startE2E, type E2E } from '../support/cli.js';
+import { runCli } from '../support/run-cli.js';
+import { startE2E, type E2E } from '../support/cli.js';
 import { clusterConfigYaml, S3_READ } from '../support/config.js';
 import { withCloudFormation } from '../support/fake-cfn.js';
 

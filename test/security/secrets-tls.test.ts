@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFreshTestTls } from '../../sandbox/tls.js';
-import { startE2E, type CliRun, type E2E } from '../support/cli.js';
+import { startE2E, type E2E } from '../support/cli.js';
+import { type CliRun } from '../support/run-cli.js';
 
 /**
  * Issue #5, security end to end: secrets never reach output at full verbosity (success and error paths),

@@ -1,0 +1,206 @@
+import type {
+  AwsPorts,
+  CloudFormationPort,
+  CreateStackInput,
+  IamPort,
+  OidcProviderInfo,
+  RoleInfo,
+  StackEvent,
+  StackRecord,
+} from '../../src/aws/ports.js';
+import { IrsaError } from '../../src/errors.js';
+import { ROLE_OUTPUT } from '../../src/model/naming.js';
+import { oidcInfoFrom } from '../../src/model/oidc.js';
+
+// In-memory AWS ports for the unit tier (the role of the AWS CDK's FakeCloudFormation): what moto and the sandbox's
+// proxy do for the integration tiers, reduced to what the create/get/delete paths read and write. A stack completes
+// at once (CREATE_COMPLETE with its role as output Role1, the role then readable through IAM); a deleted stack
+// leaves the live list at once. What is not modelled throws, so a test that reaches it fails loudly rather than
+// passing against a guess.
+
+export interface MemoryAwsOptions {
+  cluster: string;
+  region: string;
+  account?: string;
+  /** whether the cluster's IAM OIDC provider exists already (default true) */
+  oidcProvider?: boolean;
+}
+
+export interface MemoryAws {
+  ports: AwsPorts;
+  /** Every stack ever created here, by name, in its latest state (deleted ones in DELETE_COMPLETE). */
+  stacks: Map<string, StackRecord & { templateBody: string }>;
+  roles: Map<string, RoleInfo>;
+  /** Every call, as "<service>.<method> <first argument>", in order. */
+  calls: string[];
+}
+
+const notModelled = (what: string): never => {
+  throw new IrsaError('INTERNAL', `the in-memory AWS of the unit tests does not model ${what}`);
+};
+
+export function memoryAws(opts: MemoryAwsOptions): MemoryAws {
+  const account = opts.account ?? '111122223333';
+  const issuer = `https://oidc.eks.${opts.region}.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF`;
+  const oidc = oidcInfoFrom(issuer, 'aws', account);
+  const providers = new Map<string, OidcProviderInfo>();
+  if (opts.oidcProvider ?? true) {
+    providers.set(oidc.providerArn, { arn: oidc.providerArn, url: oidc.issuerHostPath, clientIds: ['sts.amazonaws.com'], thumbprints: [], tags: {} });
+  }
+  const stacks: MemoryAws['stacks'] = new Map();
+  const roles: MemoryAws['roles'] = new Map();
+  const calls: string[] = [];
+  const log = (call: string, arg = ''): void => {
+    calls.push(arg === '' ? call : `${call} ${arg}`);
+  };
+  let serial = 0;
+
+  const find = (nameOrId: string) => [...stacks.values()].find((s) => s.stackName === nameOrId || s.stackId === nameOrId);
+  const live = (nameOrId: string) => {
+    const s = find(nameOrId);
+    return s !== undefined && s.status !== 'DELETE_COMPLETE' ? s : undefined;
+  };
+  const copy = (s: StackRecord & { templateBody: string }): StackRecord => {
+    const { templateBody: _body, ...record } = structuredClone(s);
+    return record;
+  };
+
+  /** The role Role1 of the template: its RoleName, or a name CloudFormation would make up. */
+  function createRole(input: CreateStackInput): string {
+    const template = JSON.parse(input.templateBody) as { Resources?: Record<string, { Properties?: Record<string, unknown> }> };
+    const props = template.Resources?.[ROLE_OUTPUT]?.Properties ?? {};
+    const name = typeof props.RoleName === 'string' ? props.RoleName : `${input.stackName}-${ROLE_OUTPUT}-${String(++serial).padStart(12, '0')}`.slice(0, 64);
+    const arn = `arn:aws:iam::${account}:role/${name}`;
+    roles.set(name, { arn, name, trustPolicy: props.AssumeRolePolicyDocument, tags: { ...input.tags } });
+    return arn;
+  }
+
+  const cfn: CloudFormationPort = {
+    async listStacks(statuses) {
+      log('cfn.listStacks');
+      return [...stacks.values()].filter((s) => statuses.includes(s.status)).map((s) => ({ stackName: s.stackName, stackId: s.stackId, status: s.status }));
+    },
+    async describeStack(nameOrId) {
+      log('cfn.describeStack', nameOrId);
+      const s = nameOrId.startsWith('arn:') ? find(nameOrId) : live(nameOrId);
+      return s === undefined ? undefined : copy(s);
+    },
+    async createStack(input) {
+      log('cfn.createStack', input.stackName);
+      if (live(input.stackName) !== undefined) return 'exists';
+      const stackId = `arn:aws:cloudformation:${opts.region}:${account}:stack/${input.stackName}/${String(++serial).padStart(8, '0')}`;
+      const roleArn = createRole(input);
+      stacks.set(input.stackName, {
+        stackName: input.stackName,
+        stackId,
+        status: 'CREATE_COMPLETE',
+        tags: { ...input.tags },
+        outputs: { [ROLE_OUTPUT]: roleArn },
+        capabilities: [...input.capabilities],
+        terminationProtection: input.terminationProtection,
+        templateBody: input.templateBody,
+      });
+      return 'created';
+    },
+    async updateStack(input) {
+      log('cfn.updateStack', input.stackName);
+      const s = live(input.stackName);
+      if (s === undefined) throw new IrsaError('AWS', `Stack [${input.stackName}] does not exist`, { httpStatus: 400, awsCode: 'ValidationError' });
+      if (s.templateBody === input.templateBody && JSON.stringify(s.tags) === JSON.stringify(input.tags)) return 'no-change';
+      Object.assign(s, { templateBody: input.templateBody, tags: { ...input.tags }, status: 'UPDATE_COMPLETE' });
+      return 'updated';
+    },
+    async deleteStack(nameOrId) {
+      log('cfn.deleteStack', nameOrId);
+      const s = find(nameOrId);
+      if (s === undefined || s.status === 'DELETE_COMPLETE') return;
+      if (s.terminationProtection) throw new IrsaError('AWS', `Stack [${s.stackName}] cannot be deleted while TerminationProtection is enabled`, { httpStatus: 400, awsCode: 'ValidationError' });
+      s.status = 'DELETE_COMPLETE';
+      const role = s.outputs[ROLE_OUTPUT];
+      for (const [name, r] of roles) if (r.arn === role) roles.delete(name);
+    },
+    async setTerminationProtection(nameOrId, enabled) {
+      log('cfn.setTerminationProtection', nameOrId);
+      const s = live(nameOrId) ?? notModelled(`termination protection of a missing stack (${nameOrId})`);
+      s.terminationProtection = enabled;
+    },
+    async getTemplate(nameOrId) {
+      log('cfn.getTemplate', nameOrId);
+      return (find(nameOrId) ?? notModelled(`the template of a missing stack (${nameOrId})`)).templateBody;
+    },
+    async describeStackEvents(nameOrId): Promise<StackEvent[]> {
+      log('cfn.describeStackEvents', nameOrId);
+      return [];
+    },
+  };
+
+  const iam: IamPort = {
+    async getOidcProvider(arn) {
+      log('iam.getOidcProvider', arn);
+      const p = providers.get(arn);
+      return p === undefined ? undefined : structuredClone(p);
+    },
+    async listOidcProviderArns() {
+      log('iam.listOidcProviderArns');
+      return [...providers.keys()];
+    },
+    async createOidcProvider(input) {
+      log('iam.createOidcProvider', input.url);
+      const url = input.url.replace(/^https:\/\//, '');
+      const arn = `arn:aws:iam::${account}:oidc-provider/${url}`;
+      if (providers.has(arn)) return 'exists';
+      providers.set(arn, { arn, url, clientIds: [...input.clientIds], thumbprints: [...input.thumbprints], tags: { ...input.tags } });
+      return 'created';
+    },
+    async getRole(name) {
+      log('iam.getRole', name);
+      const r = roles.get(name);
+      return r === undefined ? undefined : structuredClone(r);
+    },
+    listAttachedRolePolicyArns: async () => notModelled('ListAttachedRolePolicies'),
+    listRolePolicyNames: async () => notModelled('ListRolePolicies'),
+    getRolePolicy: async () => notModelled('GetRolePolicy'),
+    updateAssumeRolePolicy: async () => notModelled('UpdateAssumeRolePolicy'),
+    attachRolePolicy: async () => notModelled('AttachRolePolicy'),
+    detachRolePolicy: async () => notModelled('DetachRolePolicy'),
+    putRolePolicy: async () => notModelled('PutRolePolicy'),
+    deleteRolePolicy: async () => notModelled('DeleteRolePolicy'),
+    putRolePermissionsBoundary: async () => notModelled('PutRolePermissionsBoundary'),
+    deleteRolePermissionsBoundary: async () => notModelled('DeleteRolePermissionsBoundary'),
+    tagRole: async () => notModelled('TagRole'),
+    untagRole: async () => notModelled('UntagRole'),
+  };
+
+  const ports: AwsPorts = {
+    eks: {
+      async describeCluster(name) {
+        log('eks.describeCluster', name);
+        if (name !== opts.cluster) throw new IrsaError('NOT_FOUND', `cluster "${name}" not found in ${opts.region}`);
+        return {
+          name,
+          arn: `arn:aws:eks:${opts.region}:${account}:cluster/${name}`,
+          partition: 'aws',
+          accountId: account,
+          region: opts.region,
+          status: 'ACTIVE',
+          // Never dialled: the in-memory KubePort stands in for the connection.
+          endpoint: 'https://kubernetes.memory.invalid',
+          certificateAuthorityData: Buffer.from('not a certificate').toString('base64'),
+          oidcIssuer: issuer,
+          tags: {},
+        };
+      },
+      tagResource: async () => notModelled('EKS TagResource'),
+    },
+    iam,
+    cfn,
+    sts: {
+      async getCallerIdentity() {
+        log('sts.getCallerIdentity');
+        return { account, arn: `arn:aws:iam::${account}:user/unit-test`, userId: 'AIDAUNITTEST' };
+      },
+      assumeRoleWithWebIdentity: async () => notModelled('AssumeRoleWithWebIdentity'),
+    },
+  };
+  return { ports, stacks, roles, calls };
+}
