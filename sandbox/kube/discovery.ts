@@ -29,7 +29,7 @@ function apiResourceList(): JsonObject {
   };
 }
 
-/** The smallest OpenAPI v3 document with which kubectl apply/replace validate server-side. */
+/** The smallest OpenAPI v3 document with which kubectl apply/replace validate server-side (without one they fail to download openapi). */
 function openApiV1Document(): JsonObject {
   const patchOp = (kind: string) => ({
     patch: {

@@ -192,7 +192,7 @@ export function createKubeStore(): KubeStore {
     if (dryRun) return out;
     stores[r.plural].delete(key);
     if (r.plural === 'namespaces') {
-      // Immediate, where a real namespace lingers in Terminating while its finalizers run.
+      // Immediate, where a real namespace lingers in Terminating (terminateNamespace models that).
       for (const store of [stores.serviceaccounts, stores.pods]) {
         for (const k of [...store.keys()]) if (k.startsWith(`${name}/`)) store.delete(k);
       }
