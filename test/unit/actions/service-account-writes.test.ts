@@ -38,6 +38,15 @@ describe('create through in-memory ports', () => {
     expect(order).toEqual([`cfn.createStack ${stackName}`, 'kube.create namespaces', 'kube.create serviceaccounts']);
   });
 
+  it('writes nothing, in AWS or Kubernetes, when the cluster has no IAM OIDC provider', async () => {
+    const m = memoryCluster({ oidcProvider: false });
+    const r = await m.run(['create', 'iamserviceaccount', '--cluster', m.cluster, '--region', m.region, '--namespace', 'apps', '--name', 'app', '--attach-policy-arn', POLICY, '--approve']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`run \`irsactl utils associate-iam-oidc-provider --cluster ${m.cluster} --region ${m.region} --approve\``);
+    expect(m.aws.stacks.size).toBe(0);
+    expect(m.kube.calls.filter((c) => c.verb !== 'get' && c.verb !== 'list')).toEqual([]);
+  });
+
   it('re-reads and merges again when another writer changes the ServiceAccount between its read and its write (409)', async () => {
     const m = memoryCluster();
     m.kube.store.put(RESOURCES.serviceaccounts, { metadata: { name: 'app', namespace: 'apps', annotations: { 'team/owner': 'a' } } });
