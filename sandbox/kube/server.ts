@@ -1,8 +1,8 @@
 // The Kubernetes API test server: namespaces, serviceaccounts (+ TokenRequest) and pods over HTTPS, in-process,
 // with EKS bearer-token authentication checked offline. Good enough for @kubernetes/client-node and for the real
-// kubectl (test/sandbox/kube-server.kubectl.test.ts). It does not model the asynchronous creation of the default
-// ServiceAccount, managedFields and server-side apply, strict field validation, admission webhooks, watch or
-// protobuf: a test that needs one of those cannot pass here and mean it. This file is the HTTP side
+// kubectl (test/integration/sandbox/kube-server.kubectl.test.ts). It does not model the asynchronous creation of
+// the default ServiceAccount, managedFields and server-side apply, strict field validation, admission webhooks,
+// watch or protobuf: a test that needs one of those cannot pass here and mean it. This file is the HTTP side
 // (authentication, routing, fault injection, RBAC denials and the test-control API); the objects live in store.ts.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';

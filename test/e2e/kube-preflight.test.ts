@@ -1,7 +1,7 @@
 /**
  * Issue 13 item 10: what would stop the Kubernetes step is found before any stack is made for it. The Kubernetes test
  * server models a Terminating namespace (NamespaceLifecycle's 403) and RBAC rules (403 on the write, "no" from a
- * SelfSubjectAccessReview), both checked with the real kubectl in test/sandbox/kube-server.kubectl.test.ts.
+ * SelfSubjectAccessReview), both checked with the real kubectl in test/integration/sandbox/kube-server.kubectl.test.ts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startE2E, type E2E } from '../support/cli.js';

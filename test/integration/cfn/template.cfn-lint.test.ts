@@ -1,0 +1,39 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { renderTemplate, templateBody } from '../../../src/cfn/template.js';
+import { GOLDEN_CASES } from '../../fixtures/cfn/specs.js';
+
+// The golden templates through AWS's own linter, the one check here that needs a tool besides Node (cfn-lint);
+// the rendering itself is checked without it in template.test.ts.
+describe('cfn-lint', () => {
+  it('accepts every golden template', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'irsactl-cfn-lint-'));
+    try {
+      const files = GOLDEN_CASES.map((c) => {
+        const file = join(dir, `${c.name}.json`);
+        writeFileSync(file, templateBody(renderTemplate(c.sa, c.oidc)));
+        return file;
+      });
+      let exitCode = 0;
+      let output = '';
+      try {
+        const result = await promisify(execFile)('cfn-lint', ['--format', 'parseable', '--', ...files]);
+        output = result.stdout + result.stderr;
+      } catch (err) {
+        const e = err as { code?: number; stdout?: string; stderr?: string };
+        if (typeof e.code !== 'number') throw err;
+        exitCode = e.code;
+        output = `${e.stdout ?? ''}${e.stderr ?? ''}`;
+      }
+      // cfn-lint's exit code is a bit mask: 2 = errors, 4 = warnings, 8 = informational.
+      const errors = output.split('\n').filter((line) => /:E\d{4}:/.test(line));
+      expect({ errorBit: exitCode & 2, errors, output }).toEqual({ errorBit: 0, errors: [], output });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * Big accounts (issue 11 item 5, issue 19 item 2): 300 stacks that are not this cluster's share the region, and
+ * the sandbox's proxy denies DescribeStacks without a StackName with CloudFormation's AccessDenied, as AWS's
+ * documented guard policy does. Every command works, and the AWS requests of each are exactly those of the same
+ * command in an empty region (moto's ListStacks answers in one page; on AWS the listing adds its pages only).
+ * Counts only, never times.
+ */
+import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import pLimit from 'p-limit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startE2E, type E2E } from '../../support/cli.js';
+import { clusterConfigYaml } from '../../support/config.js';
+import { motoUrl } from '../../support/aws.js';
+
+const REGION = 'eu-west-1';
+const CLUSTER = 'big-account';
+const UNRELATED = 300;
+const SA_COUNT = 10;
+/** issue 19's budget for a create, every request counted */
+const AWS_BUDGET_PER_SA = 3;
+
+const yaml = (n = SA_COUNT) => clusterConfigYaml(CLUSTER, REGION, Array.from({ length: n }, (_, i) => ({ id: `apps/sa-${i}` })));
+
+let crowded: E2E;
+let empty: E2E;
+
+/**
+ * Stacks of other tools and other clusters, straight into moto: some with eksctl's names for other clusters (one
+ * whose name begins like this cluster's), so only the iamserviceaccount prefix of this cluster keeps them out.
+ */
+async function fillRegion(e: E2E): Promise<void> {
+  const client = new CloudFormationClient({
+    region: REGION,
+    endpoint: motoUrl(),
+    credentials: { accessKeyId: e.account.accessKeyId, secretAccessKey: e.account.secretAccessKey },
+    maxAttempts: 3,
+  });
+  const body = JSON.stringify({ Resources: { Handle: { Type: 'AWS::CloudFormation::WaitConditionHandle' } } });
+  const name = (i: number) =>
+    i % 3 === 0 ? `eksctl-${CLUSTER}-x-addon-iamserviceaccount-apps-sa-${i}` : i % 3 === 1 ? `eksctl-other-${i}-nodegroup-ng` : `app-${i}`;
+  const limit = pLimit(4);
+  try {
+    await Promise.all(Array.from({ length: UNRELATED }, (_, i) => limit(() => client.send(new CreateStackCommand({ StackName: name(i), TemplateBody: body })))));
+  } finally {
+    client.destroy();
+  }
+}
+
+interface Counted {
+  code: number;
+  stderr: string;
+  stdout: string;
+  total: number;
+  byAction: Record<string, number>;
+  unnamedDescribes: number;
+}
+
+async function counted(e: E2E, argv: string[], stdin?: string): Promise<Counted> {
+  e.sandbox.proxy.resetLog();
+  const r = await e.run(argv, { stdin });
+  const byAction: Record<string, number> = {};
+  for (const q of e.sandbox.proxy.requests) byAction[`${q.service}:${q.action}`] = (byAction[`${q.service}:${q.action}`] ?? 0) + 1;
+  const unnamedDescribes = e.sandbox.proxy.requests.filter((q) => q.action === 'DescribeStacks' && !q.params?.StackName).length;
+  return { ...r, total: e.sandbox.proxy.requests.length, byAction, unnamedDescribes };
+}
+
+/** The same command in both regions: both succeed, neither asks for DescribeStacks without a name, and the counts match. */
+async function both(argv: string[], stdin?: string): Promise<{ crowded: Counted; empty: Counted }> {
+  const a = await counted(crowded, argv, stdin);
+  const b = await counted(empty, argv, stdin);
+  for (const r of [a, b]) {
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.unnamedDescribes).toBe(0);
+  }
+  expect(a.byAction, JSON.stringify({ crowded: a.byAction, empty: b.byAction })).toEqual(b.byAction);
+  return { crowded: a, empty: b };
+}
+
+beforeAll(async () => {
+  [crowded, empty] = [await startE2E(CLUSTER, REGION), await startE2E(CLUSTER, REGION)];
+  await fillRegion(crowded);
+  await crowded.associate();
+  await empty.associate();
+});
+afterAll(async () => {
+  await crowded?.stop();
+  await empty?.stop();
+});
+
+describe(`a region with ${UNRELATED} unrelated stacks, under a policy that denies DescribeStacks without a StackName`, () => {
+  it('the guard is really on: an unnamed DescribeStacks through the sandbox gets AccessDenied', async () => {
+    const client = new CloudFormationClient({
+      region: REGION,
+      endpoint: crowded.sandbox.proxyUrl,
+      credentials: { accessKeyId: crowded.account.accessKeyId, secretAccessKey: crowded.account.secretAccessKey },
+      maxAttempts: 1,
+    });
+    try {
+      await expect(client.send(new DescribeStacksCommand({}))).rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+      expect((await client.send(new DescribeStacksCommand({ StackName: 'app-2' }))).Stacks?.[0]?.StackName).toBe('app-2');
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it(`apply creating ${SA_COUNT} service accounts costs what it costs in an empty region, at most ${AWS_BUDGET_PER_SA} AWS requests each`, async () => {
+    const { crowded: r } = await both(['apply', '-f', '-', '--approve'], yaml());
+    expect(r.byAction['cloudformation:CreateStack']).toBe(SA_COUNT);
+    // discovery: one listing, no DescribeStacks (none of the 300 has this cluster's prefix)
+    expect(r.byAction['cloudformation:ListStacks']).toBeGreaterThanOrEqual(1);
+    expect(r.total / SA_COUNT, JSON.stringify(r.byAction)).toBeLessThanOrEqual(AWS_BUDGET_PER_SA);
+  });
+
+  it('get of the cluster costs the same as in an empty region, and lists only its own', async () => {
+    const { crowded: r } = await both(['get', 'iamserviceaccount', '--cluster', CLUSTER, '-o', 'json']);
+    const items = JSON.parse(r.stdout) as { metadata: { name: string } }[];
+    expect(items.map((i) => i.metadata.name).sort()).toEqual(Array.from({ length: SA_COUNT }, (_, i) => `sa-${i}`).sort());
+    // one ListStacks, then one DescribeStacks by name per stack of this cluster
+    expect(r.byAction['cloudformation:DescribeStacks']).toBe(SA_COUNT);
+  });
+
+  it('update, doctor, delete --wait and apply --prune work and cost the same as in an empty region', async () => {
+    await both(['update', 'iamserviceaccount', '--cluster', CLUSTER, '--namespace', 'apps', '--name', 'sa-0', '--attach-policy-arn', 'arn:aws:iam::aws:policy/AmazonS3FullAccess', '--approve']);
+    await both(['doctor', '--cluster', CLUSTER, '--namespace', 'apps', '-o', 'json']);
+    await both(['delete', 'iamserviceaccount', '--cluster', CLUSTER, '--namespace', 'apps', '--name', 'sa-9', '--wait']);
+    const pruned = await both(['apply', '-f', '-', '--prune', '--approve', '-o', 'json'], yaml(5));
+    expect((JSON.parse(pruned.crowded.stdout) as { pruned: unknown[] }).pruned).toHaveLength(4);
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * The stack waiter against an in-memory CloudFormationPort whose stacks advance one status per poll
+ * (moto's stacks are complete at once, so it cannot show a wait at all).
+ */
+import { describe, expect, it } from 'vitest';
+import { StackWaiter } from '../../../src/services/stack-waiter.js';
+import type { CloudFormationPort, StackRecord, StackSummary } from '../../../src/aws/ports.js';
+import { MOVING_STACK_STATUSES } from '../../../src/cfn/stack-status.js';
+import { IrsaError } from '../../../src/errors.js';
+
+/** Each stack walks through its statuses, one per time it is seen (by name or in a listing). */
+class SequencedCfn implements CloudFormationPort {
+  listCalls = 0;
+  describeOneCalls = 0;
+  private readonly seen = new Map<string, number>();
+  constructor(
+    private readonly sequences: Record<string, (string | undefined)[]>,
+    private readonly opts: { failWith?: Error; hiddenFromList?: string[] } = {},
+  ) {}
+
+  private rec(name: string): StackRecord | undefined {
+    const seq = this.sequences[name];
+    if (!seq) return undefined;
+    const n = this.seen.get(name) ?? 0;
+    this.seen.set(name, n + 1);
+    const status = seq[Math.min(n, seq.length - 1)];
+    return status === undefined ? undefined : { stackName: name, stackId: `id-${name}`, status, tags: {}, outputs: { Role1: `arn:${name}` }, capabilities: [] };
+  }
+  async listStacks(statuses: readonly string[]): Promise<StackSummary[]> {
+    this.listCalls++;
+    if (this.opts.failWith) throw this.opts.failWith;
+    return Object.keys(this.sequences)
+      .filter((n) => !this.opts.hiddenFromList?.includes(n))
+      .flatMap((n) => this.rec(n) ?? [])
+      .filter((r) => statuses.includes(r.status))
+      .map((r) => ({ stackName: r.stackName, stackId: r.stackId, status: r.status }));
+  }
+  async describeStack(nameOrId: string): Promise<StackRecord | undefined> {
+    this.describeOneCalls++;
+    if (this.opts.failWith) throw this.opts.failWith;
+    return this.rec(nameOrId.replace(/^id-/, ''));
+  }
+  createStack(): Promise<'created' | 'exists'> {
+    throw new Error('not used');
+  }
+  updateStack(): Promise<'updated' | 'no-change'> {
+    throw new Error('not used');
+  }
+  deleteStack(): Promise<void> {
+    throw new Error('not used');
+  }
+  setTerminationProtection(): Promise<void> {
+    throw new Error('not used');
+  }
+  getTemplate(): Promise<string> {
+    throw new Error('not used');
+  }
+  async describeStackEvents() {
+    return [];
+  }
+}
+
+const fast = (deadlineMs = 10_000) => ({ deadline: Date.now() + deadlineMs, intervalMs: 5, maxIntervalMs: 20 });
+
+describe('StackWaiter', () => {
+  it('a stack already complete resolves on the first poll', async () => {
+    const cfn = new SequencedCfn({ a: ['CREATE_COMPLETE'] });
+    const rec = await new StackWaiter(cfn, fast()).wait('a');
+    expect(rec?.status).toBe('CREATE_COMPLETE');
+    expect(cfn.describeOneCalls).toBe(1);
+    expect(cfn.listCalls).toBe(0);
+  });
+
+  it('polls through in-progress statuses to the terminal one, failed ones included', async () => {
+    const cfn = new SequencedCfn({ a: ['CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE'] });
+    const rec = await new StackWaiter(cfn, fast()).wait('a');
+    expect(rec?.status).toBe('ROLLBACK_COMPLETE');
+    expect(cfn.describeOneCalls).toBe(4);
+  });
+
+  it('several stacks in flight share one ListStacks per tick, and each is described once, when it has stopped', async () => {
+    const cfn = new SequencedCfn({
+      a: ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE'],
+      b: ['CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'CREATE_COMPLETE'],
+      c: ['CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'CREATE_FAILED'],
+    });
+    const waiter = new StackWaiter(cfn, fast());
+    const [a, b, c] = await Promise.all([waiter.wait('a'), waiter.wait('b'), waiter.wait('c')]);
+    expect([a?.status, b?.status, c?.status]).toEqual(['CREATE_COMPLETE', 'CREATE_COMPLETE', 'CREATE_FAILED']);
+    // b needs four looks; with all three in flight they come from the shared list, not one call per stack.
+    expect(cfn.listCalls).toBeLessThanOrEqual(4);
+    // one DescribeStacks each, for its final status and outputs, once the listing no longer shows it moving
+    expect(cfn.describeOneCalls).toBeLessThanOrEqual(3);
+  });
+
+  it('two waits for the same stack share its polls', async () => {
+    const cfn = new SequencedCfn({ a: ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE'] });
+    const waiter = new StackWaiter(cfn, fast());
+    const [x, y] = await Promise.all([waiter.wait('a'), waiter.wait('a')]);
+    expect(x?.status).toBe('CREATE_COMPLETE');
+    expect(y).toEqual(x);
+    expect(cfn.describeOneCalls).toBe(2);
+  });
+
+  it('a deleted stack resolves undefined, whether DELETE_COMPLETE by ID or gone by name', async () => {
+    const cfn = new SequencedCfn({ a: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'], b: ['DELETE_IN_PROGRESS', undefined] });
+    const waiter = new StackWaiter(cfn, fast());
+    expect(await waiter.wait('id-a')).toBeUndefined();
+    expect(await waiter.wait('b')).toBeUndefined();
+  });
+
+  it('a stack missing from the moving list is looked up by ID', async () => {
+    const cfn = new SequencedCfn({ a: ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE'], gone: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] }, { hiddenFromList: ['gone'] });
+    const waiter = new StackWaiter(cfn, fast());
+    const [a, gone] = await Promise.all([waiter.wait('a'), waiter.wait('id-gone')]);
+    expect(a?.status).toBe('CREATE_COMPLETE');
+    expect(gone).toBeUndefined();
+    expect(cfn.describeOneCalls).toBeGreaterThan(0);
+  });
+
+  it('past the deadline every pending wait fails with TIMEOUT naming its stack', async () => {
+    const cfn = new SequencedCfn({ a: ['CREATE_IN_PROGRESS'], b: ['UPDATE_IN_PROGRESS'] });
+    const waiter = new StackWaiter(cfn, fast(60));
+    const results = await Promise.allSettled([waiter.wait('a'), waiter.wait('b')]);
+    for (const [i, r] of results.entries()) {
+      expect(r.status).toBe('rejected');
+      const err = (r as PromiseRejectedResult).reason as IrsaError;
+      expect(err).toBeInstanceOf(IrsaError);
+      expect(err.code).toBe('TIMEOUT');
+      expect(err.message).toContain(['a', 'b'][i]);
+      expect(err.hint).toContain('--timeout');
+    }
+  });
+
+  it('a persistent AWS error ends every wait with that error', async () => {
+    const boom = new IrsaError('AWS', 'Rate exceeded');
+    const waiter = new StackWaiter(new SequencedCfn({ a: ['CREATE_IN_PROGRESS'] }, { failWith: boom }), fast());
+    await expect(waiter.wait('a')).rejects.toBe(boom);
+  });
+
+  it('an abort ends the wait with INTERRUPTED', async () => {
+    const ctl = new AbortController();
+    const waiter = new StackWaiter(new SequencedCfn({ a: ['CREATE_IN_PROGRESS'] }), { ...fast(), intervalMs: 1000, maxIntervalMs: 1000, signal: ctl.signal });
+    const waiting = waiter.wait('a');
+    setTimeout(() => ctl.abort(), 20);
+    await expect(waiting).rejects.toMatchObject({ code: 'INTERRUPTED' });
+  });
+
+  it('the listing asks only for the statuses that still move: REVIEW_IN_PROGRESS is not one', () => {
+    expect(MOVING_STACK_STATUSES).toContain('UPDATE_ROLLBACK_IN_PROGRESS');
+    expect(MOVING_STACK_STATUSES).toContain('IMPORT_ROLLBACK_IN_PROGRESS');
+    expect(MOVING_STACK_STATUSES).not.toContain('REVIEW_IN_PROGRESS');
+    expect(MOVING_STACK_STATUSES).not.toContain('CREATE_COMPLETE');
+  });
+
+  it('a stack in REVIEW_IN_PROGRESS, which never finishes by itself, ends the wait at once instead of at the deadline', async () => {
+    const cfn = new SequencedCfn({ a: ['REVIEW_IN_PROGRESS'], b: ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE'] });
+    const waiter = new StackWaiter(cfn, fast(60_000));
+    const [a, b] = await Promise.all([waiter.wait('a'), waiter.wait('b')]);
+    expect(a?.status).toBe('REVIEW_IN_PROGRESS');
+    expect(b?.status).toBe('CREATE_COMPLETE');
+    expect(cfn.listCalls).toBeLessThanOrEqual(2);
+    // alone, too: described once by name
+    const alone = new SequencedCfn({ r: ['REVIEW_IN_PROGRESS'] });
+    expect((await new StackWaiter(alone, fast(60_000)).wait('r'))?.status).toBe('REVIEW_IN_PROGRESS');
+    expect(alone.describeOneCalls).toBe(1);
+  });
+
+  it('a wait after the loop ended starts polling again', async () => {
+    const cfn = new SequencedCfn({ a: ['CREATE_COMPLETE'], b: ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE'] });
+    const waiter = new StackWaiter(cfn, fast());
+    expect((await waiter.wait('a'))?.status).toBe('CREATE_COMPLETE');
+    expect((await waiter.wait('b'))?.status).toBe('CREATE_COMPLETE');
+  });
+});
