@@ -144,7 +144,7 @@ export async function connectKube(conn: KubeConnection, opts: ConnectKubeOptions
       return toServiceAccount(created);
     },
 
-    async replaceServiceAccount(sa) {
+    async patchServiceAccountMetadata(sa) {
       // A JSON patch that sets labels, annotations and (as the precondition) resourceVersion:
       // it replaces exactly the metadata we model, keeps secrets/imagePullSecrets/automount
       // that a PUT of our narrow object would wipe, and still gets a 409 on a stale version.

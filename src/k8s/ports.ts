@@ -66,8 +66,11 @@ export interface KubePort {
   /** every ServiceAccount, or those of one namespace */
   listServiceAccounts(namespace?: string): Promise<ServiceAccountObject[]>;
   createServiceAccount(sa: ServiceAccountObject): Promise<ServiceAccountObject>;
-  /** Replaces with optimistic concurrency (resourceVersion); a stale version throws an error that k8s/errors.ts's isConflict recognises. */
-  replaceServiceAccount(sa: ServiceAccountObject): Promise<ServiceAccountObject>;
+  /**
+   * Sets the labels and annotations (a JSON Patch, leaving the rest of the object alone), with optimistic concurrency on
+   * resourceVersion: a stale version throws an error that k8s/errors.ts's isConflict recognises.
+   */
+  patchServiceAccountMetadata(sa: ServiceAccountObject): Promise<ServiceAccountObject>;
   /** A 404 is success. */
   deleteServiceAccount(namespace: string, name: string): Promise<void>;
   listPods(namespace?: string): Promise<PodObject[]>;

@@ -66,7 +66,7 @@ export async function upsertServiceAccount(kube: KubePort, narrator: Narrator, e
         narrator.info(`serviceaccount ${id} is up to date`, id);
         return 'unchanged';
       }
-      await kube.replaceServiceAccount(merged.next);
+      await kube.patchServiceAccountMetadata(merged.next);
       narrator.ok(`annotated serviceaccount ${id} with ${roleArn}`, id);
       return 'annotated';
     } catch (err) {
@@ -113,7 +113,7 @@ export async function releaseOnDelete(kube: KubePort, narrator: Narrator, r: Ser
     return { outcome: 'deleted' };
   }
   if (d.action === 'strip-annotation') {
-    await kube.replaceServiceAccount(d.next);
+    await kube.patchServiceAccountMetadata(d.next);
     narrator.ok(`removed the role annotation from serviceaccount ${id} (not managed by irsactl: the object stays)`, id);
     return { outcome: 'annotation-removed' };
   }

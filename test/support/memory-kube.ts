@@ -95,7 +95,7 @@ export function memoryKube(store: KubeStore = createKubeStore()): MemoryKube {
       const body = { metadata: { name: sa.name, namespace: sa.namespace, labels: sa.labels, annotations: sa.annotations } };
       return toServiceAccount(call({ verb: 'create', resource: 'serviceaccounts', namespace: sa.namespace, name: sa.name }, () => store.create(RESOURCES.serviceaccounts, sa.namespace, body)));
     },
-    async replaceServiceAccount(sa) {
+    async patchServiceAccountMetadata(sa) {
       // As the adapter's JSON patch: labels, annotations and (the precondition) resourceVersion; the rest is kept.
       const site: KubeCall = { verb: 'patch', resource: 'serviceaccounts', namespace: sa.namespace, name: sa.name };
       return toServiceAccount(

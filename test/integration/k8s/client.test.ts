@@ -155,7 +155,7 @@ describe('connectKube (EKS mode) against the fake API server', () => {
     });
     const current = await kube.getServiceAccount('team-a', 'puller');
     expect(current).toBeDefined();
-    const updated = await kube.replaceServiceAccount({
+    const updated = await kube.patchServiceAccountMetadata({
       ...current!,
       labels: { 'app.kubernetes.io/managed-by': 'eksctl' },
       annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/puller' },
@@ -167,13 +167,13 @@ describe('connectKube (EKS mode) against the fake API server', () => {
     expect(stored.imagePullSecrets).toEqual([{ name: 'regcred' }]);
     expect(stored.automountServiceAccountToken).toBe(false);
 
-    const stale = await rejection(kube.replaceServiceAccount({ ...current!, annotations: { x: 'y' } }));
+    const stale = await rejection(kube.patchServiceAccountMetadata({ ...current!, annotations: { x: 'y' } }));
     expect(stale.code).toBe('KUBERNETES');
     expect(stale.httpStatus).toBe(409);
     expect(stale.message).toContain('the object has been modified');
 
     // emptying the maps removes them on the server, as the real one omits empty maps
-    await kube.replaceServiceAccount({ ...updated, labels: {}, annotations: {} });
+    await kube.patchServiceAccountMetadata({ ...updated, labels: {}, annotations: {} });
     expect((server.getServiceAccount('team-a', 'puller')!.metadata as Record<string, unknown>).labels).toBeUndefined();
   });
 

@@ -30,7 +30,7 @@ function kubeOf(objects: ServiceAccountObject[], opts: { conflicts?: number } = 
     getServiceAccount: async (ns, name) => (calls.push(`get ${ns}/${name}`), store.get(`${ns}/${name}`)),
     listServiceAccounts: notUsed,
     createServiceAccount: (sa) => write(sa, 'create'),
-    replaceServiceAccount: (sa) => write(sa, 'replace'),
+    patchServiceAccountMetadata: (sa) => write(sa, 'replace'),
     deleteServiceAccount: async (ns, name) => (calls.push(`delete ${ns}/${name}`), void store.delete(`${ns}/${name}`)),
     listPods: notUsed,
     createToken: notUsed,
