@@ -45,5 +45,8 @@ export function credentialProvider(opts: {
     filepath: credentialsFile,
     roleAssumer: getDefaultRoleAssumer(sts),
     roleAssumerWithWebIdentity: getDefaultRoleAssumerWithWebIdentity(sts),
+    // The SSO portal and SSO-OIDC token refresh clients: only the request handler (proxies, CAs, timeouts, deadline),
+    // never a region, which they would take over the profile's sso_region.
+    ...(opts.requestHandler !== undefined ? { clientConfig: { requestHandler: opts.requestHandler } } : {}),
   });
 }

@@ -9,6 +9,7 @@ import { startSandbox, type Sandbox, type SandboxCluster } from '../../../sandbo
 import { createMotoAccessKey, type MotoAccount } from '../../../sandbox/moto.js';
 import { motoUrl } from '../../support/aws.js';
 import { runCli } from '../../support/run-cli.js';
+import { startForwardProxy } from '../../../sandbox/forward-proxy.js';
 import { ensureBuilt, runBinary, type BinaryRun, startContainerCredentialsServer, startInstanceMetadata, startSsoPortal, startStsTap, type StsTap } from './support.js';
 
 /**
@@ -251,6 +252,19 @@ describe('retries', () => {
   });
 });
 
+/** An SSO profile `sso` and what `aws sso login` leaves behind for it (no sso_session): the cache file named by the start URL. */
+function writeSsoProfile(c: Case, startUrl: string, accessToken: string): void {
+  writeFileSync(
+    join(c.home, '.aws/config'),
+    ini({ 'profile sso': { sso_start_url: startUrl, sso_region: 'us-east-1', sso_account_id: account.accountId, sso_role_name: 'Deployer', region: REGION } }),
+  );
+  mkdirSync(join(c.home, '.aws/sso/cache'), { recursive: true });
+  writeFileSync(
+    join(c.home, '.aws/sso/cache', `${createHash('sha1').update(startUrl).digest('hex')}.json`),
+    JSON.stringify({ startUrl, region: 'us-east-1', accessToken, expiresAt: new Date(Date.now() + 8 * 60 * 60_000).toISOString() }),
+  );
+}
+
 describe('credential sources moto cannot serve, played by local fakes', () => {
   it('an SSO profile with a cached `aws sso login` token (a fake SSO portal: moto has none)', async () => {
     const c = await newCase();
@@ -258,19 +272,29 @@ describe('credential sources moto cannot serve, played by local fakes', () => {
     const accessToken = `sso-access-${Math.random().toString(36).slice(2)}`;
     const portal = await startSsoPortal(account, accessToken);
     try {
-      writeFileSync(
-        join(c.home, '.aws/config'),
-        ini({ 'profile sso': { sso_start_url: startUrl, sso_region: 'us-east-1', sso_account_id: account.accountId, sso_role_name: 'Deployer', region: REGION } }),
-      );
-      // What `aws sso login` leaves behind for a profile without sso_session: the cache file named by the start URL.
-      mkdirSync(join(c.home, '.aws/sso/cache'), { recursive: true });
-      writeFileSync(
-        join(c.home, '.aws/sso/cache', `${createHash('sha1').update(startUrl).digest('hex')}.json`),
-        JSON.stringify({ startUrl, region: 'us-east-1', accessToken, expiresAt: new Date(Date.now() + 8 * 60 * 60_000).toISOString() }),
-      );
+      writeSsoProfile(c, startUrl, accessToken);
       await createReachesKubernetes(c, { ...c.env, AWS_ENDPOINT_URL_SSO: portal.url }, ['--profile', 'sso'], () => account.accessKeyId);
       expect(portal.requests).toEqual([`GET /federation/credentials?account_id=${account.accountId}&role_name=Deployer`]);
     } finally {
+      await portal.stop();
+    }
+  });
+
+  it('the SSO portal call goes through HTTP_PROXY like every other request (a portal only the forward proxy can resolve)', async () => {
+    const c = await newCase();
+    const startUrl = 'https://irsactl-proxied.awsapps.com/start';
+    const accessToken = `sso-access-${Math.random().toString(36).slice(2)}`;
+    const portal = await startSsoPortal(account, accessToken);
+    // portal.sandbox.test resolves nowhere but in this proxy: a run that gets SSO credentials sent that call through it.
+    const fwd = await startForwardProxy({ hosts: { 'portal.sandbox.test': Number(new URL(portal.url).port) } });
+    try {
+      writeSsoProfile(c, startUrl, accessToken);
+      const env = { ...c.env, AWS_ENDPOINT_URL_SSO: 'http://portal.sandbox.test', HTTP_PROXY: fwd.url, NO_PROXY: '127.0.0.1,localhost' };
+      await createReachesKubernetes(c, env, ['--profile', 'sso'], () => account.accessKeyId);
+      expect(portal.requests).toEqual([`GET /federation/credentials?account_id=${account.accountId}&role_name=Deployer`]);
+      expect(fwd.log.filter((l) => l.target === 'portal.sandbox.test:80' && l.routed), JSON.stringify(fwd.log)).toHaveLength(1);
+    } finally {
+      await fwd.stop();
       await portal.stop();
     }
   });
