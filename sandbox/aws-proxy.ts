@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { detachBeforeStackDelete, syncStackRoles, type StackCaller } from './cfn-iam-sync.js';
 import { createEksExtras, eksExtrasAction, type EksExtrasControl } from './eks-extras.js';
 import { listenOnLoopback } from './listen.js';
@@ -38,6 +38,8 @@ export interface AwsProxy {
    * DescribeStacks' documentation ({"Effect":"Deny","Action":"cloudformation:DescribeStacks","NotResource":"arn:aws:cloudformation:*:*:stack/*\/*"}).
    */
   setDescribeStacksGuard(on: boolean): void;
+  /** Every answer's Date header runs this many ms ahead of this machine's clock (negative: behind), as AWS's clock does when the local one is wrong. */
+  setClockOffset(ms: number): void;
   resetLog(): void;
   setFaultInjector(fn: FaultInjector | undefined): void;
   /** Pod Identity associations, add-ons and Auto Mode: the proxy's own EKS state, and its controls. */
@@ -132,6 +134,7 @@ export async function startAwsProxy(motoUrl: string, opts: { guardDescribeStacks
   const requests: ProxiedRequest[] = [];
   let injector: FaultInjector | undefined;
   let guardDescribeStacks = opts.guardDescribeStacks ?? false;
+  let clockOffsetMs = 0;
   const eks = createEksExtras(motoUrl);
 
   // moto_server is threaded but not thread-safe: two requests in one account at the same instant can race inside it
@@ -208,6 +211,7 @@ export async function startAwsProxy(motoUrl: string, opts: { guardDescribeStacks
   };
 
   const server = createServer((req, res) => {
+    if (clockOffsetMs !== 0) answerWithClock(res, clockOffsetMs);
     void (async () => {
       const body = await readBody(req);
       const service = serviceFromAuthorization(req.headers.authorization);
@@ -255,6 +259,9 @@ export async function startAwsProxy(motoUrl: string, opts: { guardDescribeStacks
       const issuer = target.issuer ?? clusters.get(name)?.issuer;
       clusters.set(name, { ...target, ...(issuer !== undefined ? { issuer } : {}) });
     },
+    setClockOffset(ms) {
+      clockOffsetMs = ms;
+    },
     setDescribeStacksGuard(on) {
       guardDescribeStacks = on;
     },
@@ -270,4 +277,12 @@ export async function startAwsProxy(motoUrl: string, opts: { guardDescribeStacks
     },
     stop: close,
   };
+}
+
+/** Stamps every head `res` writes with a Date `offsetMs` away from this machine's clock, whatever upstream said. */
+function answerWithClock(res: ServerResponse, offsetMs: number): void {
+  const writeHead = res.writeHead.bind(res) as (status: number, headers?: OutgoingHttpHeaders) => ServerResponse;
+  const stamped = (status: number, headers?: OutgoingHttpHeaders): ServerResponse =>
+    writeHead(status, { ...headers, date: new Date(Date.now() + offsetMs).toUTCString() });
+  res.writeHead = stamped as ServerResponse['writeHead'];
 }

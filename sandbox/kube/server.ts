@@ -44,6 +44,8 @@ export interface KubeTestServer {
   removeCredential(accessKeyId: string): void;
   /** Consulted for every request before authentication and routing; undefined switches it off. */
   setFaultInjector(fn?: FaultInjector): void;
+  /** Token checks run on a clock this many ms ahead of this machine's (negative: behind), as STS's does when the local one is wrong. */
+  setClockOffset(ms: number): void;
   /** The `iss` claim of TokenRequest tokens. */
   setIssuer(url: string): void;
   putNamespace(name: string): void;
@@ -90,13 +92,14 @@ export async function startKubeServer(opts: {
     }
   }
 
+  let clockOffsetMs = 0;
   const authenticatedKey = new WeakMap<IncomingMessage, string>();
   async function authenticate(req: IncomingMessage): Promise<void> {
     if (!verifyToken) return;
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(.+)$/i.exec(header);
     if (!m) throw new HttpError(401, 'Unauthorized', 'Unauthorized: no bearer token');
-    const verdict = await verifyEksToken(m[1].trim(), { clusterName: opts.clusterName, credentials });
+    const verdict = await verifyEksToken(m[1].trim(), { clusterName: opts.clusterName, credentials, now: new Date(Date.now() + clockOffsetMs) });
     if (!verdict.ok) throw new HttpError(401, 'Unauthorized', `Unauthorized: ${verdict.reason}`);
     authenticatedKey.set(req, verdict.accessKeyId);
   }
@@ -285,6 +288,9 @@ export async function startKubeServer(opts: {
     },
     setFaultInjector: (fn) => {
       faultInjector = fn;
+    },
+    setClockOffset: (ms) => {
+      clockOffsetMs = ms;
     },
     setIssuer: (u) => tokens.setIssuer(u),
     putNamespace: (name) => store.putNamespace(name),

@@ -53,6 +53,7 @@ export function createEksPort(opts: AwsOptions): EksPort {
         ...(cluster.certificateAuthority?.data !== undefined ? { certificateAuthorityData: cluster.certificateAuthority.data } : {}),
         ...(cluster.identity?.oidc?.issuer ? { oidcIssuer: cluster.identity.oidc.issuer } : {}),
         tags: { ...(cluster.tags ?? {}) },
+        clockOffsetMs: client.config.systemClockOffset ?? 0,
       };
     },
 

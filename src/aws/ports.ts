@@ -16,6 +16,11 @@ export interface ClusterInfo {
   /** https://oidc.eks.<region>.amazonaws.com/id/<id>; absent on clusters without one */
   oidcIssuer?: string;
   tags: Record<string, string>;
+  /**
+   * AWS's clock minus this machine's, in ms, as the SDK measured it from the answer's Date header (it signs its own
+   * requests with it): the EKS token must be signed with the same corrected time, or a skewed local clock gets a 401.
+   */
+  clockOffsetMs?: number;
 }
 
 export interface EksPort {

@@ -121,7 +121,8 @@ export async function prepare(conn: KubeConnection, opts: ConnectKubeOptions): P
       connectTimeoutMs: timeouts.connectTimeoutMs,
       tls: conn.skipTlsVerify ? { rejectUnauthorized: false } : { ca },
     }).https;
-    const clock = opts.now ?? (() => new Date());
+    const offsetMs = conn.clockOffsetMs ?? 0;
+    const clock = opts.now ?? (() => new Date(Date.now() + offsetMs));
     let current: { token: string; expiresAt: Date } | undefined;
     let pending: Promise<{ token: string; expiresAt: Date }> | undefined;
     const bearer = async (): Promise<string> => {

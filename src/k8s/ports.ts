@@ -16,6 +16,8 @@ export type KubeConnection =
       /** A provider, called at every token refresh: temporary credentials change during a long run. */
       credentials: () => Promise<AwsCredentials>;
       skipTlsVerify?: boolean;
+      /** AWS's clock minus ours (ClusterInfo.clockOffsetMs): the token is signed at AWS's time, as the SDK signs. */
+      clockOffsetMs?: number;
     }
   | {
       kind: 'kubeconfig';

@@ -108,6 +108,7 @@ export async function openCluster(rt: Runtime, target: ClusterTarget): Promise<C
           region,
           credentials,
           skipTlsVerify: target.insecureSkipTlsVerify,
+          ...(info.clockOffsetMs !== undefined ? { clockOffsetMs: info.clockOffsetMs } : {}),
         });
       })();
       return kube;
