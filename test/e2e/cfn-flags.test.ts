@@ -3,20 +3,13 @@
  * DisableRollback in the CreateStack request the proxy saw (moto ignores that parameter).
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startE2E, type E2E } from '../support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { useE2E } from '../support/cli.js';
 import { motoUrl } from '../support/aws.js';
 import { S3_READ } from '../support/config.js';
 
 const CLUSTER = 'cfn-flags';
-let e: E2E;
-beforeAll(async () => {
-  e = await startE2E(CLUSTER);
-  await e.associate();
-});
-afterAll(async () => {
-  await e?.stop();
-});
+const e = useE2E(CLUSTER, { associate: true });
 
 async function describeStack(name: string) {
   const client = new CloudFormationClient({ region: 'us-west-2', endpoint: motoUrl(), credentials: { accessKeyId: e.account.accessKeyId, secretAccessKey: e.account.secretAccessKey } });

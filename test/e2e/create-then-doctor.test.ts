@@ -2,20 +2,12 @@
  * What irsactl creates, its own doctor passes: the rendered trust policy (as IAM stores it), the annotation and
  * the OIDC provider agree, for a plain account and a subject pattern, and --live exchanges a real token at STS.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startE2E, type E2E } from '../support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { useE2E } from '../support/cli.js';
 import { S3_READ } from '../support/config.js';
 
 const CLUSTER = 'made-then-checked';
-let e: E2E;
-
-beforeAll(async () => {
-  e = await startE2E(CLUSTER);
-  await e.associate();
-});
-afterAll(async () => {
-  await e?.stop();
-});
+const e = useE2E(CLUSTER, { associate: true });
 
 describe('create, then doctor', () => {
   it.each([

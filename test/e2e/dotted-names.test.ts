@@ -3,23 +3,15 @@
  * rejected the same way by every command: refused where a stack would be made or changed, accepted where none is
  * (--attach-role-arn), and so found, diagnosed and deleted by get, doctor and delete.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startE2E, type E2E } from '../support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { useE2E } from '../support/cli.js';
 
 const REGION = 'us-east-2';
 const CLUSTER = 'dots';
 const S3_READ = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
 const ROLE = 'arn:aws:iam::123456789012:role/made-elsewhere';
 const id = ['--cluster', CLUSTER, '--namespace', 'apps', '--name', 'api.v2'];
-let e: E2E;
-
-beforeAll(async () => {
-  e = await startE2E(CLUSTER, REGION);
-  await e.associate();
-}, 60_000);
-afterAll(async () => {
-  await e?.stop();
-});
+const e = useE2E(CLUSTER, { region: REGION, associate: true });
 
 describe('a ServiceAccount name with "."', () => {
   it('create and update with a stack to make refuse it before any request, saying why', async () => {

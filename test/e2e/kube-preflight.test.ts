@@ -3,21 +3,13 @@
  * server models a Terminating namespace (NamespaceLifecycle's 403) and RBAC rules (403 on the write, "no" from a
  * SelfSubjectAccessReview), both checked with the real kubectl in test/integration/sandbox/kube-server.kubectl.test.ts.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startE2E, type E2E } from '../support/cli.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useE2E } from '../support/cli.js';
 import { clusterConfigYaml } from '../support/config.js';
 
 const REGION = 'sa-east-1';
 const CLUSTER = 'preflight';
-let e: E2E;
-
-beforeAll(async () => {
-  e = await startE2E(CLUSTER, REGION);
-  await e.associate();
-}, 60_000);
-afterAll(async () => {
-  await e?.stop();
-});
+const e = useE2E(CLUSTER, { region: REGION, associate: true });
 afterEach(() => {
   e.cluster.kube.deny(undefined);
   e.sandbox.proxy.setFaultInjector(undefined);

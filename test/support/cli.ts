@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import type { RuntimeOverrides } from '../../src/runtime/runtime.js';
 import { startSandbox, type Sandbox, type SandboxCluster } from '../../sandbox/index.js';
 import type { MotoAccount } from '../../sandbox/moto.js';
@@ -36,5 +37,41 @@ export async function startE2E(clusterName: string, region = 'us-west-2'): Promi
       if (r.code !== 0) throw new Error(`associate-iam-oidc-provider failed (${r.code}): ${r.stderr}`);
     },
     stop: () => sandbox.stop(),
+  };
+}
+
+/**
+ * startE2E for a whole test file: started in beforeAll (associated when asked), stopped in afterAll. The handle may be
+ * used only inside tests and hooks, once the sandbox is up.
+ */
+export function useE2E(clusterName: string, opts: { region?: string; associate?: boolean } = {}): E2E {
+  let started: E2E | undefined;
+  beforeAll(async () => {
+    started = await startE2E(clusterName, opts.region);
+    if (opts.associate) await started.associate();
+  }, 60_000);
+  afterAll(async () => {
+    await started?.stop();
+  });
+  const current = (): E2E => {
+    if (started === undefined) throw new Error(`useE2E(${clusterName}): used before its beforeAll ran`);
+    return started;
+  };
+  return {
+    get sandbox() {
+      return current().sandbox;
+    },
+    get account() {
+      return current().account;
+    },
+    get cluster() {
+      return current().cluster;
+    },
+    get env() {
+      return current().env;
+    },
+    run: (argv, runOpts) => current().run(argv, runOpts),
+    associate: () => current().associate(),
+    stop: () => current().stop(),
   };
 }
