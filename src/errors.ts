@@ -62,7 +62,20 @@ export const usageError = (message: string, hint?: string) => new IrsaError('USA
 export const configError = (message: string, hint?: string) => new IrsaError('CONFIG', message, { hint });
 
 /** Exit codes, decided here and nowhere else. */
-export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, SIGINT: 130, SIGTERM: 143 } as const;
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, CHANGES: 3, SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * How a run that did not fail ended. `changes`: its plan has something to change (without --approve), or it
+ * changed something (with --approve, or a delete by flags, which acts at once).
+ */
+export interface RunOutcome {
+  changes: boolean;
+  /** --exit-code: say `changes` in the exit code (3), as `terraform plan -detailed-exitcode` and `git diff --exit-code` do */
+  detailed: boolean;
+}
+
+/** The exit code of a run that did not fail: 0, or 3 for changes when --exit-code asked for it. */
+export const exitCodeForOutcome = (outcome: RunOutcome | undefined): number => (outcome?.detailed === true && outcome.changes ? EXIT.CHANGES : EXIT.OK);
 
 /** 128 + the signal's number, as shells report a process a signal stopped. */
 export const signalExitCode = (signal: 'SIGINT' | 'SIGTERM'): number => (signal === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT);

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { EXIT, exitCodeFor, IrsaError } from './errors.js';
+import { EXIT, exitCodeFor, exitCodeForOutcome, IrsaError } from './errors.js';
 import type { Io } from './output/io.js';
 import { colourEnabled } from './output/io.js';
 import { redact, secretValuesFrom } from './output/redact.js';
@@ -73,7 +73,7 @@ export async function main(argv: string[], io: Io, overrides: RuntimeOverrides =
   const program = buildProgram(ctx, argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return EXIT.OK;
+    return exitCodeForOutcome(ctx.outcome);
   } catch (err) {
     return reportError(io, err);
   }

@@ -1,8 +1,8 @@
 import type { ResolvedConfig } from '../config/types.js';
 import { table } from '../output/format.js';
 import { describeMaker } from '../cfn/stack-maker.js';
-import { executeConverge, failuresOf, prepareConverge, printResults, reportPlan, throwOnFailures, type ConvergeOptions } from './converge.js';
-import { executeDeletes, prunableTargets, type PruneCandidate, type PruneScope } from './delete.js';
+import { changesMade, executeConverge, failuresOf, prepareConverge, printResults, reportPlan, throwOnFailures, type Changes, type ConvergeOptions } from './converge.js';
+import { deletesMadeChanges, executeDeletes, prunableTargets, type PruneCandidate, type PruneScope } from './delete.js';
 import type { PruneItem } from './results.js';
 import type { PrunePlan } from './describe-plan.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -16,7 +16,7 @@ export type PruneMode = 'none' | 'apply-set' | 'all';
  * iamserviceaccount stack of the cluster it does not name) — planned, executed and reported together,
  * from one observation, under one deadline.
  */
-export async function applyClusterConfig(rt: Runtime, resolved: ResolvedConfig, opts: ConvergeOptions & { prune: PruneMode }): Promise<void> {
+export async function applyClusterConfig(rt: Runtime, resolved: ResolvedConfig, opts: ConvergeOptions & { prune: PruneMode }): Promise<Changes> {
   const prepared = await prepareConverge(rt, 'apply', resolved, opts);
   const scope: PruneScope | undefined =
     opts.prune === 'all' ? { kind: 'all', flag: '--prune-all' } : opts.prune === 'apply-set' && resolved.applySet !== undefined ? { kind: 'apply-set', applySet: resolved.applySet } : undefined;
@@ -36,6 +36,7 @@ export async function applyClusterConfig(rt: Runtime, resolved: ResolvedConfig, 
   printResults(rt, prepared.session, { serviceAccounts: results, ...(pruned.length > 0 ? { pruned } : {}) }, opts.output, prunedText);
   const failures = [...failuresOf(results), ...pruned.filter((r) => r.error).map((r) => ({ id: r.id }))];
   throwOnFailures(rt, failures, results.length + pruned.length, results.filter((r) => r.stack === 'not-started' && !r.error).length);
+  return { changes: changesMade(prepared.plan, results) || deletesMadeChanges(pruned) };
 }
 
 function pruneItem(c: PruneCandidate): PruneItem {

@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config/types.js';
-import { IrsaError } from '../errors.js';
+import { IrsaError, type RunOutcome } from '../errors.js';
 import { toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
@@ -125,17 +125,30 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
   return { mode, resolved, session, stacks, plan, ...(kube ? { kube } : {}), deadline };
 }
 
+/** Whether a run changed something, or its plan would: for --exit-code. */
+export type Changes = Pick<RunOutcome, 'changes'>;
+
+const CHANGED_STACK: readonly ItemResult['stack'][] = ['created', 'updated', 'replaced', 'repaired'];
+const CHANGED_SERVICE_ACCOUNT: readonly ItemResult['serviceAccount'][] = ['created', 'annotated'];
+
+/** Did executing the plan change anything: an OIDC provider associated, a stack, a role or a ServiceAccount written. */
+export function changesMade(plan: Plan, results: ItemResult[]): boolean {
+  return plan.oidcProvider.action === 'create' || results.some((r) => CHANGED_STACK.includes(r.stack) || CHANGED_SERVICE_ACCOUNT.includes(r.serviceAccount));
+}
+
 /** Without --approve: the plan on stdout (one document, prune targets included) and what to do next on stderr. */
-export function reportPlan(rt: Runtime, prepared: Prepared, output: ConvergeOptions['output'], prune?: PrunePlan): void {
+export function reportPlan(rt: Runtime, prepared: Prepared, output: ConvergeOptions['output'], prune?: PrunePlan): Changes {
   for (const p of prepared.kube?.problems ?? []) rt.reporter.warn(`--approve would stop before any change: ${p}`);
   const data = planToData(prepared.plan, prune);
   if (output === 'json') writeResult(rt.io, toJson(data));
   else if (output === 'yaml') writeResult(rt.io, toYaml(data));
   else writeResult(rt.io, planToText(prepared.plan, prune));
   const differing = prepared.plan.items.filter((i) => i.stack.action === 'exists' && i.stack.differs);
-  if (countChanges(prepared.plan) + (prune?.delete.length ?? 0) > 0) rt.reporter.warn("no changes were applied, run again with '--approve' to apply the changes");
+  const changes = countChanges(prepared.plan) + (prune?.delete.length ?? 0) > 0;
+  if (changes) rt.reporter.warn("no changes were applied, run again with '--approve' to apply the changes");
   else if (differing.length === 0) rt.reporter.ok('nothing to do: everything is as the configuration says');
   for (const i of differing) rt.reporter.warn(`stack ${i.stackName} exists and differs from what was asked; create leaves it as it is: ${changeExistingStackHint(prepared.resolved.configPathForHints, i.id)}`, i.id);
+  return { changes };
 }
 
 
@@ -191,12 +204,13 @@ export function throwOnFailures(rt: Runtime, failures: { id: string; hint?: stri
   }
 }
 
-export async function converge(rt: Runtime, mode: Prepared['mode'], resolved: ResolvedConfig, opts: ConvergeOptions): Promise<void> {
+export async function converge(rt: Runtime, mode: Prepared['mode'], resolved: ResolvedConfig, opts: ConvergeOptions): Promise<Changes> {
   const prepared = await prepareConverge(rt, mode, resolved, opts);
   if (!opts.approve) return reportPlan(rt, prepared, opts.output);
   const results = await executeConverge(rt, prepared, opts);
   printResults(rt, prepared.session, { serviceAccounts: results }, opts.output);
   throwOnFailures(rt, failuresOf(results), results.length, results.filter((r) => r.stack === 'not-started' && !r.error).length);
+  return { changes: changesMade(prepared.plan, results) };
 }
 
 export function failuresOf(results: ItemResult[]): { id: string; hint?: string; inProgress?: boolean; notStarted?: boolean }[] {

@@ -86,7 +86,16 @@ export function prunableTargets(stacks: Map<string, StackRecord>, resolved: Reso
   return { targets, kept };
 }
 
-export async function deleteIamServiceAccounts(rt: Runtime, resolved: ResolvedConfig, opts: DeleteOptions): Promise<void> {
+/** Did the deletes change anything: a stack deleted (or its deletion started), a ServiceAccount deleted or released. */
+export function deletesMadeChanges(results: DeleteResult[]): boolean {
+  return results.some((r) => r.stack === 'deleted' || r.stack === 'delete-requested' || r.serviceAccount === 'deleted' || r.serviceAccount === 'annotation-removed');
+}
+
+/**
+ * Returns whether the run changed something or, for a plan, whether it would: a plan counts the stacks it would
+ * delete (whether a ServiceAccount without a stack would be released is decided only when it is read, at --approve).
+ */
+export async function deleteIamServiceAccounts(rt: Runtime, resolved: ResolvedConfig, opts: DeleteOptions): Promise<{ changes: boolean }> {
   const session = await openCluster(rt, { cluster: resolved.cluster.name, region: resolved.region, ...opts });
   const stacks = await irsaStacks(session.aws.cfn, session.name);
 
@@ -108,7 +117,7 @@ export async function deleteIamServiceAccounts(rt: Runtime, resolved: ResolvedCo
   if (planOnly) {
     printDeletePlan(rt, session, targets, opts.output);
     if (targets.length > 0) rt.reporter.warn("no changes were applied, run again with '--approve' to apply the changes");
-    return;
+    return { changes: targets.some((t) => t.stack !== undefined) };
   }
   const clusterRoleArns = new Set([...stacks.owned.values()].map((st) => st.outputs[ROLE_OUTPUT]).filter((arn): arn is string => arn !== undefined));
   const results = await executeDeletes(rt, session, targets, { ...opts, deadline: rt.run.deadline, clusterRoleArns });
@@ -116,6 +125,7 @@ export async function deleteIamServiceAccounts(rt: Runtime, resolved: ResolvedCo
   const failed = results.filter((r) => r.error);
   if (rt.signal.aborted) throw new IrsaError('INTERRUPTED', 'interrupted', { hint: 'run the same command again to finish' });
   if (failed.length > 0) throw new IrsaError('PARTIAL', `${failed.length} of ${results.length} deletion(s) failed: ${failed.map((f) => f.id).join(', ')}`);
+  return { changes: deletesMadeChanges(results) };
 }
 
 export async function executeDeletes(

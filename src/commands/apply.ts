@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { convergeOptionsFrom } from './create-iamserviceaccount.js';
 import { addAwsFlags, addCfnFlags, addConfigFileFlags, addKubeFlags, addRunFlags } from './flags.js';
-import { resolveFor, runtimeFor, type CliContext } from './context.js';
+import { recordOutcome, resolveFor, runtimeFor, type CliContext } from './context.js';
 import { examples } from './help.js';
 import { configFlagsFrom, type OptionBag } from './options.js';
 
@@ -16,13 +16,14 @@ export function applyCommand(ctx: CliContext): Command {
   addAwsFlags(cmd);
   addCfnFlags(cmd);
   addKubeFlags(cmd);
-  addRunFlags(cmd);
+  addRunFlags(cmd, { exitCode: true });
   cmd.addHelpText('after', examples(['irsactl apply -f cluster.yaml                 # plan', 'irsactl apply -f cluster.yaml --approve', 'irsactl apply -f cluster.yaml --prune --approve', 'irsactl apply -f - --apply-set team-a --prune   # from a pipe']));
   cmd.action(async (o: OptionBag) => {
     const flags = configFlagsFrom(undefined, o);
     const rt = runtimeFor(ctx, o);
     const [resolved, { applyClusterConfig }] = await Promise.all([resolveFor(ctx, rt, 'apply', flags), import('../actions/apply.js')]);
-    await applyClusterConfig(rt, resolved, { ...convergeOptionsFrom(o), overrideExisting: true, prune: flags.pruneAll ? 'all' : flags.prune ? 'apply-set' : 'none' });
+    const { changes } = await applyClusterConfig(rt, resolved, { ...convergeOptionsFrom(o), overrideExisting: true, prune: flags.pruneAll ? 'all' : flags.prune ? 'apply-set' : 'none' });
+    recordOutcome(ctx, o, changes);
   });
   return cmd;
 }

@@ -1,4 +1,5 @@
 import type { CommandKind, ConfigFlags, ConfigSource, ResolvedConfig } from '../config/types.js';
+import type { RunOutcome } from '../errors.js';
 import type { Io } from '../output/io.js';
 import { optionsOf, type OptionBag } from './options.js';
 import { createRuntime, DEFAULT_TIMEOUT_MS, type Runtime, type RuntimeOverrides } from '../runtime/runtime.js';
@@ -11,6 +12,13 @@ export interface CliContext {
   overrides: RuntimeOverrides;
   /** SIGINT/SIGTERM; undefined in-process (tests), where nothing interrupts the run */
   signal: AbortSignal | undefined;
+  /** set by a command that plans or changes, for its exit code (errors.ts decides it) */
+  outcome?: RunOutcome;
+}
+
+/** The outcome of a command that plans or changes: whether there were changes, and whether --exit-code asks to say so. */
+export function recordOutcome(ctx: CliContext, o: OptionBag, changes: boolean): void {
+  ctx.outcome = { changes, detailed: optionsOf(o).flag('exitCode') === true };
 }
 
 /** -v and --timeout decide the Runtime's narration and deadline. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ConvergeOptions } from '../actions/converge.js';
 import { DEFAULT_CONCURRENCY, addAwsFlags, addCfnFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, addServiceAccountFlags } from './flags.js';
-import { resolveFor, runtimeFor, type CliContext } from './context.js';
+import { recordOutcome, resolveFor, runtimeFor, type CliContext } from './context.js';
 import { examples, iamServiceAccountCommand } from './help.js';
 import { configFlagsFrom, connectionFrom, optionsOf, outputOf, type OptionBag } from './options.js';
 
@@ -28,14 +28,15 @@ export function serviceAccountConvergeCommand(ctx: CliContext, mode: 'create' | 
   addAwsFlags(cmd);
   addCfnFlags(cmd);
   addKubeFlags(cmd);
-  addRunFlags(cmd);
+  addRunFlags(cmd, { exitCode: true });
   cmd.addHelpText('after', examples(exampleLines));
   cmd.action(async (name: string | undefined, o: OptionBag) => {
     const flags = configFlagsFrom(name, o);
     const rt = runtimeFor(ctx, o);
     const [resolved, { converge }] = await Promise.all([resolveFor(ctx, rt, mode, flags), import('../actions/converge.js')]);
     const opts = convergeOptionsFrom(o);
-    await converge(rt, mode, resolved, mode === 'update' ? { ...opts, overrideExisting: true } : opts);
+    const { changes } = await converge(rt, mode, resolved, mode === 'update' ? { ...opts, overrideExisting: true } : opts);
+    recordOutcome(ctx, o, changes);
   });
   return cmd;
 }

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { DEFAULT_CONCURRENCY, addAwsFlags, addCfnFlags, addClusterFlag, addConfigFileFlags, addKubeFlags, addRunFlags, addServiceAccountNameFlags } from './flags.js';
-import { resolveFor, runtimeFor, type CliContext } from './context.js';
+import { recordOutcome, resolveFor, runtimeFor, type CliContext } from './context.js';
 import { examples, iamServiceAccountCommand } from './help.js';
 import { configFlagsFrom, connectionFrom, optionsOf, outputOf, type OptionBag } from './options.js';
 
@@ -13,7 +13,7 @@ export function deleteIamServiceAccountCommand(ctx: CliContext): Command {
   addAwsFlags(cmd);
   addCfnFlags(cmd);
   addKubeFlags(cmd);
-  addRunFlags(cmd);
+  addRunFlags(cmd, { exitCode: true });
   cmd.addHelpText(
     'after',
     examples([
@@ -27,7 +27,7 @@ export function deleteIamServiceAccountCommand(ctx: CliContext): Command {
     const opt = optionsOf(o);
     const rt = runtimeFor(ctx, o);
     const [resolved, { deleteIamServiceAccounts }] = await Promise.all([resolveFor(ctx, rt, 'delete', flags), import('../actions/delete.js')]);
-    await deleteIamServiceAccounts(rt, resolved, {
+    const { changes } = await deleteIamServiceAccounts(rt, resolved, {
       approve: opt.flag('approve') === true,
       wait: opt.flag('wait') === true,
       onlyMissing: flags.onlyMissing === true,
@@ -35,6 +35,7 @@ export function deleteIamServiceAccountCommand(ctx: CliContext): Command {
       concurrency: opt.number('concurrency') ?? DEFAULT_CONCURRENCY,
       ...connectionFrom(o),
     });
+    recordOutcome(ctx, o, changes);
   });
   return cmd;
 }

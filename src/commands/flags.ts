@@ -63,8 +63,9 @@ export function addConfigFileFlags(cmd: Command, opts: { onlyMissing?: boolean }
   return cmd;
 }
 
-export function addRunFlags(cmd: Command, opts: { approve?: boolean; output?: string[]; timeout?: boolean; concurrency?: boolean } = {}): Command {
+export function addRunFlags(cmd: Command, opts: { approve?: boolean; exitCode?: boolean; output?: string[]; timeout?: boolean; concurrency?: boolean } = {}): Command {
   if (opts.approve !== false) cmd.option('--approve', 'apply the changes (without it, print the plan and change nothing)');
+  if (opts.exitCode === true) cmd.option('--exit-code', 'exit 3 instead of 0 when the plan has changes (with --approve: when the run made changes); 1 and 2 keep their meanings');
   if (opts.timeout !== false) cmd.option('--timeout <duration>', 'maximum time for the whole run, requests in flight included (e.g. 90s, 25m)', parseDuration, DEFAULT_TIMEOUT_MS);
   // 50: a stack in flight costs no requests (one poller asks for all of them), so the bound is only on
   // starting work; CloudFormation's API rate is the real limit, and its adaptive retry absorbs throttling.

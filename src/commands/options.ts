@@ -14,6 +14,7 @@ export type OptionName =
   | 'skipEndpointCheck'
   | 'cfnDisableRollback'
   | 'approve'
+  | 'exitCode'
   | 'output'
   | 'concurrency'
   | 'timeout'

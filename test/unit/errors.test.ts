@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXIT, exitCodeFor, IrsaError, processExitCode, signalExitCode } from '../../src/errors.js';
+import { EXIT, exitCodeFor, exitCodeForOutcome, IrsaError, processExitCode, signalExitCode } from '../../src/errors.js';
 
 describe('exit codes', () => {
   it('usage and config errors exit 2, an interrupt with its signal, everything else 1', () => {
@@ -16,5 +16,12 @@ describe('exit codes', () => {
     expect(processExitCode(EXIT.OK, 'SIGTERM')).toBe(143);
     expect(processExitCode(EXIT.USAGE, 'SIGINT')).toBe(130);
     expect(processExitCode(EXIT.USAGE, undefined)).toBe(EXIT.USAGE);
+  });
+  it('a run that did not fail exits 3 for changes only when --exit-code asked for it', () => {
+    expect(EXIT.CHANGES).toBe(3);
+    expect(exitCodeForOutcome({ changes: true, detailed: true })).toBe(3);
+    expect(exitCodeForOutcome({ changes: false, detailed: true })).toBe(0);
+    expect(exitCodeForOutcome({ changes: true, detailed: false })).toBe(0);
+    expect(exitCodeForOutcome(undefined)).toBe(0);
   });
 });
