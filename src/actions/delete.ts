@@ -15,6 +15,7 @@ import type { DeleteResult } from './results.js';
 import { foreignStackProblem } from '../services/ownership.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { StackWaiter } from '../services/stack-waiter.js';
+import { startProgress } from './progress.js';
 import { describeMaker, stackMaker, type StackMaker } from '../cfn/stack-maker.js';
 import { singleLine } from '../output/terminal.js';
 
@@ -145,65 +146,71 @@ export async function executeDeletes(
   const limit = pLimit(Math.max(1, opts.concurrency));
   let kube: KubePort | undefined;
   const kubeOnce = async () => (kube ??= await session.kube());
-  return Promise.all(
-    targets.map((t) =>
-      limit(async (): Promise<DeleteResult> => {
-        const r: DeleteResult = { id: t.id, stackName: t.stack?.stackName, stack: 'not-started', serviceAccount: 'not-started' };
-        if (rt.signal.aborted) return r;
-        const late = rt.run.notStartedReason();
-        if (late !== undefined) {
-          r.error = late;
-          rt.reporter.error(late, t.id);
-          return r;
+  // Without a terminal: a line now and then naming the stacks still being deleted while --wait waits for them.
+  const waiting = new Map<string, string>();
+  const stopProgress = startProgress(rt, waiter, () => [...waiting].map(([id, stackName]) => ({ id, stackName, op: 'delete' as const })));
+  try {
+    return await Promise.all(targets.map((t) => limit(() => deleteOne(t))));
+  } finally {
+    stopProgress();
+  }
+
+  async function deleteOne(t: DeleteTarget): Promise<DeleteResult> {
+    const r: DeleteResult = { id: t.id, stackName: t.stack?.stackName, stack: 'not-started', serviceAccount: 'not-started' };
+    if (rt.signal.aborted) return r;
+    const late = rt.run.notStartedReason();
+    if (late !== undefined) {
+      r.error = late;
+      rt.reporter.error(late, t.id);
+      return r;
+    }
+    try {
+      if (t.squatter) {
+        r.stack = 'failed';
+        const problem = foreignStackProblem(t.squatter, { cluster: session.name, region: session.region, id: t.id });
+        throw new IrsaError('PRECONDITION', `${problem.message}; not deleting it, nor the serviceaccount`, { hint: problem.hint });
+      }
+      if (t.stack) {
+        r.stack = 'failed';
+        await deleteStackUnprotected(cfn, rt.reporter, t.stack, t.id);
+        // From here CloudFormation is deleting it, whatever this run does next.
+        r.stack = 'delete-requested';
+        rt.reporter.info(`deleting stack ${t.stack.stackName}`, t.id);
+        if (opts.wait) {
+          waiting.set(t.id, t.stack.stackName);
+          await waitDeleted({ cfn, waiter }, t.stack).finally(() => waiting.delete(t.id));
+          r.stack = 'deleted';
+          rt.reporter.ok(`deleted stack ${t.stack.stackName}`, t.id);
         }
-        try {
-          if (t.squatter) {
-            r.stack = 'failed';
-            const problem = foreignStackProblem(t.squatter, { cluster: session.name, region: session.region, id: t.id });
-            throw new IrsaError('PRECONDITION', `${problem.message}; not deleting it, nor the serviceaccount`, { hint: problem.hint });
-          }
-          if (t.stack) {
-            r.stack = 'failed';
-            await deleteStackUnprotected(cfn, rt.reporter, t.stack, t.id);
-            // From here CloudFormation is deleting it, whatever this run does next.
-            r.stack = 'delete-requested';
-            rt.reporter.info(`deleting stack ${t.stack.stackName}`, t.id);
-            if (opts.wait) {
-              await waitDeleted({ cfn, waiter }, t.stack);
-              r.stack = 'deleted';
-              rt.reporter.ok(`deleted stack ${t.stack.stackName}`, t.id);
-            }
-          } else {
-            r.stack = 'absent';
-          }
-          r.serviceAccount = 'failed';
-          const released = await releaseOnDelete(await kubeOnce(), rt.reporter, {
-            namespace: t.namespace,
-            name: t.name,
-            roleArn: t.roleArn,
-            hadStack: t.stack !== undefined,
-            clusterRoleArns: opts.clusterRoleArns,
-          });
-          r.serviceAccount = released.outcome;
-          if (released.note !== undefined) r.note = released.note;
-        } catch (err) {
-          if (isRunStopped(err) && r.stack === 'delete-requested' && t.stack) {
-            // The run stopped waiting, not CloudFormation: the stack is still being deleted.
-            const e = stoppedInFlight(t.stack.stackName, 'delete', false, err);
-            r.error = e.message;
-            rt.reporter.error(e.message, t.id);
-            if (e.hint) rt.reporter.info(e.hint, t.id);
-            return r;
-          }
-          if (r.stack === 'delete-requested' && opts.wait) r.stack = 'failed';
-          r.error = err instanceof Error ? err.message : String(err);
-          rt.reporter.error(r.error, t.id);
-          if (err instanceof IrsaError && err.hint) rt.reporter.info(err.hint, t.id);
-        }
+      } else {
+        r.stack = 'absent';
+      }
+      r.serviceAccount = 'failed';
+      const released = await releaseOnDelete(await kubeOnce(), rt.reporter, {
+        namespace: t.namespace,
+        name: t.name,
+        roleArn: t.roleArn,
+        hadStack: t.stack !== undefined,
+        clusterRoleArns: opts.clusterRoleArns,
+      });
+      r.serviceAccount = released.outcome;
+      if (released.note !== undefined) r.note = released.note;
+    } catch (err) {
+      if (isRunStopped(err) && r.stack === 'delete-requested' && t.stack) {
+        // The run stopped waiting, not CloudFormation: the stack is still being deleted.
+        const e = stoppedInFlight(t.stack.stackName, 'delete', false, err);
+        r.error = e.message;
+        rt.reporter.error(e.message, t.id);
+        if (e.hint) rt.reporter.info(e.hint, t.id);
         return r;
-      }),
-    ),
-  );
+      }
+      if (r.stack === 'delete-requested' && opts.wait) r.stack = 'failed';
+      r.error = err instanceof Error ? err.message : String(err);
+      rt.reporter.error(r.error, t.id);
+      if (err instanceof IrsaError && err.hint) rt.reporter.info(err.hint, t.id);
+    }
+    return r;
+  }
 }
 
 export function printDeletePlan(rt: Runtime, session: ClusterSession, targets: DeleteTarget[], output: DeleteOptions['output']): void {

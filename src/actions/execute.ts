@@ -11,6 +11,7 @@ import type { Plan, ServiceAccountPlan } from './plan.js';
 import type { ItemResult } from './results.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { StackWaiter } from '../services/stack-waiter.js';
+import { startProgress } from './progress.js';
 import { createAndWait, replaceAndWait, stoppedInFlight, updateAndWait, waitForCreate, type StackServices, type StackTarget } from '../services/stacks.js';
 import { namespaceMaker, upsertServiceAccount, type EnsureNamespace } from '../services/service-accounts.js';
 
@@ -52,18 +53,24 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<Item
     rt.reporter.status(`${count.finished}/${plan.items.length} done · ${count.running} in progress${count.failed ? ` · ${count.failed} failed` : ''}`);
   const ticker = setInterval(showProgress, 1000);
   ticker.unref();
+  // Without a terminal: a line now and then naming the stacks CloudFormation is still working on.
+  const started: ItemResult[] = [];
+  const stopProgress = startProgress(rt, waiter, () => started.flatMap((r) => (r.inFlight ? [{ id: r.id, stackName: r.stackName, op: r.inFlight }] : [])));
   try {
     return await Promise.all(plan.items.map((item) => limit(() => tracked(item))));
   } finally {
     clearInterval(ticker);
+    stopProgress();
     rt.reporter.status(undefined);
   }
 
   async function tracked(item: ServiceAccountPlan): Promise<ItemResult> {
     count.running++;
     showProgress();
+    const result = newResult(item);
+    started.push(result);
     try {
-      const r = await runItem(ctx, stacks, ensureNamespace, item);
+      const r = await runItem(ctx, stacks, ensureNamespace, item, result);
       if (r.error) count.failed++;
       return r;
     } finally {
@@ -75,9 +82,8 @@ export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<Item
 }
 
 /** One service account: its stack, then the drift repair, then its ServiceAccount; a failure ends it and is in the result. */
-async function runItem(ctx: ExecuteContext, stacks: StackServices, ensureNamespace: EnsureNamespace, item: ServiceAccountPlan): Promise<ItemResult> {
-  const { rt } = ctx;
-  const result: ItemResult = {
+function newResult(item: ServiceAccountPlan): ItemResult {
+  return {
     id: item.id,
     namespace: item.spec.namespace,
     name: item.spec.name,
@@ -86,6 +92,11 @@ async function runItem(ctx: ExecuteContext, stacks: StackServices, ensureNamespa
     stack: 'not-started',
     serviceAccount: 'not-started',
   };
+}
+
+/** `result` is filled in as the steps go (the progress lines read its inFlight meanwhile). */
+async function runItem(ctx: ExecuteContext, stacks: StackServices, ensureNamespace: EnsureNamespace, item: ServiceAccountPlan, result: ItemResult): Promise<ItemResult> {
+  const { rt } = ctx;
   // SIGINT/SIGTERM: start nothing new; what is in flight finishes or is reported.
   if (rt.signal.aborted) return result;
   // Past the deadline nothing new starts either, and each such account says so.

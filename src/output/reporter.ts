@@ -66,6 +66,14 @@ export class Reporter implements Narrator {
     this.io.stderr.write(`\r\x1b[2K${this.statusText === undefined ? '' : this.statusLine(this.statusText)}`);
   }
 
+  /**
+   * A line said at a steady interval while a long wait goes on, for logs without a terminal (CI), where nothing
+   * else would be printed between "creating stack" and "created stack". On a terminal the status line says it.
+   */
+  progress(text: string): void {
+    if (!this.live) this.line('info', text);
+  }
+
   private statusLine(text: string): string {
     return this.paint(`${text} (${this.elapsed()})`, '90');
   }

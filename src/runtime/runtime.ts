@@ -38,6 +38,8 @@ export interface Runtime {
   /** first and largest delay between stack polls */
   pollIntervalMs: number;
   maxPollIntervalMs: number;
+  /** without a terminal: how often a line names the stacks still in flight */
+  progressIntervalMs: number;
 }
 
 export interface RuntimeOverrides {
@@ -79,5 +81,6 @@ export function createRuntime(io: Io, verbosity: number, overrides: RuntimeOverr
       }),
     pollIntervalMs: poll,
     maxPollIntervalMs: Math.max(poll, Number(io.env.IRSACTL_MAX_POLL_INTERVAL_MS ?? '') || 10_000),
+    progressIntervalMs: Number(io.env.IRSACTL_PROGRESS_INTERVAL_MS ?? '') || 30_000,
   };
 }

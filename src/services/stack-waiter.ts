@@ -29,6 +29,8 @@ export class StackWaiter {
   private readonly pending = new Map<string, Pending[]>();
   /** the status each stack had at the last poll, for the message when waiting runs out */
   private readonly lastStatus = new Map<string, string>();
+  /** the same, by stack name, whichever key (name or ID) the stack is waited for by: for the progress lines */
+  private readonly statusByName = new Map<string, string>();
   private running = false;
   private interval: number;
   /** DescribeStacks for the stacks that stopped in one tick: a few at a time, not a burst that draws throttling. */
@@ -53,6 +55,11 @@ export class StackWaiter {
       this.pending.set(stackId, list);
       if (!this.running) void this.loop();
     });
+  }
+
+  /** The status a stack being waited for had at the last poll (undefined before its first). */
+  statusOf(stackName: string): string | undefined {
+    return this.statusByName.get(stackName);
   }
 
   private async loop(): Promise<void> {
@@ -93,7 +100,10 @@ export class StackWaiter {
       } else {
         const moving = await this.cfn.listStacks(MOVING_STACK_STATUSES);
         const busy = new Set(moving.flatMap((s) => [s.stackName, s.stackId]));
-        for (const s of moving) for (const key of [s.stackName, s.stackId]) if (this.pending.has(key)) this.lastStatus.set(key, s.status);
+        for (const s of moving) {
+          for (const key of [s.stackName, s.stackId]) if (this.pending.has(key)) this.lastStatus.set(key, s.status);
+          if (this.pending.has(s.stackName) || this.pending.has(s.stackId)) this.statusByName.set(s.stackName, s.status);
+        }
         const stopped = ids.filter((id) => !busy.has(id));
         await Promise.all(stopped.map((id) => this.describeLimit(async () => records.set(id, await this.cfn.describeStack(id)))));
       }
@@ -103,8 +113,12 @@ export class StackWaiter {
       return;
     }
     for (const [id, rec] of records) {
-      if (rec) this.lastStatus.set(id, rec.status);
+      if (rec) {
+        this.lastStatus.set(id, rec.status);
+        this.statusByName.set(rec.stackName, rec.status);
+      }
       if (rec && isMoving(rec.status)) continue;
+      this.statusByName.delete(rec?.stackName ?? id);
       const done = rec && rec.status === 'DELETE_COMPLETE' ? undefined : rec;
       for (const p of this.pending.get(id) ?? []) p.resolve(done);
       this.pending.delete(id);

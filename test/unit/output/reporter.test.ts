@@ -42,4 +42,13 @@ describe('Reporter: narration and the live view', () => {
     expect(t.err()).toContain('1/1 done');
     expect(t.err()).not.toMatch(/\x1b\[\d+m/);
   });
+
+  it('progress lines are written only without a terminal (on one the status line says it), escaped like any line', () => {
+    const plain = io(false);
+    new Reporter(plain).progress('waiting for 1 stack (30s): default/a\x1b[2J CREATE_IN_PROGRESS');
+    expect(plain.err()).toMatch(/^• waiting for 1 stack \(30s\): default\/a\\x1b\[2J CREATE_IN_PROGRESS \(\d+\.\ds\)\n$/);
+    const tty = io(true);
+    new Reporter(tty).progress('waiting for 1 stack (30s): default/a CREATE_IN_PROGRESS');
+    expect(tty.err()).toBe('');
+  });
 });
