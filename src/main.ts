@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { EXIT, exitCodeFor, exitCodeForOutcome, IrsaError } from './errors.js';
+import { EXIT, exitCodeFor, exitCodeForOutcome, IrsaError, usageError } from './errors.js';
 import type { Io } from './output/io.js';
 import { colourEnabled } from './output/io.js';
 import { redact, secretValuesFrom } from './output/redact.js';
@@ -14,6 +14,7 @@ import { updateIamServiceAccountCommand } from './commands/update-iamserviceacco
 import { deleteIamServiceAccountCommand } from './commands/delete-iamserviceaccount.js';
 import { applyCommand } from './commands/apply.js';
 import { doctorCommand } from './commands/doctor.js';
+import { versionCommand } from './commands/version.js';
 import { IRSACTL_VERSION } from './version.js';
 
 /**
@@ -54,6 +55,7 @@ export function buildProgram(ctx: CliContext, argv?: readonly string[]): Command
   group('utils', 'Utilities', associateIamOidcProviderCommand);
   program.addCommand(applyCommand(ctx));
   program.addCommand(doctorCommand(ctx));
+  program.addCommand(versionCommand(ctx));
 
   // Every (sub)command reports usage errors through exitOverride, not process.exit.
   const walk = (c: Command) => {
@@ -70,9 +72,20 @@ export function buildProgram(ctx: CliContext, argv?: readonly string[]): Command
  */
 export async function main(argv: string[], io: Io, overrides: RuntimeOverrides = {}, interrupt?: AbortSignal): Promise<number> {
   const ctx: CliContext = { io, overrides, signal: interrupt };
-  const program = buildProgram(ctx, argv);
+  // `irsactl help get iamserviceaccount` is `irsactl get iamserviceaccount --help`, as in kubectl and gh.
+  const helpFor = argv[0] === 'help' && argv.length > 1 ? argv[1]! : undefined;
+  if (helpFor !== undefined && !buildProgram(ctx, []).commands.some((c) => c.name() === helpFor)) {
+    return reportError(io, usageError(`irsactl has no command "${helpFor}"`, 'run `irsactl --help` for the list of commands'));
+  }
+  const args = helpFor !== undefined ? [...argv.slice(1), '--help'] : argv;
+  const program = buildProgram(ctx, args);
+  // A bare `irsactl` asks what irsactl does: the help, on stdout, as a success (kubectl and gh do the same).
+  if (args.length === 0) {
+    program.outputHelp();
+    return EXIT.OK;
+  }
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(args, { from: 'user' });
     return exitCodeForOutcome(ctx.outcome);
   } catch (err) {
     return reportError(io, err);

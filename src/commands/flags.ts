@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SERVICE_ACCOUNT_FLAGS, type ServiceAccountFlag } from '../config/service-account-flags.js';
 import { DEFAULT_TIMEOUT_MS } from '../runtime/runtime.js';
+import { formatDuration } from '../net/run-control.js';
+import { HUMAN_FORMATS } from './options.js';
 
 // The commander options the commands share, and the parsers of their values.
 
@@ -66,21 +68,31 @@ export function addConfigFileFlags(cmd: Command, opts: { onlyMissing?: boolean }
 export function addRunFlags(cmd: Command, opts: { approve?: boolean; exitCode?: boolean; output?: string[]; timeout?: boolean; concurrency?: boolean } = {}): Command {
   if (opts.approve !== false) cmd.option('--approve', 'apply the changes (without it, print the plan and change nothing)');
   if (opts.exitCode === true) cmd.option('--exit-code', 'exit 3 instead of 0 when the plan has changes (with --approve: when the run made changes); 1 and 2 keep their meanings');
-  if (opts.timeout !== false) cmd.option('--timeout <duration>', 'maximum time for the whole run, requests in flight included (e.g. 90s, 25m)', parseDuration, DEFAULT_TIMEOUT_MS);
+  if (opts.timeout !== false) {
+    cmd.addOption(
+      new Option('--timeout <duration>', 'maximum time for the whole run, requests in flight included (e.g. 90s, 25m)').argParser(parseDuration).default(DEFAULT_TIMEOUT_MS, formatDuration(DEFAULT_TIMEOUT_MS)),
+    );
+  }
   // 50: a stack in flight costs no requests (one poller asks for all of them), so the bound is only on
   // starting work; CloudFormation's API rate is the real limit, and its adaptive retry absorbs throttling.
   // It is also the SDK's default socket pool, and eksctl starts every one at once.
   if (opts.concurrency !== false) cmd.option('--concurrency <n>', 'how many service accounts to work on at once', positiveInt, DEFAULT_CONCURRENCY);
   const formats = opts.output ?? ['text', 'json', 'yaml'];
-  cmd.addOption(new Option('-o, --output <format>', 'output format').choices(formats).default(formats[0]));
+  // One name for the human format everywhere: `get` says table, the others text; each accepts both.
+  cmd.addOption(new Option('-o, --output <format>', 'output format').choices([...formats, ...HUMAN_FORMATS.filter((f) => !formats.includes(f))]).default(formats[0]));
   cmd.option('-v, --verbose', 'more narration on stderr (repeat for more)', count, 0);
   return cmd;
 }
 
+/** Short forms, as kubectl spells them. */
+const SHORT_FLAGS: ReadonlyMap<string, string> = new Map([['--namespace', '-n']]);
+
 function addServiceAccountFlag(cmd: Command, f: ServiceAccountFlag, description = f.description): void {
-  if (f.type === 'boolean') cmd.option(f.flag, description);
-  else if (f.type === 'list') cmd.option(`${f.flag} ${f.value}`, description, collect);
-  else cmd.option(`${f.flag} ${f.value}`, description);
+  const short = SHORT_FLAGS.get(f.flag);
+  const flag = short === undefined ? f.flag : `${short}, ${f.flag}`;
+  if (f.type === 'boolean') cmd.option(flag, description);
+  else if (f.type === 'list') cmd.option(`${flag} ${f.value}`, description, collect);
+  else cmd.option(`${flag} ${f.value}`, description);
 }
 
 /** create and update: every flag that describes the service account. */

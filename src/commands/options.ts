@@ -87,6 +87,9 @@ export function connectionFrom(o: OptionBag): ConnectionOptions {
   };
 }
 
+/** The names of the human-readable format: either one means the command's own (its first format). */
+export const HUMAN_FORMATS: readonly string[] = ['text', 'table'];
+
 /** -o, one of the formats this command offers (commander has checked the choice; the first is the default). */
 export function outputOf<F extends string>(o: OptionBag, formats: readonly [F, ...F[]]): F {
   const given = optionsOf(o).string('output');

@@ -16,7 +16,7 @@ export const APPLY_SET_TAG = 'irsactl.io/apply-set';
 /** Tags that say which tool or apply set last wrote a stack: a difference there alone is not drift. */
 export const BOOKKEEPING_TAG_KEYS: readonly string[] = [EKSCTL_VERSION_TAG, APPLY_SET_TAG];
 /** Kept in src/version.ts so that `irsactl --help` need not load this module (and zod through config/model). */
-import { IRSACTL_VERSION } from '../version.js';
+import { IRSACTL_VERSION, STACK_VERSION_TAG_VALUE } from '../version.js';
 export { IRSACTL_VERSION };
 export const ROLE_OUTPUT = 'Role1';
 
@@ -44,7 +44,7 @@ export function stackTagsFor(cluster: ClusterModel, sa: ServiceAccountSpec, appl
   const tags: Record<string, string> = {
     [CLUSTER_NAME_TAG]: cluster.name,
     [LEGACY_CLUSTER_NAME_TAG]: cluster.name,
-    [EKSCTL_VERSION_TAG]: `irsactl-${IRSACTL_VERSION}`,
+    [EKSCTL_VERSION_TAG]: STACK_VERSION_TAG_VALUE,
     ...(applySet !== undefined ? { [APPLY_SET_TAG]: applySet } : {}),
   };
   // Entries, not assignment: a "__proto__" tag key must stay a tag.

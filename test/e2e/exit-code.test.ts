@@ -58,7 +58,7 @@ describe('--exit-code', () => {
     expect(deleted.code, deleted.stderr).toBe(3);
     const noneLeft = await run(['delete', 'iamserviceaccount', '-f', '-', '--only-missing', '--exit-code'], changed);
     expect(noneLeft.code, noneLeft.stderr).toBe(0);
-    const byFlags = await run(['delete', 'iamserviceaccount', '--cluster', CLUSTER, '--region', REGION, '--namespace', 'apps', '--name', 'a', '--wait', '--exit-code']);
+    const byFlags = await run(['delete', 'iamserviceaccount', '--cluster', CLUSTER, '--region', REGION, '-n', 'apps', '--name', 'a', '--wait', '--exit-code']);
     expect(byFlags.code, byFlags.stderr).toBe(3);
     const again = await run(['delete', 'iamserviceaccount', '-f', '-', '--exit-code'], changed);
     expect(again.code, again.stderr).toBe(0);
