@@ -1,7 +1,7 @@
 // `--exit-code` on create, update, apply and delete against the sandbox: 3 when the plan has changes (or the
 // --approve run made some), 0 when nothing would change; a usage error stays 2 and a failure 1.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startE2E, type E2E } from '../support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { useE2E } from '../support/cli.js';
 import { clusterConfigYaml } from '../support/config.js';
 
 const REGION = 'us-west-2';
@@ -10,14 +10,7 @@ const S3_FULL = 'arn:aws:iam::aws:policy/AmazonS3FullAccess';
 const file = clusterConfigYaml(CLUSTER, REGION, [{ id: 'apps/a' }, { id: 'apps/b' }]);
 const changed = clusterConfigYaml(CLUSTER, REGION, [{ id: 'apps/a', policies: [S3_FULL] }, { id: 'apps/b' }]);
 
-let e: E2E;
-beforeAll(async () => {
-  e = await startE2E(CLUSTER, REGION);
-  await e.associate();
-});
-afterAll(async () => {
-  await e?.stop();
-});
+const e = useE2E(CLUSTER, { region: REGION, associate: true });
 
 const run = (argv: string[], stdin?: string) => e.run(argv, stdin === undefined ? {} : { stdin });
 

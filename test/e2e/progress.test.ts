@@ -2,26 +2,21 @@
 // status (IRSACTL_PROGRESS_INTERVAL_MS, small here). The latency layer holds every stack in CREATE_IN_PROGRESS until
 // all exist and a number of status reads have been answered (counted, so the test does not depend on speed), and
 // the assertions are on the lines' content, never on times. On a terminal the live status line stays the only view.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startStackLatency, type StackLatencyProxy } from '../../sandbox/latency.js';
 import { main } from '../../src/main.js';
 import { Readable } from 'node:stream';
-import { startE2E, type E2E } from '../support/cli.js';
+import { useE2E } from '../support/cli.js';
 import { clusterConfigYaml } from '../support/config.js';
 
 const REGION = 'us-west-2';
 const CLUSTER = 'progress-e2e';
 const COUNT = 3;
 
-let e: E2E;
+const e = useE2E(CLUSTER, { region: REGION, associate: true });
 const proxies: StackLatencyProxy[] = [];
-beforeAll(async () => {
-  e = await startE2E(CLUSTER, REGION);
-  await e.associate();
-});
 afterAll(async () => {
   for (const p of proxies) await p.stop();
-  await e?.stop();
 });
 
 /** create --approve of COUNT new service accounts through a fresh latency layer; stderr a terminal or not. */
