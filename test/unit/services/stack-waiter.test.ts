@@ -93,6 +93,17 @@ describe('StackWaiter', () => {
     expect(cfn.describeOneCalls).toBeLessThanOrEqual(3);
   });
 
+  it('statusOf gives a stack\'s status at the last poll, by name whether it is waited for by name or ID, and forgets it once it stops', async () => {
+    const cfn = new SequencedCfn({ a: ['CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'CREATE_COMPLETE'], b: ['DELETE_IN_PROGRESS', 'DELETE_IN_PROGRESS', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] });
+    const waiter = new StackWaiter(cfn, { ...fast(), intervalMs: 30, maxIntervalMs: 30 });
+    expect(waiter.statusOf('a')).toBeUndefined();
+    const done = Promise.all([waiter.wait('a'), waiter.wait('id-b')]);
+    await new Promise((r) => setTimeout(r, 10));
+    expect([waiter.statusOf('a'), waiter.statusOf('b')]).toEqual(['CREATE_IN_PROGRESS', 'DELETE_IN_PROGRESS']);
+    await done;
+    expect([waiter.statusOf('a'), waiter.statusOf('b')]).toEqual([undefined, undefined]);
+  });
+
   it('two waits for the same stack share its polls', async () => {
     const cfn = new SequencedCfn({ a: ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE'] });
     const waiter = new StackWaiter(cfn, fast());
