@@ -73,7 +73,7 @@ export function buildProgram(ctx: CliContext, argv?: readonly string[]): Command
 export async function main(argv: string[], io: Io, overrides: RuntimeOverrides = {}, interrupt?: AbortSignal): Promise<number> {
   const ctx: CliContext = { io, overrides, signal: interrupt };
   // `irsactl help get iamserviceaccount` is `irsactl get iamserviceaccount --help`, as in kubectl and gh.
-  const helpFor = argv[0] === 'help' && argv.length > 1 ? argv[1]! : undefined;
+  const helpFor = argv[0] === 'help' ? argv[1] : undefined;
   if (helpFor !== undefined && !buildProgram(ctx, []).commands.some((c) => c.name() === helpFor)) {
     return reportError(io, usageError(`irsactl has no command "${helpFor}"`, 'run `irsactl --help` for the list of commands'));
   }
