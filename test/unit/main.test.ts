@@ -60,7 +60,7 @@ describe('irsactl usage and exit codes', () => {
     expect(await runCli(['version'], {})).toMatchObject({ code: 0, stdout: '0.1.0\n' });
     const json = await runCli(['version', '-o', 'json'], {});
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ Version: '0.1.0', PreReleaseID: '', StackTag: 'irsactl-0.1.0' });
+    expect(JSON.parse(json.stdout)).toEqual({ Version: '0.1.0', PreReleaseId: '', StackTag: 'irsactl-0.1.0' });
   });
 
   it('-n is --namespace, and --timeout\'s help shows its default as 25m', async () => {
