@@ -65,6 +65,7 @@ export interface KubeTestServer {
   putPod(pod: JsonObject): JsonObject;
   /** A pod created as a client's POST creates it: EKS's webhook mutates it first; 409 if it exists. */
   createPod(pod: JsonObject): JsonObject;
+  getPod(namespace: string, name: string): JsonObject | undefined;
   deletePod(namespace: string, name: string): boolean;
 }
 
@@ -334,6 +335,7 @@ export async function startKubeServer(opts: {
       const ns = (isObject(pod.metadata) ? str(pod.metadata.namespace) : undefined) ?? 'default';
       return store.create(RESOURCES.pods, ns, admitPod(ns, pod));
     },
+    getPod: (ns, name) => store.get(RESOURCES.pods, ns, name),
     deletePod: (ns, name) => store.drop(RESOURCES.pods, ns, name),
   };
 }
