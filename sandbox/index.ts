@@ -69,7 +69,17 @@ export async function startSandbox(opts: { moto?: { url: string }; guardDescribe
     async createCluster(account, name, region) {
       const created = await createMotoCluster(motoUrl, account, name, region);
       const issuer = sandboxIssuer(account.accountId, region, name);
-      const kube = await startKubeServer({ clusterName: name, credentials: { [account.accessKeyId]: account.secretAccessKey } });
+      // EKS tells its webhook the cluster's associations: here it asks the proxy's EKS state at each pod creation.
+      const key = { accountId: account.accountId, region, name };
+      const kube = await startKubeServer({
+        clusterName: name,
+        credentials: { [account.accessKeyId]: account.secretAccessKey },
+        webhook: {
+          region,
+          hasPodIdentityAssociation: (namespace, serviceAccount) =>
+            proxy.eks.associations(key).some((a) => a.namespace === namespace && a.serviceAccount === serviceAccount),
+        },
+      });
       stoppers.push(() => kube.stop());
       // The cluster's own issuer everywhere: DescribeCluster (so provider ARNs and trust policies), and the `iss` of its tokens.
       kube.setIssuer(issuer);

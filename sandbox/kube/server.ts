@@ -1,8 +1,9 @@
 // The Kubernetes API test server: namespaces, serviceaccounts (+ TokenRequest) and pods over HTTPS, in-process,
 // with EKS bearer-token authentication checked offline. Good enough for @kubernetes/client-node and for the real
-// kubectl (test/integration/sandbox/kube-server.kubectl.test.ts). It does not model the asynchronous creation of
-// the default ServiceAccount, managedFields and server-side apply, strict field validation, admission webhooks,
-// watch or protobuf: a test that needs one of those cannot pass here and mean it. This file is the HTTP side
+// kubectl (test/integration/sandbox/kube-server.kubectl.test.ts). Of admission webhooks it runs only EKS's pod
+// identity webhook, on pod creation (pod-identity-webhook.ts). It does not model the asynchronous creation of the
+// default ServiceAccount, managedFields and server-side apply, strict field validation, other webhooks, watch or
+// protobuf: a test that needs one of those cannot pass here and mean it. This file is the HTTP side
 // (authentication, routing, fault injection, RBAC denials and the test-control API); the objects live in store.ts.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,6 +13,7 @@ import { makeTestTls } from '../tls.js';
 import { discoveryDocument } from './discovery.js';
 import { isObject, str, type JsonObject } from './json.js';
 import { applyPatch } from './patch.js';
+import { mutatePod } from './pod-identity-webhook.js';
 import { isResourcePlural, RESOURCES, type ResourceKind } from './resources.js';
 import { badRequest, HttpError, notFound, notFoundPath, REASON_FOR_STATUS, statusBody } from './status.js';
 import { createKubeStore, type KubeStore } from './store.js';
@@ -59,8 +61,19 @@ export interface KubeTestServer {
   /** Inserts or overwrites a ServiceAccount (its namespace is created if missing); returns the stored copy. */
   putServiceAccount(obj: JsonObject): JsonObject;
   getServiceAccount(namespace: string, name: string): JsonObject | undefined;
+  /** Test set-up: stores the pod as given, past admission (as a pod made before any webhook or association). */
   putPod(pod: JsonObject): JsonObject;
+  /** A pod created as a client's POST creates it: EKS's webhook mutates it first; 409 if it exists. */
+  createPod(pod: JsonObject): JsonObject;
+  getPod(namespace: string, name: string): JsonObject | undefined;
   deletePod(namespace: string, name: string): boolean;
+}
+
+export interface PodWebhookSettings {
+  /** The cluster's region: AWS_DEFAULT_REGION and AWS_REGION of mutated containers. */
+  region?: string;
+  /** Whether EKS has a Pod Identity association for this ServiceAccount, asked at each pod creation. */
+  hasPodIdentityAssociation?: (namespace: string, serviceAccount: string) => boolean;
 }
 
 export async function startKubeServer(opts: {
@@ -69,6 +82,8 @@ export async function startKubeServer(opts: {
   verifyToken?: boolean;
   /** The objects to serve; a fresh store (with the four standard namespaces) unless given. */
   store?: KubeStore;
+  /** What EKS's pod identity webhook is told about the cluster; without it, pods get IRSA only and no region. */
+  webhook?: PodWebhookSettings;
 }): Promise<KubeTestServer> {
   const tls = await makeTestTls();
   const credentials: Record<string, string> = { ...opts.credentials };
@@ -79,6 +94,19 @@ export async function startKubeServer(opts: {
 
   const store = opts.store ?? createKubeStore();
   const tokens = createTokenIssuer();
+
+  /** Mutating admission of a new pod: the ServiceAccount plugin's default, then EKS's webhook. */
+  function admitPod(ns: string, body: JsonObject): JsonObject {
+    const spec = isObject(body.spec) ? body.spec : {};
+    const serviceAccount = str(spec.serviceAccountName) || str(spec.serviceAccount) || 'default';
+    const pod = { ...body, spec: { ...spec, serviceAccountName: serviceAccount } };
+    return mutatePod({
+      pod,
+      serviceAccount: store.get(RESOURCES.serviceaccounts, ns, serviceAccount),
+      podIdentity: opts.webhook?.hasPodIdentityAssociation?.(ns, serviceAccount) ?? false,
+      ...(opts.webhook?.region !== undefined ? { region: opts.webhook.region } : {}),
+    });
+  }
 
   async function readBody(req: IncomingMessage): Promise<unknown> {
     const chunks: Buffer[] = [];
@@ -183,7 +211,8 @@ export async function startKubeServer(opts: {
       if (method === 'POST') {
         const body = await readBody(req);
         if (!isObject(body)) throw badRequest('the request body must be a JSON object');
-        return { status: dryRun ? 200 : 201, body: store.create(r, ns, body, dryRun) };
+        const admitted = r.plural === 'pods' && ns !== undefined ? admitPod(ns, body) : body;
+        return { status: dryRun ? 200 : 201, body: store.create(r, ns, admitted, dryRun) };
       }
       throw new HttpError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     }
@@ -302,6 +331,11 @@ export async function startKubeServer(opts: {
     putServiceAccount: (obj) => store.put(RESOURCES.serviceaccounts, obj),
     getServiceAccount: (ns, name) => store.get(RESOURCES.serviceaccounts, ns, name),
     putPod: (pod) => store.put(RESOURCES.pods, pod),
+    createPod: (pod) => {
+      const ns = (isObject(pod.metadata) ? str(pod.metadata.namespace) : undefined) ?? 'default';
+      return store.create(RESOURCES.pods, ns, admitPod(ns, pod));
+    },
+    getPod: (ns, name) => store.get(RESOURCES.pods, ns, name),
     deletePod: (ns, name) => store.drop(RESOURCES.pods, ns, name),
   };
 }

@@ -23,6 +23,8 @@ interface Run {
 
 let server: KubeTestServer;
 let dir: string;
+/** `<namespace>/<serviceaccount>` pairs the server's webhook is told have a Pod Identity association. */
+const associated = new Set<string>();
 
 async function writeKubeconfig(file: string, clusterName: string): Promise<void> {
   const { token } = await eksToken({ clusterName, region: 'us-west-2', credentials: { accessKeyId: KEY, secretAccessKey: SECRET } });
@@ -65,7 +67,11 @@ const sa = (ns: string, name: string) => server.getServiceAccount(ns, name) as {
 
 describe.skipIf(!existsSync(KUBECTL))('kube-server with the real kubectl', () => {
   beforeAll(async () => {
-    server = await startKubeServer({ clusterName: 'kubectl-e2e', credentials: { [KEY]: SECRET } });
+    server = await startKubeServer({
+      clusterName: 'kubectl-e2e',
+      credentials: { [KEY]: SECRET },
+      webhook: { region: 'us-west-2', hasPodIdentityAssociation: (ns, name) => associated.has(`${ns}/${name}`) },
+    });
     dir = await mkdtemp(join(tmpdir(), 'irsactl-kubectl-'));
     await writeFile(join(dir, 'ca.pem'), server.caPem);
     await writeKubeconfig(join(dir, 'kubeconfig'), 'kubectl-e2e');
@@ -199,6 +205,49 @@ describe.skipIf(!existsSync(KUBECTL))('kube-server with the real kubectl', () =>
     const missing = await kubectl(['create', 'token', 'ghost', '-n', 'team-a']);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('serviceaccounts "ghost" not found');
+  });
+
+  it("creates pods through EKS's webhook: Pod Identity for an associated ServiceAccount over its IRSA annotation, and pods made before keep theirs", async () => {
+    await ok(['create', 'namespace', 'podid']);
+    await ok(['create', 'sa', 'app', '-n', 'podid']);
+    await ok(['annotate', 'sa', 'app', '-n', 'podid', 'eks.amazonaws.com/role-arn=arn:aws:iam::111122223333:role/irsa-app']);
+    const manifest = (name: string) =>
+      JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'podid' }, spec: { serviceAccountName: 'app', containers: [{ name: 'app', image: 'busybox' }] } });
+    type PodJson = {
+      metadata: { labels?: Record<string, string> };
+      spec: { containers: { env?: { name: string; value: string }[]; volumeMounts?: unknown[] }[]; volumes?: unknown[] };
+    };
+    const envOf = (p: PodJson) => Object.fromEntries((p.spec.containers[0].env ?? []).map((e) => [e.name, e.value]));
+
+    expect(await ok(['create', '-f', '-'], manifest('before'))).toContain('pod/before created');
+    associated.add('podid/app');
+    expect(await ok(['create', '-f', '-'], manifest('after'))).toContain('pod/after created');
+
+    const before = JSON.parse(await ok(['get', 'pod', 'before', '-n', 'podid', '-o', 'json'])) as PodJson;
+    expect(envOf(before)).toMatchObject({ AWS_ROLE_ARN: 'arn:aws:iam::111122223333:role/irsa-app', AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token' });
+    expect(envOf(before)).not.toHaveProperty('AWS_CONTAINER_CREDENTIALS_FULL_URI');
+    expect(before.metadata.labels).toBeUndefined();
+
+    const after = JSON.parse(await ok(['get', 'pod', 'after', '-n', 'podid', '-o', 'json'])) as PodJson;
+    expect(envOf(after)).toEqual({
+      AWS_STS_REGIONAL_ENDPOINTS: 'regional',
+      AWS_DEFAULT_REGION: 'us-west-2',
+      AWS_REGION: 'us-west-2',
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials',
+      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token',
+    });
+    expect(after.metadata.labels).toEqual({ 'eks.amazonaws.com/pod-identity': 'enabled' });
+    expect(after.spec.containers[0].volumeMounts).toEqual([{ name: 'eks-pod-identity-token', readOnly: true, mountPath: '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount' }]);
+    expect(after.spec.volumes).toEqual([
+      { name: 'eks-pod-identity-token', projected: { sources: [{ serviceAccountToken: { audience: 'pods.eks.amazonaws.com', expirationSeconds: 86400, path: 'eks-pod-identity-token' } }] } },
+    ]);
+    // the label selects the Pod Identity pods, as a doctor would list them
+    expect((await ok(['get', 'pods', '-n', 'podid', '-l', 'eks.amazonaws.com/pod-identity=enabled', '-o', 'name'])).trim()).toBe('pod/after');
+
+    // the token the agent is shown: a TokenRequest for the Pod Identity audience
+    const jwt = (await ok(['create', 'token', 'app', '-n', 'podid', '--audience', 'pods.eks.amazonaws.com'])).trim();
+    const claims = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    expect(claims).toMatchObject({ aud: ['pods.eks.amazonaws.com'], sub: 'system:serviceaccount:podid:app' });
   });
 
   it('deletes, then reports NotFound', async () => {

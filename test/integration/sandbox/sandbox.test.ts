@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { get } from 'node:https';
+import { CreatePodIdentityAssociationCommand, DeletePodIdentityAssociationCommand, EKSClient } from '@aws-sdk/client-eks';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsPorts } from '../../../src/aws/factory.js';
 import { startSandbox, type Sandbox } from '../../../sandbox/index.js';
@@ -59,6 +61,39 @@ describe('startSandbox on the shared moto', () => {
     const caPem = Buffer.from(info.certificateAuthorityData ?? '', 'base64').toString('utf8');
     expect([200, 401]).toContain(await httpsStatus(info.endpoint ?? '', caPem));
     expect(sandbox.proxy.count('eks', 'DescribeCluster')).toBe(1);
+  });
+
+  it("tells each cluster's Kubernetes server its Pod Identity associations, at every pod creation", async () => {
+    const account = await sandbox.newAccount();
+    const region = 'eu-west-1';
+    const cluster = await sandbox.createCluster(account, 'podid-wired', region);
+    const other = await sandbox.createCluster(account, 'podid-other', region);
+    const client = { endpoint: sandbox.proxyUrl, region, maxAttempts: 1, credentials: { accessKeyId: account.accessKeyId, secretAccessKey: account.secretAccessKey } };
+    const iam = new IAMClient(client);
+    const eks = new EKSClient(client);
+    try {
+      const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }] };
+      const roleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'wired-pod-role', AssumeRolePolicyDocument: JSON.stringify(trust) }))).Role?.Arn ?? '';
+      const { association } = await eks.send(new CreatePodIdentityAssociationCommand({ clusterName: 'podid-wired', namespace: 'apps', serviceAccount: 'web', roleArn }));
+      const pod = (name: string) => ({ metadata: { name, namespace: 'apps' }, spec: { serviceAccountName: 'web', containers: [{ name: 'web', image: 'nginx' }] } });
+      const envNames = (p: Record<string, unknown>) =>
+        ((p.spec as { containers: { env?: { name: string }[] }[] }).containers[0].env ?? []).map((e) => e.name);
+      for (const c of [cluster, other]) c.kube.putNamespace('apps');
+
+      const mutated = cluster.kube.createPod(pod('web-1'));
+      expect(envNames(mutated)).toEqual(['AWS_STS_REGIONAL_ENDPOINTS', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE']);
+      expect((mutated.metadata as { labels?: unknown }).labels).toEqual({ 'eks.amazonaws.com/pod-identity': 'enabled' });
+      // the same ServiceAccount name in another cluster has no association there
+      expect(envNames(other.kube.createPod(pod('web-1')))).toEqual([]);
+
+      await eks.send(new DeletePodIdentityAssociationCommand({ clusterName: 'podid-wired', associationId: association?.associationId ?? '' }));
+      expect(envNames(cluster.kube.createPod(pod('web-2')))).toEqual([]);
+      // the pod made while it was associated keeps what the webhook gave it
+      expect(envNames(cluster.kube.getPod('apps', 'web-1') ?? {})).toContain('AWS_CONTAINER_CREDENTIALS_FULL_URI');
+    } finally {
+      iam.destroy();
+      eks.destroy();
+    }
   });
 
   it('stop() stops the Kubernetes servers it started but not a moto it was given', async () => {
