@@ -88,9 +88,15 @@ const lazy = await build({
 });
 assertNoDynamicImportOfCommonJs(lazy.metafile);
 
-// The sandbox (moto, the rewriting proxy, the Kubernetes test server) for `npm run demo` and `npm run bench`.
+// The sandbox (moto, the rewriting proxy, the Kubernetes test server) for `npm run demo`, `npm run sandbox` (with the
+// kubeconfig's token plugin) and `npm run bench`.
 await build({
-  entryPoints: { 'sandbox/demo': 'sandbox/demo.ts', 'sandbox/bench': 'scripts/bench.ts' },
+  entryPoints: {
+    'sandbox/demo': 'sandbox/demo.ts',
+    'sandbox/shell': 'sandbox/shell.ts',
+    'sandbox/kube-token': 'sandbox/kube-token.ts',
+    'sandbox/bench': 'scripts/bench.ts',
+  },
   outdir: 'dist',
   bundle: true,
   format: 'esm',
