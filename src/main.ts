@@ -15,6 +15,7 @@ import { deleteIamServiceAccountCommand } from './commands/delete-iamserviceacco
 import { applyCommand } from './commands/apply.js';
 import { doctorCommand } from './commands/doctor.js';
 import { versionCommand } from './commands/version.js';
+import { schemaCommand } from './commands/schema.js';
 import { IRSACTL_VERSION } from './version.js';
 
 /**
@@ -52,7 +53,7 @@ export function buildProgram(ctx: CliContext, argv?: readonly string[]): Command
   group('get', 'Get resources', getIamServiceAccountCommand);
   group('update', 'Update resources', updateIamServiceAccountCommand);
   group('delete', 'Delete resources', deleteIamServiceAccountCommand);
-  group('utils', 'Utilities', associateIamOidcProviderCommand);
+  group('utils', 'Utilities', associateIamOidcProviderCommand, schemaCommand);
   program.addCommand(applyCommand(ctx));
   program.addCommand(doctorCommand(ctx));
   program.addCommand(versionCommand(ctx));

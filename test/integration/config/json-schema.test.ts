@@ -1,0 +1,58 @@
+/**
+ * `irsactl utils schema` against a real JSON Schema validator (python's jsonschema, which moto brings): every eksctl
+ * example file validates, under both drafts, and the bad-input table's shape rows (an unknown key where irsactl checks
+ * strictly, a wrong type, a wrong apiVersion, a document that is not a mapping) fail it, as they fail the loader.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { clusterConfigJsonSchema, type JsonSchemaDraft } from '../../../src/config/json-schema.js';
+import { parseConfigYaml } from '../../../src/config/yaml.js';
+import { rows } from '../../fixtures/config/bad-input-rows.js';
+
+const EXAMPLES_DIR = '/work/shared/eksctl-examples';
+const SHAPE_ROWS = ['unknown well-known policy key', 'unknown SA key (casing)', 'unknown SA metadata key', 'wrong type', 'wrong apiVersion', 'missing kind', 'document is a list'];
+
+// Reads {schema, docs} on stdin; prints, for each doc, the validator's error messages (none when it is valid).
+const VALIDATE = `
+import json, sys
+import jsonschema
+data = json.load(sys.stdin)
+cls = jsonschema.validators.validator_for(data["schema"])
+cls.check_schema(data["schema"])
+v = cls(data["schema"])
+print(json.dumps({name: [e.message for e in v.iter_errors(doc)] for name, doc in data["docs"].items()}))
+`;
+
+function validate(draft: JsonSchemaDraft, docs: Record<string, unknown>): Record<string, string[]> {
+  const input = JSON.stringify({ schema: clusterConfigJsonSchema(draft), docs });
+  return JSON.parse(execFileSync('python3', ['-c', VALIDATE], { input, encoding: 'utf8' })) as Record<string, string[]>;
+}
+
+const examples = Object.fromEntries(
+  readdirSync(EXAMPLES_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => [f, parseConfigYaml({ path: f, text: readFileSync(join(EXAMPLES_DIR, f), 'utf8') })]),
+);
+
+const shapeRows = rows.filter((r) => SHAPE_ROWS.includes(r.name));
+const badDocs = Object.fromEntries(shapeRows.map((r) => [r.name, parseConfigYaml({ path: 'cluster.yaml', text: r.file as string })]));
+
+describe.each(['draft-07', 'draft-2020-12'] as const)('the %s schema, with a real validator', (draft) => {
+  it("accepts every one of eksctl's example files", () => {
+    expect(Object.keys(examples)).toHaveLength(49);
+    const errors = validate(draft, examples);
+    expect(Object.entries(errors).filter(([, e]) => e.length > 0)).toEqual([]);
+    expect(Object.keys(errors)).toHaveLength(49);
+  });
+
+  it("rejects the bad-input table's shape rows", () => {
+    expect(shapeRows.map((r) => r.name).sort()).toEqual([...SHAPE_ROWS].sort());
+    const errors = validate(draft, badDocs);
+    for (const name of SHAPE_ROWS) expect(errors[name], name).not.toEqual([]);
+    expect(errors['unknown SA key (casing)']?.join('\n')).toMatch(/attachPolicyArns/);
+    expect(errors['wrong type']?.join('\n')).toMatch(/'yes'/);
+  });
+});
