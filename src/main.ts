@@ -16,6 +16,7 @@ import { applyCommand } from './commands/apply.js';
 import { doctorCommand } from './commands/doctor.js';
 import { versionCommand } from './commands/version.js';
 import { schemaCommand } from './commands/schema.js';
+import { completionCommand } from './commands/completion.js';
 import { IRSACTL_VERSION } from './version.js';
 
 /**
@@ -57,6 +58,7 @@ export function buildProgram(ctx: CliContext, argv?: readonly string[]): Command
   program.addCommand(applyCommand(ctx));
   program.addCommand(doctorCommand(ctx));
   program.addCommand(versionCommand(ctx));
+  program.addCommand(completionCommand(ctx, () => buildProgram(ctx)));
 
   // Every (sub)command reports usage errors through exitOverride, not process.exit.
   const walk = (c: Command) => {
