@@ -6,12 +6,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startSandbox } from './index.js';
+import { startSandbox, type Sandbox } from './index.js';
 import { startMoto } from './moto.js';
 
 const CLUSTER = 'sandbox';
 const REGION = 'us-west-2';
 const here = import.meta.dirname;
+/** Narration goes to stderr: stdout holds only the export lines, for `eval`. */
+const say = (line: string) => process.stderr.write(`${line}\n`);
 
 /** POSIX single quotes, so a value with spaces or `$` survives `eval "$(npm run --silent sandbox)"`. */
 const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
@@ -44,29 +46,41 @@ function kubeconfig(server: string, caData: string, env: Record<string, string>)
 }
 
 async function main(): Promise<void> {
-  const say = (line: string) => process.stderr.write(`${line}\n`);
   say('Starting the sandbox: moto (AWS), a rewriting proxy, a Kubernetes API test server …');
   const moto = await startMoto();
   say(`moto_server: pid ${moto.pid}, ${moto.url}`);
-  const sandbox = await startSandbox({ moto: { url: moto.url } }).catch(async (err: unknown) => {
-    await moto.stop();
-    throw err;
-  });
-  const scratch = mkdtempSync(join(tmpdir(), 'irsactl-sandbox-shell-'));
+  // From here on a signal stops what has been started so far, even while the rest is starting.
+  let sandbox: Sandbox | undefined;
+  let scratch: string | undefined;
   let stopping = false;
+  const cleanUp = async () => {
+    await sandbox?.stop();
+    await moto.stop();
+    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+  };
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     say(`\n${signal}: stopping the Kubernetes server, the proxy and moto_server (pid ${moto.pid}) …`);
-    await sandbox.stop();
-    await moto.stop();
-    rmSync(scratch, { recursive: true, force: true });
+    await cleanUp();
     say('Sandbox stopped.');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  try {
+    await startCluster(async () => (sandbox = await startSandbox({ moto: { url: moto.url } })), (dir) => (scratch = dir));
+  } catch (err) {
+    await cleanUp();
+    throw err;
+  }
+}
 
+/** The sandbox, its account and cluster, the kubeconfig; then the export lines. */
+async function startCluster(start: () => Promise<Sandbox>, keepScratch: (dir: string) => void): Promise<void> {
+  const sandbox = await start();
+  const scratch = mkdtempSync(join(tmpdir(), 'irsactl-sandbox-shell-'));
+  keepScratch(scratch);
   const account = await sandbox.newAccount();
   const cluster = await sandbox.createCluster(account, CLUSTER, REGION);
   const env: Record<string, string> = { ...sandbox.cliEnv(account, REGION), AWS_DEFAULT_REGION: REGION };
