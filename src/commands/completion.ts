@@ -15,7 +15,9 @@ export function completionTree(cmd: Command): CompletionCommand {
     }));
   options.push({ flags: ['-h', '--help'], description: 'display help for command', takesValue: false, choices: [] });
   const commands = cmd.commands.map(completionTree);
-  if (commands.length > 0) commands.push({ name: 'help', aliases: [], description: 'display help for command', options: [], argumentChoices: [], commands: [] });
+  // `help <command>`: the command names are its argument's values.
+  const names = commands.map((c) => c.name);
+  if (commands.length > 0) commands.push({ name: 'help', aliases: [], description: 'display help for command', options: [], argumentChoices: names, commands: [] });
   const argumentChoices = cmd.registeredArguments.flatMap((a) => a.argChoices ?? []);
   return { name: cmd.name(), aliases: cmd.aliases(), description: cmd.description(), options, argumentChoices, commands };
 }

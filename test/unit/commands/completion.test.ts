@@ -31,12 +31,14 @@ function completeInBash(bashScript: string, line: string): string[] {
 describe('irsactl completion bash', () => {
   it('completes commands, subcommands (aliases understood), flags and fixed flag values', async () => {
     const bash = await script('bash');
-    expect(completeInBash(bash, 'irsactl ')).toEqual(['create', 'get', 'update', 'delete', 'utils', 'apply', 'doctor', 'completion', 'help']);
+    expect(completeInBash(bash, 'irsactl ')).toEqual(['create', 'get', 'update', 'delete', 'utils', 'apply', 'doctor', 'version', 'completion', 'help']);
     expect(completeInBash(bash, 'irsactl g')).toEqual(['get']);
     expect(completeInBash(bash, 'irsactl get iam')).toEqual(['iamserviceaccount']);
     expect(completeInBash(bash, 'irsactl utils ')).toEqual(['associate-iam-oidc-provider', 'schema', 'help']);
     expect(completeInBash(bash, 'irsactl get iamserviceaccount --clu')).toEqual(['--cluster']);
-    expect(completeInBash(bash, 'irsactl get iamserviceaccounts --cluster prod -o ')).toEqual(['table', 'json', 'yaml']);
+    expect(completeInBash(bash, 'irsactl get iamserviceaccounts --cluster prod -o ')).toEqual(['table', 'json', 'yaml', 'text']);
+    expect(completeInBash(bash, 'irsactl help d')).toEqual(['delete', 'doctor']);
+    expect(completeInBash(bash, 'irsactl get iamserviceaccount -n default --na')).toEqual(['--name', '--namespace']);
     expect(completeInBash(bash, 'irsactl create iamserviceaccount -o j')).toEqual(['json']);
     expect(completeInBash(bash, 'irsactl apply --app')).toEqual(['--apply-set', '--approve']);
     expect(completeInBash(bash, 'irsactl completion ')).toEqual(['bash', 'zsh', 'fish']);
@@ -63,7 +65,7 @@ describe('irsactl completion zsh|fish', () => {
   it("fish: a complete line per command and flag, with -o's values", async () => {
     const fish = await script('fish');
     expect(fish).toContain("complete -c irsactl -f -n '__irsactl_at \\'get\\'' -a 'iamserviceaccount' -d ")
-    expect(fish).toMatch(/-n '__irsactl_at \\'get iamserviceaccount\\'' -s o -l output -x -a 'table json yaml'/);
+    expect(fish).toMatch(/-n '__irsactl_at \\'get iamserviceaccount\\'' -s o -l output -x -a 'table json yaml text'/);
   });
 
   it('an unknown shell is a usage error', async () => {
