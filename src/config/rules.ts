@@ -1,6 +1,7 @@
 import type { ClusterModel, ServiceAccountSpec } from '../model/service-account.js';
 import { CLUSTER_NAME_MAX, isClusterName } from './names.js';
 import type { Locator, Path, PathSegment } from './problems.js';
+import { regionProblem } from './regions.js';
 import { tagProblems } from './tags.js';
 import type { CommandKind } from './types.js';
 
@@ -60,6 +61,8 @@ const clusterRegion: ClusterRule = ({ model, fromFile, add }) => {
   if (fromFile && !model.region) {
     add(['metadata', 'region'], 'metadata.region must be set', 'add "region: <aws region>" under metadata, e.g. us-west-2');
   }
+  const bad = model.region ? regionProblem(model.region) : undefined;
+  if (bad) add(['metadata', 'region'], bad.what, bad.fix);
 };
 
 const clusterTags: ClusterRule = ({ model, add }) => checkTagMap(model.tags, ['metadata', 'tags'], add);
