@@ -2,7 +2,8 @@ import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { IrsaError } from '../errors.js';
 import { IRSACTL_VERSION } from '../version.js';
 import type { AwsOptions, AwsService } from './options.js';
-import { awsRequestHandler } from './request-handler.js';
+import { ANSWER, FOREIGN_ANSWER_ERROR, awsRequestHandler, type Answer } from './request-handler.js';
+import { singleLine } from '../output/terminal.js';
 
 // Client configuration shared by the four AWS adapters, and the mapping of SDK
 // errors to IrsaError. Plain data and logic; the HTTP side is request-handler.ts.
@@ -131,7 +132,16 @@ export function toIrsaError(operation: string, err: unknown): IrsaError {
   if (err instanceof IrsaError) return err;
   const { name, message, httpStatus } = awsErrorFacts(err);
   // moto (and some AWS errors) carry no useful text; the error name is then the message.
-  const text = message === '' || message === 'Unknown' || message === 'UnknownError' ? name : message;
+  const unnamed = message === '' || message === 'Unknown' || message === 'UnknownError';
+  const text = unnamed ? name : message;
+  const raw = rawAnswerSentence(operation, err, { name, message, unnamed, ...(httpStatus !== undefined ? { httpStatus } : {}) });
+  if (raw !== undefined) {
+    return new IrsaError('AWS', raw, {
+      cause: err,
+      ...(httpStatus !== undefined ? { httpStatus } : {}),
+      hint: 'something between irsactl and AWS may have answered instead (a proxy, a captive portal, AWS_ENDPOINT_URL): check HTTPS_PROXY, NO_PROXY and the endpoint, then run the same command again',
+    });
+  }
   const hint = hintFor(name, text, httpStatus);
   return new IrsaError('AWS', `${operation} failed: ${text}`, {
     cause: err,
@@ -139,6 +149,53 @@ export function toIrsaError(operation: string, err: unknown): IrsaError {
     ...(httpStatus !== undefined ? { httpStatus, awsCode: name.replace(/Exception$/, '') } : {}),
     ...(hint !== undefined ? { hint } : {}),
   });
+}
+
+/** The SDK's words for a body it could not parse (JSON.parse's, and its XML parser's). */
+const DESERIALIZATION = /Deserialization error|XML parse error|char '<' is not expected|Unexpected token|is not valid JSON|Unexpected end of JSON/i;
+const FIRST_LINE_MAX = 160;
+
+/** The page's title, else its first non-empty line, cut short, on one line and without control characters. */
+function firstLineOf(body: string): string {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.trim();
+  const line = title || (body.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== '') ?? '');
+  const cut = line.length > FIRST_LINE_MAX ? `${line.slice(0, FIRST_LINE_MAX)}…` : line;
+  return singleLine(cut);
+}
+
+function answerOf(err: unknown): { answer?: Answer; body?: string } {
+  if (typeof err !== 'object' || err === null) return {};
+  const record = err as Record<string | symbol, unknown>;
+  const response = record.$response;
+  const answer = typeof response === 'object' && response !== null ? ((response as Record<symbol, unknown>)[ANSWER] as Answer | undefined) : undefined;
+  const bodyText = typeof record.$responseBodyText === 'string' ? record.$responseBodyText : undefined;
+  const body = answer?.body ?? bodyText;
+  return { ...(answer !== undefined ? { answer } : {}), ...(body !== undefined ? { body } : {}) };
+}
+
+/**
+ * An answer that is not the service's (an HTML page from a proxy, a truncated or malformed body) as one sentence:
+ * the service, the operation, the HTTP status and the body's first line; undefined for the service's own errors.
+ */
+function rawAnswerSentence(
+  operation: string,
+  err: unknown,
+  facts: { name: string; message: string; unnamed: boolean; httpStatus?: number },
+): string | undefined {
+  const { answer, body } = answerOf(err);
+  const html = /html/i.test(answer?.contentType ?? '') || /^\s*<(!doctype|html)/i.test(body ?? '');
+  const unparsed = DESERIALIZATION.test(facts.message) || facts.name === 'SyntaxError' || facts.name === FOREIGN_ANSWER_ERROR;
+  if (!unparsed && !(facts.unnamed && body !== undefined && (html || body.trim() === '' || !/^\s*[<{]/.test(body)))) return undefined;
+  const service = answer?.service ?? 'AWS';
+  const status = facts.httpStatus !== undefined ? `HTTP ${facts.httpStatus}` : 'an answer';
+  const xmlDetail = /XML parse error: ([^\n]*)/.exec(facts.message)?.[1];
+  const what = html
+    ? 'an HTML page, not an AWS response'
+    : unparsed
+      ? `a body irsactl could not read as ${service === 'EKS' || /JSON/.test(facts.message) ? 'JSON' : 'XML'}${xmlDetail !== undefined ? ` (${singleLine(xmlDetail)})` : ''}`
+      : 'a body that is not an AWS response';
+  const first = body !== undefined ? firstLineOf(body) : '';
+  return `${operation} failed: ${service} answered ${status} with ${what}${first !== '' ? `: ${first}` : body !== undefined ? ' (the body is empty)' : ''}`;
 }
 
 /** The next step for the AWS failures a user can fix from their side. */

@@ -50,16 +50,66 @@ function describeTimeout(err: unknown, endpoint: string, label: string, timeouts
   });
 }
 
+/**
+ * Set on every response: which service answered and how, and the body's text when it is not what the service speaks
+ * (a proxy's or captive portal's HTML page, an error status), which the SDK would otherwise consume and drop.
+ * toIrsaError reads it through the error's `$response`.
+ */
+export const ANSWER = Symbol.for('irsactl.awsAnswer');
+export interface Answer {
+  service: string;
+  contentType: string;
+  body?: string;
+}
+
+/** CloudFormation, IAM and STS answer in XML (the query protocol), EKS in JSON. */
+const SPOKEN: Record<AwsService, RegExp> = { CLOUDFORMATION: /xml/i, IAM: /xml/i, STS: /xml/i, EKS: /json/i };
+
+async function readAll(body: AsyncIterable<Uint8Array | string>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+/** Keeps the text of an answer the service would not give (the SDK reads a Uint8Array body as it reads the stream). */
+async function noteAnswer(response: HttpResponse, service: AwsService, label: string): Promise<void> {
+  const header = response.headers['content-type'] ?? response.headers['Content-Type'];
+  const contentType = typeof header === 'string' ? header : '';
+  const answer: Answer = { service: label, contentType };
+  const body: unknown = response.body;
+  const foreign = response.statusCode >= 300 || !SPOKEN[service].test(contentType);
+  if (foreign && typeof body === 'object' && body !== null && Symbol.asyncIterator in body) {
+    const bytes = await readAll(body as AsyncIterable<Uint8Array | string>);
+    response.body = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    answer.body = bytes.toString('utf8');
+  }
+  Object.defineProperty(response, ANSWER, { value: answer, enumerable: false });
+  // The SDK's XML parser reads an HTML page as an empty answer (a ListStacks with no stacks): refuse it here.
+  if (response.statusCode < 300 && answer.body !== undefined && (/html/i.test(contentType) || /^\s*<(!doctype|html)/i.test(answer.body))) {
+    throw Object.assign(new Error(`${label} answered with an HTML page`), {
+      name: FOREIGN_ANSWER_ERROR,
+      $response: response,
+      $metadata: { httpStatusCode: response.statusCode },
+    });
+  }
+}
+
+/** The name of the error for a successful status whose body is an HTML page. */
+export const FOREIGN_ANSWER_ERROR = 'IrsactlForeignAnswer';
+
 class IrsactlRequestHandler implements HttpHandler<Record<string, unknown>> {
   readonly metadata = { handlerProtocol: 'http/1.1' };
   private inner: Promise<NodeHttpHandler> | undefined;
   private readonly updates: [string | symbol, unknown][] = [];
   private readonly timeouts: RequestTimeouts;
 
+  private readonly label: string;
+
   constructor(
-    private readonly label: string,
+    private readonly service: AwsService,
     private readonly opts: AwsOptions,
   ) {
+    this.label = LABEL[service];
     this.timeouts = requestTimeoutsFrom(opts.env);
   }
 
@@ -84,7 +134,9 @@ class IrsactlRequestHandler implements HttpHandler<Record<string, unknown>> {
     this.opts.run?.check(`${this.label} request`, endpoint);
     const inner = await (this.inner ??= this.build());
     try {
-      return await inner.handle(request, { ...options, ...(this.opts.run && !options.abortSignal ? { abortSignal: this.opts.run.signal } : {}) });
+      const out = await inner.handle(request, { ...options, ...(this.opts.run && !options.abortSignal ? { abortSignal: this.opts.run.signal } : {}) });
+      await noteAnswer(out.response, this.service, this.label);
+      return out;
     } catch (err) {
       throw describeTimeout(err, endpoint, this.label, this.timeouts);
     }
@@ -105,7 +157,7 @@ class IrsactlRequestHandler implements HttpHandler<Record<string, unknown>> {
 }
 
 export function awsRequestHandler(service: AwsService, opts: AwsOptions): HttpHandler<Record<string, unknown>> {
-  return new IrsactlRequestHandler(LABEL[service], opts);
+  return new IrsactlRequestHandler(service, opts);
 }
 
 interface StopContext {

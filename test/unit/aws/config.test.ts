@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { awsErrorFacts, clientConfig, endpointFor, toIrsaError } from '../../../src/aws/config.js';
+import { ANSWER } from '../../../src/aws/request-handler.js';
 import { parseClusterArn } from '../../../src/aws/eks.js';
 import { resolveRegion } from '../../../src/aws/factory.js';
 import { readSharedConfig } from '../../../src/aws/shared-config.js';
@@ -77,6 +78,38 @@ describe('error mapping', () => {
   it('falls back to the error name when the message says nothing', () => {
     expect(toIrsaError('X', Object.assign(new Error('Unknown'), { name: 'EntityAlreadyExists' })).message).toBe('X failed: EntityAlreadyExists');
     expect(awsErrorFacts('boom')).toEqual({ name: 'Error', message: 'boom' });
+  });
+
+  it('reads an answer that is not AWS\'s as one sentence: service, operation, status, first line, escaped', () => {
+    const response = (service: string, contentType: string, body?: string) =>
+      Object.defineProperty({}, ANSWER, { value: { service, contentType, ...(body !== undefined ? { body } : {}) } });
+    // CloudFormation's query protocol finds no error code in an HTML page and says "Unknown".
+    const page = '<html>\r\n<head><title>502 Bad Gateway</title></head></html>';
+    const unknown = Object.assign(new Error('Unknown'), { name: 'Unknown', $metadata: { httpStatusCode: 502 }, $response: response('CloudFormation', 'text/html', page) });
+    expect(toIrsaError('ListStacks', unknown)).toMatchObject({
+      code: 'AWS',
+      httpStatus: 502,
+      message: 'ListStacks failed: CloudFormation answered HTTP 502 with an HTML page, not an AWS response: 502 Bad Gateway',
+    });
+    expect(toIrsaError('ListStacks', unknown).hint).toContain('HTTPS_PROXY');
+    // EKS's JSON parser, on a page without a title: its first non-empty line, control characters shown.
+    const syntax = Object.assign(new SyntaxError('Unexpected token \'<\', "<html>\r\n<h"... is not valid JSON\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.'), {
+      $metadata: { httpStatusCode: 200 },
+      $response: response('EKS', 'application/json', '\n\n  <p>blocked\x1b]52;c;eA==\x07</p>\nmore'),
+    });
+    expect(toIrsaError('DescribeCluster', syntax).message).toBe('DescribeCluster failed: EKS answered HTTP 200 with a body irsactl could not read as JSON: <p>blocked\\x1b]52;c;eA==\\x07</p>');
+    // The XML parser's own detail, and the body the SDK kept in $responseBodyText; a long line is cut short.
+    const xml = Object.assign(new Error('@aws-sdk XML parse error: char \'<\' is not expected.:1:1\n  Deserialization error: …'), {
+      $metadata: { httpStatusCode: 200 },
+      $responseBodyText: `<<${'x'.repeat(300)}`,
+    });
+    expect(toIrsaError('GetRole', xml).message).toBe(`GetRole failed: AWS answered HTTP 200 with a body irsactl could not read as XML (char '<' is not expected.:1:1): <<${'x'.repeat(158)}…`);
+    // An empty 503 body.
+    const empty = Object.assign(new Error('Unknown'), { name: 'Unknown', $metadata: { httpStatusCode: 503 }, $response: response('IAM', '', '') });
+    expect(toIrsaError('GetRole', empty).message).toBe('GetRole failed: IAM answered HTTP 503 with a body that is not an AWS response (the body is empty)');
+    // AWS's own XML error, even with an empty message, stays as it was.
+    const own = Object.assign(new Error(''), { name: 'NoSuchEntity', $metadata: { httpStatusCode: 404 }, $response: response('IAM', 'text/xml', '<ErrorResponse><Error><Code>NoSuchEntity</Code></Error></ErrorResponse>') });
+    expect(toIrsaError('GetRole', own)).toMatchObject({ message: 'GetRole failed: NoSuchEntity', awsCode: 'NoSuchEntity' });
   });
 
   it('passes an IrsaError through', () => {
