@@ -8,10 +8,11 @@ export function doctorCommand(ctx: CliContext): Command {
   const cmd = new Command('doctor').description(
     "Check every link of IRSA for ServiceAccounts (OIDC provider, role, trust policy, webhook annotations, pods; --live: a real STS call) and say how to fix each broken one. Read-only.",
   );
+  cmd.argument('[name]', 'one ServiceAccount: NAME (or --name) with -n NAMESPACE, or NAMESPACE/NAME');
   addClusterFlag(cmd);
   addServiceAccountNameFlags(cmd, {
     name: 'one ServiceAccount (namespace default "default")',
-    namespace: 'without --name: every annotated ServiceAccount in this namespace (default: the whole cluster)',
+    namespace: 'without a name: every annotated ServiceAccount in this namespace (default: the whole cluster)',
   });
   cmd.option('--live', 'also mint a token for each ServiceAccount (TokenRequest, needs "create" on serviceaccounts/token) and call STS AssumeRoleWithWebIdentity with it');
   addConfigFileFlags(cmd);
@@ -21,13 +22,13 @@ export function doctorCommand(ctx: CliContext): Command {
   cmd.addHelpText(
     'after',
     examples([
-      'irsactl doctor --cluster prod --namespace default --name s3-reader',
+      'irsactl doctor s3-reader --cluster prod -n default              # or: irsactl doctor default/s3-reader --cluster prod',
       'irsactl doctor --cluster prod --namespace kube-system          # every annotated ServiceAccount there',
       'irsactl doctor --cluster prod --live -o json                    # whole cluster, with a real STS call; exit 1 on any failure',
     ]),
   );
-  cmd.action(async (o: OptionBag) => {
-    const flags = configFlagsFrom(undefined, o);
+  cmd.action(async (name: string | undefined, o: OptionBag) => {
+    const flags = configFlagsFrom(name, o);
     const rt = runtimeFor(ctx, o);
     const [resolved, { doctor }] = await Promise.all([resolveFor(ctx, rt, 'doctor', flags), import('../actions/doctor.js')]);
     // by flags, what to check is looked up in the cluster; from a file, it is the file's selection

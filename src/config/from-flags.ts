@@ -45,6 +45,26 @@ function pickOne(
   return flagValue ?? argValue;
 }
 
+/**
+ * doctor's argument may also be NAMESPACE/NAME, as --include spells a service account: split into the name and
+ * --namespace, which must then agree with the argument's namespace.
+ */
+function withQualifiedName(flags: ConfigFlags, problems: Problem[]): ConfigFlags {
+  const arg = flags.positional;
+  if (arg === undefined || !arg.includes('/')) return flags;
+  const [namespace = '', name = '', ...rest] = arg.split('/');
+  if (namespace === '' || name === '' || rest.length > 0) {
+    problems.push(usage('the NAME argument', `"${arg}" is neither NAME nor NAMESPACE/NAME`, 'give the ServiceAccount as NAME (with -n NAMESPACE) or as NAMESPACE/NAME'));
+    return { ...flags, positional: undefined };
+  }
+  if (flags.namespace !== undefined && flags.namespace !== namespace) {
+    problems.push(
+      usage('--namespace', `--namespace=${flags.namespace} and argument ${arg} cannot be used at the same time`, 'give the namespace once, either as --namespace or in the argument'),
+    );
+  }
+  return { ...flags, positional: name, namespace: flags.namespace ?? namespace };
+}
+
 /** `problems`: what was found wrong with the flags already; all are reported together. */
 export function resolveFromFlags(kind: CommandKind, flags: ConfigFlags, problems: Problem[] = []): ResolvedConfig {
   for (const [key, flag] of FILE_ONLY_FLAGS) {
@@ -54,6 +74,7 @@ export function resolveFromFlags(kind: CommandKind, flags: ConfigFlags, problems
   }
 
   if (kind === 'associate') return resolveAssociateFromFlags(flags, problems);
+  if (kind === 'doctor') flags = withQualifiedName(flags, problems);
 
   const cluster = flags.cluster;
   if (cluster === undefined || cluster === '') {

@@ -369,6 +369,30 @@ describe('irsactl doctor against the sandbox', () => {
     expect(onlyA.stdout.trimEnd().split('\n').at(-1)).toBe('1 service account: 1 healthy, 0 with problems');
   });
 
+  it('the ServiceAccount as the argument: NAME with -n, or NAMESPACE/NAME', async () => {
+    const w = await world();
+    const good = await createRole(w.iam, 'good', goodTrust(w, 'team-a', 'reader'));
+    const bad = await createRole(w.iam, 'bad', goodTrust(w, 'team-a', 'someone-else'));
+    putSa(w, 'team-a', 'reader', good);
+    putSa(w, 'team-b', 'writer', bad);
+
+    for (const args of [['reader', '-n', 'team-a'], ['team-a/reader'], ['team-a/reader', '-n', 'team-a'], ['--name', 'reader', '--namespace', 'team-a']]) {
+      const { run, report } = await doctorJson(w, args);
+      expect(run.code, args.join(' ')).toBe(0);
+      expect(report.serviceAccounts.map((s) => `${s.namespace}/${s.name}`)).toEqual(['team-a/reader']);
+    }
+    const writer = await doctorJson(w, ['team-b/writer']);
+    expect(writer.run.code).toBe(1);
+    expect(writer.report.serviceAccounts.map((s) => `${s.namespace}/${s.name}`)).toEqual(['team-b/writer']);
+
+    const clash = await w.run(['team-a/reader', '-n', 'team-b']);
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toContain('--namespace: --namespace=team-b and argument team-a/reader cannot be used at the same time');
+    const twice = await w.run(['reader', '--name', 'writer']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('--name=writer and argument reader cannot be used at the same time');
+  });
+
   it('--live without RBAC for serviceaccounts/token: a warning, not a failure', async () => {
     const w = await world();
     const roleArn = await createRole(w.iam, 'no-rbac', goodTrust(w, 'default', 'app'));

@@ -122,6 +122,20 @@ describe('flags mode', () => {
     expect(resolveConfig('doctor', { cluster: 'demo', namespace: 'kube-system' }).lookup).toEqual({ namespace: 'kube-system' });
   });
 
+  it('doctor takes NAME or NAMESPACE/NAME as its argument', () => {
+    expect(resolveConfig('doctor', { cluster: 'demo', positional: 'app', namespace: 'team-a' }).lookup).toEqual({ name: 'app', namespace: 'team-a' });
+    expect(resolveConfig('doctor', { cluster: 'demo', positional: 'team-a/app' }).lookup).toEqual({ name: 'app', namespace: 'team-a' });
+    expect(resolveConfig('doctor', { cluster: 'demo', positional: 'team-a/app', namespace: 'team-a' }).lookup).toEqual({ name: 'app', namespace: 'team-a' });
+    expect(() => resolveConfig('doctor', { cluster: 'demo', positional: 'team-a/app', namespace: 'team-b' })).toThrow(
+      '--namespace: --namespace=team-b and argument team-a/app cannot be used at the same time — give the namespace once, either as --namespace or in the argument',
+    );
+    for (const bad of ['/app', 'team-a/', 'a/b/c']) {
+      expect(() => resolveConfig('doctor', { cluster: 'demo', positional: bad })).toThrow(`the NAME argument: "${bad}" is neither NAME nor NAMESPACE/NAME`);
+    }
+    // Only doctor reads a slash this way; get still checks the name as a Kubernetes name.
+    expect(() => resolveConfig('get', { cluster: 'demo', positional: 'team-a/app' })).toThrow();
+  });
+
   it('get still validates --namespace', () => {
     expect(() => resolveConfig('get', { cluster: 'demo', namespace: 'Bad_NS' })).toThrow(/--namespace: "Bad_NS"/);
   });
