@@ -149,6 +149,16 @@ function expectOthersPass(checks: Record<string, JsonCheck>, except: string[], s
   }
 }
 
+/** team-a/reader with a role that trusts it, team-b/writer with one that trusts someone else. */
+async function twoTeams(): Promise<{ w: World; good: string; bad: string }> {
+  const w = await world();
+  const good = await createRole(w.iam, 'good', goodTrust(w, 'team-a', 'reader'));
+  const bad = await createRole(w.iam, 'bad', goodTrust(w, 'team-a', 'someone-else'));
+  putSa(w, 'team-a', 'reader', good);
+  putSa(w, 'team-b', 'writer', bad);
+  return { w, good, bad };
+}
+
 describe('irsactl doctor against the sandbox', () => {
   it('a healthy setup passes every check, including --live', async () => {
     const w = await world();
@@ -349,11 +359,7 @@ describe('irsactl doctor against the sandbox', () => {
   });
 
   it('without --name: every annotated ServiceAccount, a text checklist per SA and a summary line', async () => {
-    const w = await world();
-    const good = await createRole(w.iam, 'good', goodTrust(w, 'team-a', 'reader'));
-    const bad = await createRole(w.iam, 'bad', goodTrust(w, 'team-a', 'someone-else'));
-    putSa(w, 'team-a', 'reader', good);
-    putSa(w, 'team-b', 'writer', bad);
+    const { w, good, bad } = await twoTeams();
     w.cluster.kube.putServiceAccount({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'plain', namespace: 'team-a' } });
 
     const all = await w.run([]);
@@ -370,11 +376,7 @@ describe('irsactl doctor against the sandbox', () => {
   });
 
   it('the ServiceAccount as the argument: NAME with -n, or NAMESPACE/NAME', async () => {
-    const w = await world();
-    const good = await createRole(w.iam, 'good', goodTrust(w, 'team-a', 'reader'));
-    const bad = await createRole(w.iam, 'bad', goodTrust(w, 'team-a', 'someone-else'));
-    putSa(w, 'team-a', 'reader', good);
-    putSa(w, 'team-b', 'writer', bad);
+    const { w } = await twoTeams();
 
     for (const args of [['reader', '-n', 'team-a'], ['team-a/reader'], ['team-a/reader', '-n', 'team-a'], ['--name', 'reader', '--namespace', 'team-a']]) {
       const { run, report } = await doctorJson(w, args);
