@@ -84,8 +84,9 @@ async function noteAnswer(response: HttpResponse, service: AwsService, label: st
     answer.body = bytes.toString('utf8');
   }
   Object.defineProperty(response, ANSWER, { value: answer, enumerable: false });
-  // The SDK's XML parser reads an HTML page as an empty answer (a ListStacks with no stacks): refuse it here.
-  if (response.statusCode < 300 && answer.body !== undefined && (/html/i.test(contentType) || /^\s*<(!doctype|html)/i.test(answer.body))) {
+  // The SDK's XML parser reads an HTML page as an empty answer (a ListStacks with no stacks): refuse it here. The
+  // body decides, not the content type: some servers label XML text/html.
+  if (response.statusCode < 300 && answer.body !== undefined && /^\s*<(!doctype html|html)/i.test(answer.body)) {
     throw Object.assign(new Error(`${label} answered with an HTML page`), {
       name: FOREIGN_ANSWER_ERROR,
       $response: response,

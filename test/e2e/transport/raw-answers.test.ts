@@ -53,6 +53,16 @@ describe('answers that are not AWS responses', () => {
     expect(r.stderr).toContain('ListStacks failed: CloudFormation answered HTTP 200 with an HTML page, not an AWS response: Sign in to the Wi-Fi');
   });
 
+  it('XML labelled text/html is still read as XML', async () => {
+    answer('cloudformation', 'ListStacks', {
+      status: 200,
+      body: '<ListStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><ListStacksResult><StackSummaries/></ListStacksResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></ListStacksResponse>',
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+    });
+    const r = await e.run(GET);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
   it("AWS's own errors keep their message", async () => {
     answer('cloudformation', 'ListStacks', {
       status: 400,
