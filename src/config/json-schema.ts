@@ -26,14 +26,14 @@ const WELL_KNOWN: Record<string, string> = {
 
 const SA = 'iam.serviceAccounts[]';
 const DESCRIPTIONS: Record<string, string> = {
-  '': 'An eksctl ClusterConfig (eksctl.io/v1alpha5), as irsactl reads it: metadata and iam.serviceAccounts are checked; the other sections are eksctl\'s and accepted unchecked.',
+  '': 'An eksctl ClusterConfig (eksctl.io/v1alpha5), as irsactl reads it: metadata and iam.serviceAccounts are checked; the other sections are eksctl\'s and accepted unchecked, and keys irsactl does not know at the top level and under iam are allowed (a newer eksctl\'s; irsactl warns and ignores them).',
   apiVersion: `Must be ${API_VERSION}.`,
   kind: `Must be ${KIND}.`,
   metadata: 'The cluster this file is about.',
   'metadata.name': 'The EKS cluster name (at most 100 characters).',
   'metadata.region': 'The AWS region of the cluster, e.g. us-west-2.',
   'metadata.tags': 'Tags for every stack irsactl creates (with the service account\'s own tags).',
-  iam: 'IAM settings of the cluster; irsactl reads withOIDC and serviceAccounts.',
+  iam: 'IAM settings of the cluster; irsactl reads withOIDC and serviceAccounts, and ignores other keys.',
   'iam.withOIDC': 'Whether the cluster has (or should get) an IAM OIDC provider for its issuer.',
   'iam.serviceAccounts': 'The Kubernetes ServiceAccounts and the IAM role each one assumes (IRSA).',
   [`${SA}.metadata`]: 'The Kubernetes ServiceAccount.',

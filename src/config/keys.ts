@@ -1,8 +1,8 @@
 import { WELL_KNOWN_POLICY_KEYS } from '../model/service-account.js';
 
-// The keys eksctl's ClusterConfig schema knows at the levels irsactl checks strictly (as of
-// eksctl commit 99984adb). Everything below other keys is accepted unchecked, so
-// every real eksctl file loads while a typo in an IRSA field is still caught.
+// The keys eksctl's ClusterConfig schema knows (as of eksctl commit 99984adb). Where irsactl acts (metadata, each
+// service account) an unknown key is an error; at the top level and under iam, where a newer eksctl adds keys, it is
+// a warning unless it looks like a typo of a key irsactl reads. Everything below other keys is accepted unchecked.
 
 /** The apiVersion and kind of the one document type irsactl reads. */
 export const API_VERSION = 'eksctl.io/v1alpha5';
@@ -42,6 +42,9 @@ export const TOP_LEVEL_KEYS = [
   'capabilities',
 ] as const;
 
+/** The top-level keys irsactl reads: an unknown key nearest to one of these is a typo, an error. */
+export const TOP_LEVEL_READ_KEYS = ['apiVersion', 'kind', 'metadata', 'iam'] as const;
+
 export const CLUSTER_METADATA_KEYS = [
   'name',
   'region',
@@ -62,6 +65,15 @@ export const IAM_KEYS = [
   'podIdentityAssociations',
   'vpcResourceControllerPolicy',
 ] as const;
+
+/** The iam keys irsactl reads: `serviceAcounts` must fail, not be ignored. */
+export const IAM_READ_KEYS = ['withOIDC', 'serviceAccounts'] as const;
+
+/** Levels where unknown keys are warnings (a newer eksctl's), with the keys irsactl reads there. */
+export const LENIENT_LEVELS: readonly { path: readonly string[]; known: readonly string[]; read: readonly string[] }[] = [
+  { path: [], known: TOP_LEVEL_KEYS, read: TOP_LEVEL_READ_KEYS },
+  { path: ['iam'], known: IAM_KEYS, read: IAM_READ_KEYS },
+];
 
 export const SERVICE_ACCOUNT_KEYS = [
   'metadata',

@@ -1,4 +1,5 @@
 import { IrsaError } from '../errors.js';
+import { keyPositions } from './key-position.js';
 import { FLAG_FOR_FIELD } from './service-account-flags.js';
 
 // What is wrong with the input and where: every stage reports Problems, and one IrsaError lists them all.
@@ -43,16 +44,25 @@ export interface Locator {
   code: 'USAGE' | 'CONFIG';
   /** Full location: `cluster.yaml: iam.serviceAccounts[0].roleName` or `--role-name`. */
   where(path: Path): string;
+  /** Where a key is: `cluster.yaml:12:5: iam.fooBar` when the file's text shows it for certain, else as `where`. */
+  keyWhere(path: Path): string;
   /** Short name for use inside a sentence: `roleName` or `--role-name`. */
   label(path: Path): string;
 }
 
-export function fileLocator(filePath: string): Locator {
+/** `source` (the file's text and its parsed document) lets keyWhere give line and column, as YAML errors do. */
+export function fileLocator(filePath: string, source?: { text: string; doc: unknown }): Locator {
   const shown = shownPath(filePath);
+  const where = (path: Path): string => (path.length === 0 ? shown : `${shown}: ${formatPath(path)}`);
+  const positionOf = source === undefined ? undefined : keyPositions(source.text, source.doc);
   return {
     origin: 'file',
     code: 'CONFIG',
-    where: (path) => (path.length === 0 ? shown : `${shown}: ${formatPath(path)}`),
+    where,
+    keyWhere: (path) => {
+      const pos = positionOf?.(path);
+      return pos === undefined ? where(path) : `${shown}:${pos.line}:${pos.column}: ${formatPath(path)}`;
+    },
     label: (path) => {
       const last = [...path].reverse().find((s): s is string => typeof s === 'string');
       return last ?? formatPath(path);
@@ -71,7 +81,7 @@ export function flagsLocator(names: { serviceAccountName: string; cluster: strin
     }
     return formatPath(path);
   };
-  return { origin: 'flags', code: 'USAGE', where: flagFor, label: flagFor };
+  return { origin: 'flags', code: 'USAGE', where: flagFor, keyWhere: flagFor, label: flagFor };
 }
 
 /** A problem with how the command was called (a flag or an argument). */

@@ -54,7 +54,7 @@ function resolveFromFile(kind: CommandKind, flags: ConfigFlags, file: ConfigSour
   problems.push(...cfnRoleArnProblems(flags));
 
   const doc = parseConfigYaml(file); // syntax errors stop here: nothing after them is meaningful
-  const loc = fileLocator(file.path);
+  const loc = fileLocator(file.path, { text: file.text, doc });
   problems.push(...apiVersionAndKindProblems(doc, loc));
   const parsed = parseRawDocument(doc, loc);
   if (!parsed.ok) throw problemsToError([...problems, ...parsed.problems]);
@@ -98,7 +98,7 @@ function resolveFromFile(kind: CommandKind, flags: ConfigFlags, file: ConfigSour
     selected,
     filter,
     source,
-    warnings: [...(RENDERS_STACKS.has(kind) ? collapsed : []), ...rules.warnings],
+    warnings: [...parsed.warnings, ...(RENDERS_STACKS.has(kind) ? collapsed : []), ...rules.warnings],
     ...intentFor(kind, source, cluster),
   };
   if (cluster.region !== undefined) resolved.region = cluster.region;

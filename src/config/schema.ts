@@ -4,17 +4,19 @@ import {
   API_VERSION,
   CLUSTER_METADATA_KEYS,
   IAM_KEYS,
+  IAM_READ_KEYS,
   KIND,
+  LENIENT_LEVELS,
   OBJECT_META_IGNORED_KEYS,
   SERVICE_ACCOUNT_KEYS,
   TOP_LEVEL_KEYS,
+  TOP_LEVEL_READ_KEYS,
   knownKeysAt,
   nearestKey,
 } from './keys.js';
 import type { Locator, Path, PathSegment, Problem } from './problems.js';
 
 // The ClusterConfig as written, checked for shape only: zod's issues become Problems that name the key and the fix.
-
 
 /** Keys eksctl knows but irsactl does not act on: accepted whatever their value. */
 const ignoredKeys = <const K extends readonly string[]>(keys: K, used: readonly string[]) =>
@@ -57,8 +59,9 @@ const rawServiceAccountSchema = z.strictObject({
   subjectPattern: optString,
 });
 
-const rawIamSchema = z.strictObject({
-  ...ignoredKeys(IAM_KEYS, ['withOIDC', 'serviceAccounts']),
+// The top level and iam are loose: a newer eksctl adds keys there (unknownKeyFindings reports them).
+const rawIamSchema = z.looseObject({
+  ...ignoredKeys(IAM_KEYS, IAM_READ_KEYS),
   withOIDC: optBool,
   serviceAccounts: z.array(rawServiceAccountSchema).nullish(),
 });
@@ -70,8 +73,8 @@ const rawClusterMetadataSchema = z.strictObject({
   tags: stringMap.nullish(),
 });
 
-export const rawClusterConfigSchema = z.strictObject({
-  ...ignoredKeys(TOP_LEVEL_KEYS, ['apiVersion', 'kind', 'metadata', 'iam']),
+export const rawClusterConfigSchema = z.looseObject({
+  ...ignoredKeys(TOP_LEVEL_KEYS, TOP_LEVEL_READ_KEYS),
   apiVersion: optString,
   kind: optString,
   metadata: rawClusterMetadataSchema.nullish(),
@@ -115,7 +118,7 @@ function issueToProblems(issue: z.core.$ZodIssue, doc: unknown, loc: Locator): P
       const suggestion = nearestKey(key, known);
       return {
         code: loc.code,
-        where: loc.where([...path, key]),
+        where: loc.keyWhere([...path, key]),
         what: 'unknown key',
         fix: suggestion ? `did you mean "${suggestion}"?` : `valid keys here: ${known.join(', ')}`,
       };
@@ -134,14 +137,43 @@ function issueToProblems(issue: z.core.$ZodIssue, doc: unknown, loc: Locator): P
   return [{ code: loc.code, where: loc.where(path), what: issue.message, fix: 'see the eksctl ClusterConfig schema' }];
 }
 
-/** Shape check of the raw document: all problems, or the typed document. */
+const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Unknown keys at the loose levels: a key whose nearest known key is one irsactl reads is a typo (an error with the
+ * suggestion); any other is a newer eksctl's or another tool's, a warning that irsactl ignores it.
+ */
+function unknownKeyFindings(doc: unknown, loc: Locator): { problems: Problem[]; warnings: string[] } {
+  const problems: Problem[] = [];
+  const warnings: string[] = [];
+  for (const level of LENIENT_LEVELS) {
+    const node = valueAt(doc, level.path);
+    if (!isMapping(node)) continue;
+    for (const key of Object.keys(node)) {
+      if (level.known.includes(key)) continue;
+      const path = [...level.path, key];
+      const suggestion = nearestKey(key, level.known);
+      if (suggestion !== undefined && level.read.includes(suggestion)) {
+        problems.push({ code: loc.code, where: loc.keyWhere(path), what: 'unknown key', fix: `did you mean "${suggestion}"?` });
+      } else {
+        const near = suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`;
+        warnings.push(`${loc.keyWhere(path)}: unknown key, ignored — irsactl does not read this section${near}`);
+      }
+    }
+  }
+  return { problems, warnings };
+}
+
+/** Shape check of the raw document: all problems, or the typed document and the warnings about ignored keys. */
 export function parseRawDocument(
   doc: unknown,
   loc: Locator,
-): { ok: true; config: RawClusterConfig } | { ok: false; problems: Problem[] } {
+): { ok: true; config: RawClusterConfig; warnings: string[] } | { ok: false; problems: Problem[] } {
   const result = rawClusterConfigSchema.safeParse(doc);
-  if (result.success) return { ok: true, config: result.data };
-  return { ok: false, problems: result.error.issues.flatMap((i) => issueToProblems(i, doc, loc)) };
+  const unknown = unknownKeyFindings(doc, loc);
+  const problems = [...unknown.problems, ...(result.success ? [] : result.error.issues.flatMap((i) => issueToProblems(i, doc, loc)))];
+  if (result.success && problems.length === 0) return { ok: true, config: result.data, warnings: unknown.warnings };
+  return { ok: false, problems };
 }
 
 /** apiVersion and kind: checked before the shape, so a file of another kind says so first. */

@@ -1,7 +1,8 @@
 /**
  * `irsactl utils schema` against a real JSON Schema validator (python's jsonschema, which moto brings): every eksctl
  * example file validates, under both drafts, and the bad-input table's shape rows (an unknown key where irsactl checks
- * strictly, a wrong type, a wrong apiVersion, a document that is not a mapping) fail it, as they fail the loader.
+ * strictly, a wrong type, a wrong apiVersion, a document that is not a mapping) fail it, as they fail the loader. A
+ * newer eksctl's keys at the top level and under iam pass it, as they pass the loader with a warning.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -54,5 +55,10 @@ describe.each(['draft-07', 'draft-2020-12'] as const)('the %s schema, with a rea
     for (const name of SHAPE_ROWS) expect(errors[name], name).not.toEqual([]);
     expect(errors['unknown SA key (casing)']?.join('\n')).toMatch(/attachPolicyArns/);
     expect(errors['wrong type']?.join('\n')).toMatch(/'yes'/);
+  });
+
+  it("accepts a newer eksctl's keys at the top level and under iam", () => {
+    const doc = { ...(examples['01-simple-cluster.yaml'] as object), futureSection: { a: 1 }, iam: { withOIDC: true, futureIamKey: true } };
+    expect(validate(draft, { doc })).toEqual({ doc: [] });
   });
 });

@@ -36,8 +36,8 @@ describe('resolveConfig rejects bad input', () => {
       }
       throw new Error('no error');
     })();
-    // Shape problems (unknown key) are reported before the rules run, so only it shows here.
-    expect(err.message).toContain('c.yaml: iam.serviceAccounts[1].attachPolicyArns: unknown key');
+    // Shape problems (unknown key) are reported before the rules run, so only it shows here, at its line and column.
+    expect(err.message).toContain('c.yaml:13:5: iam.serviceAccounts[1].attachPolicyArns: unknown key');
     const text2 = text.replace('attachPolicyArns: []', 'attachPolicyARNs: []');
     try {
       resolveConfig('create', { configFile: 'c.yaml', cluster: 'x' }, { path: 'c.yaml', text: text2 });

@@ -52,6 +52,18 @@ describe('clusterConfigJsonSchema', () => {
     for (const key of WELL_KNOWN_POLICY_KEYS) expect(at(schema, `iam.serviceAccounts[].wellKnownPolicies.${key}`)?.description).toBeTruthy();
   });
 
+  it('allows other keys at the top level and under iam (the loader warns), none where irsactl acts', () => {
+    const objectOf = (n: Node | undefined) => [n, ...(Array.isArray(n?.anyOf) ? n.anyOf : [])].find((v): v is Node => isRecord(v) && isRecord(v.properties));
+    expect(schema.additionalProperties).toEqual({});
+    expect(objectOf(at(schema, 'iam'))?.additionalProperties).toEqual({});
+    for (const path of ['metadata', 'iam.serviceAccounts[]', 'iam.serviceAccounts[].metadata']) {
+      const list = at(schema, 'iam.serviceAccounts');
+      const items = [list, ...(Array.isArray(list?.anyOf) ? list.anyOf : [])].find((v): v is Node => isRecord(v) && isRecord(v.items))?.items;
+      const object = path.endsWith('[]') ? objectOf(isRecord(items) ? items : undefined) : objectOf(at(schema, path));
+      expect(object?.additionalProperties, path).toBe(false);
+    }
+  });
+
   it('requires apiVersion and kind with their one value', () => {
     expect(schema.required).toEqual(['apiVersion', 'kind']);
     expect(at(schema, 'apiVersion')?.const).toBe('eksctl.io/v1alpha5');
