@@ -1,6 +1,17 @@
-import { DescribeClusterCommand, EKSClient, TagResourceCommand } from '@aws-sdk/client-eks';
+import {
+  CreatePodIdentityAssociationCommand,
+  DeletePodIdentityAssociationCommand,
+  DescribeAddonCommand,
+  DescribeClusterCommand,
+  DescribePodIdentityAssociationCommand,
+  EKSClient,
+  ListPodIdentityAssociationsCommand,
+  TagResourceCommand,
+  UpdatePodIdentityAssociationCommand,
+  type PodIdentityAssociation,
+} from '@aws-sdk/client-eks';
 import { IrsaError } from '../errors.js';
-import type { ClusterInfo, EksPort } from './ports.js';
+import type { ClusterInfo, EksPort, PodIdentityAssociationInfo, PodIdentityAssociationSummary } from './ports.js';
 import { awsCall, clientConfig, isAwsError, toIrsaError } from './config.js';
 import { type AwsOptions } from './options.js';
 import { stopWithRun } from './request-handler.js';
@@ -54,11 +65,128 @@ export function createEksPort(opts: AwsOptions): EksPort {
         ...(cluster.identity?.oidc?.issuer ? { oidcIssuer: cluster.identity.oidc.issuer } : {}),
         tags: { ...(cluster.tags ?? {}) },
         clockOffsetMs: client.config.systemClockOffset ?? 0,
+        autoMode: cluster.computeConfig?.enabled === true,
       };
     },
 
     async tagResource(arn: string, tags: Record<string, string>): Promise<void> {
       await awsCall('TagResource', () => client.send(new TagResourceCommand({ resourceArn: arn, tags })));
     },
+
+    async describeAddon(cluster, addonName) {
+      try {
+        const out = await client.send(new DescribeAddonCommand({ clusterName: cluster, addonName }));
+        return { name: out.addon?.addonName ?? addonName, status: out.addon?.status ?? 'UNKNOWN', ...(out.addon?.addonVersion ? { version: out.addon.addonVersion } : {}) };
+      } catch (err) {
+        if (isAwsError(err, 'ResourceNotFound')) return undefined;
+        throw toIrsaError('DescribeAddon', err);
+      }
+    },
+
+    async listPodIdentityAssociations(cluster, filter = {}) {
+      const found: PodIdentityAssociationSummary[] = [];
+      let nextToken: string | undefined;
+      do {
+        const out = await awsCall('ListPodIdentityAssociations', () =>
+          client.send(
+            new ListPodIdentityAssociationsCommand({
+              clusterName: cluster,
+              ...(filter.namespace !== undefined ? { namespace: filter.namespace } : {}),
+              ...(filter.serviceAccount !== undefined ? { serviceAccount: filter.serviceAccount } : {}),
+              ...(nextToken !== undefined ? { nextToken } : {}),
+            }),
+          ),
+        );
+        for (const a of out.associations ?? []) {
+          if (a.associationId === undefined || a.namespace === undefined || a.serviceAccount === undefined) continue;
+          found.push({
+            associationId: a.associationId,
+            associationArn: a.associationArn ?? '',
+            namespace: a.namespace,
+            serviceAccount: a.serviceAccount,
+            ...(a.ownerArn ? { ownerArn: a.ownerArn } : {}),
+          });
+        }
+        nextToken = out.nextToken;
+      } while (nextToken);
+      return found;
+    },
+
+    async describePodIdentityAssociation(cluster, associationId) {
+      try {
+        const out = await client.send(new DescribePodIdentityAssociationCommand({ clusterName: cluster, associationId }));
+        return associationInfo(out.association, 'DescribePodIdentityAssociation');
+      } catch (err) {
+        if (isAwsError(err, 'ResourceNotFound')) return undefined;
+        throw toIrsaError('DescribePodIdentityAssociation', err);
+      }
+    },
+
+    async createPodIdentityAssociation(input) {
+      try {
+        const out = await client.send(
+          new CreatePodIdentityAssociationCommand({
+            clusterName: input.cluster,
+            namespace: input.namespace,
+            serviceAccount: input.serviceAccount,
+            roleArn: input.roleArn,
+            ...(input.targetRoleArn !== undefined ? { targetRoleArn: input.targetRoleArn } : {}),
+            ...(input.disableSessionTags !== undefined ? { disableSessionTags: input.disableSessionTags } : {}),
+            ...(input.policy !== undefined ? { policy: input.policy } : {}),
+            ...(Object.keys(input.tags).length > 0 ? { tags: input.tags } : {}),
+          }),
+        );
+        return associationInfo(out.association, 'CreatePodIdentityAssociation');
+      } catch (err) {
+        if (isAwsError(err, 'ResourceInUse')) return 'exists';
+        throw toIrsaError('CreatePodIdentityAssociation', err);
+      }
+    },
+
+    async updatePodIdentityAssociation(cluster, associationId, fields) {
+      const out = await awsCall('UpdatePodIdentityAssociation', () =>
+        client.send(
+          new UpdatePodIdentityAssociationCommand({
+            clusterName: cluster,
+            associationId,
+            ...(fields.roleArn !== undefined ? { roleArn: fields.roleArn } : {}),
+            ...(fields.targetRoleArn !== undefined ? { targetRoleArn: fields.targetRoleArn } : {}),
+            ...(fields.disableSessionTags !== undefined ? { disableSessionTags: fields.disableSessionTags } : {}),
+            ...(fields.policy !== undefined ? { policy: fields.policy } : {}),
+          }),
+        ),
+      );
+      return associationInfo(out.association, 'UpdatePodIdentityAssociation');
+    },
+
+    async deletePodIdentityAssociation(cluster, associationId) {
+      try {
+        await client.send(new DeletePodIdentityAssociationCommand({ clusterName: cluster, associationId }));
+        return 'deleted';
+      } catch (err) {
+        if (isAwsError(err, 'ResourceNotFound')) return 'absent';
+        throw toIrsaError('DeletePodIdentityAssociation', err);
+      }
+    },
+  };
+}
+
+function associationInfo(a: PodIdentityAssociation | undefined, operation: string): PodIdentityAssociationInfo {
+  if (a?.associationId === undefined || a.namespace === undefined || a.serviceAccount === undefined || a.roleArn === undefined) {
+    throw new IrsaError('AWS', `${operation} failed: unexpected answer (no association, or one without its id, namespace, service account or role)`);
+  }
+  return {
+    associationId: a.associationId,
+    associationArn: a.associationArn ?? '',
+    namespace: a.namespace,
+    serviceAccount: a.serviceAccount,
+    roleArn: a.roleArn,
+    ...(a.ownerArn ? { ownerArn: a.ownerArn } : {}),
+    // EKS answers "" for an association without a target role
+    ...(a.targetRoleArn ? { targetRoleArn: a.targetRoleArn } : {}),
+    ...(a.externalId ? { externalId: a.externalId } : {}),
+    ...(a.disableSessionTags !== undefined ? { disableSessionTags: a.disableSessionTags } : {}),
+    ...(a.policy ? { policy: a.policy } : {}),
+    tags: { ...(a.tags ?? {}) },
   };
 }

@@ -21,12 +21,64 @@ export interface ClusterInfo {
    * requests with it): the EKS token must be signed with the same corrected time, or a skewed local clock gets a 401.
    */
   clockOffsetMs?: number;
+  /** EKS Auto Mode (computeConfig.enabled): the Pod Identity agent is built in, no add-on needed */
+  autoMode?: boolean;
+}
+
+/** A ListPodIdentityAssociations entry. */
+export interface PodIdentityAssociationSummary {
+  associationId: string;
+  associationArn: string;
+  namespace: string;
+  serviceAccount: string;
+  /** set when an EKS add-on owns the association: only that add-on may change or delete it */
+  ownerArn?: string;
+}
+
+/** DescribePodIdentityAssociation's answer. */
+export interface PodIdentityAssociationInfo extends PodIdentityAssociationSummary {
+  roleArn: string;
+  targetRoleArn?: string;
+  /** EKS's, for the target role's trust policy (sts:ExternalId) */
+  externalId?: string;
+  disableSessionTags?: boolean;
+  policy?: string;
+  tags: Record<string, string>;
+}
+
+/** What an association asks of EKS: create and update send these fields. */
+export interface PodIdentityAssociationFields {
+  roleArn: string;
+  targetRoleArn?: string;
+  disableSessionTags?: boolean;
+  policy?: string;
+}
+
+export interface AddonInfo {
+  name: string;
+  /** ACTIVE, CREATING, DEGRADED, ... */
+  status: string;
+  version?: string;
 }
 
 export interface EksPort {
   /** Throws IrsaError NOT_FOUND when the cluster does not exist. */
   describeCluster(name: string): Promise<ClusterInfo>;
   tagResource(arn: string, tags: Record<string, string>): Promise<void>;
+  /** undefined when EKS says ResourceNotFound (the add-on is not installed) */
+  describeAddon(cluster: string, addonName: string): Promise<AddonInfo | undefined>;
+  /** every page; namespace and serviceAccount filter as EKS does (exact match) */
+  listPodIdentityAssociations(cluster: string, filter?: { namespace?: string; serviceAccount?: string }): Promise<PodIdentityAssociationSummary[]>;
+  /** undefined when EKS says ResourceNotFound */
+  describePodIdentityAssociation(cluster: string, associationId: string): Promise<PodIdentityAssociationInfo | undefined>;
+  /** 'exists' when EKS says ResourceInUse: the ServiceAccount has an association already */
+  createPodIdentityAssociation(
+    input: { cluster: string; namespace: string; serviceAccount: string; tags: Record<string, string> } & PodIdentityAssociationFields,
+  ): Promise<PodIdentityAssociationInfo | 'exists'>;
+  /** fields left undefined are not sent, so EKS keeps them as they are */
+  updatePodIdentityAssociation(cluster: string, associationId: string, fields: Partial<PodIdentityAssociationFields>): Promise<PodIdentityAssociationInfo>;
+  /** 'absent' when EKS says ResourceNotFound (deleted already) */
+  deletePodIdentityAssociation(cluster: string, associationId: string): Promise<'deleted' | 'absent'>;
 }
 
 export interface OidcProviderInfo {

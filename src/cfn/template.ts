@@ -1,6 +1,6 @@
 import type { CfnString, CfnSub, PolicyDocument } from './policy.js';
 import type { OidcInfo } from '../model/oidc.js';
-import type { ServiceAccountSpec } from '../model/service-account.js';
+import type { ServiceAccountSpec, WellKnownPolicies } from '../model/service-account.js';
 import { saId } from '../model/service-account.js';
 import { IrsaError } from '../errors.js';
 import { ROLE_OUTPUT } from '../model/naming.js';
@@ -55,26 +55,53 @@ export function renderTemplate(sa: ServiceAccountSpec, oidc: OidcInfo): CfnTempl
   if (sa.attachRoleARN) {
     throw new IrsaError('INTERNAL', `service account ${saId(sa)} uses attachRoleARN and has no role stack`);
   }
-  const managedPolicyArns: CfnString[] = [...sa.attachPolicyARNs, ...wellKnownManagedPolicyArns(sa.wellKnownPolicies)];
+  return roleStackTemplate({
+    description: descriptionFor(sa),
+    trustPolicy: trustPolicyFor(sa, oidc),
+    roleName: sa.roleName,
+    managedPolicyArns: sa.attachPolicyARNs,
+    wellKnownPolicies: sa.wellKnownPolicies,
+    permissionsBoundary: sa.permissionsBoundary,
+    inlinePolicy: sa.attachPolicy,
+  });
+}
+
+/** What differs between the role stacks eksctl makes (IAMRoleResourceSet): everything else is the same. */
+export interface RoleStackParts {
+  description: string;
+  trustPolicy: PolicyDocument;
+  roleName?: string;
+  managedPolicyArns: readonly string[];
+  wellKnownPolicies: WellKnownPolicies;
+  permissionsBoundary?: string;
+  inlinePolicy?: Record<string, unknown>;
+  /** the inline policy's logical id (eksctl's default: Policy1) */
+  inlinePolicyName?: string;
+}
+
+/** eksctl's IAMRoleResourceSet.AddAllResources: managed ARNs then well-known ones, well-known documents, then the inline one. */
+export function roleStackTemplate(parts: RoleStackParts): CfnTemplate {
+  const managedPolicyArns: CfnString[] = [...parts.managedPolicyArns, ...wellKnownManagedPolicyArns(parts.wellKnownPolicies)];
   const role: RoleResource = {
     Type: 'AWS::IAM::Role',
     Properties: {
-      ...(sa.roleName ? { RoleName: sa.roleName } : {}),
-      AssumeRolePolicyDocument: trustPolicyFor(sa, oidc),
+      ...(parts.roleName ? { RoleName: parts.roleName } : {}),
+      AssumeRolePolicyDocument: parts.trustPolicy,
       ...(managedPolicyArns.length > 0 ? { ManagedPolicyArns: managedPolicyArns } : {}),
-      ...(sa.permissionsBoundary ? { PermissionsBoundary: sa.permissionsBoundary } : {}),
+      ...(parts.permissionsBoundary ? { PermissionsBoundary: parts.permissionsBoundary } : {}),
     },
   };
   const resources: Record<string, CfnResource> = { [ROLE_LOGICAL_ID]: role };
-  for (const policy of wellKnownInlinePolicies(sa.wellKnownPolicies)) {
+  for (const policy of wellKnownInlinePolicies(parts.wellKnownPolicies)) {
     resources[policy.logicalId] = policyResource(policy.logicalId, policy.document);
   }
-  if (sa.attachPolicy && Object.keys(sa.attachPolicy).length > 0) {
-    resources[ATTACH_POLICY_LOGICAL_ID] = policyResource(ATTACH_POLICY_LOGICAL_ID, structuredClone(sa.attachPolicy));
+  if (parts.inlinePolicy && Object.keys(parts.inlinePolicy).length > 0) {
+    const logicalId = parts.inlinePolicyName ?? ATTACH_POLICY_LOGICAL_ID;
+    resources[logicalId] = policyResource(logicalId, structuredClone(parts.inlinePolicy));
   }
   return {
     AWSTemplateFormatVersion: '2010-09-09',
-    Description: descriptionFor(sa),
+    Description: parts.description,
     Resources: resources,
     // The list form: moto rejects eksctl's "Role1.Arn" string form; CloudFormation treats both alike.
     Outputs: { [ROLE_OUTPUT]: { Value: { 'Fn::GetAtt': [ROLE_LOGICAL_ID, 'Arn'] } } },

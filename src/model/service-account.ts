@@ -1,31 +1,13 @@
 import { z } from 'zod';
+import { podIdentityAssociationSpecSchema } from './pod-identity.js';
+import { wellKnownPoliciesSchema } from './well-known.js';
 
 // The resolved model: what flags or a ClusterConfig file turn into, after
 // defaults and validation. Everything after parsing works on these types only.
 
-export const WELL_KNOWN_POLICY_KEYS = [
-  'imageBuilder',
-  'autoScaler',
-  'awsLoadBalancerController',
-  'externalDNS',
-  'certManager',
-  'ebsCSIController',
-  'efsCSIController',
-] as const;
-export type WellKnownPolicyKey = (typeof WELL_KNOWN_POLICY_KEYS)[number];
+export { WELL_KNOWN_POLICY_KEYS, wellKnownPoliciesSchema, type WellKnownPolicyKey, type WellKnownPolicies } from './well-known.js';
 
 const stringMap = z.record(z.string(), z.string());
-
-export const wellKnownPoliciesSchema = z.object({
-  imageBuilder: z.boolean().default(false),
-  autoScaler: z.boolean().default(false),
-  awsLoadBalancerController: z.boolean().default(false),
-  externalDNS: z.boolean().default(false),
-  certManager: z.boolean().default(false),
-  ebsCSIController: z.boolean().default(false),
-  efsCSIController: z.boolean().default(false),
-});
-export type WellKnownPolicies = z.infer<typeof wellKnownPoliciesSchema>;
 
 export const serviceAccountSpecSchema = z.object({
   name: z.string(),
@@ -51,6 +33,8 @@ export const clusterModelSchema = z.object({
   tags: stringMap,
   withOIDC: z.boolean(),
   serviceAccounts: z.array(serviceAccountSpecSchema),
+  /** iam.podIdentityAssociations (src/model/pod-identity.ts); absent: none */
+  podIdentityAssociations: z.array(podIdentityAssociationSpecSchema).optional(),
 });
 export type ClusterModel = z.infer<typeof clusterModelSchema>;
 

@@ -191,6 +191,12 @@ export function memoryAws(opts: MemoryAwsOptions): MemoryAws {
         };
       },
       tagResource: async () => notModelled('EKS TagResource'),
+      describeAddon: async () => notModelled('EKS DescribeAddon'),
+      listPodIdentityAssociations: async () => notModelled('EKS ListPodIdentityAssociations'),
+      describePodIdentityAssociation: async () => notModelled('EKS DescribePodIdentityAssociation'),
+      createPodIdentityAssociation: async () => notModelled('EKS CreatePodIdentityAssociation'),
+      updatePodIdentityAssociation: async () => notModelled('EKS UpdatePodIdentityAssociation'),
+      deletePodIdentityAssociation: async () => notModelled('EKS DeletePodIdentityAssociation'),
     },
     iam,
     cfn,
