@@ -125,6 +125,7 @@ export function resolveFromFlags(kind: CommandKind, flags: ConfigFlags, problems
 
   const resolved: ResolvedConfig = {
     cluster: model.cluster,
+    selectedPodIdentity: [],
     selected: model.cluster.serviceAccounts,
     filter: NO_FILTER,
     source: { kind: 'flags' },
@@ -163,6 +164,7 @@ function resolveAssociateFromFlags(flags: ConfigFlags, problems: Problem[]): Res
   const model = validateFlagDocument('associate', raw, loc, flags, problems);
   const resolved: ResolvedConfig = {
     cluster: model.cluster,
+    selectedPodIdentity: [],
     selected: [],
     filter: NO_FILTER,
     source: { kind: 'flags' },

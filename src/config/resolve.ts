@@ -8,11 +8,11 @@ import { fileLocator, problemsToError, shownPath, usage, type Problem } from './
 import { RENDERS_STACKS } from './rules.js';
 import { apiVersionAndKindProblems, parseRawDocument } from './schema.js';
 import { FILE_CONFLICTS } from './service-account-flags.js';
-import type { CommandKind, ConfigFlags, ConfigSource, ResolvedConfig } from './types.js';
+import type { CommandKind, ConfigFlags, ConfigSource, PodIdentityCommandKind, ResolvedConfig } from './types.js';
 import { validateModel } from './validate.js';
 import { parseConfigYaml } from './yaml.js';
 
-export type { CommandKind, ConfigFlags, ConfigSource, ResolvedConfig } from './types.js';
+export type { CommandKind, ConfigFlags, ConfigSource, PodIdentityCommandKind, ResolvedConfig } from './types.js';
 
 // Flags and an optional file → one ResolvedConfig, or one error listing every problem. The file path is here; the
 // flags path is in from-flags.ts.
@@ -95,6 +95,7 @@ function resolveFromFile(kind: CommandKind, flags: ConfigFlags, file: ConfigSour
   const source = { kind: 'file', path: file.path } as const;
   const resolved: ResolvedConfig = {
     cluster,
+    selectedPodIdentity: [],
     selected,
     filter,
     source,
@@ -127,3 +128,13 @@ export function defaultApplySet(cluster: string, path: string): string {
   return `${cluster}/${base}`.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '_').slice(0, MAX_TAG_VALUE);
 }
 
+
+/**
+ * `create|update|delete|get podidentityassociation`: flags or a file → one ResolvedConfig whose
+ * selectedPodIdentity is what the command acts on. Pure; throws IrsaError('USAGE'|'CONFIG') listing every problem.
+ */
+export function resolvePodIdentityConfig(kind: PodIdentityCommandKind, flags: ConfigFlags, file?: ConfigSource): ResolvedConfig {
+  // Being written on its own branch (the pod identity configuration: schema, flags, rules); until it lands the
+  // commands that call this cannot run.
+  throw new IrsaError('INTERNAL', `pod identity configuration for ${kind} is not built yet (${flags.cluster ?? ''}${file ? ` ${file.path}` : ''})`);
+}

@@ -1,4 +1,5 @@
 import type { ClusterModel, ServiceAccountSpec } from '../model/service-account.js';
+import type { PodIdentityAssociationSpec } from '../model/pod-identity.js';
 import type { SaFilter } from './filter.js';
 
 // The loader's inputs (flags, a file's text) and its one output, ResolvedConfig.
@@ -33,7 +34,24 @@ export interface ConfigFlags {
   allowWildcardSubject?: boolean;
   /** The role CloudFormation acts as: checked with the other problems, before any request. */
   cfnRoleArn?: string;
+  // `create|update|delete|get podidentityassociation` (eksctl's flag names; --tags and --role-name as above)
+  serviceAccountName?: string;
+  roleArn?: string;
+  /** Repeatable; each item may itself be comma-separated. */
+  permissionPolicyArns?: string[];
+  /** comma-separated well-known policy names (--well-known-policies) */
+  wellKnownPolicies?: string;
+  /** --permission-boundary-arn (eksctl's code) or --permissions-boundary-arn (eksctl's docs) */
+  permissionBoundaryArn?: string;
+  createServiceAccount?: boolean;
+  targetRoleArn?: string;
+  disableSessionTags?: boolean;
+  /** a session policy, JSON text */
+  policy?: string;
 }
+
+/** What a `podidentityassociation` command resolves its configuration for. */
+export type PodIdentityCommandKind = 'create' | 'update' | 'delete' | 'get';
 
 /** path '-' for stdin */
 export interface ConfigSource {
@@ -46,6 +64,8 @@ export interface ResolvedConfig {
   cluster: ClusterModel;
   /** After include/exclude (== all when no globs). */
   selected: ServiceAccountSpec[];
+  /** iam.podIdentityAssociations after include/exclude, or the one built from flags; [] when there are none. */
+  selectedPodIdentity: PodIdentityAssociationSpec[];
   /** --include/--exclude as parsed (empty without -f): for what acts on stacks outside the file (--only-missing, --prune). */
   filter: SaFilter;
   /** Where it came from, for display; what differs by source is decided once in the fields below. */
