@@ -2,9 +2,9 @@ import pLimit from 'p-limit';
 import type { CloudFormationPort, StackEvent, StackRecord } from '../aws/ports.js';
 import { IrsaError, isRunStopped } from '../errors.js';
 import type { Narrator } from '../output/reporter.js';
-import { ROLE_OUTPUT, stackNameFor } from '../model/naming.js';
+import { podIdentityStackNameFor, ROLE_OUTPUT, stackNameFor } from '../model/naming.js';
 import { isStableOk, LIVE_STACK_STATUSES, stuckNextStep } from '../cfn/stack-status.js';
-import { foreignStackProblem, isOwnedBy, ownerIdIn } from './ownership.js';
+import { foreignStackProblem, isOwnedBy, ownerIdIn, type RoleStackKind } from './ownership.js';
 import type { StackWaiter } from './stack-waiter.js';
 
 // The CloudFormation lifecycle of a service account's stack: discovery by tags, create, update, replace and delete,
@@ -19,6 +19,8 @@ export interface StackTarget {
   id: string;
   cluster: string;
   region: string;
+  /** whose stack it is: an iamserviceaccount's (the default) or a pod identity association's */
+  kind?: RoleStackKind;
   /**
    * The next step after this stack's create or delete failed with `status` and is not stuck: the command a user
    * runs is the caller's to name.
@@ -48,11 +50,11 @@ export interface InFlightOperation {
   unanswered?: boolean;
 }
 
-/** This cluster's iamserviceaccount stacks, as discovery found them. */
+/** This cluster's role stacks of one kind, as discovery found them. */
 export interface ClusterStacks {
   /** by `<ns>/<name>`: the stacks whose tags (and eksctl's name) say they are that service account's */
   owned: Map<string, StackRecord>;
-  /** by stack name: every stack with this cluster's iamserviceaccount name prefix, whoever owns it */
+  /** by stack name: every stack with this cluster's name prefix for the kind, whoever owns it */
   byName: Map<string, StackRecord>;
 }
 
@@ -65,34 +67,65 @@ export function squatterFor(stacks: ClusterStacks, cluster: string, spec: { name
   return found !== undefined && !isOwnedBy(found, cluster, `${spec.namespace}/${spec.name}`) ? found : undefined;
 }
 
+/** The same for a pod identity association's role stack. */
+export function podIdentitySquatterFor(stacks: ClusterStacks, cluster: string, p: { namespace: string; serviceAccountName: string }): StackRecord | undefined {
+  const found = stacks.byName.get(podIdentityStackNameFor(cluster, p));
+  return found !== undefined && !isOwnedBy(found, cluster, `${p.namespace}/${p.serviceAccountName}`, 'podidentityassociation') ? found : undefined;
+}
+
 /** eksctl's stack names for this cluster's service accounts all start so. */
 export const irsaStackPrefix = (cluster: string): string => `eksctl-${cluster}-addon-iamserviceaccount-`;
+/** …and those of its pod identity associations' roles (not an add-on's: `eksctl-<cluster>-addon-<addon>-podidentityrole-<sa>`). */
+export const podIdentityStackPrefix = (cluster: string): string => `eksctl-${cluster}-podidentityrole-`;
 
 /** Describes the listed candidates a few at a time: a burst of hundreds would draw CloudFormation's throttling. */
 const DESCRIBE_CONCURRENCY = 8;
 
+/** Both kinds, from one listing. */
+export interface RoleStacks {
+  irsa: ClusterStacks;
+  podIdentity: ClusterStacks;
+}
+
 /**
  * Read-only lookups, each made once per run. Stacks are found as eksctl finds them: one status-filtered,
- * paginated ListStacks, the names with this cluster's iamserviceaccount prefix, then DescribeStacks by name for
+ * paginated ListStacks, the names with this cluster's prefixes, then DescribeStacks by name for
  * each of those (tags and outputs). Never DescribeStacks without a name, so the cost of discovery grows with this
  * cluster's stacks plus the pages of one listing, and it works where AWS's guard policy
  * denies the unnamed call.
  */
-export async function irsaStacks(cfn: CloudFormationPort, cluster: string): Promise<ClusterStacks> {
-  const prefix = irsaStackPrefix(cluster);
-  const candidates = (await cfn.listStacks(LIVE_STACK_STATUSES)).filter((s) => s.stackName.startsWith(prefix));
+export async function roleStacks(cfn: CloudFormationPort, cluster: string, kinds: readonly RoleStackKind[] = ['iamserviceaccount', 'podidentityassociation']): Promise<RoleStacks> {
+  const prefixes: [RoleStackKind, string][] = [
+    ['iamserviceaccount', irsaStackPrefix(cluster)],
+    ['podidentityassociation', podIdentityStackPrefix(cluster)],
+  ];
+  const wanted = prefixes.filter(([k]) => kinds.includes(k));
+  const kindOf = (name: string): RoleStackKind | undefined => wanted.find(([, prefix]) => name.startsWith(prefix))?.[0];
+  const candidates = (await cfn.listStacks(LIVE_STACK_STATUSES)).filter((s) => kindOf(s.stackName) !== undefined);
   const limit = pLimit(DESCRIBE_CONCURRENCY);
   const records = await Promise.all(candidates.map((s) => limit(() => cfn.describeStack(s.stackName))));
-  const owned = new Map<string, StackRecord>();
-  const byName = new Map<string, StackRecord>();
+  const found: RoleStacks = { irsa: { owned: new Map(), byName: new Map() }, podIdentity: { owned: new Map(), byName: new Map() } };
   for (const s of records) {
     // gone between the listing and the describe
     if (s === undefined || s.status === 'DELETE_COMPLETE') continue;
-    byName.set(s.stackName, s);
-    const id = ownerIdIn(s, cluster);
-    if (id !== undefined) owned.set(id, s);
+    const kind = kindOf(s.stackName);
+    if (kind === undefined) continue;
+    const into = kind === 'iamserviceaccount' ? found.irsa : found.podIdentity;
+    into.byName.set(s.stackName, s);
+    const id = ownerIdIn(s, cluster, kind);
+    if (id !== undefined) into.owned.set(id, s);
   }
-  return { owned, byName };
+  return found;
+}
+
+/** This cluster's iamserviceaccount stacks only. */
+export async function irsaStacks(cfn: CloudFormationPort, cluster: string): Promise<ClusterStacks> {
+  return (await roleStacks(cfn, cluster, ['iamserviceaccount'])).irsa;
+}
+
+/** This cluster's pod identity role stacks only. */
+export async function podIdentityStacks(cfn: CloudFormationPort, cluster: string): Promise<ClusterStacks> {
+  return (await roleStacks(cfn, cluster, ['podidentityassociation'])).podIdentity;
 }
 
 /** CreateStack (termination protection on, as eksctl's), then the wait for it; resolves with the role's ARN. */
@@ -202,8 +235,8 @@ async function waitInFlight(waiter: StackWaiter, nameOrId: string, progress: InF
 
 /** A stack with this service account's name whose tags give it to someone else is never adopted, waited on or deleted. */
 function assertOurs(stack: StackRecord, target: StackTarget): void {
-  if (isOwnedBy(stack, target.cluster, target.id)) return;
-  const problem = foreignStackProblem(stack, { cluster: target.cluster, region: target.region, id: target.id });
+  if (isOwnedBy(stack, target.cluster, target.id, target.kind)) return;
+  const problem = foreignStackProblem(stack, { cluster: target.cluster, region: target.region, id: target.id, ...(target.kind ? { kind: target.kind } : {}) });
   throw new IrsaError('PRECONDITION', problem.message, { hint: problem.hint });
 }
 

@@ -6,6 +6,21 @@ import type { StackEvent } from '../../../src/aws/ports.js';
 const name = (cluster: string, ns: string, sa: string) => `eksctl-${cluster}-addon-iamserviceaccount-${ns}-${sa}`;
 const tags = (cluster: string, id: string) => ({ 'alpha.eksctl.io/cluster-name': cluster, 'alpha.eksctl.io/iamserviceaccount-name': id });
 
+describe('pod identity role stack ownership', () => {
+  const piaName = (cluster: string, ns: string, sa: string) => `eksctl-${cluster}-podidentityrole-${ns}-${sa}`;
+  const piaTags = (cluster: string, id: string) => ({ 'alpha.eksctl.io/cluster-name': cluster, 'alpha.eksctl.io/podidentityassociation-name': id });
+  it('goes by the podidentityassociation-name tag and eksctl\'s podidentityrole name, never by the iamserviceaccount tag', () => {
+    expect(ownerIdIn({ stackName: piaName('prod', 'apps', 'web'), tags: piaTags('prod', 'apps/web') }, 'prod', 'podidentityassociation')).toBe('apps/web');
+    // an iamserviceaccount tag on a podidentityrole stack gives it to no association
+    expect(ownerIdIn({ stackName: piaName('prod', 'apps', 'web'), tags: tags('prod', 'apps/web') }, 'prod', 'podidentityassociation')).toBeUndefined();
+    // and a podidentityassociation tag gives an iamserviceaccount stack to no service account
+    expect(ownerIdIn({ stackName: name('prod', 'apps', 'web'), tags: piaTags('prod', 'apps/web') }, 'prod')).toBeUndefined();
+    expect(describeOwner(stackOwner(piaTags('dev', 'a/b'), 'podidentityassociation'), 'prod', 'podidentityassociation')).toBe('pod identity association a/b of cluster "dev"');
+    const p = foreignStackProblem({ stackName: piaName('prod', 'a', 'b'), tags: {} }, { cluster: 'prod', region: 'eu-west-1', id: 'a/b', kind: 'podidentityassociation' });
+    expect(p.message).toMatch(/alpha\.eksctl\.io\/podidentityassociation-name/);
+  });
+});
+
 describe('stack ownership by tags', () => {
   it("is this service account's only when the tags name this cluster and it, and the name is eksctl's for it", () => {
     expect(ownerIdIn({ stackName: name('prod', 'a-b', 'c'), tags: tags('prod', 'a-b/c') }, 'prod')).toBe('a-b/c');
