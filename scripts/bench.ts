@@ -15,7 +15,7 @@ import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { startStackLatency } from '../sandbox/latency.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import { planServiceAccounts } from '../src/actions/plan.js';
-import { planToData } from '../src/actions/describe-plan.js';
+import { convergeDocument } from '../src/actions/run-document.js';
 import { oidcInfoFrom } from '../src/model/oidc.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -176,7 +176,7 @@ function planningLinearity(): void {
       mode: 'create', model: resolved.cluster, selected: resolved.selected, region: REGION, oidc,
       providerExists: true, stacks: new Map(), serviceAccounts: new Map(), overrideExisting: false,
     });
-    JSON.stringify(planToData(plan));
+    JSON.stringify(convergeDocument('create iamserviceaccount', plan));
     return performance.now() - t0;
   };
   const small = clusterConfig('bench-linear', 1000, 10);

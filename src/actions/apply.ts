@@ -2,9 +2,8 @@ import type { ResolvedConfig } from '../config/types.js';
 import { table } from '../output/format.js';
 import { describeMaker } from '../cfn/stack-maker.js';
 import { changesMade, executeConverge, failuresOf, prepareConverge, printResults, reportPlan, throwOnFailures, type Changes, type ConvergeOptions } from './converge.js';
-import { deletesMadeChanges, executeDeletes, prunableTargets, type PruneCandidate, type PruneScope } from './delete.js';
-import type { PruneItem } from './results.js';
-import type { PrunePlan } from './describe-plan.js';
+import { deletesMadeChanges, executeDeletes, prunableTargets, pruneItem, type PruneScope } from './delete.js';
+import type { PrunePlan } from './run-document.js';
 import type { Runtime } from '../runtime/runtime.js';
 
 /** none; --prune: this file's apply set only; --prune-all: every stack of the cluster the file does not name. */
@@ -33,12 +32,8 @@ export async function applyClusterConfig(rt: Runtime, resolved: ResolvedConfig, 
   const results = await executeConverge(rt, prepared, opts);
   const pruned = targets.length > 0 && !rt.signal.aborted ? await executeDeletes(rt, prepared.session, targets, { wait: true, concurrency: opts.concurrency, deadline: prepared.deadline }) : [];
   const prunedText = pruned.length > 0 ? `\nPruned:\n${table(['NAMESPACE/NAME', 'STACK', 'SERVICEACCOUNT'], pruned.map((r) => [r.id, r.stack, r.serviceAccount]))}` : '';
-  printResults(rt, prepared.session, { serviceAccounts: results, ...(pruned.length > 0 ? { pruned } : {}) }, opts.output, prunedText);
+  printResults(rt, prepared, { items: results, pruned }, opts.output, prunePlan, prunedText);
   const failures = [...failuresOf(results), ...pruned.filter((r) => r.error).map((r) => ({ id: r.id }))];
   throwOnFailures(rt, failures, results.length + pruned.length, results.filter((r) => r.stack === 'not-started' && !r.error).length);
   return { changes: changesMade(prepared.plan, results) || deletesMadeChanges(pruned) };
-}
-
-function pruneItem(c: PruneCandidate): PruneItem {
-  return { namespace: c.namespace, name: c.name, stackName: c.stack.stackName, ...(c.roleArn !== undefined ? { roleArn: c.roleArn } : {}), madeBy: c.madeBy, reason: c.reason };
 }

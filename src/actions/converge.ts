@@ -1,7 +1,6 @@
 import type { ResolvedConfig } from '../config/types.js';
 import { IrsaError, type RunOutcome } from '../errors.js';
-import { toJson, toYaml } from '../output/format.js';
-import { writeResult } from '../output/reporter.js';
+import { writeOutput } from '../output/format.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
 import { ROLE_OUTPUT } from '../model/naming.js';
 import type { LiveRole } from '../cfn/role-drift.js';
@@ -15,9 +14,11 @@ import { ensureOidcProvider } from './associate.js';
 import { irsaStacks, squatterFor, type ClusterStacks } from '../services/stacks.js';
 import { observeServiceAccounts } from './observe.js';
 import { planServiceAccounts, type Plan } from './plan.js';
-import { countChanges, planToData, planToText, resultsToText, type PrunePlan } from './describe-plan.js';
+import { countChanges, planToText, resultsToText } from './describe-plan.js';
+import { convergeChanged, convergeDocument, type PrunePlan } from './run-document.js';
+import type { RunCommand } from '../output/run-document.js';
 import { executePlan } from './execute.js';
-import type { ItemResult } from './results.js';
+import type { DeleteResult, ItemResult } from './results.js';
 import { kubePreflight, type KubePreflight } from './kube-preflight.js';
 import type { Runtime } from '../runtime/runtime.js';
 
@@ -128,21 +129,15 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
 /** Whether a run changed something, or its plan would: for --exit-code. */
 export type Changes = Pick<RunOutcome, 'changes'>;
 
-const CHANGED_STACK: readonly ItemResult['stack'][] = ['created', 'updated', 'replaced', 'repaired'];
-const CHANGED_SERVICE_ACCOUNT: readonly ItemResult['serviceAccount'][] = ['created', 'annotated'];
-
 /** Did executing the plan change anything: an OIDC provider associated, a stack, a role or a ServiceAccount written. */
 export function changesMade(plan: Plan, results: ItemResult[]): boolean {
-  return plan.oidcProvider.action === 'create' || results.some((r) => CHANGED_STACK.includes(r.stack) || CHANGED_SERVICE_ACCOUNT.includes(r.serviceAccount));
+  return plan.oidcProvider.action === 'create' || results.some(convergeChanged);
 }
 
 /** Without --approve: the plan on stdout (one document, prune targets included) and what to do next on stderr. */
 export function reportPlan(rt: Runtime, prepared: Prepared, output: ConvergeOptions['output'], prune?: PrunePlan): Changes {
   for (const p of prepared.kube?.problems ?? []) rt.reporter.warn(`--approve would stop before any change: ${p}`);
-  const data = planToData(prepared.plan, prune);
-  if (output === 'json') writeResult(rt.io, toJson(data));
-  else if (output === 'yaml') writeResult(rt.io, toYaml(data));
-  else writeResult(rt.io, planToText(prepared.plan, prune));
+  writeOutput(rt.io, output, () => convergeDocument(commandOf(prepared.mode), prepared.plan, prune), () => planToText(prepared.plan, prune));
   const differing = prepared.plan.items.filter((i) => i.stack.action === 'exists' && i.stack.differs);
   const changes = countChanges(prepared.plan) + (prune?.delete.length ?? 0) > 0;
   if (changes) rt.reporter.warn("no changes were applied, run again with '--approve' to apply the changes");
@@ -208,7 +203,7 @@ export async function converge(rt: Runtime, mode: Prepared['mode'], resolved: Re
   const prepared = await prepareConverge(rt, mode, resolved, opts);
   if (!opts.approve) return reportPlan(rt, prepared, opts.output);
   const results = await executeConverge(rt, prepared, opts);
-  printResults(rt, prepared.session, { serviceAccounts: results }, opts.output);
+  printResults(rt, prepared, { items: results, pruned: [] }, opts.output);
   throwOnFailures(rt, failuresOf(results), results.length, results.filter((r) => r.stack === 'not-started' && !r.error).length);
   return { changes: changesMade(prepared.plan, results) };
 }
@@ -231,12 +226,14 @@ export function connectionOf(o: ConnectionOptions): ConnectionOptions {
   };
 }
 
-/** The results on stdout, one document: the service accounts and, for apply --prune, what was deleted. */
-export function printResults(rt: Runtime, session: ClusterSession, results: { serviceAccounts: ItemResult[]; pruned?: unknown[] }, output: ConvergeOptions['output'], prunedText?: string): void {
-  const data = { cluster: session.name, region: session.region, ...results };
-  if (output === 'json') writeResult(rt.io, toJson(data));
-  else if (output === 'yaml') writeResult(rt.io, toYaml(data));
-  else writeResult(rt.io, resultsToText(results.serviceAccounts) + (prunedText ?? ''));
+/** The command a converge mode is, as the run document names it. */
+export function commandOf(mode: Prepared['mode']): RunCommand {
+  return mode === 'apply' ? 'apply' : `${mode} iamserviceaccount`;
+}
+
+/** The results on stdout, one document: the plan's items with their outcomes and, for apply --prune, the deletions. */
+export function printResults(rt: Runtime, prepared: Prepared, results: { items: ItemResult[]; pruned: DeleteResult[] }, output: ConvergeOptions['output'], prune?: PrunePlan, prunedText?: string): void {
+  writeOutput(rt.io, output, () => convergeDocument(commandOf(prepared.mode), prepared.plan, prune, results), () => resultsToText(results.items) + (prunedText ?? ''));
 }
 
 /** A role replaced by an update leaves the pods that use it on the old role until they restart: name them. */

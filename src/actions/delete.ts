@@ -6,12 +6,13 @@ import { IrsaError, isRunStopped } from '../errors.js';
 import { saId } from '../model/service-account.js';
 import { ROLE_OUTPUT } from '../model/naming.js';
 import { matchesFilter } from '../config/filter.js';
-import { table, toJson, toYaml } from '../output/format.js';
-import { writeResult } from '../output/reporter.js';
+import { table, writeOutput } from '../output/format.js';
 import { openCluster, type ClusterSession, type ConnectionOptions } from '../runtime/cluster-session.js';
 import { deleteStackUnprotected, irsaStacks, squatterFor, stoppedInFlight, waitDeleted } from '../services/stacks.js';
 import { releaseOnDelete } from '../services/service-accounts.js';
-import type { DeleteResult } from './results.js';
+import type { DeleteResult, PruneItem } from './results.js';
+import { deleteChanged, deleteItem, runDocument, withDeleteOutcome, withOutcomes } from './run-document.js';
+import type { RunDocument } from '../output/run-document.js';
 import { foreignStackProblem } from '../services/ownership.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { StackWaiter } from '../services/stack-waiter.js';
@@ -31,6 +32,8 @@ export interface DeleteTarget {
   roleArn?: string;
   /** a stack with this service account's stack name that is someone else's: nothing is deleted, the target fails */
   squatter?: StackRecord;
+  /** --only-missing: why the stack goes */
+  reason?: string;
 }
 
 export interface DeleteOptions extends ConnectionOptions {
@@ -89,7 +92,7 @@ export function prunableTargets(stacks: Map<string, StackRecord>, resolved: Reso
 
 /** Did the deletes change anything: a stack deleted (or its deletion started), a ServiceAccount deleted or released. */
 export function deletesMadeChanges(results: DeleteResult[]): boolean {
-  return results.some((r) => r.stack === 'deleted' || r.stack === 'delete-requested' || r.serviceAccount === 'deleted' || r.serviceAccount === 'annotation-removed');
+  return results.some(deleteChanged);
 }
 
 /**
@@ -101,10 +104,12 @@ export async function deleteIamServiceAccounts(rt: Runtime, resolved: ResolvedCo
   const stacks = await irsaStacks(session.aws.cfn, session.name);
 
   let targets: DeleteTarget[];
+  let kept: PruneCandidate[] | undefined;
   if (opts.onlyMissing) {
     const pr = prunableTargets(stacks.owned, resolved, { kind: 'all', flag: '--only-missing' });
     for (const k of pr.kept) rt.reporter.warn(`not deleting ${k.id} (stack ${k.stack.stackName}, made by ${describeMaker(k.madeBy)}): ${k.reason}`, k.id);
     targets = pr.targets;
+    kept = pr.kept;
   } else {
     targets = resolved.selected.map((s) => {
       const stack = stacks.owned.get(saId(s));
@@ -116,13 +121,13 @@ export async function deleteIamServiceAccounts(rt: Runtime, resolved: ResolvedCo
   // A file-driven delete plans first, as create does; a delete by flags acts at once, as eksctl's does.
   const planOnly = resolved.planFirst && !opts.approve;
   if (planOnly) {
-    printDeletePlan(rt, session, targets, opts.output);
+    printDeletePlan(rt, session, targets, opts.output, kept);
     if (targets.length > 0) rt.reporter.warn("no changes were applied, run again with '--approve' to apply the changes");
     return { changes: targets.some((t) => t.stack !== undefined) };
   }
   const clusterRoleArns = new Set([...stacks.owned.values()].map((st) => st.outputs[ROLE_OUTPUT]).filter((arn): arn is string => arn !== undefined));
   const results = await executeDeletes(rt, session, targets, { ...opts, deadline: rt.run.deadline, clusterRoleArns });
-  printDeleteResults(rt, results, opts.output);
+  printDeleteResults(rt, session, targets, results, opts.output, kept);
   const failed = results.filter((r) => r.error);
   if (rt.signal.aborted) throw new IrsaError('INTERRUPTED', 'interrupted', { hint: 'run the same command again to finish' });
   if (failed.length > 0) throw new IrsaError('PARTIAL', `${failed.length} of ${results.length} deletion(s) failed: ${failed.map((f) => f.id).join(', ')}`);
@@ -213,33 +218,49 @@ export async function executeDeletes(
   }
 }
 
-export function printDeletePlan(rt: Runtime, session: ClusterSession, targets: DeleteTarget[], output: DeleteOptions['output']): void {
-  const data = {
-    cluster: session.name,
-    region: session.region,
-    delete: targets.map((t) => ({
+/** The delete's document: a Plan of the targets, or with `results` the Result (the same items, each with its outcome). */
+export function deleteDocument(session: ClusterSession, targets: DeleteTarget[], kept?: PruneCandidate[], results?: DeleteResult[]): RunDocument {
+  const items = targets.map((t) =>
+    deleteItem({
+      id: t.id,
       namespace: t.namespace,
       name: t.name,
-      stackName: t.stack?.stackName,
-      roleArn: t.roleArn,
-      ...(t.stack ? { madeBy: stackMaker(t.stack.tags) } : {}),
-      ...(t.squatter ? { cannotAct: foreignStackProblem(t.squatter, { cluster: session.name, region: session.region, id: t.id }).message } : {}),
-    })),
-  };
-  if (output === 'json') return writeResult(rt.io, toJson(data));
-  if (output === 'yaml') return writeResult(rt.io, toYaml(data));
-  const lines = [`Plan for cluster "${session.name}" in ${session.region}:`];
-  for (const t of targets) {
-    if (t.squatter) lines.push(`  ! ${t.id}: cannot act: stack ${t.squatter.stackName} has its name but is not its stack`);
-    else lines.push(`  - ${t.id}: ${t.stack ? `delete stack ${t.stack.stackName} (made by ${describeMaker(stackMaker(t.stack.tags))})` : 'no stack'}; release serviceaccount (deleted only if irsactl or eksctl manages it)`);
-  }
-  lines.push(`${targets.length} service account(s) to delete.`);
-  writeResult(rt.io, lines.join('\n'));
+      ...(t.stack ? { stack: { name: t.stack.stackName, status: t.stack.status, madeBy: stackMaker(t.stack.tags) } } : {}),
+      ...(t.roleArn !== undefined ? { roleArn: t.roleArn } : {}),
+      ...(t.reason !== undefined ? { reason: t.reason } : {}),
+      ...(t.squatter
+        ? { cannotAct: { stackName: t.squatter.stackName, status: t.squatter.status, ...foreignStackProblem(t.squatter, { cluster: session.name, region: session.region, id: t.id }) } }
+        : {}),
+    }),
+  );
+  return runDocument(results ? 'Result' : 'Plan', {
+    command: 'delete iamserviceaccount',
+    cluster: session.name,
+    region: session.region,
+    ...(kept ? { prune: { scope: 'all', notPruned: kept.map(pruneItem) } } : {}),
+  }, results ? withOutcomes(items, results, withDeleteOutcome) : items);
 }
 
-function printDeleteResults(rt: Runtime, results: DeleteResult[], output: DeleteOptions['output']): void {
-  if (output === 'json') return writeResult(rt.io, toJson(results));
-  if (output === 'yaml') return writeResult(rt.io, toYaml(results));
-  if (results.length === 0) return rt.reporter.info('nothing to delete');
-  writeResult(rt.io, table(['NAMESPACE/NAME', 'STACK', 'SERVICEACCOUNT'], results.map((r) => [r.id, r.stack, r.serviceAccount + (r.note ? ` (${r.note})` : '')])));
+/** A prune candidate as the plan and the run document show it. */
+export function pruneItem(c: PruneCandidate): PruneItem {
+  return { namespace: c.namespace, name: c.name, stackName: c.stack.stackName, ...(c.roleArn !== undefined ? { roleArn: c.roleArn } : {}), madeBy: c.madeBy, reason: c.reason };
+}
+
+export function printDeletePlan(rt: Runtime, session: ClusterSession, targets: DeleteTarget[], output: DeleteOptions['output'], kept?: PruneCandidate[]): void {
+  writeOutput(rt.io, output, () => deleteDocument(session, targets, kept), () => {
+    const lines = [`Plan for cluster "${session.name}" in ${session.region}:`];
+    for (const t of targets) {
+      if (t.squatter) lines.push(`  ! ${t.id}: cannot act: stack ${t.squatter.stackName} has its name but is not its stack`);
+      else lines.push(`  - ${t.id}: ${t.stack ? `delete stack ${t.stack.stackName} (made by ${describeMaker(stackMaker(t.stack.tags))})` : 'no stack'}; release serviceaccount (deleted only if irsactl or eksctl manages it)`);
+    }
+    lines.push(`${targets.length} service account(s) to delete.`);
+    return lines.join('\n');
+  });
+}
+
+function printDeleteResults(rt: Runtime, session: ClusterSession, targets: DeleteTarget[], results: DeleteResult[], output: DeleteOptions['output'], kept?: PruneCandidate[]): void {
+  if (output === 'text' && results.length === 0) return rt.reporter.info('nothing to delete');
+  writeOutput(rt.io, output, () => deleteDocument(session, targets, kept, results), () =>
+    table(['NAMESPACE/NAME', 'STACK', 'SERVICEACCOUNT'], results.map((r) => [r.id, r.stack, r.serviceAccount + (r.note ? ` (${r.note})` : '')])),
+  );
 }

@@ -1,81 +1,25 @@
-import type { Plan, ServiceAccountPlan, StackStep, ServiceAccountStep } from './plan.js';
+import type { Plan, ServiceAccountPlan, ServiceAccountStep } from './plan.js';
 import { formatDiff } from '../cfn/diff.js';
 import { formatDrift } from '../cfn/role-drift.js';
-import type { ItemResult, PruneItem } from './results.js';
+import type { ItemResult } from './results.js';
 import { table } from '../output/format.js';
 import { describeMaker } from '../cfn/stack-maker.js';
+import { itemAction, summaryOf, type PrunePlan } from './run-document.js';
 
-// Pure renderings of a plan and of results: machine form (json/yaml) and text for people.
+export type { PrunePlan } from './run-document.js';
+import type { RunSummary } from '../output/run-document.js';
 
-/** apply --prune/--prune-all: what it deletes and what it leaves, under which scope. */
-export interface PrunePlan {
-  scope: 'apply-set' | 'all';
-  /** the apply set this file's stacks are tagged with */
-  applySet?: string;
-  delete: PruneItem[];
-  keep: PruneItem[];
-}
+// Pure renderings of a plan and of results for people; the machine form (json/yaml) is run-document.ts's.
 
-export interface PlanSummary {
-  create: number;
-  update: number;
-  delete: number;
-  unchanged: number;
-  /** blocked, or someone else's stack under this service account's name */
-  cannotAct: number;
-}
+export type PlanSummary = Omit<RunSummary, 'outcomes'>;
 
 /** Per service account: stacks (or, without one, ServiceAccounts) made, changed or replaced; prune deletions. */
 export function summarize(plan: Plan, prune?: PrunePlan): PlanSummary {
-  const s: PlanSummary = { create: 0, update: 0, delete: prune?.delete.length ?? 0, unchanged: 0, cannotAct: 0 };
-  for (const i of plan.items) {
-    if (i.stack.action === 'blocked' || i.stack.action === 'foreign') s.cannotAct++;
-    else if (i.stack.action === 'create' || (i.stack.action === 'none' && i.serviceAccount.action === 'create')) s.create++;
-    else if (hasChange(i)) s.update++;
-    else s.unchanged++;
-  }
-  return s;
+  return summaryOf([...plan.items.map(itemAction), ...(prune?.delete ?? []).map(() => 'delete' as const)]);
 }
 
 export function summaryText(s: PlanSummary): string {
   return `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged${s.cannotAct > 0 ? `, ${s.cannotAct} cannot act` : ''}.`;
-}
-
-export function planToData(plan: Plan, prune?: PrunePlan) {
-  return {
-    cluster: plan.cluster,
-    region: plan.region,
-    oidcProvider: plan.oidcProvider,
-    serviceAccounts: plan.items.map((i) => ({
-      namespace: i.spec.namespace,
-      name: i.spec.name,
-      stackName: i.template ? i.stackName : undefined,
-      stackTags: i.template ? i.stackTags : undefined,
-      capabilities: i.template ? i.capabilities : undefined,
-      template: i.template,
-      roleArn: i.roleArn,
-      stack: stackData(i.stack),
-      serviceAccount: i.serviceAccount,
-      ...(i.drift ? { drift: { role: i.drift.roleName, changes: formatDrift(i.drift.items), items: i.drift.items } } : {}),
-    })),
-    ...(prune ? { pruneScope: prune.scope, ...(prune.applySet !== undefined ? { applySet: prune.applySet } : {}), prune: prune.delete, notPruned: prune.keep } : {}),
-    summary: summarize(plan, prune),
-  };
-}
-
-/** The step as the plan document shows it: the template is shown once, beside the service account, not in the step. */
-function stackData(s: StackStep) {
-  switch (s.action) {
-    case 'update':
-      return { action: s.action, changes: formatDiff(s.diff, s.tags), diff: s.diff, tags: s.tags };
-    case 'create':
-    case 'replace': {
-      const { template: _sent, ...shown } = s;
-      return shown;
-    }
-    default:
-      return s;
-  }
 }
 
 export function countChanges(plan: Plan): number {

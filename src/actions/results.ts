@@ -1,22 +1,14 @@
-import type { StackMaker } from '../cfn/stack-maker.js';
+import type { ConvergeSaOutcome, ConvergeStackOutcome, DeleteSaOutcome, DeleteStackOutcome, NotPruned } from '../output/run-document.js';
 
 // What executing a plan produced, per service account: read by the executors, the renderers and the exit.
+// The outcome values are the run document's (src/output/run-document.ts).
 
-export type StackOutcome =
-  | 'created'
-  | 'updated'
-  | 'replaced'
-  /** the stack was up to date and its role, changed outside CloudFormation, was restored through IAM */
-  | 'repaired'
-  | 'exists'
-  | 'unchanged'
-  | 'none'
-  | 'skipped'
-  | 'failed'
-  | 'not-started'
-  /** CloudFormation accepted the operation, and the run ended (--timeout, a signal) before it finished: it goes on */
-  | 'in-progress';
-export type SaOutcome = 'created' | 'annotated' | 'unchanged' | 'skipped' | 'failed' | 'not-started';
+/**
+ * 'repaired': the stack was up to date and its role, changed outside CloudFormation, was restored through IAM;
+ * 'in-progress': CloudFormation accepted the operation, and the run ended (--timeout, a signal) before it finished: it goes on.
+ */
+export type StackOutcome = ConvergeStackOutcome;
+export type SaOutcome = ConvergeSaOutcome;
 
 export interface ItemResult {
   id: string;
@@ -39,18 +31,11 @@ export interface ItemResult {
 export interface DeleteResult {
   id: string;
   stackName?: string;
-  stack: 'deleted' | 'delete-requested' | 'absent' | 'failed' | 'not-started';
-  serviceAccount: 'deleted' | 'annotation-removed' | 'kept' | 'absent' | 'failed' | 'not-started';
+  stack: DeleteStackOutcome;
+  serviceAccount: DeleteSaOutcome;
   note?: string;
   error?: string;
 }
 
 /** A stack of the cluster that the file does not name: who made it, and why apply deletes it or leaves it. */
-export interface PruneItem {
-  namespace: string;
-  name: string;
-  stackName: string;
-  roleArn?: string;
-  madeBy: StackMaker;
-  reason: string;
-}
+export type PruneItem = NotPruned;

@@ -1,5 +1,7 @@
 import yaml from 'js-yaml';
 import { escapeJsonText, singleLine } from './terminal.js';
+import type { Io } from './io.js';
+import { writeResult } from './reporter.js';
 
 export function toJson(value: unknown): string {
   return `${escapeJsonText(JSON.stringify(value, null, 2))}\n`;
@@ -20,4 +22,11 @@ export function table(headers: string[], cells: string[][]): string {
       .join('   ')
       .trimEnd();
   return [fmt(headers), ...rows.map(fmt)].join('\n') + '\n';
+}
+
+/** The one switch on -o: a document as JSON or YAML, else the text for people (each made only when it is wanted). */
+export function writeOutput(io: Io, output: 'text' | 'json' | 'yaml', data: () => unknown, text: () => string): void {
+  if (output === 'json') writeResult(io, toJson(data()));
+  else if (output === 'yaml') writeResult(io, toYaml(data()));
+  else writeResult(io, text());
 }

@@ -1,0 +1,171 @@
+import { z } from 'zod';
+
+// The one machine-readable document of every command that plans and changes (create, update, delete, apply,
+// associate-iam-oidc-provider): `-o json|yaml` of the plan (kind Plan) and of the --approve run (kind Result) carry
+// the same items, the result each with its outcome added. Defined once here; the types below are derived from it.
+
+export const RUN_DOCUMENT_API_VERSION = 'irsactl/v1';
+
+export const RunCommandSchema = z.enum(['create iamserviceaccount', 'update iamserviceaccount', 'delete iamserviceaccount', 'apply', 'utils associate-iam-oidc-provider']);
+
+/** What the run does for one item, as a whole: summed up in `summary` (update counts update, replace and repair). */
+export const ItemActionSchema = z
+  .enum(['create', 'update', 'replace', 'repair', 'delete', 'noop', 'skip', 'cannot-act'])
+  .describe('repair: the stack stays, and the role (changed outside CloudFormation) or the ServiceAccount is brought back to it');
+
+export const StackActionSchema = z.enum(['none', 'create', 'exists', 'unchanged', 'update', 'replace', 'skip', 'blocked', 'foreign', 'delete']);
+
+/** Converge (create/update/apply) and delete outcomes of a stack, after --approve. */
+export const ConvergeStackOutcomeSchema = z.enum(['created', 'updated', 'replaced', 'repaired', 'exists', 'unchanged', 'none', 'skipped', 'failed', 'not-started', 'in-progress']);
+export const DeleteStackOutcomeSchema = z.enum(['deleted', 'delete-requested', 'absent', 'failed', 'not-started']);
+export const ConvergeSaOutcomeSchema = z.enum(['created', 'annotated', 'unchanged', 'skipped', 'failed', 'not-started']);
+export const DeleteSaOutcomeSchema = z.enum(['deleted', 'annotation-removed', 'kept', 'absent', 'failed', 'not-started']);
+
+export const OutcomeStatusSchema = z.enum(['done', 'failed', 'skipped', 'in-progress', 'not-started']);
+
+const StringMap = z.record(z.string(), z.string());
+
+export const StackMakerSchema = z.object({
+  tool: z.enum(['irsactl', 'eksctl', 'unknown']),
+  version: z.string().optional(),
+  applySet: z.string().optional(),
+});
+
+export const TagDiffSchema = z.object({
+  added: StringMap,
+  removed: StringMap,
+  changed: z.record(z.string(), z.object({ before: z.string(), after: z.string() })),
+});
+
+export const StackSchema = z.object({
+  /** absent only when no stack is involved (a role given by ARN) */
+  name: z.string().optional(),
+  action: StackActionSchema,
+  /** the live stack's status (exists, unchanged, replace, blocked, foreign, delete) */
+  status: z.string().optional(),
+  reason: z.string().optional(),
+  nextStep: z.string().optional(),
+  /** create: how the existing stack differs from what was asked (create leaves it as it is) */
+  differs: z.array(z.string()).optional(),
+  /** update: the semantic template diff */
+  diff: z.record(z.string(), z.unknown()).optional(),
+  /** update: the stack tags added, removed and changed */
+  tagChanges: TagDiffSchema.optional(),
+  /** foreign: whom the stack's tags give it to, and what to do */
+  owner: z.object({ cluster: z.string().optional(), serviceAccount: z.string().optional() }).optional(),
+  message: z.string().optional(),
+  hint: z.string().optional(),
+  /** the stack as irsactl would make it: its tags, capabilities and template */
+  tags: StringMap.optional(),
+  capabilities: z.array(z.string()).optional(),
+  template: z.record(z.string(), z.unknown()).optional(),
+  /** delete: who made the stack, from its tags */
+  madeBy: StackMakerSchema.optional(),
+  outcome: z.union([ConvergeStackOutcomeSchema, DeleteStackOutcomeSchema]).optional(),
+});
+
+export const RoleSchema = z.object({
+  /** known when given, when the stack exists, and (in a result) once the stack is made */
+  arn: z.string().optional(),
+  /** the role differs from its stack outside CloudFormation: restored through IAM */
+  drift: z.object({ name: z.string(), changes: z.array(z.string()), items: z.array(z.record(z.string(), z.unknown())) }).optional(),
+});
+
+export const ServiceAccountSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  /** release (delete): deleted if irsactl or eksctl manages it and it points at the role, else its annotation removed */
+  action: z.enum(['create', 'annotate', 'unchanged', 'skip', 'release']),
+  previousRoleArn: z.string().optional(),
+  reason: z.string().optional(),
+  note: z.string().optional(),
+  outcome: z.union([ConvergeSaOutcomeSchema, DeleteSaOutcomeSchema]).optional(),
+});
+
+export const ItemOutcomeSchema = z.object({
+  status: OutcomeStatusSchema,
+  /** whether this item changed anything (what --exit-code counts) */
+  changed: z.boolean(),
+  message: z.string().optional(),
+  hint: z.string().optional(),
+});
+
+export const RunItemSchema = z.object({
+  /** `<namespace>/<name>` */
+  id: z.string(),
+  /** how the pods get the role; EKS Pod Identity items (with an `association`) are to come */
+  mechanism: z.enum(['irsa', 'pod-identity']),
+  action: ItemActionSchema,
+  stack: StackSchema,
+  role: RoleSchema,
+  serviceAccount: ServiceAccountSchema,
+  /** the differences in words, one per line, as the text plan prints them */
+  changes: z.array(z.string()),
+  /** apply --prune, delete --only-missing: why this stack goes */
+  reason: z.string().optional(),
+  /** only in a Result */
+  outcome: ItemOutcomeSchema.optional(),
+});
+
+export const OidcProviderSchema = z.object({
+  arn: z.string(),
+  exists: z.boolean(),
+  action: z.enum(['create', 'none']),
+  thumbprint: z.string().optional(),
+  outcome: z.enum(['created', 'exists']).optional(),
+});
+
+/** A stack apply --prune (or delete --only-missing) leaves, and why. */
+export const NotPrunedSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  stackName: z.string(),
+  roleArn: z.string().optional(),
+  madeBy: StackMakerSchema,
+  reason: z.string(),
+});
+
+export const SummarySchema = z.object({
+  create: z.number().int(),
+  update: z.number().int(),
+  delete: z.number().int(),
+  unchanged: z.number().int(),
+  /** blocked, or someone else's stack under this service account's name */
+  cannotAct: z.number().int(),
+  /** only in a Result: the items by outcome status */
+  outcomes: z.record(OutcomeStatusSchema, z.number().int()).optional(),
+});
+
+export const RunDocumentSchema = z.object({
+  apiVersion: z.literal(RUN_DOCUMENT_API_VERSION),
+  kind: z.enum(['Plan', 'Result']),
+  command: RunCommandSchema,
+  cluster: z.string(),
+  region: z.string(),
+  /** create, update, apply and associate-iam-oidc-provider look at it; delete does not */
+  oidcProvider: OidcProviderSchema.optional(),
+  /** apply --prune/--prune-all, delete --only-missing */
+  pruneScope: z.enum(['apply-set', 'all']).optional(),
+  applySet: z.string().optional(),
+  notPruned: z.array(NotPrunedSchema).optional(),
+  items: z.array(RunItemSchema),
+  summary: SummarySchema,
+});
+
+export type RunDocument = z.infer<typeof RunDocumentSchema>;
+export type RunItem = z.infer<typeof RunItemSchema>;
+export type RunCommand = z.infer<typeof RunCommandSchema>;
+export type ItemAction = z.infer<typeof ItemActionSchema>;
+export type OutcomeStatus = z.infer<typeof OutcomeStatusSchema>;
+export type RunSummary = z.infer<typeof SummarySchema>;
+export type OidcProviderEntry = z.infer<typeof OidcProviderSchema>;
+export type NotPruned = z.infer<typeof NotPrunedSchema>;
+export type ConvergeStackOutcome = z.infer<typeof ConvergeStackOutcomeSchema>;
+export type DeleteStackOutcome = z.infer<typeof DeleteStackOutcomeSchema>;
+export type ConvergeSaOutcome = z.infer<typeof ConvergeSaOutcomeSchema>;
+export type DeleteSaOutcome = z.infer<typeof DeleteSaOutcomeSchema>;
+
+/** The JSON Schema of the document, for consumers that validate it (draft 2020-12). */
+export function runDocumentJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(RunDocumentSchema, { target: 'draft-2020-12', io: 'output' }) as Record<string, unknown>;
+}
