@@ -73,7 +73,7 @@ export function convergeItem(i: ServiceAccountPlan): RunItem {
     },
     role: {
       ...(i.roleArn !== undefined ? { arn: i.roleArn } : {}),
-      ...(i.drift ? { drift: { name: i.drift.roleName, changes: formatDrift(i.drift.items), items: i.drift.items.map((d) => ({ ...d })) } } : {}),
+      ...(i.drift ? { drift: { name: i.drift.roleName, changes: formatDrift(i.drift.items), items: i.drift.items } } : {}),
     },
     serviceAccount: {
       namespace: i.spec.namespace,
@@ -90,7 +90,7 @@ export function convergeItem(i: ServiceAccountPlan): RunItem {
 function stackStep(s: StackStep): Omit<RunItem['stack'], 'name'> {
   switch (s.action) {
     case 'update':
-      return { action: s.action, diff: { ...s.diff }, tagChanges: s.tags };
+      return { action: s.action, diff: s.diff, tagChanges: s.tags };
     case 'create':
       return { action: s.action };
     case 'replace':

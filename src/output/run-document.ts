@@ -37,6 +37,33 @@ export const TagDiffSchema = z.object({
   changed: z.record(z.string(), z.object({ before: z.string(), after: z.string() })),
 });
 
+const BeforeAfter = z.object({ before: z.string().optional(), after: z.string().optional() });
+
+/** update: the semantic diff of the live template against the desired one (src/cfn/diff.ts's TemplateDiff) */
+export const TemplateDiffSchema = z.object({
+  changed: z.boolean(),
+  trustPolicy: z.object({ before: z.unknown(), after: z.unknown() }).optional(),
+  managedPolicies: z.object({ added: z.array(z.string()), removed: z.array(z.string()) }),
+  inlinePolicies: z.object({
+    added: z.array(z.string()),
+    removed: z.array(z.string()),
+    changed: z.array(z.object({ name: z.string(), before: z.unknown(), after: z.unknown() })),
+  }),
+  permissionsBoundary: BeforeAfter.optional(),
+  roleName: BeforeAfter.optional(),
+  /** template paths that differ outside the fields above */
+  other: z.array(z.string()).optional(),
+});
+
+/** One difference of the role in IAM from its stack (src/cfn/role-drift.ts's DriftItem) */
+export const DriftItemSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('trust-policy') }),
+  z.object({ kind: z.literal('permissions-boundary'), live: z.string().optional(), desired: z.string().optional() }),
+  z.object({ kind: z.literal('managed-policy'), arn: z.string(), change: z.enum(['detached', 'attached']) }),
+  z.object({ kind: z.literal('inline-policy'), name: z.string(), change: z.enum(['deleted', 'added', 'changed']) }),
+  z.object({ kind: z.literal('tag'), key: z.string(), change: z.enum(['removed', 'added', 'changed']) }),
+]);
+
 export const StackSchema = z.object({
   /** absent only when no stack is involved (a role given by ARN) */
   name: z.string().optional(),
@@ -48,7 +75,7 @@ export const StackSchema = z.object({
   /** create: how the existing stack differs from what was asked (create leaves it as it is) */
   differs: z.array(z.string()).optional(),
   /** update: the semantic template diff */
-  diff: z.record(z.string(), z.unknown()).optional(),
+  diff: TemplateDiffSchema.optional(),
   /** update: the stack tags added, removed and changed */
   tagChanges: TagDiffSchema.optional(),
   /** foreign: whom the stack's tags give it to, and what to do */
@@ -68,7 +95,7 @@ export const RoleSchema = z.object({
   /** known when given, when the stack exists, and (in a result) once the stack is made */
   arn: z.string().optional(),
   /** the role differs from its stack outside CloudFormation: restored through IAM */
-  drift: z.object({ name: z.string(), changes: z.array(z.string()), items: z.array(z.record(z.string(), z.unknown())) }).optional(),
+  drift: z.object({ name: z.string(), changes: z.array(z.string()), items: z.array(DriftItemSchema) }).optional(),
 });
 
 export const ServiceAccountSchema = z.object({

@@ -13,6 +13,7 @@ import { startE2E, type E2E } from '../support/cli.js';
 import { withExtraStacks } from '../support/fake-cfn.js';
 import { testAwsOptions } from '../support/aws.js';
 import { clusterConfigYaml } from '../support/config.js';
+import { parseRunDocument } from '../support/run-document.js';
 
 const REGION = 'us-west-2';
 const CLUSTER = 'apply-e2e';
@@ -193,8 +194,8 @@ describe('apply --prune-all: one document, one deadline, even after a failure', 
     const keep = fileWith([{ id: 'apps/s2' }]);
     const r = await e.run(['apply', '-f', '-', '--prune-all', '--include', 'apps/s2,old/*', '-o', 'json'], { stdin: keep });
     expect(r.code, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as { serviceAccounts: unknown[]; prune: { namespace: string; name: string; stackName: string }[] };
-    expect(doc.prune).toEqual([expect.objectContaining({ namespace: 'old', name: 'gone', stackName: stackName('old', 'gone') })]);
+    const doc = parseRunDocument(r.stdout);
+    expect(doc.items.filter((i) => i.action === 'delete')).toEqual([expect.objectContaining({ id: 'old/gone', stack: expect.objectContaining({ name: stackName('old', 'gone'), action: 'delete' }) })]);
     expect(r.stderr).toContain("run again with '--approve'");
     expect(r.stderr).not.toContain('nothing to do');
   });
@@ -219,8 +220,8 @@ describe('apply --prune-all: one document, one deadline, even after a failure', 
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('apps/new-one');
     expect(r.stderr).toContain('Requires capabilities : [CAPABILITY_NAMED_IAM]');
-    const doc = JSON.parse(r.stdout) as { pruned: { id: string; stack: string }[] };
-    expect(doc.pruned).toEqual([expect.objectContaining({ id: 'old/gone', stack: 'deleted' })]);
+    const doc = parseRunDocument(r.stdout);
+    expect(doc.items.filter((i) => i.action === 'delete').map((i) => [i.id, i.stack.outcome])).toEqual([['old/gone', 'deleted']]);
     expect(await aws.cfn.describeStack(stackName('old', 'gone'))).toBeUndefined();
   });
 });

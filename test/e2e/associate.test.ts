@@ -7,6 +7,7 @@ import { createAwsPorts } from '../../src/aws/factory.js';
 import type { AwsPorts } from '../../src/aws/ports.js';
 import { startE2E, type E2E } from '../support/cli.js';
 import { testAwsOptions } from '../support/aws.js';
+import { parseRunDocument } from '../support/run-document.js';
 
 const REGION = 'us-west-2';
 const CLUSTER = 'assoc-e2e';
@@ -62,7 +63,7 @@ describe('utils associate-iam-oidc-provider', () => {
     e.sandbox.proxy.resetLog();
     const r = await e.run(['utils', 'associate-iam-oidc-provider', CLUSTER, '--region', REGION, '--approve', '-o', 'json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ cluster: CLUSTER, region: REGION, providerArn, action: 'exists' });
+    expect(parseRunDocument(r.stdout)).toMatchObject({ kind: 'Result', command: 'utils associate-iam-oidc-provider', cluster: CLUSTER, region: REGION, oidcProvider: { arn: providerArn, exists: true, action: 'none', outcome: 'exists' }, items: [] });
     expect(r.stderr).toContain('already associated');
     expect(e.sandbox.proxy.count('iam', 'CreateOpenIDConnectProvider')).toBe(0);
     expect(await aws.iam.listOidcProviderArns()).toEqual([providerArn]);

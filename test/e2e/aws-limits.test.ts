@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startE2E, type E2E } from '../support/cli.js';
+import { parseRunDocument } from '../support/run-document.js';
 
 /**
  * Issue 12 item 2 through the built binary: input AWS would refuse (limits moto does not enforce) exits 2 before
@@ -90,8 +91,8 @@ describe('AWS limits through the built binary', () => {
     expect(r.stderr).toContain('"arn:aws:iam::123456789012:policy/p0" is listed more than once; attached once');
     expect(r.stderr).toContain("would have 11 managed policies (11 from --attach-policy-arn), more than IAM's default quota of 10");
     expect(r.stdout).not.toContain('more than once');
-    const arnsInPlan = (JSON.parse(r.stdout) as { serviceAccounts: { template: { Resources: { Role1: { Properties: { ManagedPolicyArns: string[] } } } } }[] })
-      .serviceAccounts[0]?.template.Resources.Role1.Properties.ManagedPolicyArns;
+    const arnsInPlan = (parseRunDocument(r.stdout).items[0]?.stack.template as { Resources: { Role1: { Properties: { ManagedPolicyArns: string[] } } } } | undefined)
+      ?.Resources.Role1.Properties.ManagedPolicyArns;
     expect(arnsInPlan).toEqual(arns(11).split(','));
   });
 });

@@ -15,6 +15,7 @@ import type { RuntimeOverrides } from '../../src/runtime/runtime.js';
 import { IrsaError } from '../../src/errors.js';
 import { startE2E, type E2E } from '../support/cli.js';
 import { testAwsOptions } from '../support/aws.js';
+import { parseRunDocument } from '../support/run-document.js';
 
 const REGION = 'us-west-2';
 const CLUSTER = 'fail-e2e';
@@ -261,8 +262,8 @@ describe('create iamserviceaccount when CloudFormation fails', () => {
     );
     expect(r.code, r.stderr).toBe(0);
     expect(slow!.polls).toBeGreaterThanOrEqual(slow!.completeAtPoll!);
-    const out = JSON.parse(r.stdout) as { serviceAccounts: { id: string; stack: string; serviceAccount: string; roleArn: string }[] };
-    expect(out.serviceAccounts).toEqual([expect.objectContaining({ id: 'default/slow', stack: 'exists', serviceAccount: 'created', roleArn: fakeRoleArn(hanging) })]);
+    const out = parseRunDocument(r.stdout);
+    expect(out.items.map((i) => [i.id, i.stack.outcome, i.serviceAccount.outcome, i.role.arn])).toEqual([['default/slow', 'exists', 'created', fakeRoleArn(hanging)]]);
     const sa = e.cluster.kube.getServiceAccount('default', 'slow') as { metadata: { annotations?: Record<string, string> } } | undefined;
     expect(sa?.metadata.annotations?.['eks.amazonaws.com/role-arn']).toBe(fakeRoleArn(hanging));
   });

@@ -15,6 +15,7 @@ import { eksToken } from '../../src/aws/eks-token.js';
 import { startE2E, type E2E } from '../support/cli.js';
 import { liveStacks } from '../support/fake-cfn.js';
 import { testAwsOptions } from '../support/aws.js';
+import { parseRunDocument } from '../support/run-document.js';
 
 const REGION = 'us-west-2';
 const CLUSTER = 'create-e2e';
@@ -84,25 +85,25 @@ describe('create iamserviceaccount by flags', () => {
   it('-o json plan has the stack name, tags, capabilities, template and the ServiceAccount action', async () => {
     const r = await e.run(['create', 'iamserviceaccount', ...baseFlags, '--namespace', 'apps', '--name', 's3-reader', '--attach-policy-arn', S3_READ, '-o', 'json']);
     expect(r.code, r.stderr).toBe(0);
-    const plan = JSON.parse(r.stdout) as { serviceAccounts: Record<string, unknown>[] };
-    expect(plan.serviceAccounts).toHaveLength(1);
-    const item = plan.serviceAccounts[0]!;
-    expect(item.stackName).toBe(stackName(CLUSTER, 'apps', 's3-reader'));
-    expect(item.stackTags).toMatchObject({
+    const plan = parseRunDocument(r.stdout);
+    expect(plan.items).toHaveLength(1);
+    const item = plan.items[0]!;
+    expect(item.stack.name).toBe(stackName(CLUSTER, 'apps', 's3-reader'));
+    expect(item.stack.tags).toMatchObject({
       'alpha.eksctl.io/cluster-name': CLUSTER,
       'eksctl.cluster.k8s.io/v1alpha1/cluster-name': CLUSTER,
       'alpha.eksctl.io/iamserviceaccount-name': 'apps/s3-reader',
     });
-    expect(item.capabilities).toEqual(['CAPABILITY_IAM']);
-    expect(item.template).toMatchObject({ Resources: { Role1: { Type: 'AWS::IAM::Role' } } });
-    expect(item.serviceAccount).toEqual({ action: 'create' });
-    expect(item.stack).toEqual({ action: 'create' });
+    expect(item.stack.capabilities).toEqual(['CAPABILITY_IAM']);
+    expect(item.stack.template).toMatchObject({ Resources: { Role1: { Type: 'AWS::IAM::Role' } } });
+    expect(item.serviceAccount).toEqual({ namespace: 'apps', name: 's3-reader', action: 'create' });
+    expect(item).toMatchObject({ id: 'apps/s3-reader', action: 'create', stack: { action: 'create' } });
   });
 
   let createdRoleArn = '';
   it('--approve creates the stack as eksctl names, tags and templates it, and the annotated ServiceAccount', async () => {
     const planned = await e.run(['create', 'iamserviceaccount', ...baseFlags, '--namespace', 'apps', '--name', 's3-reader', '--attach-policy-arn', S3_READ, '-o', 'json']);
-    const plannedTemplate = (JSON.parse(planned.stdout) as { serviceAccounts: { template: unknown }[] }).serviceAccounts[0]!.template;
+    const plannedTemplate = parseRunDocument(planned.stdout).items[0]!.stack.template;
 
     const r = await e.run(['create', 'iamserviceaccount', ...baseFlags, '--namespace', 'apps', '--name', 's3-reader', '--attach-policy-arn', S3_READ, '--approve']);
     expect(r.code, r.stderr).toBe(0);
@@ -168,8 +169,8 @@ describe('create iamserviceaccount by flags', () => {
     e.sandbox.proxy.resetLog();
     const r = await e.run(['create', 'iamserviceaccount', ...baseFlags, '--namespace', 'apps', '--name', 's3-reader', '--attach-policy-arn', S3_READ, '--approve', '-o', 'json']);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { serviceAccounts: { stack: string; serviceAccount: string; roleArn: string }[] };
-    expect(out.serviceAccounts).toEqual([expect.objectContaining({ stack: 'exists', serviceAccount: 'unchanged', roleArn: createdRoleArn })]);
+    const out = parseRunDocument(r.stdout);
+    expect(out.items.map((i) => [i.stack.outcome, i.serviceAccount.outcome, i.role.arn, i.outcome?.changed])).toEqual([['exists', 'unchanged', createdRoleArn, false]]);
     expect(e.sandbox.proxy.count('cloudformation', 'CreateStack')).toBe(0);
     const stacks = (await liveStacks(aws.cfn)).filter((s) => s.tags['alpha.eksctl.io/iamserviceaccount-name'] === 'apps/s3-reader');
     expect(stacks).toHaveLength(1);
@@ -190,8 +191,8 @@ describe('create iamserviceaccount by flags', () => {
     const r = await e.run([...argv, '--approve', '-o', 'json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/apps\/s3-reader: stack \S+ exists \(CREATE_COMPLETE\) and differs from what was asked \(.*managed policy/);
-    const out = JSON.parse(r.stdout) as { serviceAccounts: { stack: string; differs?: string[] }[] };
-    expect(out.serviceAccounts[0]).toMatchObject({ stack: 'exists', differs: expect.arrayContaining([`+ managed policy ${DDB_READ}`]) });
+    const out = parseRunDocument(r.stdout);
+    expect(out.items[0]).toMatchObject({ action: 'noop', stack: { action: 'exists', outcome: 'exists', differs: expect.arrayContaining([`+ managed policy ${DDB_READ}`]) } });
     expect(e.sandbox.proxy.count('cloudformation', 'UpdateStack')).toBe(0);
     expect(e.sandbox.proxy.count('cloudformation', 'CreateStack')).toBe(0);
   });
@@ -369,8 +370,8 @@ describe('create iamserviceaccount -f (eksctl ClusterConfig)', () => {
     e.sandbox.proxy.resetLog();
     const r = await e.run(['create', 'iamserviceaccount', '-f', file.path, '--include', 'backend-apps/*,kube-system/external-dns', '--exclude', '*/cache-access', '--approve', '-o', 'json']);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { serviceAccounts: { id: string; stack: string; serviceAccount: string }[] };
-    expect(out.serviceAccounts.map((s) => [s.id, s.stack, s.serviceAccount]).sort()).toEqual([
+    const out = parseRunDocument(r.stdout);
+    expect(out.items.map((s) => [s.id, s.stack.outcome, s.serviceAccount.outcome]).sort()).toEqual([
       ['backend-apps/s3-reader', 'exists', 'unchanged'],
       ['kube-system/external-dns', 'exists', 'unchanged'],
     ]);

@@ -10,6 +10,7 @@ import { createAwsPorts } from '../../src/aws/factory.js';
 import type { AwsPorts } from '../../src/aws/ports.js';
 import type { SandboxCluster } from '../../sandbox/index.js';
 import { startE2E, type E2E } from '../support/cli.js';
+import { parseRunDocument } from '../support/run-document.js';
 
 const REGION = 'us-west-2';
 const A = 'issuer-a';
@@ -55,7 +56,7 @@ describe('two clusters in one account and region', () => {
   it("the doctor catches a ServiceAccount annotated with the other cluster's role, and passes the right one", async () => {
     const created = await e.run(['create', 'iamserviceaccount', '--cluster', B, '--region', REGION, '--namespace', 'apps', '--name', 'app', '--attach-policy-arn', S3_READ, '--approve', '-o', 'json']);
     expect(created.code, created.stderr).toBe(0);
-    const roleArn = (JSON.parse(created.stdout) as { serviceAccounts: { roleArn: string }[] }).serviceAccounts[0]!.roleArn;
+    const roleArn = parseRunDocument(created.stdout).items[0]!.role.arn!;
     // the role trusts cluster B's issuer, as IAM stores it
     const role = await aws.iam.getRole(roleArn.split('/').pop()!);
     expect(JSON.stringify(role?.trustPolicy)).toContain(hostPath(b.issuer));

@@ -14,6 +14,8 @@ import { startE2E, type E2E } from '../support/cli.js';
 import { testAwsOptions } from '../support/aws.js';
 import { clusterConfigYaml } from '../support/config.js';
 import { createStackAsEksctl } from '../support/eksctl.js';
+import { parseRunDocument } from '../support/run-document.js';
+import type { RunDocument } from '../../src/output/run-document.js';
 
 const REGION = 'us-west-2';
 const CLUSTER = 'prune-e2e';
@@ -39,14 +41,9 @@ interface PruneJson {
   madeBy: { tool: string; version?: string; applySet?: string };
   reason: string;
 }
-interface PlanJson {
-  pruneScope: string;
-  applySet: string;
-  prune: PruneJson[];
-  notPruned: PruneJson[];
-  summary: { create: number; update: number; delete: number; unchanged: number; cannotAct: number };
-}
 const ids = (items: PruneJson[]) => items.map((p) => `${p.namespace}/${p.name}`).sort();
+/** The stacks the plan deletes: its items with action delete. */
+const deletes = (doc: RunDocument) => doc.items.filter((i) => i.action === 'delete');
 
 beforeAll(async () => {
   e = await startE2E(CLUSTER, REGION);
@@ -130,13 +127,14 @@ describe('apply --prune: only this apply set', () => {
   it('the JSON plan has the same: who made each stack, the reason, and the counts', async () => {
     const r = await e.run(['apply', '-f', teamFile, '--prune', '-o', 'json']);
     expect(r.code, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as PlanJson;
+    const doc = parseRunDocument(r.stdout);
     expect(doc.pruneScope).toBe('apply-set');
     expect(doc.applySet).toBe(THIS_SET);
-    expect(ids(doc.prune)).toEqual(['apps/mine-2']);
-    expect(doc.prune[0]!.madeBy).toEqual(expect.objectContaining({ tool: 'irsactl', applySet: THIS_SET }));
-    expect(ids(doc.notPruned)).toEqual(['apps/by-eksctl', 'apps/by-flags', 'apps/other-1']);
-    const byId = new Map(doc.notPruned.map((p) => [`${p.namespace}/${p.name}`, p]));
+    expect(deletes(doc).map((i) => i.id)).toEqual(['apps/mine-2']);
+    expect(deletes(doc)[0]!.stack.madeBy).toEqual(expect.objectContaining({ tool: 'irsactl', applySet: THIS_SET }));
+    expect(deletes(doc)[0]!.reason).toContain("this file's apply made it");
+    expect(ids(doc.notPruned ?? [])).toEqual(['apps/by-eksctl', 'apps/by-flags', 'apps/other-1']);
+    const byId = new Map((doc.notPruned ?? []).map((p) => [`${p.namespace}/${p.name}`, p]));
     expect(byId.get('apps/by-eksctl')!.madeBy).toEqual({ tool: 'eksctl', version: '0.190.0' });
     expect(byId.get('apps/by-flags')!.madeBy).toEqual({ tool: 'irsactl', version: expect.any(String) });
     expect(byId.get('apps/other-1')!.madeBy).toEqual(expect.objectContaining({ tool: 'irsactl', applySet: 'team-b' }));
@@ -155,9 +153,9 @@ describe('apply --prune: only this apply set', () => {
     expect(e.sandbox.proxy.count('cloudformation', 'DeleteStack')).toBe(0);
     for (const id of ['apps/mine-1', 'apps/mine-2']) expect(await exists(id)).toBe(true);
 
-    const plan = JSON.parse((await e.run(['apply', '-f', emptyFile, '--prune', '-o', 'json'])).stdout) as PlanJson;
-    expect(plan.prune).toEqual([]);
-    expect(plan.notPruned.find((p) => p.name === 'mine-2')!.reason).toContain('the file selects no service account');
+    const plan = parseRunDocument((await e.run(['apply', '-f', emptyFile, '--prune', '-o', 'json'])).stdout);
+    expect(deletes(plan)).toEqual([]);
+    expect(plan.notPruned?.find((p) => p.name === 'mine-2')!.reason).toContain('the file selects no service account');
   });
 
   it('--approve deletes the stack of this apply set only', async () => {
@@ -180,10 +178,10 @@ describe('delete --only-missing and apply --prune-all: every stack the file does
   it('--prune-all plans deleting the stacks of flags, eksctl and the other file, then --approve deletes them', async () => {
     const plan = await e.run(['apply', '-f', teamFile, '--prune-all', '-o', 'json']);
     expect(plan.code, plan.stderr).toBe(0);
-    const doc = JSON.parse(plan.stdout) as PlanJson;
+    const doc = parseRunDocument(plan.stdout);
     expect(doc.pruneScope).toBe('all');
-    expect(ids(doc.prune)).toEqual(['apps/by-eksctl', 'apps/by-flags', 'apps/other-1']);
-    expect(doc.prune.map((p) => p.madeBy.tool).sort()).toEqual(['eksctl', 'irsactl', 'irsactl']);
+    expect(deletes(doc).map((i) => i.id).sort()).toEqual(['apps/by-eksctl', 'apps/by-flags', 'apps/other-1']);
+    expect(deletes(doc).map((p) => p.stack.madeBy?.tool).sort()).toEqual(['eksctl', 'irsactl', 'irsactl']);
     expect(doc.summary.delete).toBe(3);
 
     const r = await e.run(['apply', '-f', teamFile, '--prune-all', '--approve']);

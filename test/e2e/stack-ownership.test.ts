@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startE2E, type E2E } from '../support/cli.js';
 import { clusterConfigYaml } from '../support/config.js';
 import { motoUrl } from '../support/aws.js';
+import { parseRunDocument } from '../support/run-document.js';
 
 const REGION = 'us-west-2';
 const CLUSTER = 'own-e2e';
@@ -40,7 +41,7 @@ beforeAll(async () => {
   cfn = new CloudFormationClient({ region: REGION, endpoint: motoUrl(), credentials: { accessKeyId: e.account.accessKeyId, secretAccessKey: e.account.secretAccessKey }, maxAttempts: 1 });
   const r = await e.run(['create', 'iamserviceaccount', ...flags, '--namespace', 'a-b', '--name', 'c', '--attach-policy-arn', S3_READ, '--approve', '-o', 'json']);
   expect(r.code, r.stderr).toBe(0);
-  ownerRole = (JSON.parse(r.stdout) as { serviceAccounts: { roleArn: string }[] }).serviceAccounts[0]!.roleArn;
+  ownerRole = parseRunDocument(r.stdout).items[0]!.role.arn!;
   await squat('apps', 'untagged', {});
   await squat('apps', 'theirs', { 'alpha.eksctl.io/cluster-name': 'someone-else', 'alpha.eksctl.io/iamserviceaccount-name': 'apps/theirs' });
 });
@@ -64,7 +65,7 @@ describe('stack names that collide', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`stack ${SHARED} has the name of a/b-c's stack but belongs to service account a-b/c of this cluster`);
     expect(r.stderr).toContain('give a/b-c another namespace or name');
-    expect(JSON.parse(r.stdout)).toMatchObject({ serviceAccounts: [{ id: 'a/b-c', stack: 'failed' }] });
+    expect(parseRunDocument(r.stdout)).toMatchObject({ items: [{ id: 'a/b-c', action: 'cannot-act', stack: { action: 'foreign', outcome: 'failed' }, outcome: { status: 'failed' } }] });
     expect(writes()).toBe(0);
     expect(e.cluster.kube.getServiceAccount('a', 'b-c')).toBeUndefined();
     expect(JSON.stringify(e.cluster.kube.getServiceAccount('a-b', 'c'))).toContain(ownerRole);
@@ -117,7 +118,7 @@ describe("stacks with this cluster's names that are no one's here", () => {
     e.sandbox.proxy.resetLog();
     const pruned = await e.run(['apply', '-f', '-', '--prune-all', '--approve', '-o', 'json'], { stdin: clusterConfigYaml(CLUSTER, REGION, [{ id: 'apps/keep' }]) });
     expect(pruned.code, pruned.stderr).toBe(0);
-    expect((JSON.parse(pruned.stdout) as { pruned: { id: string }[] }).pruned.map((p) => p.id)).toEqual(['a-b/c']);
+    expect(parseRunDocument(pruned.stdout).items.filter((i) => i.action === 'delete').map((p) => p.id)).toEqual(['a-b/c']);
     expect(e.sandbox.proxy.count('cloudformation', 'DeleteStack')).toBe(1);
     expect(await exists(stackOf('apps', 'untagged'))).toBe('CREATE_COMPLETE');
     expect(await exists(stackOf('apps', 'theirs'))).toBe('CREATE_COMPLETE');

@@ -7,6 +7,7 @@ import { createAwsPorts } from '../../src/aws/factory.js';
 import type { AwsPorts } from '../../src/aws/ports.js';
 import { startE2E, type E2E } from '../support/cli.js';
 import { testAwsOptions } from '../support/aws.js';
+import { parseRunDocument } from '../support/run-document.js';
 
 const REGION = 'us-west-2';
 const CLUSTER = 'update-e2e';
@@ -98,17 +99,17 @@ describe('update iamserviceaccount', () => {
   it('-o json gives the diff in machine form', async () => {
     const r = await e.run(['update', 'iamserviceaccount', '-f', '-', '-o', 'json'], { stdin: changedFile });
     expect(r.code, r.stderr).toBe(0);
-    const plan = JSON.parse(r.stdout) as {
-      serviceAccounts: { stack: { action: string; diff: { managedPolicies: { added: string[]; removed: string[] }; inlinePolicies: { added: string[] }; roleName?: unknown; trustPolicy?: unknown; permissionsBoundary?: unknown }; tags: { added: Record<string, string> } } }[];
-    };
-    const stack = plan.serviceAccounts[0]!.stack;
+    const plan = parseRunDocument(r.stdout);
+    expect(plan).toMatchObject({ kind: 'Plan', command: 'update iamserviceaccount' });
+    const stack = plan.items[0]!.stack;
     expect(stack.action).toBe('update');
+    if (!stack.diff || !stack.tagChanges) throw new Error(`no diff in ${JSON.stringify(stack)}`);
     expect(stack.diff.managedPolicies).toEqual({ added: [S3_FULL], removed: [S3_READ] });
     expect([...stack.diff.inlinePolicies.added].sort()).toEqual(['Policy1', 'PolicyAutoScaling']);
     expect(stack.diff.trustPolicy).toBeDefined();
     expect(stack.diff.permissionsBoundary).toBeDefined();
     expect(stack.diff.roleName).toBeUndefined();
-    expect(stack.tags.added).toEqual({ team: 'payments' });
+    expect(stack.tagChanges.added).toEqual({ team: 'payments' });
   });
 
   it('--approve updates the stack: template and tags, same role name and ARN', async () => {

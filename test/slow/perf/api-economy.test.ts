@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startE2E, type E2E } from '../../support/cli.js';
 import { clusterConfigYaml } from '../../support/config.js';
+import { parseRunDocument } from '../../support/run-document.js';
 
 const REGION = 'us-west-2';
 const CLUSTER = 'perf-economy';
@@ -75,9 +76,9 @@ describe('apply of 50 service accounts', () => {
     first = await counted(e, ['apply', '-f', '-', '--approve', '-o', 'json', '--timeout', '100s'], clusterConfig());
     expect(first.stderr).not.toMatch(/Error:/);
     expect(first.code).toBe(0);
-    const result = JSON.parse(first.stdout) as { serviceAccounts: { stack: string; serviceAccount: string }[] };
-    expect(result.serviceAccounts).toHaveLength(SA_COUNT);
-    expect(result.serviceAccounts.every((s) => s.stack === 'created' && s.serviceAccount === 'created')).toBe(true);
+    const result = parseRunDocument(first.stdout);
+    expect(result.items).toHaveLength(SA_COUNT);
+    expect(result.items.every((s) => s.stack.outcome === 'created' && s.serviceAccount.outcome === 'created')).toBe(true);
 
     expect(first.aws.total, JSON.stringify(first.aws.byAction)).toBeLessThanOrEqual(AWS_BUDGET_PER_SA * SA_COUNT);
     expect(first.kube.total, JSON.stringify(first.kube.byRoute)).toBeLessThanOrEqual(KUBE_BUDGET_PER_SA * SA_COUNT);
@@ -110,8 +111,8 @@ describe('apply of 50 service accounts', () => {
   it('a second apply plans nothing and stays within the budget too', async () => {
     const again = await counted(e, ['apply', '-f', '-', '--approve', '-o', 'json', '--timeout', '100s'], clusterConfig());
     expect(again.code).toBe(0);
-    const result = JSON.parse(again.stdout) as { serviceAccounts: { stack: string; serviceAccount: string }[] };
-    expect(result.serviceAccounts.every((s) => s.serviceAccount === 'unchanged')).toBe(true);
+    const result = parseRunDocument(again.stdout);
+    expect(result.items.every((s) => s.serviceAccount.outcome === 'unchanged')).toBe(true);
     expect(again.aws.byAction['cloudformation:CreateStack'] ?? 0).toBe(0);
     expect(again.aws.byAction['cloudformation:UpdateStack'] ?? 0).toBe(0);
     for (const read of ['iam:GetRole', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies']) expect(again.aws.byAction[read], read).toBe(SA_COUNT);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startE2E, type E2E } from '../../support/cli.js';
 import { clusterConfigYaml } from '../../support/config.js';
 import { motoUrl } from '../../support/aws.js';
+import { parseRunDocument } from '../../support/run-document.js';
 
 const REGION = 'eu-west-1';
 const CLUSTER = 'big-account';
@@ -124,6 +125,6 @@ describe(`a region with ${UNRELATED} unrelated stacks, under a policy that denie
     await both(['doctor', '--cluster', CLUSTER, '--namespace', 'apps', '-o', 'json']);
     await both(['delete', 'iamserviceaccount', '--cluster', CLUSTER, '--namespace', 'apps', '--name', 'sa-9', '--wait']);
     const pruned = await both(['apply', '-f', '-', '--prune', '--approve', '-o', 'json'], yaml(5));
-    expect((JSON.parse(pruned.crowded.stdout) as { pruned: unknown[] }).pruned).toHaveLength(4);
+    expect(parseRunDocument(pruned.crowded.stdout).items.filter((i) => i.action === 'delete' && i.stack.outcome === 'deleted')).toHaveLength(4);
   });
 });
