@@ -192,7 +192,10 @@ export type DeleteStackOutcome = z.infer<typeof DeleteStackOutcomeSchema>;
 export type ConvergeSaOutcome = z.infer<typeof ConvergeSaOutcomeSchema>;
 export type DeleteSaOutcome = z.infer<typeof DeleteSaOutcomeSchema>;
 
-/** The JSON Schema of the document, for consumers that validate it (draft 2020-12). */
-export function runDocumentJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(RunDocumentSchema, { target: 'draft-2020-12', io: 'output' }) as Record<string, unknown>;
+/** The JSON Schema of the document, for consumers that validate it (`irsactl utils schema --run-document`). */
+export function runDocumentJsonSchema(draft: 'draft-07' | 'draft-2020-12' = 'draft-2020-12'): Record<string, unknown> {
+  return {
+    ...(z.toJSONSchema(RunDocumentSchema, { target: draft === 'draft-07' ? 'draft-7' : 'draft-2020-12', io: 'output' }) as Record<string, unknown>),
+    title: `irsactl ${RUN_DOCUMENT_API_VERSION} run document (-o json|yaml of a plan or a result)`,
+  };
 }

@@ -4,31 +4,19 @@
  * strictly, a wrong type, a wrong apiVersion, a document that is not a mapping) fail it, as they fail the loader. A
  * newer eksctl's keys at the top level and under iam pass it, as they pass the loader with a warning.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clusterConfigJsonSchema, type JsonSchemaDraft } from '../../../src/config/json-schema.js';
 import { parseConfigYaml } from '../../../src/config/yaml.js';
 import { rows } from '../../fixtures/config/bad-input-rows.js';
+import { validateWithJsonSchema } from '../../support/json-schema.js';
 
 const EXAMPLES_DIR = '/work/shared/eksctl-examples';
 const SHAPE_ROWS = ['unknown well-known policy key', 'unknown SA key (casing)', 'unknown SA metadata key', 'wrong type', 'wrong apiVersion', 'missing kind', 'document is a list'];
 
-// Reads {schema, docs} on stdin; prints, for each doc, the validator's error messages (none when it is valid).
-const VALIDATE = `
-import json, sys
-import jsonschema
-data = json.load(sys.stdin)
-cls = jsonschema.validators.validator_for(data["schema"])
-cls.check_schema(data["schema"])
-v = cls(data["schema"])
-print(json.dumps({name: [e.message for e in v.iter_errors(doc)] for name, doc in data["docs"].items()}))
-`;
-
 function validate(draft: JsonSchemaDraft, docs: Record<string, unknown>): Record<string, string[]> {
-  const input = JSON.stringify({ schema: clusterConfigJsonSchema(draft), docs });
-  return JSON.parse(execFileSync('python3', ['-c', VALIDATE], { input, encoding: 'utf8' })) as Record<string, string[]>;
+  return validateWithJsonSchema(clusterConfigJsonSchema(draft), docs);
 }
 
 const examples = Object.fromEntries(
