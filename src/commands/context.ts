@@ -1,4 +1,4 @@
-import type { CommandKind, ConfigFlags, ConfigSource, ResolvedConfig } from '../config/types.js';
+import type { CommandKind, ConfigFlags, ConfigSource, PodIdentityCommandKind, ResolvedConfig } from '../config/types.js';
 import type { RunOutcome } from '../errors.js';
 import type { Io } from '../output/io.js';
 import { optionsOf, type OptionBag } from './options.js';
@@ -42,6 +42,14 @@ export async function resolveFor(ctx: CliContext, rt: Runtime, kind: CommandKind
   // loaded here, not at the top: `irsactl --help` must not pay for zod and js-yaml
   const { resolveConfig } = await import('../config/resolve.js');
   const resolved = resolveConfig(kind, flags, await readSource(ctx, flags));
+  for (const w of resolved.warnings) rt.reporter.warn(w);
+  return resolved;
+}
+
+/** resolveFor's twin for `<kind> podidentityassociation`: -f read if given, every problem at once, warnings printed. */
+export async function resolvePodIdentityFor(ctx: CliContext, rt: Runtime, kind: PodIdentityCommandKind, flags: ConfigFlags): Promise<ResolvedConfig> {
+  const { resolvePodIdentityConfig } = await import('../config/resolve.js');
+  const resolved = resolvePodIdentityConfig(kind, flags, await readSource(ctx, flags));
   for (const w of resolved.warnings) rt.reporter.warn(w);
   return resolved;
 }

@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SERVICE_ACCOUNT_FLAGS, type ServiceAccountFlag } from '../config/service-account-flags.js';
+import { podIdentityFlagsFor } from '../config/pod-identity-flags.js';
+import type { PodIdentityCommandKind } from '../config/types.js';
 import { DEFAULT_TIMEOUT_MS } from '../runtime/runtime.js';
 import { formatDuration } from '../net/run-control.js';
 import { HUMAN_FORMATS } from './options.js';
@@ -106,6 +108,17 @@ export function addServiceAccountNameFlags(cmd: Command, descriptions: { name?: 
   for (const f of SERVICE_ACCOUNT_FLAGS) {
     if (f.full) continue;
     addServiceAccountFlag(cmd, f, f.key === 'name' ? descriptions.name : f.key === 'namespace' ? descriptions.namespace : undefined);
+  }
+  return cmd;
+}
+
+/** eksctl's flags of `<kind> podidentityassociation` (config/pod-identity-flags.ts says which command has which). */
+export function addPodIdentityFlags(cmd: Command, kind: PodIdentityCommandKind): Command {
+  for (const f of podIdentityFlagsFor(kind)) {
+    const flag = f.short === undefined ? f.flag : `${f.short}, ${f.flag}`;
+    if (f.type === 'boolean' || f.type === 'negation') cmd.option(flag, f.description);
+    else if (f.type === 'list') cmd.option(`${flag} ${f.value}`, f.description, collect);
+    else cmd.option(`${flag} ${f.value}`, f.description);
   }
   return cmd;
 }

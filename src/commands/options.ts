@@ -1,5 +1,6 @@
 import type { ConfigFlags } from '../config/types.js';
 import { SERVICE_ACCOUNT_FLAGS } from '../config/service-account-flags.js';
+import { POD_IDENTITY_FLAGS } from '../config/pod-identity-flags.js';
 import type { ConnectionOptions } from '../runtime/cluster-session.js';
 
 // commander's option bag, read with typed accessors: the loader's flags and how a command reaches AWS and Kubernetes.
@@ -32,6 +33,8 @@ export interface Options {
   /** A switch: true when given, else undefined (commander leaves an absent switch undefined). */
   flag(name: OptionName): true | undefined;
   list(name: OptionName): string[] | undefined;
+  /** A switch with a --no- form: true, false, or undefined when neither was given. */
+  boolean(name: OptionName): boolean | undefined;
   number(name: OptionName): number | undefined;
 }
 
@@ -43,6 +46,7 @@ export function optionsOf(o: OptionBag): Options {
       const v = o[k];
       return Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : undefined;
     },
+    boolean: (k) => (typeof o[k] === 'boolean' ? o[k] : undefined),
     number: (k) => (typeof o[k] === 'number' ? o[k] : undefined),
   };
 }
@@ -68,6 +72,12 @@ export function configFlagsFrom(positional: string | undefined, o: OptionBag): C
     if (f.type === 'string') flags[f.key] = opt.string(f.key);
     else if (f.type === 'list') flags[f.key] = opt.list(f.key);
     else flags[f.key] = opt.flag(f.key);
+  }
+  // the podidentityassociation flags; a command reads only those it defined (the others stay undefined)
+  for (const f of POD_IDENTITY_FLAGS) {
+    if (f.type === 'string') flags[f.key] = opt.string(f.key);
+    else if (f.type === 'list') flags[f.key] = opt.list(f.key);
+    else flags[f.key] = opt.boolean(f.key);
   }
   return flags;
 }

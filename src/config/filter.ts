@@ -102,7 +102,15 @@ const MAX_LISTED_NAMES = 20;
  * always a typo, and acting on nothing would look like success).
  */
 export function selectServiceAccounts<T extends { namespace: string; name: string }>(all: T[], f: SaFilter): T[] {
-  const ids = all.map((sa) => `${sa.namespace}/${sa.name}`);
+  return selectMatching(all, (sa) => `${sa.namespace}/${sa.name}`, f, 'service account');
+}
+
+/**
+ * The items whose `<namespace>/<name>` passes the filter, in input order; `what` names them in the error when an
+ * include glob matches none (pod identity associations, or both kinds for apply).
+ */
+export function selectMatching<T>(all: readonly T[], idOf: (item: T) => string, f: SaFilter, what: string): T[] {
+  const ids = all.map(idOf);
   for (const g of [...f.include, ...f.exclude]) compile(g);
   const unmatched = f.include.filter((g) => {
     const m = compile(g);
@@ -111,10 +119,10 @@ export function selectServiceAccounts<T extends { namespace: string; name: strin
   if (unmatched.length > 0) {
     const shown = ids.slice(0, MAX_LISTED_NAMES).join(', ');
     const more = ids.length > MAX_LISTED_NAMES ? `, … (${ids.length - MAX_LISTED_NAMES} more)` : '';
-    const available = ids.length === 0 ? 'the file defines no service accounts' : `available: ${shown}${more}`;
+    const available = ids.length === 0 ? `the file defines no ${what}s` : `available: ${shown}${more}`;
     throw new IrsaError(
       'CONFIG',
-      `--include: no service account matches ${unmatched.map((g) => `"${g}"`).join(', ')} — ` +
+      `--include: no ${what} matches ${unmatched.map((g) => `"${g}"`).join(', ')} — ` +
         `globs match "<namespace>/<name>" (e.g. "kube-system/*"); ${available}`,
     );
   }

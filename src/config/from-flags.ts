@@ -13,7 +13,7 @@ import { validateModel } from './validate.js';
 // The flags → written-config path: flags build the document a file would hold, and the same schema and rules check
 // it, with problems named after the flags. associate builds only the cluster; get and doctor a lookup.
 
-const NO_FILTER: SaFilter = { include: [], exclude: [] };
+export const NO_FILTER: SaFilter = { include: [], exclude: [] };
 
 /** A flag counts as given when commander set it to something other than its "absent" value. */
 export const isGiven = (v: unknown): boolean =>
@@ -65,13 +65,35 @@ function withQualifiedName(flags: ConfigFlags, problems: Problem[]): ConfigFlags
   return { ...flags, positional: name, namespace: flags.namespace ?? namespace };
 }
 
+/** --include, --exclude and the others that need a file, given without one. */
+export function fileOnlyFlagProblems(flags: ConfigFlags): Problem[] {
+  return FILE_ONLY_FLAGS.filter(([key]) => isGiven(flags[key])).map(([, flag]) =>
+    usage(flag, 'cannot be used unless a config file is specified via --config-file/-f', `pass -f <ClusterConfig file>, or drop ${flag}`),
+  );
+}
+
+/** A repeatable, comma-separated list of ARNs (--attach-policy-arn, --permission-policy-arns): an empty item is a problem. */
+export function arnListFromFlag(items: readonly string[], flag: string, problems: Problem[]): string[] {
+  const arns = items.flatMap((item) => item.split(',')).map((s) => s.trim());
+  if (arns.some((a) => a === '')) {
+    problems.push(usage(flag, 'has an empty ARN', 'pass full policy ARNs, separated by commas or by repeating the flag'));
+  }
+  return arns.filter((a) => a !== '');
+}
+
+/** --tags k1=v1,k2=v2 → the tags, each problem named after --tags. */
+export function tagsFromFlag(text: string, problems: Problem[]): Record<string, string> {
+  const parsedTags = parseTagsCollecting(text);
+  for (const p of parsedTags.problems) {
+    const [what, fix] = p.split(' — ');
+    problems.push(usage('--tags', what, fix ?? 'write the tags as k1=v1,k2=v2'));
+  }
+  return parsedTags.tags;
+}
+
 /** `problems`: what was found wrong with the flags already; all are reported together. */
 export function resolveFromFlags(kind: CommandKind, flags: ConfigFlags, problems: Problem[] = []): ResolvedConfig {
-  for (const [key, flag] of FILE_ONLY_FLAGS) {
-    if (isGiven(flags[key])) {
-      problems.push(usage(flag, 'cannot be used unless a config file is specified via --config-file/-f', `pass -f <ClusterConfig file>, or drop ${flag}`));
-    }
-  }
+  problems.push(...fileOnlyFlagProblems(flags));
 
   if (kind === 'associate') return resolveAssociateFromFlags(flags, problems);
   if (kind === 'doctor') flags = withQualifiedName(flags, problems);
@@ -90,21 +112,8 @@ export function resolveFromFlags(kind: CommandKind, flags: ConfigFlags, problems
     // get lists every namespace unless --namespace is given; the others default like eksctl.
     metadata: { name: name ?? '', namespace: flags.namespace ?? (listing ? undefined : 'default') },
   };
-  if (flags.attachPolicyArn !== undefined) {
-    const arns = flags.attachPolicyArn.flatMap((item) => item.split(',')).map((s) => s.trim());
-    if (arns.some((a) => a === '')) {
-      problems.push(usage('--attach-policy-arn', 'has an empty ARN', 'pass full policy ARNs, separated by commas or by repeating the flag'));
-    }
-    sa.attachPolicyARNs = arns.filter((a) => a !== '');
-  }
-  if (flags.tags !== undefined) {
-    const parsedTags = parseTagsCollecting(flags.tags);
-    for (const p of parsedTags.problems) {
-      const [what, fix] = p.split(' — ');
-      problems.push(usage('--tags', what, fix ?? 'write the tags as k1=v1,k2=v2'));
-    }
-    sa.tags = parsedTags.tags;
-  }
+  if (flags.attachPolicyArn !== undefined) sa.attachPolicyARNs = arnListFromFlag(flags.attachPolicyArn, '--attach-policy-arn', problems);
+  if (flags.tags !== undefined) sa.tags = tagsFromFlag(flags.tags, problems);
   if (flags.attachRoleArn !== undefined) sa.attachRoleARN = flags.attachRoleArn;
   if (flags.roleName !== undefined) sa.roleName = flags.roleName;
   if (flags.roleOnly !== undefined) sa.roleOnly = flags.roleOnly;

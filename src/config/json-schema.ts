@@ -26,14 +26,14 @@ const WELL_KNOWN: Record<string, string> = {
 
 const SA = 'iam.serviceAccounts[]';
 const DESCRIPTIONS: Record<string, string> = {
-  '': 'An eksctl ClusterConfig (eksctl.io/v1alpha5), as irsactl reads it: metadata and iam.serviceAccounts are checked; the other sections are eksctl\'s and accepted unchecked, and keys irsactl does not know at the top level and under iam are allowed (a newer eksctl\'s; irsactl warns and ignores them).',
+  '': 'An eksctl ClusterConfig (eksctl.io/v1alpha5), as irsactl reads it: metadata, iam.serviceAccounts and iam.podIdentityAssociations are checked; the other sections are eksctl\'s and accepted unchecked, and keys irsactl does not know at the top level and under iam are allowed (a newer eksctl\'s; irsactl warns and ignores them).',
   apiVersion: `Must be ${API_VERSION}.`,
   kind: `Must be ${KIND}.`,
   metadata: 'The cluster this file is about.',
   'metadata.name': 'The EKS cluster name (at most 100 characters).',
   'metadata.region': 'The AWS region of the cluster, e.g. us-west-2.',
   'metadata.tags': 'Tags for every stack irsactl creates (with the service account\'s own tags).',
-  iam: 'IAM settings of the cluster; irsactl reads withOIDC and serviceAccounts, and ignores other keys.',
+  iam: 'IAM settings of the cluster; irsactl reads withOIDC, serviceAccounts and podIdentityAssociations, and ignores other keys.',
   'iam.withOIDC': 'Whether the cluster has (or should get) an IAM OIDC provider for its issuer.',
   'iam.serviceAccounts': 'The Kubernetes ServiceAccounts and the IAM role each one assumes (IRSA).',
   [`${SA}.metadata`]: 'The Kubernetes ServiceAccount.',
@@ -53,13 +53,33 @@ const DESCRIPTIONS: Record<string, string> = {
   [`${SA}.subjectPattern`]: "A StringLike pattern for the trust policy's subject, instead of the one ServiceAccount.",
 };
 
+const PIA = 'iam.podIdentityAssociations[]';
+const POD_IDENTITY_DESCRIPTIONS: Record<string, string> = {
+  'iam.podIdentityAssociations': 'EKS Pod Identity associations: the IAM role each Kubernetes ServiceAccount gets through the EKS Pod Identity agent (no OIDC provider needed). Not available in the China Regions. A ServiceAccount also in iam.serviceAccounts gets the association\'s role at run time.',
+  [`${PIA}.namespace`]: 'The namespace of the ServiceAccount (required).',
+  [`${PIA}.serviceAccountName`]: 'The ServiceAccount name (required; no wildcards).',
+  [`${PIA}.roleARN`]: 'An existing IAM role that trusts pods.eks.amazonaws.com; without it irsactl makes one in the stack eksctl would (eksctl-<cluster>-podidentityrole-<namespace>-<name>).',
+  [`${PIA}.createServiceAccount`]: 'Create the ServiceAccount (without annotations) if it does not exist.',
+  [`${PIA}.roleName`]: 'The name of the role irsactl makes (default: one CloudFormation generates; at most 64 characters).',
+  [`${PIA}.permissionsBoundaryARN`]: 'ARN of the permissions boundary policy of the role irsactl makes.',
+  [`${PIA}.permissionPolicyARNs`]: 'ARNs of managed policies to attach to the role irsactl makes.',
+  [`${PIA}.permissionPolicyName`]: 'The name of the inline policy permissionPolicy becomes (default: Policy1).',
+  [`${PIA}.permissionPolicy`]: 'An inline IAM policy document for the role irsactl makes ({Version, Statement}).',
+  [`${PIA}.wellKnownPolicies`]: `eksctl's predefined policies for common add-ons: ${Object.keys(WELL_KNOWN).join(', ')}.`,
+  ...Object.fromEntries(Object.entries(WELL_KNOWN).map(([k, v]) => [`${PIA}.wellKnownPolicies.${k}`, v])),
+  [`${PIA}.tags`]: 'Tags for the association (at most 50) and, when irsactl makes the role, its stack.',
+  [`${PIA}.targetRoleARN`]: 'A role (possibly in another account) EKS assumes with roleARN: pods get its credentials (cross-account access).',
+  [`${PIA}.disableSessionTags`]: 'Turn off the session tags EKS Pod Identity adds (cluster, namespace, service account …); must be true with policy. Unset: EKS\'s default (on), and left as it is on update.',
+  [`${PIA}.policy`]: 'A session policy (JSON text, at most 2,048 characters) that restricts the role further (the target role, with targetRoleARN); needs disableSessionTags: true.',
+};
+
 const isRecord = (v: unknown): v is JsonSchema => isPlainObject(v);
 
 /** The node and, for a nullable one, the non-null alternatives zod puts in anyOf. */
 const variants = (node: JsonSchema): JsonSchema[] => [node, ...(Array.isArray(node.anyOf) ? node.anyOf.filter(isRecord) : [])];
 
 function annotate(node: JsonSchema, path: string): void {
-  const description = DESCRIPTIONS[path];
+  const description = DESCRIPTIONS[path] ?? POD_IDENTITY_DESCRIPTIONS[path];
   if (description !== undefined) {
     node.description = description;
   } else if (Object.keys(node).length === 0) {

@@ -1,7 +1,7 @@
 import { WELL_KNOWN_POLICY_KEYS } from '../model/service-account.js';
 
 // The keys eksctl's ClusterConfig schema knows (as of eksctl commit 99984adb). Where irsactl acts (metadata, each
-// service account) an unknown key is an error; at the top level and under iam, where a newer eksctl adds keys, it is
+// service account, each pod identity association) an unknown key is an error; at the top level and under iam, where a newer eksctl adds keys, it is
 // a warning unless it looks like a typo of a key irsactl reads. Everything below other keys is accepted unchecked.
 
 /** The apiVersion and kind of the one document type irsactl reads. */
@@ -67,7 +67,7 @@ export const IAM_KEYS = [
 ] as const;
 
 /** The iam keys irsactl reads: `serviceAcounts` must fail, not be ignored. */
-export const IAM_READ_KEYS = ['withOIDC', 'serviceAccounts'] as const;
+export const IAM_READ_KEYS = ['withOIDC', 'serviceAccounts', 'podIdentityAssociations'] as const;
 
 /** Levels where unknown keys are warnings (a newer eksctl's), with the keys irsactl reads there. */
 export const LENIENT_LEVELS: readonly { path: readonly string[]; known: readonly string[]; read: readonly string[] }[] = [
@@ -87,6 +87,24 @@ export const SERVICE_ACCOUNT_KEYS = [
   'roleOnly',
   'tags',
   'subjectPattern',
+] as const;
+
+/** eksctl's PodIdentityAssociation fields (pkg/apis/eksctl.io/v1alpha5/iam.go, their json names). */
+export const POD_IDENTITY_ASSOCIATION_KEYS = [
+  'namespace',
+  'serviceAccountName',
+  'roleARN',
+  'createServiceAccount',
+  'roleName',
+  'permissionsBoundaryARN',
+  'permissionPolicyARNs',
+  'permissionPolicyName',
+  'permissionPolicy',
+  'wellKnownPolicies',
+  'tags',
+  'targetRoleARN',
+  'disableSessionTags',
+  'policy',
 ] as const;
 
 /** The ObjectMeta fields irsactl uses. */
@@ -127,7 +145,10 @@ export function knownKeysAt(path: readonly PathSegment[]): readonly string[] | u
     case 'iam.serviceAccounts.#.metadata':
       return OBJECT_META_KEYS;
     case 'iam.serviceAccounts.#.wellKnownPolicies':
+    case 'iam.podIdentityAssociations.#.wellKnownPolicies':
       return WELL_KNOWN_POLICY_KEYS;
+    case 'iam.podIdentityAssociations.#':
+      return POD_IDENTITY_ASSOCIATION_KEYS;
     default:
       return undefined;
   }

@@ -23,9 +23,12 @@ export const isServiceAccountName = (name: string): boolean => name.length <= SE
 export const isNamespace = (name: string): boolean => name.length <= NAMESPACE_MAX && DNS_LABEL_RE.test(name);
 export const isRoleName = (name: string): boolean => name.length <= ROLE_NAME_MAX && ROLE_NAME_RE.test(name);
 
-/** Why CloudFormation would refuse the stack name of this service account, or undefined if it accepts it. */
-export function stackNameProblem(cluster: string, sa: ServiceAccountSpec): { stack: string; tooLong: boolean } | undefined {
-  const stack = stackNameFor(cluster, sa);
+/** Why CloudFormation would refuse this stack name, or undefined if it accepts it. */
+export function stackNameShapeProblem(stack: string): { stack: string; tooLong: boolean } | undefined {
   const tooLong = stack.length > STACK_NAME_MAX;
   return tooLong || !STACK_NAME_RE.test(stack) ? { stack, tooLong } : undefined;
 }
+
+/** Why CloudFormation would refuse the stack name of this service account, or undefined if it accepts it. */
+export const stackNameProblem = (cluster: string, sa: ServiceAccountSpec): { stack: string; tooLong: boolean } | undefined =>
+  stackNameShapeProblem(stackNameFor(cluster, sa));

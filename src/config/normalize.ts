@@ -1,12 +1,13 @@
 import { WELL_KNOWN_POLICY_KEYS, type ClusterModel, type ServiceAccountSpec, type WellKnownPolicies } from '../model/service-account.js';
 import type { Locator } from './problems.js';
-import type { RawClusterConfig, RawServiceAccount } from './schema.js';
+import type { PodIdentityAssociationSpec } from '../model/pod-identity.js';
+import type { RawClusterConfig, RawPodIdentityAssociation, RawServiceAccount } from './schema.js';
 
 // The written document → the model the rules, plans and templates use: eksctl's defaults, and nothing said twice.
 
 const emptyToUndefined = (s: string | null | undefined): string | undefined => (s ? s : undefined);
 
-function normalizeWellKnown(raw: RawServiceAccount['wellKnownPolicies']): WellKnownPolicies {
+function normalizeWellKnown(raw: RawServiceAccount['wellKnownPolicies'] | RawPodIdentityAssociation['wellKnownPolicies']): WellKnownPolicies {
   const out = Object.fromEntries(WELL_KNOWN_POLICY_KEYS.map((k) => [k, raw?.[k] ?? false]));
   return out as WellKnownPolicies;
 }
@@ -35,6 +36,31 @@ export function normalizeServiceAccount(raw: RawServiceAccount): ServiceAccountS
   return spec;
 }
 
+/** eksctl's defaults for one association: no namespace default (eksctl requires it), "" like unset. */
+export function normalizePodIdentityAssociation(raw: RawPodIdentityAssociation): PodIdentityAssociationSpec {
+  const spec: PodIdentityAssociationSpec = {
+    namespace: raw.namespace ?? '',
+    serviceAccountName: raw.serviceAccountName ?? '',
+    createServiceAccount: raw.createServiceAccount ?? false,
+    permissionPolicyARNs: raw.permissionPolicyARNs ?? [],
+    wellKnownPolicies: normalizeWellKnown(raw.wellKnownPolicies),
+    tags: raw.tags ?? {},
+  };
+  if (raw.permissionPolicy != null) spec.permissionPolicy = raw.permissionPolicy;
+  // disableSessionTags and policy keep "written or not": unset leaves a live association's value as it is
+  if (raw.disableSessionTags != null) spec.disableSessionTags = raw.disableSessionTags;
+  if (raw.policy != null) spec.policy = raw.policy;
+  const optional = {
+    roleARN: emptyToUndefined(raw.roleARN),
+    roleName: emptyToUndefined(raw.roleName),
+    permissionsBoundaryARN: emptyToUndefined(raw.permissionsBoundaryARN),
+    permissionPolicyName: emptyToUndefined(raw.permissionPolicyName),
+    targetRoleARN: emptyToUndefined(raw.targetRoleARN),
+  };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) spec[k as keyof typeof optional] = v;
+  return spec;
+}
+
 /** Defaults applied before any rule or include/exclude glob looks at the model (eksctl checks include globs before defaulting the namespace, so an SA without one is "/name" to them). */
 export function normalizeCluster(raw: RawClusterConfig, defaultWithOIDC: boolean): ClusterModel {
   const model: ClusterModel = {
@@ -45,6 +71,8 @@ export function normalizeCluster(raw: RawClusterConfig, defaultWithOIDC: boolean
   };
   const region = emptyToUndefined(raw.metadata?.region);
   if (region !== undefined) model.region = region;
+  const associations = raw.iam?.podIdentityAssociations;
+  if (associations != null) model.podIdentityAssociations = associations.map(normalizePodIdentityAssociation);
   return model;
 }
 

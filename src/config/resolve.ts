@@ -1,16 +1,17 @@
 import { IrsaError } from '../errors.js';
-import { isRoleArn } from '../model/arns.js';
-import { matchesFilter, selectServiceAccounts, splitGlobList, type SaFilter } from './filter.js';
+import { cfnRoleArnProblems, regionMismatchProblems } from './file-checks.js';
+import { podIdentityId, type PodIdentityAssociationSpec } from '../model/pod-identity.js';
+import { saId, type ClusterModel, type ServiceAccountSpec } from '../model/service-account.js';
+import { matchesFilter, selectMatching, selectServiceAccounts, splitGlobList, type SaFilter } from './filter.js';
 import { isGiven, resolveFromFlags } from './from-flags.js';
 import { intentFor } from './intent.js';
 import { collapseDuplicatePolicyArns, normalizeCluster } from './normalize.js';
-import { fileLocator, problemsToError, shownPath, usage, type Problem } from './problems.js';
+import { problemsToError, shownPath, usage, type Problem } from './problems.js';
 import { RENDERS_STACKS } from './rules.js';
-import { apiVersionAndKindProblems, parseRawDocument } from './schema.js';
+import { parseConfigSource } from './schema.js';
 import { FILE_CONFLICTS } from './service-account-flags.js';
-import type { CommandKind, ConfigFlags, ConfigSource, PodIdentityCommandKind, ResolvedConfig } from './types.js';
+import type { CommandKind, ConfigFlags, ConfigSource, ResolvedConfig } from './types.js';
 import { validateModel } from './validate.js';
-import { parseConfigYaml } from './yaml.js';
 
 export type { CommandKind, ConfigFlags, ConfigSource, PodIdentityCommandKind, ResolvedConfig } from './types.js';
 
@@ -34,12 +35,6 @@ export function resolveConfig(kind: CommandKind, flags: ConfigFlags, file?: Conf
   return resolveFromFlags(kind, flags, cfnRoleArnProblems(flags));
 }
 
-/** --cfn-role-arn is not part of any ClusterConfig, but a wrong one is bad usage like the rest: listed with them. */
-function cfnRoleArnProblems(flags: ConfigFlags): Problem[] {
-  if (flags.cfnRoleArn === undefined || isRoleArn(flags.cfnRoleArn)) return [];
-  return [usage('--cfn-role-arn', `"${flags.cfnRoleArn}" is not an IAM role ARN`, 'pass arn:<partition>:iam::<12-digit account>:role/<name>, the role CloudFormation should act as')];
-}
-
 function resolveFromFile(kind: CommandKind, flags: ConfigFlags, file: ConfigSource): ResolvedConfig {
   const problems: Problem[] = [];
   for (const { key, flag, field } of FILE_CONFLICTS) {
@@ -53,13 +48,8 @@ function resolveFromFile(kind: CommandKind, flags: ConfigFlags, file: ConfigSour
   }
   problems.push(...cfnRoleArnProblems(flags));
 
-  const doc = parseConfigYaml(file); // syntax errors stop here: nothing after them is meaningful
-  const loc = fileLocator(file.path, { text: file.text, doc });
-  problems.push(...apiVersionAndKindProblems(doc, loc));
-  const parsed = parseRawDocument(doc, loc);
-  if (!parsed.ok) throw problemsToError([...problems, ...parsed.problems]);
-
-  const raw = parsed.config;
+  const parsed = parseConfigSource(file, problems);
+  const { raw, loc } = parsed;
   const { cluster, warnings: collapsed } = collapseDuplicatePolicyArns(normalizeCluster(raw, false), loc);
   const rules = validateModel(cluster, {
     kind,
@@ -70,15 +60,7 @@ function resolveFromFile(kind: CommandKind, flags: ConfigFlags, file: ConfigSour
     allowWildcardSubject: flags.allowWildcardSubject === true,
   });
   problems.push(...rules.problems);
-  if (flags.region !== undefined && cluster.region !== undefined && flags.region !== cluster.region) {
-    problems.push(
-      usage(
-        '--region',
-        `"${flags.region}" differs from metadata.region "${cluster.region}" in ${shownPath(file.path)}`,
-        'drop --region (the file decides the region) or change metadata.region',
-      ),
-    );
-  }
+  problems.push(...regionMismatchProblems(flags, cluster.region, file.path));
   if (flags.applySet !== undefined) {
     const bad = applySetProblem(flags.applySet);
     if (bad) problems.push(usage('--apply-set', `${JSON.stringify(flags.applySet)} ${bad}`, 'use 1 to 256 letters, digits, spaces and _ . : / = + - @ (it becomes a stack and role tag value)'));
@@ -86,16 +68,11 @@ function resolveFromFile(kind: CommandKind, flags: ConfigFlags, file: ConfigSour
   if (problems.length > 0) throw problemsToError(problems);
 
   const filter: SaFilter = { include: splitGlobList(flags.include), exclude: splitGlobList(flags.exclude) };
-  // --only-missing and --prune act on stacks the file does not name, so an --include naming one of those
-  // (e.g. kube-system/aws-node, which must be named exactly) rightly matches nothing in the file.
-  const selected =
-    flags.onlyMissing || flags.prune || flags.pruneAll
-      ? cluster.serviceAccounts.filter((sa) => matchesFilter(`${sa.namespace}/${sa.name}`, filter))
-      : selectServiceAccounts(cluster.serviceAccounts, filter);
+  const { selected, selectedPodIdentity } = selectFromFile(kind, flags, cluster, filter);
   const source = { kind: 'file', path: file.path } as const;
   const resolved: ResolvedConfig = {
     cluster,
-    selectedPodIdentity: [],
+    selectedPodIdentity,
     selected,
     filter,
     source,
@@ -105,6 +82,35 @@ function resolveFromFile(kind: CommandKind, flags: ConfigFlags, file: ConfigSour
   if (cluster.region !== undefined) resolved.region = cluster.region;
   if (kind === 'apply') resolved.applySet = flags.applySet ?? defaultApplySet(cluster.name, file.path);
   return resolved;
+}
+
+/**
+ * The file's service accounts (and for apply its pod identity associations) that --include/--exclude select. An
+ * include glob must match something in what the command acts on: for apply, either section.
+ */
+function selectFromFile(
+  kind: CommandKind,
+  flags: ConfigFlags,
+  cluster: ClusterModel,
+  filter: SaFilter,
+): Pick<ResolvedConfig, 'selected' | 'selectedPodIdentity'> {
+  const associations = kind === 'apply' ? (cluster.podIdentityAssociations ?? []) : [];
+  // --only-missing and --prune act on stacks the file does not name, so an --include naming one of those
+  // (e.g. kube-system/aws-node, which must be named exactly) rightly matches nothing in the file.
+  if (flags.onlyMissing || flags.prune || flags.pruneAll) {
+    return {
+      selected: cluster.serviceAccounts.filter((sa) => matchesFilter(saId(sa), filter)),
+      selectedPodIdentity: associations.filter((p) => matchesFilter(podIdentityId(p), filter)),
+    };
+  }
+  if (associations.length === 0) return { selected: selectServiceAccounts(cluster.serviceAccounts, filter), selectedPodIdentity: [] };
+  type Item = { sa: ServiceAccountSpec } | { pia: PodIdentityAssociationSpec };
+  const items: Item[] = [...cluster.serviceAccounts.map((sa) => ({ sa })), ...associations.map((pia) => ({ pia }))];
+  const chosen = selectMatching(items, (it) => ('sa' in it ? saId(it.sa) : podIdentityId(it.pia)), filter, 'service account or pod identity association');
+  return {
+    selected: chosen.flatMap((it) => ('sa' in it ? [it.sa] : [])),
+    selectedPodIdentity: chosen.flatMap((it) => ('pia' in it ? [it.pia] : [])),
+  };
 }
 
 /** IAM's rule for tag values (the role carries the stack's tags). */
@@ -129,12 +135,4 @@ export function defaultApplySet(cluster: string, path: string): string {
 }
 
 
-/**
- * `create|update|delete|get podidentityassociation`: flags or a file → one ResolvedConfig whose
- * selectedPodIdentity is what the command acts on. Pure; throws IrsaError('USAGE'|'CONFIG') listing every problem.
- */
-export function resolvePodIdentityConfig(kind: PodIdentityCommandKind, flags: ConfigFlags, file?: ConfigSource): ResolvedConfig {
-  // Being written on its own branch (the pod identity configuration: schema, flags, rules); until it lands the
-  // commands that call this cannot run.
-  throw new IrsaError('INTERNAL', `pod identity configuration for ${kind} is not built yet (${flags.cluster ?? ''}${file ? ` ${file.path}` : ''})`);
-}
+export { resolvePodIdentityConfig } from './pod-identity-resolve.js';

@@ -1,6 +1,6 @@
 import type { ClusterModel, ServiceAccountSpec } from '../model/service-account.js';
 import { CLUSTER_NAME_MAX, isClusterName } from './names.js';
-import type { Locator, Path, PathSegment } from './problems.js';
+import type { Locator, Path, PathSegment, Problem } from './problems.js';
 import { regionProblem } from './regions.js';
 import { tagProblems } from './tags.js';
 import type { CommandKind } from './types.js';
@@ -42,10 +42,25 @@ export interface ServiceAccountCheck extends Check {
   firstIndexById: ReadonlyMap<string, number>;
 }
 
+/** A Check whose problems and warnings collect in the two arrays returned with it. */
+export function collectingCheck(model: ClusterModel, ctx: RuleContext): { check: Check; problems: Problem[]; warnings: string[] } {
+  const { loc } = ctx;
+  const problems: Problem[] = [];
+  const warnings: string[] = [];
+  const check: Check = {
+    model,
+    ctx,
+    fromFile: loc.origin === 'file',
+    add: (path, what, fix) => problems.push({ code: loc.code, where: loc.where(path), what, fix }),
+    warn: (path, text) => warnings.push(`${loc.where(path)}: ${text}`),
+  };
+  return { check, problems, warnings };
+}
+
 export type ClusterRule = (c: Check) => void;
 export type ServiceAccountRule = (c: ServiceAccountCheck) => void;
 
-const clusterName: ClusterRule = ({ model, fromFile, add }) => {
+export const clusterName: ClusterRule = ({ model, fromFile, add }) => {
   if (model.name === '') {
     if (fromFile) add(['metadata', 'name'], 'metadata.name must be set', 'add "name: <cluster name>" under metadata');
   } else if (!isClusterName(model.name)) {
@@ -57,7 +72,7 @@ const clusterName: ClusterRule = ({ model, fromFile, add }) => {
   }
 };
 
-const clusterRegion: ClusterRule = ({ model, fromFile, add }) => {
+export const clusterRegion: ClusterRule = ({ model, fromFile, add }) => {
   if (fromFile && !model.region) {
     add(['metadata', 'region'], 'metadata.region must be set', 'add "region: <aws region>" under metadata, e.g. us-west-2');
   }
@@ -65,7 +80,7 @@ const clusterRegion: ClusterRule = ({ model, fromFile, add }) => {
   if (bad) add(['metadata', 'region'], bad.what, bad.fix);
 };
 
-const clusterTags: ClusterRule = ({ model, add }) => checkTagMap(model.tags, ['metadata', 'tags'], add);
+export const clusterTags: ClusterRule = ({ model, add }) => checkTagMap(model.tags, ['metadata', 'tags'], add);
 
 /**
  * A file must enable withOIDC (associate and delete need it set, get only not set to false): eksctl's own checks and
@@ -83,7 +98,9 @@ const withOidc: ClusterRule = ({ model, ctx, fromFile, add }) => {
   }
 };
 
-const serviceAccountsDefined: ClusterRule = ({ ctx, fromFile, add }) => {
+const serviceAccountsDefined: ClusterRule = ({ model, ctx, fromFile, add }) => {
+  // apply converges both sections: a file with only iam.podIdentityAssociations is complete for it
+  if (ctx.kind === 'apply' && model.podIdentityAssociations !== undefined) return;
   if (fromFile && RENDERS_STACKS.has(ctx.kind) && !ctx.serviceAccountsDefined) {
     add(
       ['iam', 'serviceAccounts'],

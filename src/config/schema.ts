@@ -14,7 +14,9 @@ import {
   knownKeysAt,
   nearestKey,
 } from './keys.js';
-import type { Locator, Path, PathSegment, Problem } from './problems.js';
+import { fileLocator, problemsToError, type Locator, type Path, type PathSegment, type Problem } from './problems.js';
+import type { ConfigSource } from './types.js';
+import { parseConfigYaml } from './yaml.js';
 
 // The ClusterConfig as written, checked for shape only: zod's issues become Problems that name the key and the fix.
 
@@ -59,11 +61,30 @@ const rawServiceAccountSchema = z.strictObject({
   subjectPattern: optString,
 });
 
+// Every eksctl key (keys.ts POD_IDENTITY_ASSOCIATION_KEYS) is read: strict, so a typo is an error with the nearest key.
+const rawPodIdentityAssociationSchema = z.strictObject({
+  namespace: optString,
+  serviceAccountName: optString,
+  roleARN: optString,
+  createServiceAccount: optBool,
+  roleName: optString,
+  permissionsBoundaryARN: optString,
+  permissionPolicyARNs: z.array(z.string()).nullish(),
+  permissionPolicyName: optString,
+  permissionPolicy: z.record(z.string(), z.unknown()).nullish(),
+  wellKnownPolicies: rawWellKnownPoliciesSchema.nullish(),
+  tags: stringMap.nullish(),
+  targetRoleARN: optString,
+  disableSessionTags: optBool,
+  policy: optString,
+});
+
 // The top level and iam are loose: a newer eksctl adds keys there (unknownKeyFindings reports them).
 const rawIamSchema = z.looseObject({
   ...ignoredKeys(IAM_KEYS, IAM_READ_KEYS),
   withOIDC: optBool,
   serviceAccounts: z.array(rawServiceAccountSchema).nullish(),
+  podIdentityAssociations: z.array(rawPodIdentityAssociationSchema).nullish(),
 });
 
 const rawClusterMetadataSchema = z.strictObject({
@@ -84,6 +105,7 @@ export const rawClusterConfigSchema = z.looseObject({
 /** A ClusterConfig as written (file) or as built from flags, before defaults. */
 export type RawClusterConfig = z.infer<typeof rawClusterConfigSchema>;
 export type RawServiceAccount = z.infer<typeof rawServiceAccountSchema>;
+export type RawPodIdentityAssociation = z.infer<typeof rawPodIdentityAssociationSchema>;
 
 function valueAt(doc: unknown, path: Path): unknown {
   let cur = doc;
@@ -197,4 +219,17 @@ export function apiVersionAndKindProblems(doc: unknown, loc: Locator): Problem[]
   expect('apiVersion', API_VERSION);
   expect('kind', KIND);
   return out;
+}
+
+/**
+ * A file's text → its typed document, its locator and the warnings about ignored keys. Syntax errors throw at once;
+ * apiVersion and kind problems join `problems` (what the caller found wrong already); shape problems throw with them.
+ */
+export function parseConfigSource(file: ConfigSource, problems: Problem[]): { raw: RawClusterConfig; loc: Locator; warnings: string[] } {
+  const doc = parseConfigYaml(file); // syntax errors stop here: nothing after them is meaningful
+  const loc = fileLocator(file.path, { text: file.text, doc });
+  problems.push(...apiVersionAndKindProblems(doc, loc));
+  const parsed = parseRawDocument(doc, loc);
+  if (!parsed.ok) throw problemsToError([...problems, ...parsed.problems]);
+  return { raw: parsed.config, loc, warnings: parsed.warnings };
 }

@@ -137,7 +137,7 @@ const arns: ServiceAccountRule = (c) => {
   if (sa.attachRoleARN !== undefined) checkArn(c, sa.attachRoleARN, 'role', at('attachRoleARN'));
 };
 
-function checkArn({ add, warn }: Check, arn: string, type: 'policy' | 'role', path: Path): void {
+export function checkArn({ add, warn }: Check, arn: string, type: 'policy' | 'role', path: Path): void {
   const account = iamArnAccount(arn, type);
   const example =
     type === 'policy'

@@ -41,10 +41,13 @@ export interface ConfigFlags {
   permissionPolicyArns?: string[];
   /** comma-separated well-known policy names (--well-known-policies) */
   wellKnownPolicies?: string;
-  /** --permission-boundary-arn (eksctl's code) or --permissions-boundary-arn (eksctl's docs) */
+  /** --permission-boundary-arn (eksctl's code) */
   permissionBoundaryArn?: string;
+  /** --permissions-boundary-arn (eksctl's docs): the same field; both given and different is a usage error */
+  permissionsBoundaryArn?: string;
   createServiceAccount?: boolean;
   targetRoleArn?: string;
+  /** true: --disable-session-tags; false: --no-disable-session-tags (update); undefined: neither */
   disableSessionTags?: boolean;
   /** a session policy, JSON text */
   policy?: string;

@@ -1,28 +1,20 @@
 import { saId, type ClusterModel } from '../model/service-account.js';
 import { awsLimitProblems } from './limits.js';
 import { stackNameProblem } from './names.js';
-import type { Path, PathSegment, Problem, RuleResult } from './problems.js';
-import { CLUSTER_RULES, RENDERS_STACKS, type Check, type RuleContext, type ServiceAccountCheck } from './rules.js';
+import type { Path, PathSegment, RuleResult } from './problems.js';
+import { CLUSTER_RULES, RENDERS_STACKS, collectingCheck, type RuleContext, type ServiceAccountCheck } from './rules.js';
 import { SERVICE_ACCOUNT_RULES, rendersStack } from './service-account-rules.js';
 import { checkStackNameCollisions } from './stack-collisions.js';
+import { checkPodIdentityAssociations } from './pod-identity-rules.js';
 
 export type { RuleContext } from './rules.js';
 
 /**
  * Every rule over a normalized model, in a fixed order: the cluster's, each service account's, the AWS limits of
- * the stacks the command renders, and stack names that collide. All problems are collected, none stops the others.
+ * the stacks the command renders, stack names that collide, and for apply every pod identity association. All problems are collected, none stops the others.
  */
 export function validateModel(model: ClusterModel, ctx: RuleContext): RuleResult {
-  const { loc } = ctx;
-  const problems: Problem[] = [];
-  const warnings: string[] = [];
-  const check: Check = {
-    model,
-    ctx,
-    fromFile: loc.origin === 'file',
-    add: (path, what, fix) => problems.push({ code: loc.code, where: loc.where(path), what, fix }),
-    warn: (path, text) => warnings.push(`${loc.where(path)}: ${text}`),
-  };
+  const { check, problems, warnings } = collectingCheck(model, ctx);
 
   for (const rule of CLUSTER_RULES) rule(check);
 
@@ -39,10 +31,12 @@ export function validateModel(model: ClusterModel, ctx: RuleContext): RuleResult
   if (RENDERS_STACKS.has(ctx.kind)) {
     // Only stacks whose names the rules accepted can be rendered to measure them.
     const renderable = model.serviceAccounts.flatMap((sa, i) => (rendersStack(model, sa, ctx.kind) && !stackNameProblem(model.name, sa) ? [i] : []));
-    const limits = awsLimitProblems(model, renderable, loc, { applySetTag: ctx.kind === 'apply' });
+    const limits = awsLimitProblems(model, renderable, ctx.loc, { applySetTag: ctx.kind === 'apply' });
     problems.push(...limits.problems);
     warnings.push(...limits.warnings);
   }
   checkStackNameCollisions(model, check.add);
+  // apply converges both sections; the iamserviceaccount commands leave the associations alone
+  if (ctx.kind === 'apply') checkPodIdentityAssociations(check);
   return { problems, warnings };
 }
