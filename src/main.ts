@@ -10,6 +10,7 @@ import { examples } from './commands/help.js';
 import { createIamServiceAccountCommand } from './commands/create-iamserviceaccount.js';
 import { associateIamOidcProviderCommand } from './commands/associate-iam-oidc-provider.js';
 import { getIamServiceAccountCommand } from './commands/get-iamserviceaccount.js';
+import { getPodIdentityAssociationCommand } from './commands/get-podidentityassociation.js';
 import { updateIamServiceAccountCommand } from './commands/update-iamserviceaccount.js';
 import { deleteIamServiceAccountCommand } from './commands/delete-iamserviceaccount.js';
 import { applyCommand } from './commands/apply.js';
@@ -51,7 +52,7 @@ export function buildProgram(ctx: CliContext, argv?: readonly string[]): Command
     program.addCommand(g);
   };
   group('create', 'Create resources', createIamServiceAccountCommand);
-  group('get', 'Get resources', getIamServiceAccountCommand);
+  group('get', 'Get resources', getIamServiceAccountCommand, getPodIdentityAssociationCommand);
   group('update', 'Update resources', updateIamServiceAccountCommand);
   group('delete', 'Delete resources', deleteIamServiceAccountCommand);
   group('utils', 'Utilities', associateIamOidcProviderCommand, schemaCommand);
