@@ -8,11 +8,13 @@ import { isCreateFailure } from '../cfn/stack-status.js';
 import { applyOneCommand, changeExistingStackHint, deleteCommand, shellCommand } from '../model/suggested-commands.js';
 import { desiredServiceAccount } from '../k8s/service-account.js';
 import type { Plan, ServiceAccountPlan } from './plan.js';
-import type { ItemResult } from './results.js';
+import type { StackStep } from './stack-step.js';
+import type { ItemResult, StackOutcome } from './results.js';
+import type { RoleStackKind } from '../services/ownership.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { StackWaiter } from '../services/stack-waiter.js';
 import { startProgress } from './progress.js';
-import { createAndWait, replaceAndWait, stoppedInFlight, updateAndWait, waitForCreate, type StackServices, type StackTarget } from '../services/stacks.js';
+import { createAndWait, replaceAndWait, stoppedInFlight, updateAndWait, waitForCreate, type InFlightOperation, type StackServices, type StackTarget } from '../services/stacks.js';
 import { namespaceMaker, upsertServiceAccount, type EnsureNamespace } from '../services/service-accounts.js';
 
 // Executes a plan: service accounts concurrently (bounded), the steps of one in order, each step by the services.
@@ -37,40 +39,59 @@ export interface ExecuteContext {
 }
 
 export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<ItemResult[]> {
-  const { rt } = ctx;
-  const waiter = new StackWaiter(ctx.cfn, {
-    deadline: ctx.deadline,
+  const ensureNamespace = namespaceMaker(ctx.rt.reporter, ctx.knownNamespaces);
+  return runItems(ctx.rt, ctx, plan.items, newResult, (stacks, item, result) => runItem(ctx, stacks, ensureNamespace, item, result));
+}
+
+/** A result the run loop can follow: its stack in flight, and whether it failed. */
+export interface TrackedResult extends InFlightOperation {
+  id: string;
+  stackName: string;
+  error?: unknown;
+}
+
+/**
+ * Runs plan items with bounded concurrency, each with the stack services of one waiter (one poller for all stacks in
+ * flight), with the live count on a terminal and the in-flight stacks named now and then without one.
+ */
+export async function runItems<I, R extends TrackedResult>(
+  rt: Runtime,
+  opts: { cfn: CloudFormationPort; deadline: number; concurrency: number },
+  items: readonly I[],
+  newItemResult: (item: I) => R,
+  run: (stacks: StackServices, item: I, result: R) => Promise<R>,
+): Promise<R[]> {
+  const waiter = new StackWaiter(opts.cfn, {
+    deadline: opts.deadline,
     intervalMs: rt.pollIntervalMs,
     maxIntervalMs: rt.maxPollIntervalMs,
     signal: rt.signal,
   });
-  const stacks: StackServices = { cfn: ctx.cfn, waiter, narrator: rt.reporter };
-  const ensureNamespace = namespaceMaker(rt.reporter, ctx.knownNamespaces);
-  const limit = pLimit(Math.max(1, ctx.concurrency));
+  const stacks: StackServices = { cfn: opts.cfn, waiter, narrator: rt.reporter };
+  const limit = pLimit(Math.max(1, opts.concurrency));
   // The live view on a terminal: how many are done, in progress and failed, refreshed each second while waiting.
   const count = { running: 0, finished: 0, failed: 0 };
-  const showProgress = () =>
-    rt.reporter.status(`${count.finished}/${plan.items.length} done · ${count.running} in progress${count.failed ? ` · ${count.failed} failed` : ''}`);
+  const showProgress = () => rt.reporter.status(`${count.finished}/${items.length} done · ${count.running} in progress${count.failed ? ` · ${count.failed} failed` : ''}`);
   const ticker = setInterval(showProgress, 1000);
   ticker.unref();
   // Without a terminal: a line now and then naming the stacks CloudFormation is still working on.
-  const started: ItemResult[] = [];
+  const started: R[] = [];
   const stopProgress = startProgress(rt, waiter, () => started.flatMap((r) => (r.inFlight ? [{ id: r.id, stackName: r.stackName, op: r.inFlight }] : [])));
   try {
-    return await Promise.all(plan.items.map((item) => limit(() => tracked(item))));
+    return await Promise.all(items.map((item) => limit(() => tracked(item))));
   } finally {
     clearInterval(ticker);
     stopProgress();
     rt.reporter.status(undefined);
   }
 
-  async function tracked(item: ServiceAccountPlan): Promise<ItemResult> {
+  async function tracked(item: I): Promise<R> {
     count.running++;
     showProgress();
-    const result = newResult(item);
+    const result = newItemResult(item);
     started.push(result);
     try {
-      const r = await runItem(ctx, stacks, ensureNamespace, item, result);
+      const r = await run(stacks, item, result);
       if (r.error) count.failed++;
       return r;
     } finally {
@@ -107,7 +128,13 @@ async function runItem(ctx: ExecuteContext, stacks: StackServices, ensureNamespa
     return result;
   }
   try {
-    await runStackStep(ctx, stacks, item, result);
+    const h = ctx.commandHint;
+    await runStackStep(rt, stacks, { ...item, kind: 'iamserviceaccount' }, result, {
+      cluster: h.cluster,
+      region: h.region,
+      changeExisting: changeExistingStackHint(h.configFile, item.id),
+      nextStep: (status, failedOp) => nextStepHint(ctx, item, status, failedOp),
+    });
     if (item.drift && (result.stack === 'unchanged' || result.stack === 'updated')) {
       if (!ctx.iam) throw new IrsaError('INTERNAL', 'no IAM client for a drift repair');
       const writes = await repairRoleDrift(ctx.iam, item.drift.roleName, item.drift.desired, item.drift.items);
@@ -146,16 +173,42 @@ async function runItem(ctx: ExecuteContext, stacks: StackServices, ensureNamespa
   return result;
 }
 
+/** What the stack step needs of a plan item, whichever kind of role stack it has. */
+export interface RoleStackItem {
+  id: string;
+  stackName: string;
+  capabilities: string[];
+  stackTags: Record<string, string>;
+  stack: StackStep;
+  kind: RoleStackKind;
+}
+
+/** What the stack step writes into the item's result as it goes. */
+export interface StackProgress extends InFlightOperation {
+  stack: StackOutcome;
+  roleArn?: string;
+  differs?: string[];
+}
+
+/** How the stack step names the commands that get a stack unstuck or changed. */
+export interface StackHints {
+  cluster: string;
+  region: string;
+  /** how to change a stack that create left as it is */
+  changeExisting: string;
+  nextStep(status: string, failedOp?: 'create' | 'delete'): string;
+}
+
 /** The plan's stack step, by the stack service; `result` says what CloudFormation has in flight while it waits. */
-async function runStackStep(ctx: ExecuteContext, stacks: StackServices, item: ServiceAccountPlan, result: ItemResult): Promise<void> {
-  const { rt } = ctx;
+export async function runStackStep(rt: Runtime, stacks: StackServices, item: RoleStackItem, result: StackProgress, hints: StackHints): Promise<void> {
   const step = item.stack;
   const target: StackTarget = {
     stackName: item.stackName,
     id: item.id,
-    cluster: ctx.commandHint.cluster,
-    region: ctx.commandHint.region,
-    nextStep: (status, failedOp) => nextStepHint(ctx, item, status, failedOp),
+    cluster: hints.cluster,
+    region: hints.region,
+    kind: item.kind,
+    nextStep: (status, failedOp) => hints.nextStep(status, failedOp),
   };
   const body = (template: CfnTemplate) => ({ templateBody: templateBody(template), capabilities: item.capabilities, tags: item.stackTags });
   switch (step.action) {
@@ -169,10 +222,7 @@ async function runStackStep(ctx: ExecuteContext, stacks: StackServices, item: Se
       result.stack = 'exists';
       if (step.differs) {
         result.differs = step.differs;
-        rt.reporter.warn(
-          `stack ${item.stackName} exists (${step.status}) and differs from what was asked (${step.differs.join('; ')}); create leaves it as it is: ${changeExistingStackHint(ctx.commandHint.configFile, item.id)}`,
-          item.id,
-        );
+        rt.reporter.warn(`stack ${item.stackName} exists (${step.status}) and differs from what was asked (${step.differs.join('; ')}); create leaves it as it is: ${hints.changeExisting}`, item.id);
       } else rt.reporter.info(`stack ${item.stackName} exists (${step.status})`, item.id);
       return;
     case 'unchanged':
@@ -188,9 +238,7 @@ async function runStackStep(ctx: ExecuteContext, stacks: StackServices, item: Se
         return;
       }
       throw new IrsaError('STACK_FAILED', `stack ${item.stackName} is ${step.status}${step.reason ? `: ${step.reason}` : ''}`, {
-        hint:
-          step.nextStep ??
-          (step.status.endsWith('_IN_PROGRESS') ? 'wait for the operation to finish, then run the command again' : nextStepHint(ctx, item, step.status)),
+        hint: step.nextStep ?? (step.status.endsWith('_IN_PROGRESS') ? 'wait for the operation to finish, then run the command again' : hints.nextStep(step.status)),
       });
     case 'foreign':
       throw new IrsaError('PRECONDITION', step.message, { hint: step.hint });
