@@ -118,16 +118,7 @@ function newResult(item: ServiceAccountPlan): ItemResult {
 /** `result` is filled in as the steps go (the progress lines read its inFlight meanwhile). */
 async function runItem(ctx: ExecuteContext, stacks: StackServices, ensureNamespace: EnsureNamespace, item: ServiceAccountPlan, result: ItemResult): Promise<ItemResult> {
   const { rt } = ctx;
-  // SIGINT/SIGTERM: start nothing new; what is in flight finishes or is reported.
-  if (rt.signal.aborted) return result;
-  // Past the deadline nothing new starts either, and each such account says so.
-  const late = rt.run.notStartedReason();
-  if (late !== undefined) {
-    result.error = { message: late, hint: 'run the same command again to continue, or raise --timeout' };
-    rt.reporter.error(late, item.id);
-    return result;
-  }
-  try {
+  return runGuarded(rt, result, async () => {
     const h = ctx.commandHint;
     await runStackStep(rt, stacks, { ...item, kind: 'iamserviceaccount' }, result, {
       cluster: h.cluster,
@@ -150,7 +141,7 @@ async function runItem(ctx: ExecuteContext, stacks: StackServices, ensureNamespa
       result.serviceAccount = 'unchanged';
     } else {
       if (!ctx.kube) throw new IrsaError('INTERNAL', 'no Kubernetes client for a ServiceAccount step');
-      if (rt.signal.aborted) return result;
+      if (rt.signal.aborted) return;
       if (result.roleArn === undefined) throw new IrsaError('INTERNAL', `no role ARN for serviceaccount ${item.id} after its stack step`);
       result.serviceAccount = 'failed';
       result.serviceAccount = await upsertServiceAccount(await ctx.kube(), rt.reporter, ensureNamespace, {
@@ -159,16 +150,42 @@ async function runItem(ctx: ExecuteContext, stacks: StackServices, ensureNamespa
         mayAnnotateExisting: ctx.mayAnnotateExisting,
       });
     }
+  });
+}
+
+/** A result whose steps runGuarded runs: what a failure, a stop or a late start writes into it. */
+export interface GuardedResult extends StackProgress {
+  id: string;
+  stackName: string;
+  error?: { message: string; hint?: string };
+}
+
+/**
+ * One item's steps: not started after a signal or past the deadline (each such item says so); a failure ends the
+ * item and is in its result, and a run that stopped while CloudFormation works says the stack goes on.
+ */
+export async function runGuarded<R extends GuardedResult>(rt: Runtime, result: R, steps: () => Promise<void>): Promise<R> {
+  // SIGINT/SIGTERM: start nothing new; what is in flight finishes or is reported.
+  if (rt.signal.aborted) return result;
+  // Past the deadline nothing new starts either, and each such item says so.
+  const late = rt.run.notStartedReason();
+  if (late !== undefined) {
+    result.error = { message: late, hint: 'run the same command again to continue, or raise --timeout' };
+    rt.reporter.error(late, result.id);
+    return result;
+  }
+  try {
+    await steps();
   } catch (err) {
     let e = err instanceof IrsaError ? err : new IrsaError('INTERNAL', err instanceof Error ? err.message : String(err));
     if (isRunStopped(e) && result.inFlight !== undefined) {
       // The run stopped waiting; CloudFormation did not stop working. Not a failure of the stack: it is in progress.
       result.stack = 'in-progress';
-      e = stoppedInFlight(item.stackName, result.inFlight, result.unanswered === true, e);
+      e = stoppedInFlight(result.stackName, result.inFlight, result.unanswered === true, e);
     } else if (result.stack === 'not-started') result.stack = 'failed';
-    result.error = { message: e.message, hint: e.hint };
-    rt.reporter.error(e.message, item.id);
-    if (e.hint) rt.reporter.info(e.hint, item.id);
+    result.error = { message: e.message, ...(e.hint !== undefined ? { hint: e.hint } : {}) };
+    rt.reporter.error(e.message, result.id);
+    if (e.hint) rt.reporter.info(e.hint, result.id);
   }
   return result;
 }
