@@ -118,6 +118,14 @@ export function podIdentityPreconditions(
     warnings.push(`the ${POD_IDENTITY_AGENT_ADDON} add-on is ${plan.agent.status}, not ACTIVE: pods may not get credentials until it is`);
   }
   for (const i of plan.items) {
+    // EKS's rule: a session policy only with session tags disabled (the spec's value, else what the association has).
+    const tagsOff = i.spec.disableSessionTags ?? i.observedAssociation?.disableSessionTags ?? false;
+    if (i.spec.policy !== undefined && !tagsOff && (i.association.action === 'create' || i.association.action === 'update')) {
+      problems.push({
+        message: `${i.id}: a session policy needs session tags disabled, and the association would keep them on`,
+        hint: 'add --disable-session-tags (disableSessionTags: true): EKS refuses a policy with session tags, which together can exceed the packed session size',
+      });
+    }
     if (i.spec.roleARN === undefined) continue;
     const account = parseRoleArn(i.spec.roleARN)?.accountId;
     if (account !== undefined && account !== clusterAccount) {

@@ -45,7 +45,7 @@ export async function observePodIdentity(
   session: ClusterSession,
   mode: PodIdentityMode,
   resolved: Pick<ResolvedConfig, 'cluster' | 'selectedPodIdentity' | 'applySet'>,
-  known: { stacks?: ClusterStacks } = {},
+  known: { stacks?: ClusterStacks; roleFromConfig?: boolean } = {},
 ): Promise<PodIdentityPlan> {
   const selected = resolved.selectedPodIdentity;
   const { eks, cfn } = session.aws;
@@ -65,7 +65,8 @@ export async function observePodIdentity(
         if (info) associations.set(podIdentityId(s), info);
       }),
     ),
-    ...stacksToRead(stacks, selected).map(([id, rec]) => limit(async () => liveTemplates.set(id, parseLiveTemplate(await cfn.getTemplate(rec.stackId))))),
+    // update by flags has no role flags: it changes the association only, and leaves the role stack as it is
+    ...(known.roleFromConfig === false ? [] : stacksToRead(stacks, selected)).map(([id, rec]) => limit(async () => liveTemplates.set(id, parseLiveTemplate(await cfn.getTemplate(rec.stackId))))),
   ]);
 
   if (mode === 'update') assertUpdatable(session, selected, stacks, associations);
@@ -155,7 +156,7 @@ function print(rt: Runtime, output: ConvergeOptions['output'], data: unknown, te
 /** `create|update podidentityassociation`: the plan without --approve, else the run; returns whether anything changes. */
 export async function convergePodIdentity(rt: Runtime, mode: 'create' | 'update', resolved: ResolvedConfig, opts: ConvergeOptions): Promise<{ changes: boolean }> {
   const session = await openCluster(rt, { ...connectionOf(opts), cluster: resolved.cluster.name, region: resolved.region });
-  const plan = await observePodIdentity(rt, session, mode, resolved);
+  const plan = await observePodIdentity(rt, session, mode, resolved, { roleFromConfig: !(mode === 'update' && resolved.source.kind === 'flags') });
   if (!opts.approve) {
     // Said with the plan too: --approve would stop on them before any change.
     const { problems } = podIdentityPreconditions(plan, session.info.accountId);
