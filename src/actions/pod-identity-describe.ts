@@ -117,7 +117,7 @@ export function podIdentityPlanToText(plan: PodIdentityPlan): string {
 export function podIdentityResultsToText(results: PodIdentityResult[]): string {
   if (results.length === 0) return 'No pod identity associations were selected.\n';
   return table(
-    ['NAMESPACE', 'SERVICEACCOUNT', 'MECHANISM', 'STACK', 'ASSOCIATION', 'SERVICEACCOUNT', 'ROLE ARN'],
+    ['NAMESPACE', 'NAME', 'MECHANISM', 'STACK', 'ASSOCIATION', 'SERVICEACCOUNT', 'ROLE ARN'],
     results.map((r) => [r.namespace, r.serviceAccountName, MECHANISM_LABEL, r.stack, r.association, r.serviceAccount, r.roleArn ?? '-']),
   );
 }

@@ -187,7 +187,8 @@ function planOne(input: PodIdentityPlanInput, requested: PodIdentityAssociationS
       liveTemplate,
       rebinds: 'the association is updated to the new ARN',
     });
-    stack = role.stack;
+    // Not compared (update by flags has no role flags): the stack is left as it is, not called up to date.
+    stack = role.stack.action === 'unchanged' && liveTemplate === undefined ? { action: 'exists', status: role.stack.status } : role.stack;
     roleArn = role.roleArn;
     warnings.push(...role.warnings);
   }
