@@ -10,6 +10,7 @@ import { renderPodIdentityRoleTemplate } from '../../src/cfn/pod-identity-templa
 import { templateBody } from '../../src/cfn/template.js';
 import type { PodIdentityAssociationSpec } from '../../src/model/pod-identity.js';
 import { NO_WELL_KNOWN } from '../fixtures/cfn/specs.js';
+import { ensureBuilt, runBin } from '../support/bin.js';
 
 // create|update|delete podidentityassociation against the sandbox (moto behind the proxy, which serves EKS Pod
 // Identity and the add-ons as the EKS API model says, and the Kubernetes test server). Each case has its own cluster,
@@ -187,6 +188,23 @@ describe('update and delete podidentityassociation (sandbox)', () => {
     const d = await e.run(flags(c.name, 'delete', '--wait'));
     expect(d, d.stderr).toMatchObject({ code: 0 });
     expect(e.sandbox.proxy.count('cloudformation', 'DeleteStack')).toBe(1);
+    expect(e.sandbox.proxy.eks.associations(c.key)).toHaveLength(0);
+  });
+});
+
+describe('the built binary', () => {
+  it('plans as JSON, creates and deletes an association (bin/irsactl.js, as users run it)', async () => {
+    ensureBuilt();
+    const c = await newCluster();
+    const plan = await runBin([...flags(c.name, 'create', '--permission-policy-arns', POLICY), '-o', 'json'], e.env);
+    expect(plan.code, plan.stderr).toBe(0);
+    const doc = JSON.parse(plan.stdout) as { kind: string; items: { mechanism: string; association: { action: string } }[] };
+    expect(doc).toMatchObject({ kind: 'Plan', items: [{ mechanism: 'pod-identity', association: { action: 'create' } }] });
+    const r = await runBin(flags(c.name, 'create', '--permission-policy-arns', POLICY, '--approve'), e.env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(e.sandbox.proxy.eks.associations(c.key)).toHaveLength(1);
+    const d = await runBin(flags(c.name, 'delete', '--wait'), e.env);
+    expect(d.code, d.stderr).toBe(0);
     expect(e.sandbox.proxy.eks.associations(c.key)).toHaveLength(0);
   });
 });
