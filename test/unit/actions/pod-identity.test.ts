@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CLUSTER_NAME_TAG, POD_IDENTITY_NAME_TAG, ROLE_OUTPUT } from '../../../src/model/naming.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../../src/model/kubernetes.js';
 import { RESOURCES } from '../../../sandbox/kube/resources.js';
@@ -137,6 +137,7 @@ describe('update podidentityassociation', () => {
   it('from a file, a role policy change updates the stack and leaves the association', async () => {
     const m = memoryCluster();
     const dir = mkdtempSync(join(tmpdir(), 'pia-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
     const file = (arns: string[]) => {
       const path = join(dir, 'cluster.yaml');
       writeFileSync(path, ['apiVersion: eksctl.io/v1alpha5', 'kind: ClusterConfig', `metadata: {name: ${m.cluster}, region: ${m.region}}`, 'iam:', '  podIdentityAssociations:', '  - namespace: apps', '    serviceAccountName: reader', `    permissionPolicyARNs: [${arns.join(', ')}]`, ''].join('\n'));
