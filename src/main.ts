@@ -13,6 +13,9 @@ import { getIamServiceAccountCommand } from './commands/get-iamserviceaccount.js
 import { getPodIdentityAssociationCommand } from './commands/get-podidentityassociation.js';
 import { updateIamServiceAccountCommand } from './commands/update-iamserviceaccount.js';
 import { deleteIamServiceAccountCommand } from './commands/delete-iamserviceaccount.js';
+import { createPodIdentityAssociationCommand } from './commands/create-podidentityassociation.js';
+import { updatePodIdentityAssociationCommand } from './commands/update-podidentityassociation.js';
+import { deletePodIdentityAssociationCommand } from './commands/delete-podidentityassociation.js';
 import { applyCommand } from './commands/apply.js';
 import { doctorCommand } from './commands/doctor.js';
 import { versionCommand } from './commands/version.js';
@@ -51,10 +54,10 @@ export function buildProgram(ctx: CliContext, argv?: readonly string[]): Command
     if (!argv || argv.includes(name)) for (const s of subs) g.addCommand(s(ctx));
     program.addCommand(g);
   };
-  group('create', 'Create resources', createIamServiceAccountCommand);
+  group('create', 'Create resources', createIamServiceAccountCommand, createPodIdentityAssociationCommand);
   group('get', 'Get resources', getIamServiceAccountCommand, getPodIdentityAssociationCommand);
-  group('update', 'Update resources', updateIamServiceAccountCommand);
-  group('delete', 'Delete resources', deleteIamServiceAccountCommand);
+  group('update', 'Update resources', updateIamServiceAccountCommand, updatePodIdentityAssociationCommand);
+  group('delete', 'Delete resources', deleteIamServiceAccountCommand, deletePodIdentityAssociationCommand);
   group('utils', 'Utilities', associateIamOidcProviderCommand, schemaCommand);
   program.addCommand(applyCommand(ctx));
   program.addCommand(doctorCommand(ctx));

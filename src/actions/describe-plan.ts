@@ -1,4 +1,4 @@
-import type { Plan, ServiceAccountPlan, ServiceAccountStep } from './plan.js';
+import type { Plan, ServiceAccountPlan, ServiceAccountStep, StackStep } from './plan.js';
 import { formatDiff } from '../cfn/diff.js';
 import { formatDrift } from '../cfn/role-drift.js';
 import type { ItemResult } from './results.js';
@@ -31,22 +31,28 @@ export function hasChange(i: ServiceAccountPlan): boolean {
 }
 
 function stackText(i: ServiceAccountPlan): string {
-  const s = i.stack;
+  if (i.stack.action === 'unchanged' && i.drift) return `stack up to date (${i.stack.status}), but its role differs from it: restore role ${i.drift.roleName} through IAM`;
+  if (i.stack.action === 'skip') return 'skip: the serviceaccount exists';
+  return stackStepText(i.stack, i.stackName, i.roleArn);
+}
+
+/** A role stack's step in words, for either kind of item. */
+export function stackStepText(s: StackStep, stackName: string, roleArn: string | undefined): string {
   switch (s.action) {
     case 'none':
-      return `no stack (role ${i.roleArn})`;
+      return `no stack (role ${roleArn ?? ''})`;
     case 'create':
-      return `create stack ${i.stackName}`;
+      return `create stack ${stackName}`;
     case 'exists':
       return s.differs ? `stack exists (${s.status}) and differs from what was asked (create leaves it as it is)` : `stack exists (${s.status})`;
     case 'unchanged':
-      return i.drift ? `stack up to date (${s.status}), but its role differs from it: restore role ${i.drift.roleName} through IAM` : `stack up to date (${s.status})`;
+      return `stack up to date (${s.status})`;
     case 'update':
-      return `update stack ${i.stackName}`;
+      return `update stack ${stackName}`;
     case 'replace':
-      return `replace stack ${i.stackName} (${s.status}${s.reason ? `: ${s.reason}` : ''})`;
+      return `replace stack ${stackName} (${s.status}${s.reason ? `: ${s.reason}` : ''})`;
     case 'skip':
-      return 'skip: the serviceaccount exists';
+      return 'skip';
     case 'blocked':
       return `cannot act: stack is ${s.status}${s.reason ? ` (${s.reason})` : ''}${s.nextStep ? ` — ${s.nextStep}` : ''}`;
     case 'foreign':

@@ -8,11 +8,13 @@ import { isCreateFailure } from '../cfn/stack-status.js';
 import { applyOneCommand, changeExistingStackHint, deleteCommand, shellCommand } from '../model/suggested-commands.js';
 import { desiredServiceAccount } from '../k8s/service-account.js';
 import type { Plan, ServiceAccountPlan } from './plan.js';
-import type { ItemResult } from './results.js';
+import type { StackStep } from './stack-step.js';
+import type { ItemResult, StackOutcome } from './results.js';
+import type { RoleStackKind } from '../services/ownership.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { StackWaiter } from '../services/stack-waiter.js';
 import { startProgress } from './progress.js';
-import { createAndWait, replaceAndWait, stoppedInFlight, updateAndWait, waitForCreate, type StackServices, type StackTarget } from '../services/stacks.js';
+import { createAndWait, replaceAndWait, stoppedInFlight, updateAndWait, waitForCreate, type InFlightOperation, type StackServices, type StackTarget } from '../services/stacks.js';
 import { namespaceMaker, upsertServiceAccount, type EnsureNamespace } from '../services/service-accounts.js';
 
 // Executes a plan: service accounts concurrently (bounded), the steps of one in order, each step by the services.
@@ -37,40 +39,59 @@ export interface ExecuteContext {
 }
 
 export async function executePlan(ctx: ExecuteContext, plan: Plan): Promise<ItemResult[]> {
-  const { rt } = ctx;
-  const waiter = new StackWaiter(ctx.cfn, {
-    deadline: ctx.deadline,
+  const ensureNamespace = namespaceMaker(ctx.rt.reporter, ctx.knownNamespaces);
+  return runItems(ctx.rt, ctx, plan.items, newResult, (stacks, item, result) => runItem(ctx, stacks, ensureNamespace, item, result));
+}
+
+/** A result the run loop can follow: its stack in flight, and whether it failed. */
+export interface TrackedResult extends InFlightOperation {
+  id: string;
+  stackName: string;
+  error?: unknown;
+}
+
+/**
+ * Runs plan items with bounded concurrency, each with the stack services of one waiter (one poller for all stacks in
+ * flight), with the live count on a terminal and the in-flight stacks named now and then without one.
+ */
+export async function runItems<I, R extends TrackedResult>(
+  rt: Runtime,
+  opts: { cfn: CloudFormationPort; deadline: number; concurrency: number },
+  items: readonly I[],
+  newItemResult: (item: I) => R,
+  run: (stacks: StackServices, item: I, result: R) => Promise<R>,
+): Promise<R[]> {
+  const waiter = new StackWaiter(opts.cfn, {
+    deadline: opts.deadline,
     intervalMs: rt.pollIntervalMs,
     maxIntervalMs: rt.maxPollIntervalMs,
     signal: rt.signal,
   });
-  const stacks: StackServices = { cfn: ctx.cfn, waiter, narrator: rt.reporter };
-  const ensureNamespace = namespaceMaker(rt.reporter, ctx.knownNamespaces);
-  const limit = pLimit(Math.max(1, ctx.concurrency));
+  const stacks: StackServices = { cfn: opts.cfn, waiter, narrator: rt.reporter };
+  const limit = pLimit(Math.max(1, opts.concurrency));
   // The live view on a terminal: how many are done, in progress and failed, refreshed each second while waiting.
   const count = { running: 0, finished: 0, failed: 0 };
-  const showProgress = () =>
-    rt.reporter.status(`${count.finished}/${plan.items.length} done · ${count.running} in progress${count.failed ? ` · ${count.failed} failed` : ''}`);
+  const showProgress = () => rt.reporter.status(`${count.finished}/${items.length} done · ${count.running} in progress${count.failed ? ` · ${count.failed} failed` : ''}`);
   const ticker = setInterval(showProgress, 1000);
   ticker.unref();
   // Without a terminal: a line now and then naming the stacks CloudFormation is still working on.
-  const started: ItemResult[] = [];
+  const started: R[] = [];
   const stopProgress = startProgress(rt, waiter, () => started.flatMap((r) => (r.inFlight ? [{ id: r.id, stackName: r.stackName, op: r.inFlight }] : [])));
   try {
-    return await Promise.all(plan.items.map((item) => limit(() => tracked(item))));
+    return await Promise.all(items.map((item) => limit(() => tracked(item))));
   } finally {
     clearInterval(ticker);
     stopProgress();
     rt.reporter.status(undefined);
   }
 
-  async function tracked(item: ServiceAccountPlan): Promise<ItemResult> {
+  async function tracked(item: I): Promise<R> {
     count.running++;
     showProgress();
-    const result = newResult(item);
+    const result = newItemResult(item);
     started.push(result);
     try {
-      const r = await runItem(ctx, stacks, ensureNamespace, item, result);
+      const r = await run(stacks, item, result);
       if (r.error) count.failed++;
       return r;
     } finally {
@@ -97,17 +118,14 @@ function newResult(item: ServiceAccountPlan): ItemResult {
 /** `result` is filled in as the steps go (the progress lines read its inFlight meanwhile). */
 async function runItem(ctx: ExecuteContext, stacks: StackServices, ensureNamespace: EnsureNamespace, item: ServiceAccountPlan, result: ItemResult): Promise<ItemResult> {
   const { rt } = ctx;
-  // SIGINT/SIGTERM: start nothing new; what is in flight finishes or is reported.
-  if (rt.signal.aborted) return result;
-  // Past the deadline nothing new starts either, and each such account says so.
-  const late = rt.run.notStartedReason();
-  if (late !== undefined) {
-    result.error = { message: late, hint: 'run the same command again to continue, or raise --timeout' };
-    rt.reporter.error(late, item.id);
-    return result;
-  }
-  try {
-    await runStackStep(ctx, stacks, item, result);
+  return runGuarded(rt, result, async () => {
+    const h = ctx.commandHint;
+    await runStackStep(rt, stacks, { ...item, kind: 'iamserviceaccount' }, result, {
+      cluster: h.cluster,
+      region: h.region,
+      changeExisting: changeExistingStackHint(h.configFile, item.id),
+      nextStep: (status, failedOp) => nextStepHint(ctx, item, status, failedOp),
+    });
     if (item.drift && (result.stack === 'unchanged' || result.stack === 'updated')) {
       if (!ctx.iam) throw new IrsaError('INTERNAL', 'no IAM client for a drift repair');
       const writes = await repairRoleDrift(ctx.iam, item.drift.roleName, item.drift.desired, item.drift.items);
@@ -123,7 +141,7 @@ async function runItem(ctx: ExecuteContext, stacks: StackServices, ensureNamespa
       result.serviceAccount = 'unchanged';
     } else {
       if (!ctx.kube) throw new IrsaError('INTERNAL', 'no Kubernetes client for a ServiceAccount step');
-      if (rt.signal.aborted) return result;
+      if (rt.signal.aborted) return;
       if (result.roleArn === undefined) throw new IrsaError('INTERNAL', `no role ARN for serviceaccount ${item.id} after its stack step`);
       result.serviceAccount = 'failed';
       result.serviceAccount = await upsertServiceAccount(await ctx.kube(), rt.reporter, ensureNamespace, {
@@ -132,30 +150,82 @@ async function runItem(ctx: ExecuteContext, stacks: StackServices, ensureNamespa
         mayAnnotateExisting: ctx.mayAnnotateExisting,
       });
     }
+  });
+}
+
+/** A result whose steps runGuarded runs: what a failure, a stop or a late start writes into it. */
+export interface GuardedResult extends StackProgress {
+  id: string;
+  stackName: string;
+  error?: { message: string; hint?: string };
+}
+
+/**
+ * One item's steps: not started after a signal or past the deadline (each such item says so); a failure ends the
+ * item and is in its result, and a run that stopped while CloudFormation works says the stack goes on.
+ */
+export async function runGuarded<R extends GuardedResult>(rt: Runtime, result: R, steps: () => Promise<void>): Promise<R> {
+  // SIGINT/SIGTERM: start nothing new; what is in flight finishes or is reported.
+  if (rt.signal.aborted) return result;
+  // Past the deadline nothing new starts either, and each such item says so.
+  const late = rt.run.notStartedReason();
+  if (late !== undefined) {
+    result.error = { message: late, hint: 'run the same command again to continue, or raise --timeout' };
+    rt.reporter.error(late, result.id);
+    return result;
+  }
+  try {
+    await steps();
   } catch (err) {
     let e = err instanceof IrsaError ? err : new IrsaError('INTERNAL', err instanceof Error ? err.message : String(err));
     if (isRunStopped(e) && result.inFlight !== undefined) {
       // The run stopped waiting; CloudFormation did not stop working. Not a failure of the stack: it is in progress.
       result.stack = 'in-progress';
-      e = stoppedInFlight(item.stackName, result.inFlight, result.unanswered === true, e);
+      e = stoppedInFlight(result.stackName, result.inFlight, result.unanswered === true, e);
     } else if (result.stack === 'not-started') result.stack = 'failed';
-    result.error = { message: e.message, hint: e.hint };
-    rt.reporter.error(e.message, item.id);
-    if (e.hint) rt.reporter.info(e.hint, item.id);
+    result.error = { message: e.message, ...(e.hint !== undefined ? { hint: e.hint } : {}) };
+    rt.reporter.error(e.message, result.id);
+    if (e.hint) rt.reporter.info(e.hint, result.id);
   }
   return result;
 }
 
+/** What the stack step needs of a plan item, whichever kind of role stack it has. */
+export interface RoleStackItem {
+  id: string;
+  stackName: string;
+  capabilities: string[];
+  stackTags: Record<string, string>;
+  stack: StackStep;
+  kind: RoleStackKind;
+}
+
+/** What the stack step writes into the item's result as it goes. */
+export interface StackProgress extends InFlightOperation {
+  stack: StackOutcome;
+  roleArn?: string;
+  differs?: string[];
+}
+
+/** How the stack step names the commands that get a stack unstuck or changed. */
+export interface StackHints {
+  cluster: string;
+  region: string;
+  /** how to change a stack that create left as it is */
+  changeExisting: string;
+  nextStep(status: string, failedOp?: 'create' | 'delete'): string;
+}
+
 /** The plan's stack step, by the stack service; `result` says what CloudFormation has in flight while it waits. */
-async function runStackStep(ctx: ExecuteContext, stacks: StackServices, item: ServiceAccountPlan, result: ItemResult): Promise<void> {
-  const { rt } = ctx;
+export async function runStackStep(rt: Runtime, stacks: StackServices, item: RoleStackItem, result: StackProgress, hints: StackHints): Promise<void> {
   const step = item.stack;
   const target: StackTarget = {
     stackName: item.stackName,
     id: item.id,
-    cluster: ctx.commandHint.cluster,
-    region: ctx.commandHint.region,
-    nextStep: (status, failedOp) => nextStepHint(ctx, item, status, failedOp),
+    cluster: hints.cluster,
+    region: hints.region,
+    kind: item.kind,
+    nextStep: (status, failedOp) => hints.nextStep(status, failedOp),
   };
   const body = (template: CfnTemplate) => ({ templateBody: templateBody(template), capabilities: item.capabilities, tags: item.stackTags });
   switch (step.action) {
@@ -169,10 +239,7 @@ async function runStackStep(ctx: ExecuteContext, stacks: StackServices, item: Se
       result.stack = 'exists';
       if (step.differs) {
         result.differs = step.differs;
-        rt.reporter.warn(
-          `stack ${item.stackName} exists (${step.status}) and differs from what was asked (${step.differs.join('; ')}); create leaves it as it is: ${changeExistingStackHint(ctx.commandHint.configFile, item.id)}`,
-          item.id,
-        );
+        rt.reporter.warn(`stack ${item.stackName} exists (${step.status}) and differs from what was asked (${step.differs.join('; ')}); create leaves it as it is: ${hints.changeExisting}`, item.id);
       } else rt.reporter.info(`stack ${item.stackName} exists (${step.status})`, item.id);
       return;
     case 'unchanged':
@@ -188,9 +255,7 @@ async function runStackStep(ctx: ExecuteContext, stacks: StackServices, item: Se
         return;
       }
       throw new IrsaError('STACK_FAILED', `stack ${item.stackName} is ${step.status}${step.reason ? `: ${step.reason}` : ''}`, {
-        hint:
-          step.nextStep ??
-          (step.status.endsWith('_IN_PROGRESS') ? 'wait for the operation to finish, then run the command again' : nextStepHint(ctx, item, step.status)),
+        hint: step.nextStep ?? (step.status.endsWith('_IN_PROGRESS') ? 'wait for the operation to finish, then run the command again' : hints.nextStep(step.status)),
       });
     case 'foreign':
       throw new IrsaError('PRECONDITION', step.message, { hint: step.hint });

@@ -39,3 +39,35 @@ export interface DeleteResult {
 
 /** A stack of the cluster that the file does not name: who made it, and why apply deletes it or leaves it. */
 export type PruneItem = NotPruned;
+
+/** What executing a pod identity plan produced, per association. */
+export interface PodIdentityResult {
+  mechanism: 'pod-identity';
+  id: string;
+  namespace: string;
+  serviceAccountName: string;
+  /** the role stack's name (eksctl's), also when no stack is made */
+  stackName: string;
+  roleArn?: string;
+  stack: StackOutcome;
+  inFlight?: 'create' | 'update' | 'delete';
+  unanswered?: boolean;
+  differs?: string[];
+  association: 'created' | 'updated' | 'unchanged' | 'failed' | 'not-started';
+  associationId?: string;
+  serviceAccount: 'created' | 'unchanged' | 'none' | 'failed' | 'not-started';
+  error?: { message: string; hint?: string };
+}
+
+/** One association a delete worked on: the association first, then the role stack it owns. */
+export interface PodIdentityDeleteResult {
+  mechanism: 'pod-identity';
+  id: string;
+  associationId?: string;
+  association: 'deleted' | 'absent' | 'failed' | 'not-started';
+  stackName?: string;
+  stack: 'deleted' | 'delete-requested' | 'absent' | 'kept' | 'failed' | 'not-started';
+  serviceAccount: 'deleted' | 'kept' | 'absent' | 'failed' | 'not-started';
+  note?: string;
+  error?: string;
+}

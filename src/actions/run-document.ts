@@ -87,7 +87,7 @@ export function convergeItem(i: ServiceAccountPlan): RunItem {
 }
 
 /** The step without what the document shows elsewhere (the template, beside the tags) or in other words (the diff's lines). */
-function stackStep(s: StackStep): Omit<RunItem['stack'], 'name'> {
+export function stackStep(s: StackStep): Omit<RunItem['stack'], 'name'> {
   switch (s.action) {
     case 'update':
       return { action: s.action, diff: s.diff, tagChanges: s.tags };

@@ -10,3 +10,8 @@ export function iamServiceAccountCommand(description: string): Command {
 export function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
 }
+
+/** `<verb> podidentityassociation` (alias podidentityassociations), as eksctl spells it: no positional argument. */
+export function podIdentityAssociationCommand(description: string): Command {
+  return new Command('podidentityassociation').alias('podidentityassociations').description(description);
+}

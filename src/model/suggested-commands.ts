@@ -51,3 +51,21 @@ export function changeExistingStackHint(configFile: string | undefined, id: stri
   if (configFile !== undefined && configFile !== '-') return `run \`${applyOneCommand(configFile, id)}\` to change it`;
   return 'run `irsactl update iamserviceaccount` with the same flags (or `irsactl apply -f` with a file) to change it';
 }
+
+interface AssociationTarget {
+  cluster: string;
+  region: string;
+  namespace: string;
+  serviceAccountName: string;
+}
+
+export function deletePodIdentityCommand(t: AssociationTarget): string {
+  return shellCommand('irsactl', 'delete', 'podidentityassociation', '--cluster', t.cluster, '--region', t.region, '--namespace', t.namespace, '--service-account-name', t.serviceAccountName, '--approve');
+}
+
+/** How to change what create leaves as it is (a role stack, an association): update with the same input. */
+export function changeExistingPodIdentityHint(configFile: string | undefined): string {
+  return configFile !== undefined && configFile !== '-'
+    ? `run \`${shellCommand('irsactl', 'update', 'podidentityassociation', '-f', configFile, '--approve')}\` to change it`
+    : 'run `irsactl update podidentityassociation` with the same flags to change it';
+}

@@ -2,7 +2,9 @@ import type {
   AwsPorts,
   CloudFormationPort,
   CreateStackInput,
+  EksPort,
   IamPort,
+  PodIdentityAssociationInfo,
   OidcProviderInfo,
   RoleInfo,
   StackEvent,
@@ -24,6 +26,10 @@ export interface MemoryAwsOptions {
   account?: string;
   /** whether the cluster's IAM OIDC provider exists already (default true) */
   oidcProvider?: boolean;
+  /** EKS Auto Mode (the Pod Identity agent built in) */
+  autoMode?: boolean;
+  /** the eks-pod-identity-agent add-on's status; undefined: not installed (default ACTIVE) */
+  podIdentityAgent?: string | null;
 }
 
 export interface MemoryAws {
@@ -33,6 +39,10 @@ export interface MemoryAws {
   roles: Map<string, RoleInfo>;
   /** Every call, as "<service>.<method> <first argument>", in order. */
   calls: string[];
+  /** EKS's pod identity associations, by id (ownerArn set: an add-on's) */
+  associations: Map<string, PodIdentityAssociationInfo>;
+  /** Runs before each EKS association call: a test throws here (an EKS refusal) or changes `associations` (a race). */
+  beforeEks?: (call: string) => void;
 }
 
 const notModelled = (what: string): never => {
@@ -171,6 +181,89 @@ export function memoryAws(opts: MemoryAwsOptions): MemoryAws {
     untagRole: async () => notModelled('UntagRole'),
   };
 
+  // EKS Pod Identity as the API model says: one association per ServiceAccount (ResourceInUse), the role must be in
+  // the cluster's account and trust pods.eks.amazonaws.com (InvalidParameter), an add-on's association refuses changes.
+  const associations: MemoryAws['associations'] = new Map();
+  const state: Pick<MemoryAws, 'beforeEks'> = {};
+  const eksCall = (call: string, arg: string) => {
+    log(call, arg);
+    state.beforeEks?.(call);
+  };
+  const trusted = (roleArn: string) => {
+    const role = [...roles.values()].find((r) => r.arn === roleArn);
+    if (roleArn.split(':')[4] !== account || role === undefined) throw new IrsaError('AWS', 'CreatePodIdentityAssociation failed: Role provided in the request does not exist', { httpStatus: 400, awsCode: 'InvalidParameter' });
+    if (!JSON.stringify(role.trustPolicy ?? {}).includes('pods.eks.amazonaws.com')) {
+      throw new IrsaError('AWS', 'Trust policy of the role provided is invalid. Follow the official documentation to resolve the issue.', { httpStatus: 400, awsCode: 'InvalidParameter' });
+    }
+  };
+  const owned = (id: string) => {
+    const a = associations.get(id);
+    if (a === undefined) throw new IrsaError('AWS', `No Pod Identity Association found with id ${id}`, { httpStatus: 404, awsCode: 'ResourceNotFound' });
+    if (a.ownerArn !== undefined) throw new IrsaError('AWS', `owned by ${a.ownerArn}`, { httpStatus: 400, awsCode: 'InvalidRequest' });
+    return a;
+  };
+  const podIdentityEks: Omit<EksPort, 'describeCluster' | 'tagResource'> = {
+    async describeAddon(_cluster, name) {
+      log('eks.describeAddon', name);
+      const status = opts.podIdentityAgent === undefined ? 'ACTIVE' : opts.podIdentityAgent;
+      return status === null ? undefined : { name, status, version: 'v1.3.4-eksbuild.1' };
+    },
+    async listPodIdentityAssociations(_cluster, filter) {
+      eksCall('eks.listPodIdentityAssociations', `${filter?.namespace ?? ''}/${filter?.serviceAccount ?? ''}`);
+      return [...associations.values()]
+        .filter((a) => (filter?.namespace === undefined || a.namespace === filter.namespace) && (filter?.serviceAccount === undefined || a.serviceAccount === filter.serviceAccount))
+        .map((a) => ({ associationId: a.associationId, associationArn: a.associationArn, namespace: a.namespace, serviceAccount: a.serviceAccount, ...(a.ownerArn ? { ownerArn: a.ownerArn } : {}) }));
+    },
+    async describePodIdentityAssociation(_cluster, id) {
+      eksCall('eks.describePodIdentityAssociation', id);
+      const a = associations.get(id);
+      return a === undefined ? undefined : structuredClone(a);
+    },
+    async createPodIdentityAssociation(input) {
+      eksCall('eks.createPodIdentityAssociation', `${input.namespace}/${input.serviceAccount}`);
+      if ([...associations.values()].some((a) => a.namespace === input.namespace && a.serviceAccount === input.serviceAccount)) return 'exists';
+      trusted(input.roleArn);
+      const associationId = `a-${String(++serial).padStart(17, '0')}`;
+      const a: PodIdentityAssociationInfo = {
+        associationId,
+        associationArn: `arn:aws:eks:${opts.region}:${account}:podidentityassociation/${input.cluster}/${associationId}`,
+        namespace: input.namespace,
+        serviceAccount: input.serviceAccount,
+        roleArn: input.roleArn,
+        ...(input.targetRoleArn !== undefined ? { targetRoleArn: input.targetRoleArn, externalId: 'external-id' } : {}),
+        disableSessionTags: input.disableSessionTags ?? false,
+        ...(input.policy !== undefined ? { policy: input.policy } : {}),
+        tags: { ...input.tags },
+      };
+      associations.set(associationId, a);
+      return structuredClone(a);
+    },
+    async updatePodIdentityAssociation(_cluster, id, fields) {
+      eksCall('eks.updatePodIdentityAssociation', id);
+      const a = owned(id);
+      if (fields.roleArn !== undefined) trusted(fields.roleArn);
+      const { targetRoleArn: _t, policy: _p, ...rest } = a;
+      const target = fields.targetRoleArn === undefined ? a.targetRoleArn : fields.targetRoleArn || undefined;
+      const policy = fields.policy === undefined ? a.policy : fields.policy || undefined;
+      const next: PodIdentityAssociationInfo = {
+        ...rest,
+        roleArn: fields.roleArn ?? a.roleArn,
+        disableSessionTags: fields.disableSessionTags ?? a.disableSessionTags ?? false,
+        ...(target !== undefined ? { targetRoleArn: target } : {}),
+        ...(policy !== undefined ? { policy } : {}),
+      };
+      associations.set(id, next);
+      return structuredClone(next);
+    },
+    async deletePodIdentityAssociation(_cluster, id) {
+      eksCall('eks.deletePodIdentityAssociation', id);
+      if (!associations.has(id)) return 'absent';
+      owned(id);
+      associations.delete(id);
+      return 'deleted';
+    },
+  };
+
   const ports: AwsPorts = {
     eks: {
       async describeCluster(name) {
@@ -188,15 +281,11 @@ export function memoryAws(opts: MemoryAwsOptions): MemoryAws {
           certificateAuthorityData: Buffer.from('not a certificate').toString('base64'),
           oidcIssuer: issuer,
           tags: {},
+          ...(opts.autoMode ? { autoMode: true } : {}),
         };
       },
       tagResource: async () => notModelled('EKS TagResource'),
-      describeAddon: async () => notModelled('EKS DescribeAddon'),
-      listPodIdentityAssociations: async () => notModelled('EKS ListPodIdentityAssociations'),
-      describePodIdentityAssociation: async () => notModelled('EKS DescribePodIdentityAssociation'),
-      createPodIdentityAssociation: async () => notModelled('EKS CreatePodIdentityAssociation'),
-      updatePodIdentityAssociation: async () => notModelled('EKS UpdatePodIdentityAssociation'),
-      deletePodIdentityAssociation: async () => notModelled('EKS DeletePodIdentityAssociation'),
+      ...podIdentityEks,
     },
     iam,
     cfn,
@@ -208,5 +297,17 @@ export function memoryAws(opts: MemoryAwsOptions): MemoryAws {
       assumeRoleWithWebIdentity: async () => notModelled('AssumeRoleWithWebIdentity'),
     },
   };
-  return { ports, stacks, roles, calls };
+  return {
+    ports,
+    stacks,
+    roles,
+    calls,
+    associations,
+    get beforeEks() {
+      return state.beforeEks;
+    },
+    set beforeEks(f) {
+      state.beforeEks = f;
+    },
+  };
 }

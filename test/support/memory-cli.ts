@@ -1,5 +1,5 @@
 import { runCli, type CliRun } from './run-cli.js';
-import { memoryAws, type MemoryAws } from './memory-aws.js';
+import { memoryAws, type MemoryAws, type MemoryAwsOptions } from './memory-aws.js';
 import { memoryKube, type MemoryKube } from './memory-kube.js';
 
 // irsactl in-process against in-memory AWS and Kubernetes ports: the unit tier's stand-in for test/support/cli.ts's
@@ -13,10 +13,10 @@ export interface MemoryCluster {
   run(argv: string[]): Promise<CliRun>;
 }
 
-export function memoryCluster(opts: { cluster?: string; region?: string; oidcProvider?: boolean } = {}): MemoryCluster {
+export function memoryCluster(opts: { cluster?: string; region?: string; oidcProvider?: boolean; eks?: Pick<MemoryAwsOptions, 'autoMode' | 'podIdentityAgent'> } = {}): MemoryCluster {
   const cluster = opts.cluster ?? 'unit';
   const region = opts.region ?? 'us-west-2';
-  const aws = memoryAws({ cluster, region, ...(opts.oidcProvider !== undefined ? { oidcProvider: opts.oidcProvider } : {}) });
+  const aws = memoryAws({ cluster, region, ...(opts.oidcProvider !== undefined ? { oidcProvider: opts.oidcProvider } : {}), ...opts.eks });
   const kube = memoryKube();
   const env = {
     AWS_ACCESS_KEY_ID: 'AKIAUNITTEST',
