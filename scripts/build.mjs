@@ -96,6 +96,7 @@ await build({
     'sandbox/shell': 'sandbox/shell.ts',
     'sandbox/kube-token': 'sandbox/kube-token.ts',
     'sandbox/bench': 'scripts/bench.ts',
+    'sandbox/bench-scale': 'scripts/bench-scale.ts',
   },
   outdir: 'dist',
   bundle: true,
