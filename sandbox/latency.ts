@@ -14,6 +14,8 @@ export interface StackLatencyProxy {
   url: string;
   /** stacks created through this proxy that are still "in progress" now */
   inProgress(): number;
+  /** when each stack created through this proxy was created (ms since epoch, once moto answered), by name */
+  createdAt: ReadonlyMap<string, number>;
   /** every DescribeStacks: the one stack asked for (none: all stacks), whether it was still in progress, and how many were */
   describeCalls: { stackName?: string; young?: boolean; inProgress: number }[];
   /** every ListStacks: its status filter, and how many stacks were in progress then */
@@ -89,6 +91,7 @@ export async function startStackLatency(upstreamUrl: string, opts: StackLatency)
     url: `http://127.0.0.1:${port}`,
     describeCalls,
     listCalls,
+    createdAt,
     inProgress: () => [...createdAt.keys()].filter(isYoung).length,
     stop: close,
   };

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isRecord as isPlainObject } from '../json.js';
 import { API_VERSION, KIND } from './keys.js';
 import { rawClusterConfigSchema } from './schema.js';

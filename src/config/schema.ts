@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { WELL_KNOWN_POLICY_KEYS } from '../model/service-account.js';
 import {
   API_VERSION,

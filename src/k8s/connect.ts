@@ -1,5 +1,6 @@
 import type { Agent as HttpAgent } from 'node:http';
 import type * as K8s from '@kubernetes/client-node';
+import type { KubeLib } from './client-node.js';
 import { eksToken } from '../aws/eks-token.js';
 import { IrsaError } from '../errors.js';
 import { createAgents } from '../net/agents.js';
@@ -75,7 +76,7 @@ function assertSameCluster(
 /** The loaded client library and its APIs, bound to one API server. */
 export interface KubeApis {
   /** @kubernetes/client-node, loaded once here; the port needs it for patch options */
-  lib: typeof K8s;
+  lib: KubeLib;
   api: K8s.CoreV1Api;
   authz: K8s.AuthorizationV1Api;
   endpoint: string;
@@ -85,7 +86,7 @@ export interface KubeApis {
 
 /** @kubernetes/client-node costs ~0.8 s to load, which commands that never talk to Kubernetes (and --help) must not pay. */
 export async function prepare(conn: KubeConnection, opts: ConnectKubeOptions): Promise<KubeApis> {
-  const k8s = await import('@kubernetes/client-node');
+  const k8s = await import('./client-node.js');
   const env = opts.env ?? process.env;
   const timeouts = requestTimeoutsFrom(env);
   const proxies = proxySettingsFrom(env);

@@ -1,4 +1,5 @@
 import type * as K8s from '@kubernetes/client-node';
+import type { KubeLib } from './client-node.js';
 import fetch, { type RequestInit } from 'node-fetch';
 import { IrsaError } from '../errors.js';
 
@@ -8,7 +9,7 @@ import { IrsaError } from '../errors.js';
  * redirecting API server — or anything answering in its place — would be handed the cluster's bearer token. The
  * Kubernetes API never redirects the calls irsactl makes, so a 3xx is an error that names where it pointed.
  */
-export function noRedirectHttpLibrary(k8s: typeof K8s): K8s.HttpLibrary {
+export function noRedirectHttpLibrary(k8s: KubeLib): K8s.HttpLibrary {
   return k8s.wrapHttpLibrary({
     async send(request: K8s.RequestContext): Promise<K8s.ResponseContext> {
       const resp = await fetch(request.getUrl(), {

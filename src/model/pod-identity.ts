@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { wellKnownPoliciesSchema } from './well-known.js';
 
 // EKS Pod Identity associations, as eksctl's `iam.podIdentityAssociations[]` describes them (pkg/apis/eksctl.io/

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { podIdentityAssociationSpecSchema } from './pod-identity.js';
 import { wellKnownPoliciesSchema } from './well-known.js';
 

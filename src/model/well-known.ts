@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // The names of eksctl's wellKnownPolicies, shared by iamserviceaccounts and pod identity associations.
 

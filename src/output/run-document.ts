@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // The one machine-readable document of every command that plans and changes (create, update, delete, apply,
 // associate-iam-oidc-provider): `-o json|yaml` of the plan (kind Plan) and of the --approve run (kind Result) carry

@@ -56,8 +56,8 @@ export function createRuntime(io: Io, verbosity: number, overrides: RuntimeOverr
     // A timeout's own errors name what they waited for; an interrupt says what it abandoned.
     if (reason.kind === 'interrupt' && inFlight.length > 0) reporter.warn(RunControl.describe(reason, inFlight));
   });
-  // IRSACTL_POLL_INTERVAL_MS lets the sandbox poll quickly; AWS creates an IAM role stack in ~20 s.
-  const poll = Number(io.env.IRSACTL_POLL_INTERVAL_MS ?? '') || 2000;
+  // One poll a second while stacks are young (see StackWaiter); IRSACTL_POLL_INTERVAL_MS lets tests poll faster.
+  const poll = Number(io.env.IRSACTL_POLL_INTERVAL_MS ?? '') || 1000;
   return {
     io,
     reporter,

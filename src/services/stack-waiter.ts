@@ -8,13 +8,21 @@ import { isMoving, MOVING_STACK_STATUSES } from '../cfn/stack-status.js';
 // moving (in a crowded region only the busy stacks are listed), then one DescribeStacks by name or ID for each
 // stack that has stopped, for its final status and outputs. Never DescribeStacks without a name. One deadline for
 // the run. A stack that cannot finish by itself (REVIEW_IN_PROGRESS) ends the wait at once.
+//
+// The schedule (pollDelay): one poll a second while any stack in flight is young (an IAM role stack takes 10-30 s on
+// AWS, so a finish is noticed within about a second), then growing by half to maxIntervalMs for the ones that take
+// long. Cheap because one tick costs one request whatever the number of stacks: 50 stacks of 20 s cost about 25
+// ListStacks in all. The SDK's own retries (adaptive for CloudFormation) still absorb throttling inside a tick.
 
 export interface WaiterOptions {
   /** absolute time (ms since epoch) after which waiting fails with TIMEOUT */
   deadline: number;
-  /** first delay between polls; grows by half each tick up to maxIntervalMs */
+  /** the delay between polls while some stack in flight is younger than quickForMs */
   intervalMs: number;
+  /** after that, the delay grows by half each tick up to this */
   maxIntervalMs: number;
+  /** how long a stack counts as young (default QUICK_POLL_FOR_MS) */
+  quickForMs?: number;
   signal?: AbortSignal;
 }
 
@@ -23,6 +31,18 @@ interface Pending {
   since: number;
   resolve: (r: StackRecord | undefined) => void;
   reject: (e: unknown) => void;
+}
+
+/** An IAM role stack's usual time on AWS, and then some: polled every intervalMs until this old. */
+export const QUICK_POLL_FOR_MS = 30_000;
+
+/**
+ * The delay before the next poll: the steady interval while the youngest stack in flight is young, else half as
+ * long again as the last delay, up to the maximum. Pure, for the tests.
+ */
+export function pollDelay(lastDelayMs: number, youngestAgeMs: number, opts: Pick<WaiterOptions, 'intervalMs' | 'maxIntervalMs' | 'quickForMs'>): number {
+  if (youngestAgeMs < (opts.quickForMs ?? QUICK_POLL_FOR_MS)) return opts.intervalMs;
+  return Math.min(Math.max(opts.intervalMs, Math.round(lastDelayMs * 1.5)), Math.max(opts.intervalMs, opts.maxIntervalMs));
 }
 
 export class StackWaiter {
@@ -75,10 +95,13 @@ export class StackWaiter {
           this.failAll((id) => this.timeoutError(id));
           break;
         }
+        const tickStart = Date.now();
         await this.tick();
         if (this.pending.size === 0) break;
-        await sleep(Math.min(this.interval, Math.max(0, this.opts.deadline - Date.now())), this.opts.signal);
-        this.interval = Math.min(Math.round(this.interval * 1.5), this.opts.maxIntervalMs);
+        this.interval = pollDelay(this.interval, this.youngestAgeMs(), this.opts);
+        // Polls start one interval apart (the tick's own time counts), but never closer than half an interval.
+        const pause = Math.max(this.interval - (Date.now() - tickStart), this.interval / 2);
+        await sleep(Math.min(pause, Math.max(0, this.opts.deadline - Date.now())), this.opts.signal);
         if (this.opts.signal?.aborted) {
           this.failAll(() => new IrsaError('INTERRUPTED', 'interrupted while waiting'));
           break;
@@ -87,6 +110,12 @@ export class StackWaiter {
     } finally {
       this.running = false;
     }
+  }
+
+  private youngestAgeMs(): number {
+    let youngest = 0;
+    for (const list of this.pending.values()) for (const p of list) youngest = Math.max(youngest, p.since);
+    return Date.now() - youngest;
   }
 
   private async tick(): Promise<void> {

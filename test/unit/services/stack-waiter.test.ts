@@ -3,7 +3,7 @@
  * (moto's stacks are complete at once, so it cannot show a wait at all).
  */
 import { describe, expect, it } from 'vitest';
-import { StackWaiter } from '../../../src/services/stack-waiter.js';
+import { pollDelay, QUICK_POLL_FOR_MS, StackWaiter } from '../../../src/services/stack-waiter.js';
 import type { CloudFormationPort, StackRecord, StackSummary } from '../../../src/aws/ports.js';
 import { MOVING_STACK_STATUSES } from '../../../src/cfn/stack-status.js';
 import { IrsaError } from '../../../src/errors.js';
@@ -182,5 +182,42 @@ describe('StackWaiter', () => {
     const waiter = new StackWaiter(cfn, fast());
     expect((await waiter.wait('a'))?.status).toBe('CREATE_COMPLETE');
     expect((await waiter.wait('b'))?.status).toBe('CREATE_COMPLETE');
+  });
+});
+
+describe('pollDelay: the poll schedule', () => {
+  const opts = { intervalMs: 1000, maxIntervalMs: 10_000 };
+
+  it('polls at the steady interval while the youngest stack in flight is young, however long the others have waited', () => {
+    expect(pollDelay(1000, 0, opts)).toBe(1000);
+    expect(pollDelay(1000, QUICK_POLL_FOR_MS - 1, opts)).toBe(1000);
+    // a new stack joining brings a backed-off poller back to the steady interval
+    expect(pollDelay(10_000, 5, opts)).toBe(1000);
+  });
+
+  it('then grows by half each tick up to the maximum', () => {
+    const delays: number[] = [];
+    let d = 1000;
+    for (let i = 0; i < 8; i++) delays.push((d = pollDelay(d, QUICK_POLL_FOR_MS, opts)));
+    expect(delays).toEqual([1500, 2250, 3375, 5063, 7595, 10_000, 10_000, 10_000]);
+  });
+
+  it('a shorter quick window and a maximum below the interval are honoured', () => {
+    expect(pollDelay(1000, 500, { ...opts, quickForMs: 400 })).toBe(1500);
+    expect(pollDelay(1000, QUICK_POLL_FOR_MS, { intervalMs: 1000, maxIntervalMs: 200 })).toBe(1000);
+  });
+
+  it('a stack that takes 20 s alone costs one request a second; fifty of them one ListStacks a second between them', async () => {
+    // 20 polls in progress, then complete: the waiter's requests, counted (the delays are 1 ms here).
+    const seq = [...Array(20).fill('CREATE_IN_PROGRESS'), 'CREATE_COMPLETE'];
+    const one = new SequencedCfn({ a: seq });
+    await new StackWaiter(one, { deadline: Date.now() + 10_000, intervalMs: 1, maxIntervalMs: 1 }).wait('a');
+    expect(one.describeOneCalls + one.listCalls).toBe(21);
+    const names = Array.from({ length: 50 }, (_, i) => `s${i}`);
+    const many = new SequencedCfn(Object.fromEntries(names.map((n) => [n, seq])));
+    const waiter = new StackWaiter(many, { deadline: Date.now() + 10_000, intervalMs: 1, maxIntervalMs: 1 });
+    await Promise.all(names.map((n) => waiter.wait(n)));
+    expect(many.listCalls).toBe(21);
+    expect(many.describeOneCalls).toBe(50);
   });
 });
