@@ -1,11 +1,19 @@
 import { z } from 'zod';
 import { podIdentityAssociationSpecSchema } from './pod-identity.js';
-import { wellKnownPoliciesSchema } from './well-known.js';
+import { wellKnownPoliciesSchema, wellKnownPolicySelectionSchema } from './well-known.js';
 
 // The resolved model: what flags or a ClusterConfig file turn into, after
 // defaults and validation. Everything after parsing works on these types only.
 
-export { WELL_KNOWN_POLICY_KEYS, wellKnownPoliciesSchema, type WellKnownPolicyKey, type WellKnownPolicies } from './well-known.js';
+export {
+  WELL_KNOWN_POLICY_KEYS,
+  WELL_KNOWN_POLICY_PROFILES,
+  wellKnownPoliciesSchema,
+  wellKnownPolicySelectionSchema,
+  type WellKnownPolicyKey,
+  type WellKnownPolicies,
+  type WellKnownPolicySelection,
+} from './well-known.js';
 
 const stringMap = z.record(z.string(), z.string());
 
@@ -19,6 +27,8 @@ export const serviceAccountSpecSchema = z.object({
   attachPolicy: z.record(z.string(), z.unknown()).optional(),
   attachRoleARN: z.string().optional(),
   wellKnownPolicies: wellKnownPoliciesSchema,
+  /** irsactl-only (eksctl has no such field); unset: eksctl's statements. */
+  wellKnownPolicySelection: wellKnownPolicySelectionSchema.optional(),
   permissionsBoundary: z.string().optional(),
   roleName: z.string().optional(),
   roleOnly: z.boolean(),
