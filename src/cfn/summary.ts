@@ -20,6 +20,8 @@ const INLINE_TO_WELL_KNOWN: [RegExp, keyof WellKnownPolicies][] = [
   [/^PolicyExternalDNS/, 'externalDNS'],
   [/^PolicyCertManager/, 'certManager'],
   [/^PolicyEFSCSIController$/, 'efsCSIController'],
+  // The upstream profile's (eksctl's EBS policy is a managed one).
+  [/^PolicyEBSCSIController$/, 'ebsCSIController'],
 ];
 const MANAGED_TO_WELL_KNOWN: [RegExp, keyof WellKnownPolicies][] = [
   [/:policy\/AmazonEC2ContainerRegistryPowerUser$/, 'imageBuilder'],

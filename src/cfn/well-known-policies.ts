@@ -44,6 +44,12 @@ export function upstreamPolicy(controller: string, version?: string): UpstreamPo
   return version === undefined ? files[files.length - 1] : files.find((f) => f.version === version);
 }
 
+/** Whether every pinned version is a catalogued one under the upstream profile (templates render only then). */
+export function selectionRenders(sel: WellKnownPolicySelection | undefined): boolean {
+  if (sel === undefined) return true;
+  return Object.entries(sel.versions).every(([k, v]) => sel.profile === 'upstream' && upstreamVersions(k).includes(v));
+}
+
 /** The profile a key renders with: upstream needs a catalogued document; imageBuilder has none, so it stays eksctl's. */
 const usesUpstream = (key: WellKnownPolicyKey, sel: WellKnownPolicySelection): boolean =>
   sel.profile === 'upstream' && UPSTREAM_POLICIES.has(key);

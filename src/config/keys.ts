@@ -64,10 +64,12 @@ export const IAM_KEYS = [
   'serviceAccounts',
   'podIdentityAssociations',
   'vpcResourceControllerPolicy',
+  // irsactl's own (eksctl has no such key; eksctl warns about it and ignores it): the cluster-wide default profile.
+  'wellKnownPolicyProfile',
 ] as const;
 
 /** The iam keys irsactl reads: `serviceAcounts` must fail, not be ignored. */
-export const IAM_READ_KEYS = ['withOIDC', 'serviceAccounts'] as const;
+export const IAM_READ_KEYS = ['withOIDC', 'serviceAccounts', 'wellKnownPolicyProfile'] as const;
 
 /** Levels where unknown keys are warnings (a newer eksctl's), with the keys irsactl reads there. */
 export const LENIENT_LEVELS: readonly { path: readonly string[]; known: readonly string[]; read: readonly string[] }[] = [
@@ -87,6 +89,9 @@ export const SERVICE_ACCOUNT_KEYS = [
   'roleOnly',
   'tags',
   'subjectPattern',
+  // irsactl's own: which statements wellKnownPolicies renders (profile), and the controller versions it pins.
+  'wellKnownPolicyProfile',
+  'wellKnownPolicyVersions',
 ] as const;
 
 /** The ObjectMeta fields irsactl uses. */
@@ -127,6 +132,7 @@ export function knownKeysAt(path: readonly PathSegment[]): readonly string[] | u
     case 'iam.serviceAccounts.#.metadata':
       return OBJECT_META_KEYS;
     case 'iam.serviceAccounts.#.wellKnownPolicies':
+    case 'iam.serviceAccounts.#.wellKnownPolicyVersions':
       return WELL_KNOWN_POLICY_KEYS;
     default:
       return undefined;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WELL_KNOWN_POLICY_KEYS } from '../model/service-account.js';
+import { WELL_KNOWN_POLICY_KEYS, WELL_KNOWN_POLICY_PROFILES } from '../model/service-account.js';
 import {
   API_VERSION,
   CLUSTER_METADATA_KEYS,
@@ -45,11 +45,18 @@ const rawWellKnownPoliciesSchema = z.strictObject(
   >,
 );
 
+const rawWellKnownPolicyProfileSchema = z.enum(WELL_KNOWN_POLICY_PROFILES).nullish();
+const rawWellKnownPolicyVersionsSchema = z.strictObject(
+  Object.fromEntries(WELL_KNOWN_POLICY_KEYS.map((k) => [k, optString])) as Record<(typeof WELL_KNOWN_POLICY_KEYS)[number], typeof optString>,
+);
+
 const rawServiceAccountSchema = z.strictObject({
   ...ignoredKeys(SERVICE_ACCOUNT_KEYS, []),
   metadata: rawObjectMetaSchema.nullish(),
   attachPolicyARNs: z.array(z.string()).nullish(),
   wellKnownPolicies: rawWellKnownPoliciesSchema.nullish(),
+  wellKnownPolicyProfile: rawWellKnownPolicyProfileSchema,
+  wellKnownPolicyVersions: rawWellKnownPolicyVersionsSchema.nullish(),
   attachPolicy: z.record(z.string(), z.unknown()).nullish(),
   attachRoleARN: optString,
   permissionsBoundary: optString,
@@ -63,6 +70,7 @@ const rawServiceAccountSchema = z.strictObject({
 const rawIamSchema = z.looseObject({
   ...ignoredKeys(IAM_KEYS, IAM_READ_KEYS),
   withOIDC: optBool,
+  wellKnownPolicyProfile: rawWellKnownPolicyProfileSchema,
   serviceAccounts: z.array(rawServiceAccountSchema).nullish(),
 });
 

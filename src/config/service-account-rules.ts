@@ -1,3 +1,4 @@
+import { upstreamVersions } from '../cfn/well-known-policies.js';
 import { iamArnAccount, isAccountId } from '../model/arns.js';
 import { WELL_KNOWN_POLICY_KEYS, saId, type ClusterModel, type ServiceAccountSpec } from '../model/service-account.js';
 import {
@@ -177,6 +178,23 @@ const emptyAttachPolicy: ServiceAccountRule = ({ sa, at, warn }) => {
   }
 };
 
+/** Pinned versions must be catalogued ones, of controllers the upstream profile has, under that profile. */
+const wellKnownPolicyVersions: ServiceAccountRule = ({ sa, at, add }) => {
+  const sel = sa.wellKnownPolicySelection;
+  if (sel === undefined) return;
+  for (const [key, version] of Object.entries(sel.versions)) {
+    const where = at('wellKnownPolicyVersions', key);
+    const known = upstreamVersions(key);
+    if (sel.profile !== 'upstream') {
+      add(where, `pins a controller version, but the profile is "${sel.profile}" (eksctl's statements have no versions)`, 'set wellKnownPolicyProfile: upstream, or remove wellKnownPolicyVersions');
+    } else if (known.length === 0) {
+      add(where, `${key} has no upstream document (it is a managed policy in every profile)`, `remove ${key} from wellKnownPolicyVersions`);
+    } else if (!known.includes(version)) {
+      add(where, `"${version}" is not a catalogued ${key} version; known: ${known.join(', ')}`, 'use one of the known versions (irsactl policies list shows them), or leave it out for the newest');
+    }
+  }
+};
+
 export const SERVICE_ACCOUNT_RULES: readonly ServiceAccountRule[] = [
   serviceAccountName,
   namespace,
@@ -189,4 +207,5 @@ export const SERVICE_ACCOUNT_RULES: readonly ServiceAccountRule[] = [
   subjectPattern,
   serviceAccountTags,
   emptyAttachPolicy,
+  wellKnownPolicyVersions,
 ];

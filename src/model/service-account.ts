@@ -13,6 +13,7 @@ export {
   type WellKnownPolicyKey,
   type WellKnownPolicies,
   type WellKnownPolicySelection,
+  type WellKnownPolicyProfile,
 } from './well-known.js';
 
 const stringMap = z.record(z.string(), z.string());

@@ -32,3 +32,4 @@ export const wellKnownPolicySelectionSchema = z.object({
   versions: z.partialRecord(z.enum(WELL_KNOWN_POLICY_KEYS), z.string()),
 });
 export type WellKnownPolicySelection = z.infer<typeof wellKnownPolicySelectionSchema>;
+export type WellKnownPolicyProfile = WellKnownPolicySelection['profile'];
