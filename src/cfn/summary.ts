@@ -28,6 +28,9 @@ const MANAGED_TO_WELL_KNOWN: [RegExp, keyof WellKnownPolicies][] = [
   [/:policy\/service-role\/AmazonEBSCSIDriverPolicy$/, 'ebsCSIController'],
 ];
 
+/** The well-known policy an inline policy's logical ID belongs to, in either profile. */
+export const wellKnownKeyOfInlinePolicy = (logicalId: string): keyof WellKnownPolicies | undefined =>
+  INLINE_TO_WELL_KNOWN.find(([re]) => re.test(logicalId))?.[1];
 
 function plainString(v: unknown, partition: string): string | undefined {
   if (typeof v === 'string') return v;
