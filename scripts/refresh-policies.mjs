@@ -75,6 +75,7 @@ if (positionals[0] === 'eksctl') {
       controller: s.controller,
       version: s.version,
       source: { repository: s.repository, path: s.path, ref: s.ref, commit: commitOf(s.ref), sha256: sha256(text), extract: s.extract },
+      ...(s.note ? { note: s.note } : {}),
       ...(s.inputs ? { inputs: s.inputs } : {}),
       document,
       documentSha256: documentSha256(document),

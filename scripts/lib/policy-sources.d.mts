@@ -1,8 +1,9 @@
 // Types for policy-sources.mjs (plain JS so that the refresh script runs on Node without a build step).
 export interface Extract {
-  kind: 'json' | 'markdown';
+  kind: 'json' | 'markdown' | 'heredoc';
   after?: string;
   index?: number;
+  lang?: string;
 }
 export interface EksctlWellKnownEntry {
   managed: string[];

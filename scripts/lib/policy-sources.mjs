@@ -122,8 +122,10 @@ export function parseEksctlWellKnown(iamHelperGo, iamGo) {
 // ---- controllers' published documents --------------------------------------------------------------------------
 
 /**
- * The policy document a source file holds. extract: {kind: 'json'} (the whole file), or {kind: 'markdown', after?,
- * index?}: the index-th (0-based) ```json block after the first line containing `after` (or from the top).
+ * The policy document a source file holds. extract: {kind: 'json'} (the whole file); {kind: 'markdown', after?,
+ * index?, lang?}: the index-th (0-based) fenced block of language lang (default json; '' for a bare fence) after the
+ * first line containing `after` (or from the top); {kind: 'heredoc', after}: the here-document that the line
+ * containing `after` (e.g. `cat > policy.json <<EOF`) opens, up to its EOF line.
  */
 export function extractDocument(text, extract) {
   if (extract.kind === 'json') return JSON.parse(text);
@@ -135,9 +137,10 @@ export function extractDocument(text, extract) {
       if (from < 0) throw new Error(`no line containing ${JSON.stringify(extract.after)}`);
     }
     const blocks = [];
+    const lang = extract.lang ?? 'json';
     for (let i = from; i < lines.length; i++) {
-      const open = /^(\s*)```json\s*$/.exec(lines[i]);
-      if (!open) continue;
+      const open = /^(\s*)```\s*(\w*)\s*$/.exec(lines[i]);
+      if (!open || open[2] !== lang) continue;
       const end = lines.findIndex((l, k) => k > i && /^\s*```\s*$/.test(l));
       blocks.push(lines.slice(i + 1, end).map((l) => l.slice(open[1].length)).join('\n'));
       i = end;
@@ -145,6 +148,15 @@ export function extractDocument(text, extract) {
     const block = blocks[extract.index ?? 0];
     if (block === undefined) throw new Error(`no json block #${extract.index ?? 0}${extract.after ? ` after ${JSON.stringify(extract.after)}` : ''}`);
     return JSON.parse(block);
+  }
+  if (extract.kind === 'heredoc') {
+    const lines = text.split('\n');
+    const from = lines.findIndex((l) => l.includes(extract.after));
+    const marker = /<<\s*'?(\w+)'?/.exec(lines[from] ?? '')?.[1];
+    if (from < 0 || !marker) throw new Error(`no here-document opened by a line containing ${JSON.stringify(extract.after)}`);
+    const end = lines.findIndex((l, k) => k > from && l.trim() === marker);
+    if (end < 0) throw new Error(`the here-document after ${JSON.stringify(extract.after)} has no ${marker} line`);
+    return JSON.parse(lines.slice(from + 1, end).join('\n'));
   }
   throw new Error(`unknown extract kind ${extract.kind}`);
 }

@@ -86,11 +86,17 @@ export function showPolicy(io: Io, name: string, opts: ShowOptions): void {
   const file = upstreamPolicy(name, opts.version);
   if (!file) throw usageError(`--version: "${opts.version}" is not a catalogued ${name} version`, `known: ${known.join(', ')}`);
   if (opts.output === 'json') {
-    writeResult(io, toJson({ controller: name, profile, version: file.version, source: file.source, document: file.document }));
+    const extra = { ...(file.note ? { note: file.note } : {}), ...(file.inputs ? { inputs: file.inputs } : {}) };
+    writeResult(io, toJson({ controller: name, profile, version: file.version, source: file.source, ...extra, document: file.document }));
     return;
   }
   const s = file.source;
-  writeResult(io, `# ${name} ${file.version}: ${s.repository} ${s.path} at ${s.ref} (${short(s.commit)}), sha256 ${s.sha256.slice(0, 16)}…\n${JSON.stringify(file.document, null, 2)}\n`);
+  const lines = [`# ${name} ${file.version}: ${s.repository} ${s.path} at ${s.ref} (${short(s.commit)}), sha256 ${s.sha256.slice(0, 16)}…`];
+  if (file.note) lines.push(`# ${file.note}`);
+  for (const [k, input] of Object.entries(file.inputs ?? {})) {
+    lines.push(`# input ${k}${input.required ? ' (required)' : ''}${input.list ? ' (a list)' : ''}: ${input.description}; replaces ${input.placeholder}`);
+  }
+  writeResult(io, `${lines.join('\n')}\n${JSON.stringify(file.document, null, 2)}\n`);
 }
 
 /** `--version NAME=V` for outdated: each checked against the catalogue before any request. */

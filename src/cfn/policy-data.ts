@@ -32,26 +32,47 @@ export const upstreamSourceSchema = z.object({
   ref: z.string(),
   commit: z.string(),
   sha256: z.string(),
-  extract: z.object({ kind: z.string(), after: z.string().optional(), index: z.number().optional() }),
+  extract: z.object({ kind: z.string(), after: z.string().optional(), index: z.number().optional(), lang: z.string().optional() }),
 });
+/** A value the document leaves to the user (a bucket, a secret ARN): the placeholder string the upstream text uses. */
+const policyInputSchema = z.object({
+  placeholder: z.string(),
+  description: z.string(),
+  required: z.boolean().optional(),
+  /** Several values: each array element equal to the placeholder becomes one element per value. */
+  list: z.boolean().optional(),
+});
+export type PolicyInput = z.infer<typeof policyInputSchema>;
+
 const upstreamFileSchema = z.object({
   controller: z.string(),
   version: z.string(),
   source: upstreamSourceSchema,
+  note: z.string().optional(),
+  inputs: z.record(z.string(), policyInputSchema).optional(),
   document: documentSchema,
   documentSha256: z.string(),
 });
 export type UpstreamPolicyFile = z.infer<typeof upstreamFileSchema>;
 export type UpstreamSource = z.infer<typeof upstreamSourceSchema>;
 
+/**
+ * Checked against the schema, but the data itself kept as written: zod would put the keys it declares first, and the
+ * statements must keep their source's key order (goldens compare text, checksums cover it).
+ */
+function checked<T>(schema: z.ZodType<T>, raw: unknown): T {
+  schema.parse(raw);
+  return raw as T;
+}
+
 /** eksctl's statements (one file: the eksctl release they were read from). */
-export const EKSCTL_POLICIES: EksctlPolicyFile = eksctlFileSchema.parse(EKSCTL_POLICY_FILES[0]);
+export const EKSCTL_POLICIES: EksctlPolicyFile = checked(eksctlFileSchema, EKSCTL_POLICY_FILES[0]);
 
 /** Every catalogued upstream document, by controller, versions oldest first. */
 export const UPSTREAM_POLICIES: ReadonlyMap<string, readonly UpstreamPolicyFile[]> = (() => {
   const byController = new Map<string, UpstreamPolicyFile[]>();
   for (const raw of UPSTREAM_POLICY_FILES) {
-    const file = upstreamFileSchema.parse(raw);
+    const file = checked(upstreamFileSchema, raw);
     byController.set(file.controller, [...(byController.get(file.controller) ?? []), file]);
   }
   for (const files of byController.values()) files.sort((a, b) => compareVersions(a.version, b.version));

@@ -1,11 +1,11 @@
 import type { CfnString, CfnSub, PolicyDocument } from './policy.js';
 import type { OidcInfo } from '../model/oidc.js';
-import type { ServiceAccountSpec, WellKnownPolicies, WellKnownPolicySelection } from '../model/service-account.js';
+import type { ControllerPolicy, ServiceAccountSpec, WellKnownPolicies, WellKnownPolicySelection } from '../model/service-account.js';
 import { saId } from '../model/service-account.js';
 import { IrsaError } from '../errors.js';
 import { ROLE_OUTPUT } from '../model/naming.js';
 import { trustPolicyFor } from './trust-policy.js';
-import { wellKnownInlinePolicies, wellKnownManagedPolicyArns } from './well-known-policies.js';
+import { controllerInlinePolicies, wellKnownInlinePolicies, wellKnownManagedPolicyArns } from './well-known-policies.js';
 
 export interface RoleResource {
   Type: 'AWS::IAM::Role';
@@ -62,6 +62,7 @@ export function renderTemplate(sa: ServiceAccountSpec, oidc: OidcInfo): CfnTempl
     managedPolicyArns: sa.attachPolicyARNs,
     wellKnownPolicies: sa.wellKnownPolicies,
     ...(sa.wellKnownPolicySelection ? { wellKnownPolicySelection: sa.wellKnownPolicySelection } : {}),
+    ...(sa.controllerPolicies ? { controllerPolicies: sa.controllerPolicies } : {}),
     permissionsBoundary: sa.permissionsBoundary,
     inlinePolicy: sa.attachPolicy,
   });
@@ -76,6 +77,8 @@ export interface RoleStackParts {
   wellKnownPolicies: WellKnownPolicies;
   /** eksctl's statements (unset) or each controller's own (irsactl-only) */
   wellKnownPolicySelection?: WellKnownPolicySelection;
+  /** controllers' own policies eksctl has no key for (irsactl-only) */
+  controllerPolicies?: readonly ControllerPolicy[];
   permissionsBoundary?: string;
   inlinePolicy?: Record<string, unknown>;
   /** the inline policy's logical id (eksctl's default: Policy1) */
@@ -95,7 +98,7 @@ export function roleStackTemplate(parts: RoleStackParts): CfnTemplate {
     },
   };
   const resources: Record<string, CfnResource> = { [ROLE_LOGICAL_ID]: role };
-  for (const policy of wellKnownInlinePolicies(parts.wellKnownPolicies, parts.wellKnownPolicySelection)) {
+  for (const policy of [...wellKnownInlinePolicies(parts.wellKnownPolicies, parts.wellKnownPolicySelection), ...controllerInlinePolicies(parts.controllerPolicies)]) {
     resources[policy.logicalId] = policyResource(policy.logicalId, policy.document);
   }
   if (parts.inlinePolicy && Object.keys(parts.inlinePolicy).length > 0) {

@@ -6,6 +6,10 @@ import upstream_certManager_docs_2026_08_22 from '../../policies/upstream/certMa
 import upstream_ebsCSIController_v1_64_0 from '../../policies/upstream/ebsCSIController/v1.64.0.json' with { type: 'json' };
 import upstream_efsCSIController_v3_4_1 from '../../policies/upstream/efsCSIController/v3.4.1.json' with { type: 'json' };
 import upstream_externalDNS_v0_22_0 from '../../policies/upstream/externalDNS/v0.22.0.json' with { type: 'json' };
+import upstream_externalSecrets_v2_9_0 from '../../policies/upstream/externalSecrets/v2.9.0.json' with { type: 'json' };
+import upstream_fsxCSIController_v1_9_0 from '../../policies/upstream/fsxCSIController/v1.9.0.json' with { type: 'json' };
+import upstream_nodeTerminationHandler_v1_25_6 from '../../policies/upstream/nodeTerminationHandler/v1.25.6.json' with { type: 'json' };
+import upstream_velero_v1_13_2 from '../../policies/upstream/velero/v1.13.2.json' with { type: 'json' };
 
 export const EKSCTL_POLICY_FILES: readonly unknown[] = [eksctl_v0_230_0];
-export const UPSTREAM_POLICY_FILES: readonly unknown[] = [upstream_autoScaler_1_36_1, upstream_awsLoadBalancerController_v3_5_0, upstream_certManager_docs_2026_08_22, upstream_ebsCSIController_v1_64_0, upstream_efsCSIController_v3_4_1, upstream_externalDNS_v0_22_0];
+export const UPSTREAM_POLICY_FILES: readonly unknown[] = [upstream_autoScaler_1_36_1, upstream_awsLoadBalancerController_v3_5_0, upstream_certManager_docs_2026_08_22, upstream_ebsCSIController_v1_64_0, upstream_efsCSIController_v3_4_1, upstream_externalDNS_v0_22_0, upstream_externalSecrets_v2_9_0, upstream_fsxCSIController_v1_9_0, upstream_nodeTerminationHandler_v1_25_6, upstream_velero_v1_13_2];

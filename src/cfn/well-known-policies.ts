@@ -1,7 +1,7 @@
-import type { WellKnownPolicies, WellKnownPolicyKey, WellKnownPolicySelection } from '../model/service-account.js';
+import type { ControllerPolicy, WellKnownPolicies, WellKnownPolicyKey, WellKnownPolicySelection } from '../model/service-account.js';
 import { IrsaError } from '../errors.js';
 import { POLICY_VERSION, type CfnSub, type PolicyDocument, type PolicyStatement } from './policy.js';
-import { EKSCTL_POLICIES, UPSTREAM_POLICIES, type UpstreamPolicyFile } from './policy-data.js';
+import { EKSCTL_POLICIES, UPSTREAM_POLICIES, isWellKnownKey, type UpstreamPolicyFile } from './policy-data.js';
 
 // The well-known policies, in two profiles. "eksctl" (the default): eksctl's statements as its release renders them
 // (policies/eksctl/, read from eksctl's Go source), so that templates from either tool diff clean. "upstream": the
@@ -96,5 +96,73 @@ export function wellKnownInlinePolicies(wk: WellKnownPolicies, sel: WellKnownPol
       return [inline(UPSTREAM_LOGICAL_IDS[k] ?? `Policy${k}`, partitionNeutral(doc.Statement) as PolicyStatement[])];
     }
     return (EKSCTL_POLICIES.wellKnownPolicies[k]?.inline ?? []).map((p) => inline(p.logicalId, p.statements as PolicyStatement[]));
+  });
+}
+
+// ---- controllers eksctl has no key for (ServiceAccountSpec.controllerPolicies) --------------------------------------
+
+/** The catalogued controllers that are not wellKnownPolicies keys, e.g. velero. */
+export const extraControllers = (): string[] => [...UPSTREAM_POLICIES.keys()].filter((c) => !isWellKnownKey(c));
+
+/** What is wrong with one controllerPolicies entry (pure; the config rules report these), as [field path, message, fix]. */
+export function controllerPolicyProblems(cp: ControllerPolicy): [string[], string, string][] {
+  if (isWellKnownKey(cp.name)) return [[[], `${cp.name} is a wellKnownPolicies key`, `use wellKnownPolicies: {${cp.name}: true} with wellKnownPolicyProfile: upstream`]];
+  const known = upstreamVersions(cp.name);
+  if (known.length === 0) return [[[], `no catalogued controller "${cp.name}"`, `use one of: ${extraControllers().join(', ')}`]];
+  const file = upstreamPolicy(cp.name, cp.version);
+  if (!file) return [[['version'], `"${cp.version}" is not a catalogued ${cp.name} version; known: ${known.join(', ')}`, 'use a known version, or leave it out for the newest']];
+  const inputs = file.inputs ?? {};
+  const problems: [string[], string, string][] = [];
+  for (const [name, input] of Object.entries(inputs)) {
+    const v = cp.inputs[name];
+    if (v === undefined || (Array.isArray(v) && v.length === 0)) {
+      if (input.required) problems.push([['inputs', name], `must be set: ${input.description}`, `add inputs: {${name}: ${input.list ? '[...]' : '...'}}`]);
+    } else if (Array.isArray(v) && !input.list) {
+      problems.push([['inputs', name], 'takes one value, not a list', `write ${name}: <value>`]);
+    }
+  }
+  for (const name of Object.keys(cp.inputs)) {
+    if (!(name in inputs)) {
+      const names = Object.keys(inputs);
+      problems.push([['inputs', name], `${cp.name} ${file.version} has no input "${name}"`, names.length > 0 ? `its inputs: ${names.join(', ')}` : 'it takes no inputs; remove inputs']);
+    }
+  }
+  return problems;
+}
+
+/** The document with each given input in place of its placeholder (a list input's values each take an element). */
+export function applyInputs(value: unknown, file: UpstreamPolicyFile, given: ControllerPolicy['inputs']): unknown {
+  const entries = Object.entries(file.inputs ?? {}).flatMap(([name, input]) => {
+    const v = given[name];
+    return v === undefined ? [] : [{ input, values: [v].flat() }];
+  });
+  const replace = (s: string): string[] => {
+    for (const { input, values } of entries) {
+      if (input.list && s === input.placeholder) return values;
+      if (!input.list && s.includes(input.placeholder)) return [s.replaceAll(input.placeholder, values[0] ?? '')];
+    }
+    return [s];
+  };
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const out = replace(v);
+      return out.length === 1 ? out[0] : out;
+    }
+    if (Array.isArray(v)) return v.flatMap((x) => (typeof x === 'string' ? replace(x) : [walk(x)]));
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value);
+}
+
+const controllerLogicalId = (name: string): string => `Policy${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+
+/** One inline policy per controllerPolicies entry, its inputs applied, partition-neutral. */
+export function controllerInlinePolicies(cps: readonly ControllerPolicy[] | undefined): InlinePolicy[] {
+  return (cps ?? []).map((cp) => {
+    const file = upstreamPolicy(cp.name, cp.version);
+    // Config rules reject these first; this guards other callers.
+    if (!file || isWellKnownKey(cp.name)) throw new IrsaError('CONFIG', `no catalogued controller policy ${cp.name} ${cp.version ?? ''}`.trim());
+    return inline(controllerLogicalId(cp.name), partitionNeutral(applyInputs(file.document.Statement, file, cp.inputs)) as PolicyStatement[]);
   });
 }

@@ -92,6 +92,8 @@ export const SERVICE_ACCOUNT_KEYS = [
   // irsactl's own: which statements wellKnownPolicies renders (profile), and the controller versions it pins.
   'wellKnownPolicyProfile',
   'wellKnownPolicyVersions',
+  // irsactl's own: controllers' published policies that eksctl has no wellKnownPolicies key for.
+  'controllerPolicies',
 ] as const;
 
 /** The ObjectMeta fields irsactl uses. */

@@ -40,6 +40,12 @@ export function normalizeServiceAccount(raw: RawServiceAccount, clusterProfile?:
   };
   // eksctl treats "" like unset for these; leaving the keys out keeps the model minimal.
   if (raw.attachPolicy != null) spec.attachPolicy = raw.attachPolicy;
+  const controllers = Object.entries(raw.controllerPolicies ?? {}).map(([name, c]) => ({
+    name,
+    ...(c?.version ? { version: c.version } : {}),
+    inputs: c?.inputs ?? {},
+  }));
+  if (controllers.length > 0) spec.controllerPolicies = controllers;
   const selection = normalizeSelection(raw, clusterProfile);
   if (selection !== undefined) spec.wellKnownPolicySelection = selection;
   const optional = {

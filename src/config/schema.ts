@@ -50,6 +50,11 @@ const rawWellKnownPolicyVersionsSchema = z.strictObject(
   Object.fromEntries(WELL_KNOWN_POLICY_KEYS.map((k) => [k, optString])) as Record<(typeof WELL_KNOWN_POLICY_KEYS)[number], typeof optString>,
 );
 
+const rawControllerPolicySchema = z.strictObject({
+  version: optString,
+  inputs: z.record(z.string(), z.union([z.string(), z.array(z.string())])).nullish(),
+});
+
 const rawServiceAccountSchema = z.strictObject({
   ...ignoredKeys(SERVICE_ACCOUNT_KEYS, []),
   metadata: rawObjectMetaSchema.nullish(),
@@ -57,6 +62,7 @@ const rawServiceAccountSchema = z.strictObject({
   wellKnownPolicies: rawWellKnownPoliciesSchema.nullish(),
   wellKnownPolicyProfile: rawWellKnownPolicyProfileSchema,
   wellKnownPolicyVersions: rawWellKnownPolicyVersionsSchema.nullish(),
+  controllerPolicies: z.record(z.string(), rawControllerPolicySchema.nullish()).nullish(),
   attachPolicy: z.record(z.string(), z.unknown()).nullish(),
   attachRoleARN: optString,
   permissionsBoundary: optString,

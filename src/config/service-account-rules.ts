@@ -1,4 +1,4 @@
-import { upstreamVersions } from '../cfn/well-known-policies.js';
+import { controllerPolicyProblems, upstreamVersions } from '../cfn/well-known-policies.js';
 import { iamArnAccount, isAccountId } from '../model/arns.js';
 import { WELL_KNOWN_POLICY_KEYS, saId, type ClusterModel, type ServiceAccountSpec } from '../model/service-account.js';
 import {
@@ -53,9 +53,10 @@ const uniqueId: ServiceAccountRule = ({ sa, i, at, firstIndexById, add }) => {
 };
 
 const usesWellKnown = (sa: ServiceAccountSpec): boolean => WELL_KNOWN_POLICY_KEYS.some((k) => sa.wellKnownPolicies[k]);
+const usesControllerPolicies = (sa: ServiceAccountSpec): boolean => (sa.controllerPolicies?.length ?? 0) > 0;
 
 const permissionsGiven: ServiceAccountRule = ({ sa, i, at, ctx, fromFile, add }) => {
-  const hasPolicy = usesWellKnown(sa) || sa.attachPolicyARNs.length > 0 || sa.attachPolicy !== undefined;
+  const hasPolicy = usesWellKnown(sa) || usesControllerPolicies(sa) || sa.attachPolicyARNs.length > 0 || sa.attachPolicy !== undefined;
   if (!(fromFile || RENDERS_STACKS.has(ctx.kind)) || sa.attachRoleARN !== undefined || hasPolicy) return;
   if (fromFile) {
     // eksctl's exact text, spacing quirks included (validation.go), so searches find it.
@@ -82,6 +83,7 @@ const existingRoleAlone: ServiceAccountRule = ({ sa, at, ctx, fromFile, add }) =
     [sa.attachPolicyARNs.length > 0, at('attachPolicyARNs')],
     [sa.attachPolicy !== undefined, at('attachPolicy')],
     [usesWellKnown(sa), at('wellKnownPolicies')],
+    [usesControllerPolicies(sa), at('controllerPolicies')],
     [sa.roleName !== undefined, at('roleName')],
     [sa.permissionsBoundary !== undefined, at('permissionsBoundary')],
     [sa.subjectPattern !== undefined, at('subjectPattern')],
@@ -195,6 +197,12 @@ const wellKnownPolicyVersions: ServiceAccountRule = ({ sa, at, add }) => {
   }
 };
 
+const controllerPolicies: ServiceAccountRule = ({ sa, at, add }) => {
+  for (const cp of sa.controllerPolicies ?? []) {
+    for (const [path, message, fix] of controllerPolicyProblems(cp)) add(at('controllerPolicies', cp.name, ...path), message, fix);
+  }
+};
+
 export const SERVICE_ACCOUNT_RULES: readonly ServiceAccountRule[] = [
   serviceAccountName,
   namespace,
@@ -208,4 +216,5 @@ export const SERVICE_ACCOUNT_RULES: readonly ServiceAccountRule[] = [
   serviceAccountTags,
   emptyAttachPolicy,
   wellKnownPolicyVersions,
+  controllerPolicies,
 ];

@@ -18,6 +18,16 @@ export {
 
 const stringMap = z.record(z.string(), z.string());
 
+/** irsactl-only: a catalogued controller's own policy that eksctl has no wellKnownPolicies key for (velero, …). */
+export const controllerPolicySchema = z.object({
+  name: z.string(),
+  /** unset: the newest catalogued */
+  version: z.string().optional(),
+  /** the document's scoping inputs (bucket, secret ARNs …), by name */
+  inputs: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+});
+export type ControllerPolicy = z.infer<typeof controllerPolicySchema>;
+
 export const serviceAccountSpecSchema = z.object({
   name: z.string(),
   namespace: z.string(),
@@ -30,6 +40,7 @@ export const serviceAccountSpecSchema = z.object({
   wellKnownPolicies: wellKnownPoliciesSchema,
   /** irsactl-only (eksctl has no such field); unset: eksctl's statements. */
   wellKnownPolicySelection: wellKnownPolicySelectionSchema.optional(),
+  controllerPolicies: z.array(controllerPolicySchema).optional(),
   permissionsBoundary: z.string().optional(),
   roleName: z.string().optional(),
   roleOnly: z.boolean(),
