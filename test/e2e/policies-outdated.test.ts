@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAwsPorts } from '../../src/aws/factory.js';
+import { testAwsOptions } from '../support/aws.js';
 import { startE2E, type E2E } from '../support/cli.js';
 import { clusterConfigYaml } from '../support/config.js';
 import { createStackAsEksctl } from '../support/eksctl.js';
@@ -50,11 +52,19 @@ function eksctlTemplate(id: string, policies: string[]): string {
 beforeAll(async () => {
   e = await startE2E(CLUSTER, REGION);
   await e.associate();
-  await createStackAsEksctl(e, {
+  const stackName = await createStackAsEksctl(e, {
     cluster: CLUSTER,
     region: REGION,
     id: 'kube-system/external-dns',
     templateBody: eksctlTemplate('kube-system/external-dns', ['PolicyExternalDNSChangeSet', 'PolicyExternalDNSHostedZones', 'PolicyEFSCSIController']),
+  });
+  // eksctl's ServiceAccount, annotated with the stack's role, for the doctor.
+  const aws = await createAwsPorts(testAwsOptions(e.account, REGION));
+  const roleArn = (await aws.cfn.describeStack(stackName))!.outputs.Role1!;
+  e.cluster.kube.putServiceAccount({
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'external-dns', namespace: 'kube-system', annotations: { 'eks.amazonaws.com/role-arn': roleArn } },
   });
 }, 60_000);
 afterAll(async () => {
@@ -78,6 +88,15 @@ describe('policies outdated', () => {
     expect(byPolicy.externalDNS).toMatchObject({ namespace: 'kube-system', name: 'external-dns', version: 'v0.22.0', missing: ['route53:ListTagsForResources'], unused: ['route53:ListTagsForResource'] });
     expect(byPolicy.efsCSIController!.missing).toEqual(expect.arrayContaining(['elasticfilesystem:DescribeMountTargets', 'ec2:DescribeAvailabilityZones']));
     expect(r.stderr).toMatch(/2 well-known policies lack actions their controller needs/);
+  });
+
+  it("the doctor warns that the role's well-known policies lack actions (a warning: the role itself works)", async () => {
+    const r = await e.run(['doctor', '--cluster', CLUSTER, '--namespace', 'kube-system', '--name', 'external-dns', '-o', 'json']);
+    const report = JSON.parse(r.stdout) as { serviceAccounts: { checks: { id: string; status: string; message: string }[] }[] };
+    const check = report.serviceAccounts[0]!.checks.find((c) => c.id === 'well-known-policies');
+    expect(check?.status).toBe('warn');
+    expect(check?.message).toContain('externalDNS lacks route53:ListTagsForResources (needed by v0.22.0)');
+    expect(check?.message).toContain('efsCSIController lacks elasticfilesystem:DescribeMountTargets');
   });
 
   it('prints a table in text form', async () => {
