@@ -20,6 +20,7 @@ import { applyCommand } from './commands/apply.js';
 import { doctorCommand } from './commands/doctor.js';
 import { versionCommand } from './commands/version.js';
 import { schemaCommand } from './commands/schema.js';
+import { policiesListCommand, policiesOutdatedCommand, policiesShowCommand } from './commands/policies.js';
 import { completionCommand } from './commands/completion.js';
 import { IRSACTL_VERSION } from './version.js';
 
@@ -33,6 +34,8 @@ export function buildProgram(ctx: CliContext, argv?: readonly string[]): Command
     .description('IAM Roles for Service Accounts on Amazon EKS: eksctl-compatible, converging, with real diffs')
     .version(IRSACTL_VERSION)
     .showSuggestionAfterError(true)
+    // The program's own options (--version) only before a command: `policies show X --version V` is the subcommand's.
+    .enablePositionalOptions()
     .configureOutput({
       writeOut: (s) => ctx.io.stdout.write(escapeControls(s)),
       writeErr: (s) => ctx.io.stderr.write(escapeControls(s)),
@@ -59,6 +62,7 @@ export function buildProgram(ctx: CliContext, argv?: readonly string[]): Command
   group('update', 'Update resources', updateIamServiceAccountCommand, updatePodIdentityAssociationCommand);
   group('delete', 'Delete resources', deleteIamServiceAccountCommand, deletePodIdentityAssociationCommand);
   group('utils', 'Utilities', associateIamOidcProviderCommand, schemaCommand);
+  group('policies', 'Well-known policies: the catalogue, one document, and what a cluster\'s roles lack', policiesListCommand, policiesShowCommand, policiesOutdatedCommand);
   program.addCommand(applyCommand(ctx));
   program.addCommand(doctorCommand(ctx));
   program.addCommand(versionCommand(ctx));

@@ -7,8 +7,11 @@ import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
 import { ROLE_OUTPUT } from '../model/naming.js';
 import { toJson } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
-import { expectedAudience, type DoctorTarget, type LiveOutcome, type PodsLookup, type ProviderLookup, type RoleLookup, type ServiceAccountFacts } from '../doctor/facts.js';
+import { expectedAudience, type DoctorTarget, type LiveOutcome, type PodsLookup, type ProviderLookup, type RoleLookup, type ServiceAccountFacts, type WellKnownCoverage } from '../doctor/facts.js';
 import { runChecks } from '../doctor/checks.js';
+import { parseLiveTemplate } from '../cfn/diff.js';
+import { coverage, wellKnownGrants } from '../cfn/policy-coverage.js';
+import { upstreamPolicy } from '../cfn/well-known-policies.js';
 import { parseRoleArn, providerArnFor } from '../model/arns.js';
 import { buildReport, renderText, reportToJson, summaryLine } from '../doctor/render.js';
 import { openCluster, requireOidc, type ClusterTarget } from '../runtime/cluster-session.js';
@@ -108,6 +111,21 @@ export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
     return stack !== undefined && stack.outputs[ROLE_OUTPUT] === roleArn ? stack.stackName : undefined;
   };
 
+  // The stack's well-known inline policies against each controller's newest catalogued document (policies outdated's comparison).
+  const wellKnownCoverageOf = async (stackName: string): Promise<WellKnownCoverage[] | undefined> => {
+    try {
+      const grants = wellKnownGrants(parseLiveTemplate(await aws.cfn.getTemplate(stackName)));
+      return [...grants].flatMap(([key, actions]) => {
+        const file = upstreamPolicy(key);
+        return file ? [{ policy: key, version: file.version, missing: coverage(actions, file.document).missing }] : [];
+      });
+    } catch (err) {
+      // Like the stacks: only extra information, so a permission gap must not stop the doctor.
+      rt.reporter.debug(`could not read the template of ${stackName}: ${messageOf(err)}`);
+      return undefined;
+    }
+  };
+
   const live = async (namespace: string, name: string, sa: ServiceAccountObject | undefined, role: RoleLookup): Promise<LiveOutcome> => {
     if (!opts.live) return { kind: 'not-requested' };
     const roleArn = sa?.annotations[ROLE_ARN_ANNOTATION];
@@ -157,7 +175,11 @@ export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
         // Also for a missing role: a stack still naming it cannot be fixed by creating the service account again.
         if (role.kind !== 'unverifiable' && roleArn !== undefined) {
           const stack = await managedStackOf(s.namespace, s.name, role.kind === 'found' ? role.role.arn : roleArn);
-          if (stack !== undefined) facts.managedStack = stack;
+          if (stack !== undefined) {
+            facts.managedStack = stack;
+            const coverage = await wellKnownCoverageOf(stack);
+            if (coverage !== undefined) facts.wellKnownCoverage = coverage;
+          }
         }
         return { namespace: s.namespace, name: s.name, roleArn: roleArn ?? null, checks: runChecks(target, facts) };
       }),

@@ -20,12 +20,17 @@ const INLINE_TO_WELL_KNOWN: [RegExp, keyof WellKnownPolicies][] = [
   [/^PolicyExternalDNS/, 'externalDNS'],
   [/^PolicyCertManager/, 'certManager'],
   [/^PolicyEFSCSIController$/, 'efsCSIController'],
+  // The upstream profile's (eksctl's EBS policy is a managed one).
+  [/^PolicyEBSCSIController$/, 'ebsCSIController'],
 ];
 const MANAGED_TO_WELL_KNOWN: [RegExp, keyof WellKnownPolicies][] = [
   [/:policy\/AmazonEC2ContainerRegistryPowerUser$/, 'imageBuilder'],
   [/:policy\/service-role\/AmazonEBSCSIDriverPolicy$/, 'ebsCSIController'],
 ];
 
+/** The well-known policy an inline policy's logical ID belongs to, in either profile. */
+export const wellKnownKeyOfInlinePolicy = (logicalId: string): keyof WellKnownPolicies | undefined =>
+  INLINE_TO_WELL_KNOWN.find(([re]) => re.test(logicalId))?.[1];
 
 function plainString(v: unknown, partition: string): string | undefined {
   if (typeof v === 'string') return v;

@@ -1,11 +1,11 @@
 import type { CfnString, CfnSub, PolicyDocument } from './policy.js';
 import type { OidcInfo } from '../model/oidc.js';
-import type { ServiceAccountSpec, WellKnownPolicies } from '../model/service-account.js';
+import type { ControllerPolicy, ServiceAccountSpec, WellKnownPolicies, WellKnownPolicySelection } from '../model/service-account.js';
 import { saId } from '../model/service-account.js';
 import { IrsaError } from '../errors.js';
 import { ROLE_OUTPUT } from '../model/naming.js';
 import { trustPolicyFor } from './trust-policy.js';
-import { wellKnownInlinePolicies, wellKnownManagedPolicyArns } from './well-known-policies.js';
+import { controllerInlinePolicies, wellKnownInlinePolicies, wellKnownManagedPolicyArns } from './well-known-policies.js';
 
 export interface RoleResource {
   Type: 'AWS::IAM::Role';
@@ -61,6 +61,8 @@ export function renderTemplate(sa: ServiceAccountSpec, oidc: OidcInfo): CfnTempl
     roleName: sa.roleName,
     managedPolicyArns: sa.attachPolicyARNs,
     wellKnownPolicies: sa.wellKnownPolicies,
+    ...(sa.wellKnownPolicySelection ? { wellKnownPolicySelection: sa.wellKnownPolicySelection } : {}),
+    ...(sa.controllerPolicies ? { controllerPolicies: sa.controllerPolicies } : {}),
     permissionsBoundary: sa.permissionsBoundary,
     inlinePolicy: sa.attachPolicy,
   });
@@ -73,6 +75,10 @@ export interface RoleStackParts {
   roleName?: string;
   managedPolicyArns: readonly string[];
   wellKnownPolicies: WellKnownPolicies;
+  /** eksctl's statements (unset) or each controller's own (irsactl-only) */
+  wellKnownPolicySelection?: WellKnownPolicySelection;
+  /** controllers' own policies eksctl has no key for (irsactl-only) */
+  controllerPolicies?: readonly ControllerPolicy[];
   permissionsBoundary?: string;
   inlinePolicy?: Record<string, unknown>;
   /** the inline policy's logical id (eksctl's default: Policy1) */
@@ -81,7 +87,7 @@ export interface RoleStackParts {
 
 /** eksctl's IAMRoleResourceSet.AddAllResources: managed ARNs then well-known ones, well-known documents, then the inline one. */
 export function roleStackTemplate(parts: RoleStackParts): CfnTemplate {
-  const managedPolicyArns: CfnString[] = [...parts.managedPolicyArns, ...wellKnownManagedPolicyArns(parts.wellKnownPolicies)];
+  const managedPolicyArns: CfnString[] = [...parts.managedPolicyArns, ...wellKnownManagedPolicyArns(parts.wellKnownPolicies, parts.wellKnownPolicySelection)];
   const role: RoleResource = {
     Type: 'AWS::IAM::Role',
     Properties: {
@@ -92,7 +98,7 @@ export function roleStackTemplate(parts: RoleStackParts): CfnTemplate {
     },
   };
   const resources: Record<string, CfnResource> = { [ROLE_LOGICAL_ID]: role };
-  for (const policy of wellKnownInlinePolicies(parts.wellKnownPolicies)) {
+  for (const policy of [...wellKnownInlinePolicies(parts.wellKnownPolicies, parts.wellKnownPolicySelection), ...controllerInlinePolicies(parts.controllerPolicies)]) {
     resources[policy.logicalId] = policyResource(policy.logicalId, policy.document);
   }
   if (parts.inlinePolicy && Object.keys(parts.inlinePolicy).length > 0) {

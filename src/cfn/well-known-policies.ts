@@ -1,13 +1,11 @@
-import type { WellKnownPolicies } from '../model/service-account.js';
+import type { ControllerPolicy, WellKnownPolicies, WellKnownPolicyKey, WellKnownPolicySelection } from '../model/service-account.js';
+import { IrsaError } from '../errors.js';
 import { POLICY_VERSION, type CfnSub, type PolicyDocument, type PolicyStatement } from './policy.js';
+import { EKSCTL_POLICIES, UPSTREAM_POLICIES, isWellKnownKey, type UpstreamPolicyFile } from './policy-data.js';
 
-// eksctl's well-known IRSA policies (pkg/cfn/builder/iam_helper.go, statement.go),
-// copied statement for statement so that templates from either tool diff clean.
-
-
-/** Managed policies, as `arn:${AWS::Partition}:iam::aws:policy/<name>`. */
-const IMAGE_BUILDER_MANAGED_POLICY = 'AmazonEC2ContainerRegistryPowerUser';
-const EBS_CSI_MANAGED_POLICY = 'service-role/AmazonEBSCSIDriverPolicy';
+// The well-known policies, in two profiles. "eksctl" (the default): eksctl's statements as its release renders them
+// (policies/eksctl/, read from eksctl's Go source), so that templates from either tool diff clean. "upstream": the
+// document each controller publishes, pinned to a catalogued controller version (policies/upstream/).
 
 export interface InlinePolicy {
   /** CloudFormation logical ID, also the PolicyName suffix. */
@@ -15,441 +13,156 @@ export interface InlinePolicy {
   document: PolicyDocument;
 }
 
-/** eksctl `autoScalerStatements` */
-const AUTO_SCALER_STATEMENTS: readonly PolicyStatement[] = [
-  {
-    "Effect": "Allow",
-    "Resource": "*",
-    "Action": [
-      "autoscaling:DescribeAutoScalingGroups",
-      "autoscaling:DescribeAutoScalingInstances",
-      "autoscaling:DescribeLaunchConfigurations",
-      "autoscaling:DescribeScalingActivities",
-      "autoscaling:DescribeTags",
-      "ec2:DescribeInstanceTypes",
-      "ec2:DescribeLaunchTemplateVersions"
-    ]
-  },
-  {
-    "Effect": "Allow",
-    "Resource": "*",
-    "Action": [
-      "autoscaling:SetDesiredCapacity",
-      "autoscaling:TerminateInstanceInAutoScalingGroup",
-      "ec2:DescribeImages",
-      "ec2:GetInstanceTypesFromInstanceRequirements",
-      "eks:DescribeNodegroup"
-    ]
-  }
-];
+export const DEFAULT_SELECTION: WellKnownPolicySelection = { profile: 'eksctl', versions: {} };
 
-/** eksctl `loadBalancerControllerStatements` */
-const LOAD_BALANCER_CONTROLLER_STATEMENTS: readonly PolicyStatement[] = [
-  {
-    "Effect": "Allow",
-    "Action": [
-      "iam:CreateServiceLinkedRole"
-    ],
-    "Resource": "*",
-    "Condition": {
-      "StringEquals": {
-        "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com"
-      }
-    }
-  },
-  {
-    "Effect": "Allow",
-    "Action": [
-      "ec2:DescribeAccountAttributes",
-      "ec2:DescribeAddresses",
-      "ec2:DescribeAvailabilityZones",
-      "ec2:DescribeInternetGateways",
-      "ec2:DescribeVpcs",
-      "ec2:DescribeVpcPeeringConnections",
-      "ec2:DescribeSubnets",
-      "ec2:DescribeSecurityGroups",
-      "ec2:DescribeInstances",
-      "ec2:DescribeNetworkInterfaces",
-      "ec2:DescribeTags",
-      "ec2:GetCoipPoolUsage",
-      "ec2:DescribeCoipPools",
-      "ec2:GetSecurityGroupsForVpc",
-      "ec2:DescribeIpamPools",
-      "ec2:DescribeRouteTables",
-      "elasticloadbalancing:DescribeLoadBalancers",
-      "elasticloadbalancing:DescribeLoadBalancerAttributes",
-      "elasticloadbalancing:DescribeListeners",
-      "elasticloadbalancing:DescribeListenerCertificates",
-      "elasticloadbalancing:DescribeSSLPolicies",
-      "elasticloadbalancing:DescribeRules",
-      "elasticloadbalancing:DescribeTargetGroups",
-      "elasticloadbalancing:DescribeTargetGroupAttributes",
-      "elasticloadbalancing:DescribeTargetHealth",
-      "elasticloadbalancing:DescribeTags",
-      "elasticloadbalancing:DescribeTrustStores",
-      "elasticloadbalancing:DescribeListenerAttributes",
-      "elasticloadbalancing:DescribeCapacityReservation"
-    ],
-    "Resource": "*"
-  },
-  {
-    "Effect": "Allow",
-    "Action": [
-      "cognito-idp:DescribeUserPoolClient",
-      "acm:ListCertificates",
-      "acm:DescribeCertificate",
-      "iam:ListServerCertificates",
-      "iam:GetServerCertificate",
-      "waf-regional:GetWebACL",
-      "waf-regional:GetWebACLForResource",
-      "waf-regional:AssociateWebACL",
-      "waf-regional:DisassociateWebACL",
-      "wafv2:GetWebACL",
-      "wafv2:GetWebACLForResource",
-      "wafv2:AssociateWebACL",
-      "wafv2:DisassociateWebACL",
-      "shield:GetSubscriptionState",
-      "shield:DescribeProtection",
-      "shield:CreateProtection",
-      "shield:DeleteProtection"
-    ],
-    "Resource": "*"
-  },
-  {
-    "Effect": "Allow",
-    "Action": [
-      "ec2:AuthorizeSecurityGroupIngress",
-      "ec2:RevokeSecurityGroupIngress"
-    ],
-    "Resource": "*"
-  },
-  {
-    "Effect": "Allow",
-    "Action": [
-      "ec2:CreateSecurityGroup"
-    ],
-    "Resource": "*"
-  },
-  {
-    "Effect": "Allow",
-    "Action": [
-      "ec2:CreateTags"
-    ],
-    "Resource": {
-      "Fn::Sub": "arn:${AWS::Partition}:ec2:*:*:security-group/*"
-    },
-    "Condition": {
-      "StringEquals": {
-        "ec2:CreateAction": "CreateSecurityGroup"
-      },
-      "Null": {
-        "aws:RequestTag/elbv2.k8s.aws/cluster": "false"
-      }
-    }
-  },
-  {
-    "Effect": "Allow",
-    "Action": [
-      "ec2:CreateTags",
-      "ec2:DeleteTags"
-    ],
-    "Resource": {
-      "Fn::Sub": "arn:${AWS::Partition}:ec2:*:*:security-group/*"
-    },
-    "Condition": {
-      "Null": {
-        "aws:RequestTag/elbv2.k8s.aws/cluster": "true",
-        "aws:ResourceTag/elbv2.k8s.aws/cluster": "false"
-      }
-    }
-  },
-  {
-    "Effect": "Allow",
-    "Action": [
-      "ec2:AuthorizeSecurityGroupIngress",
-      "ec2:RevokeSecurityGroupIngress",
-      "ec2:DeleteSecurityGroup"
-    ],
-    "Resource": "*",
-    "Condition": {
-      "Null": {
-        "aws:ResourceTag/elbv2.k8s.aws/cluster": "false"
-      }
-    }
-  },
-  {
-    "Effect": "Allow",
-    "Action": [
-      "elasticloadbalancing:CreateLoadBalancer",
-      "elasticloadbalancing:CreateTargetGroup"
-    ],
-    "Resource": "*",
-    "Condition": {
-      "Null": {
-        "aws:RequestTag/elbv2.k8s.aws/cluster": "false"
-      }
-    }
-  },
-  {
-    "Effect": "Allow",
-    "Action": [
-      "elasticloadbalancing:CreateListener",
-      "elasticloadbalancing:DeleteListener",
-      "elasticloadbalancing:CreateRule",
-      "elasticloadbalancing:DeleteRule"
-    ],
-    "Resource": "*"
-  },
-  {
-    "Effect": "Allow",
-    "Action": [
-      "elasticloadbalancing:AddTags",
-      "elasticloadbalancing:RemoveTags"
-    ],
-    "Resource": [
-      {
-        "Fn::Sub": "arn:${AWS::Partition}:elasticloadbalancing:*:*:targetgroup/*/*"
-      },
-      {
-        "Fn::Sub": "arn:${AWS::Partition}:elasticloadbalancing:*:*:loadbalancer/net/*/*"
-      },
-      {
-        "Fn::Sub": "arn:${AWS::Partition}:elasticloadbalancing:*:*:loadbalancer/app/*/*"
-      }
-    ],
-    "Condition": {
-      "Null": {
-        "aws:RequestTag/elbv2.k8s.aws/cluster": "true",
-        "aws:ResourceTag/elbv2.k8s.aws/cluster": "false"
-      }
-    }
-  },
-  {
-    "Effect": "Allow",
-    "Action": [
-      "elasticloadbalancing:AddTags",
-      "elasticloadbalancing:RemoveTags"
-    ],
-    "Resource": [
-      {
-        "Fn::Sub": "arn:${AWS::Partition}:elasticloadbalancing:*:*:listener/net/*/*/*"
-      },
-      {
-        "Fn::Sub": "arn:${AWS::Partition}:elasticloadbalancing:*:*:listener/app/*/*/*"
-      },
-      {
-        "Fn::Sub": "arn:${AWS::Partition}:elasticloadbalancing:*:*:listener-rule/net/*/*/*"
-      },
-      {
-        "Fn::Sub": "arn:${AWS::Partition}:elasticloadbalancing:*:*:listener-rule/app/*/*/*"
-      }
-    ]
-  },
-  {
-    "Effect": "Allow",
-    "Action": [
-      "elasticloadbalancing:ModifyLoadBalancerAttributes",
-      "elasticloadbalancing:SetIpAddressType",
-      "elasticloadbalancing:SetSecurityGroups",
-      "elasticloadbalancing:SetSubnets",
-      "elasticloadbalancing:DeleteLoadBalancer",
-      "elasticloadbalancing:ModifyTargetGroup",
-      "elasticloadbalancing:ModifyTargetGroupAttributes",
-      "elasticloadbalancing:DeleteTargetGroup",
-      "elasticloadbalancing:ModifyListenerAttributes",
-      "elasticloadbalancing:ModifyCapacityReservation",
-      "elasticloadbalancing:ModifyIpPools"
-    ],
-    "Resource": "*",
-    "Condition": {
-      "Null": {
-        "aws:ResourceTag/elbv2.k8s.aws/cluster": "false"
-      }
-    }
-  },
-  {
-    "Effect": "Allow",
-    "Action": [
-      "elasticloadbalancing:AddTags"
-    ],
-    "Resource": [
-      {
-        "Fn::Sub": "arn:${AWS::Partition}:elasticloadbalancing:*:*:targetgroup/*/*"
-      },
-      {
-        "Fn::Sub": "arn:${AWS::Partition}:elasticloadbalancing:*:*:loadbalancer/net/*/*"
-      },
-      {
-        "Fn::Sub": "arn:${AWS::Partition}:elasticloadbalancing:*:*:loadbalancer/app/*/*"
-      }
-    ],
-    "Condition": {
-      "StringEquals": {
-        "elasticloadbalancing:CreateAction": [
-          "CreateTargetGroup",
-          "CreateLoadBalancer"
-        ]
-      },
-      "Null": {
-        "aws:RequestTag/elbv2.k8s.aws/cluster": "false"
-      }
-    }
-  },
-  {
-    "Effect": "Allow",
-    "Action": [
-      "elasticloadbalancing:RegisterTargets",
-      "elasticloadbalancing:DeregisterTargets"
-    ],
-    "Resource": {
-      "Fn::Sub": "arn:${AWS::Partition}:elasticloadbalancing:*:*:targetgroup/*/*"
-    }
-  },
-  {
-    "Effect": "Allow",
-    "Action": [
-      "elasticloadbalancing:SetWebAcl",
-      "elasticloadbalancing:ModifyListener",
-      "elasticloadbalancing:AddListenerCertificates",
-      "elasticloadbalancing:RemoveListenerCertificates",
-      "elasticloadbalancing:ModifyRule",
-      "elasticloadbalancing:SetRulePriorities"
-    ],
-    "Resource": "*"
-  }
-];
-
-/** eksctl `changeSetStatements` */
-const CHANGE_SET_STATEMENTS: readonly PolicyStatement[] = [
-  {
-    "Effect": "Allow",
-    "Resource": {
-      "Fn::Sub": "arn:${AWS::Partition}:route53:::hostedzone/*"
-    },
-    "Action": [
-      "route53:ChangeResourceRecordSets"
-    ]
-  }
-];
-
-/** eksctl `externalDNSHostedZonesStatements` */
-const EXTERNAL_DNS_HOSTED_ZONES_STATEMENTS: readonly PolicyStatement[] = [
-  {
-    "Effect": "Allow",
-    "Resource": "*",
-    "Action": [
-      "route53:ListHostedZones",
-      "route53:ListResourceRecordSets",
-      "route53:ListTagsForResource"
-    ]
-  }
-];
-
-/** eksctl `certManagerGetChangeStatements` */
-const CERT_MANAGER_GET_CHANGE_STATEMENTS: readonly PolicyStatement[] = [
-  {
-    "Effect": "Allow",
-    "Resource": {
-      "Fn::Sub": "arn:${AWS::Partition}:route53:::change/*"
-    },
-    "Action": [
-      "route53:GetChange"
-    ]
-  }
-];
-
-/** eksctl `certManagerHostedZonesStatements` */
-const CERT_MANAGER_HOSTED_ZONES_STATEMENTS: readonly PolicyStatement[] = [
-  {
-    "Effect": "Allow",
-    "Resource": "*",
-    "Action": [
-      "route53:ListResourceRecordSets",
-      "route53:ListHostedZonesByName"
-    ]
-  }
-];
-
-/** eksctl `efsCSIControllerStatements` */
-const EFS_CSI_CONTROLLER_STATEMENTS: readonly PolicyStatement[] = [
-  {
-    "Effect": "Allow",
-    "Resource": "*",
-    "Action": [
-      "elasticfilesystem:DescribeAccessPoints",
-      "elasticfilesystem:DescribeFileSystems"
-    ]
-  },
-  {
-    "Effect": "Allow",
-    "Resource": "*",
-    "Action": [
-      "elasticfilesystem:CreateAccessPoint"
-    ],
-    "Condition": {
-      "StringLike": {
-        "aws:RequestTag/efs.csi.aws.com/cluster": "true"
-      }
-    }
-  },
-  {
-    "Effect": "Allow",
-    "Resource": "*",
-    "Action": [
-      "elasticfilesystem:TagResource"
-    ],
-    "Condition": {
-      "StringLike": {
-        "aws:RequestTag/efs.csi.aws.com/cluster": "true"
-      }
-    }
-  },
-  {
-    "Effect": "Allow",
-    "Resource": "*",
-    "Action": [
-      "elasticfilesystem:DeleteAccessPoint"
-    ],
-    "Condition": {
-      "StringLike": {
-        "aws:ResourceTag/efs.csi.aws.com/cluster": "true"
-      }
-    }
-  }
-];
+/** The inline policy's logical ID per controller in the upstream profile (eksctl's where eksctl has one policy). */
+const UPSTREAM_LOGICAL_IDS: Record<string, string> = {
+  autoScaler: 'PolicyAutoScaling',
+  awsLoadBalancerController: 'PolicyAWSLoadBalancerController',
+  externalDNS: 'PolicyExternalDNS',
+  certManager: 'PolicyCertManager',
+  ebsCSIController: 'PolicyEBSCSIController',
+  efsCSIController: 'PolicyEFSCSIController',
+};
 
 const managedArn = (name: string): CfnSub => ({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::aws:policy/${name}` });
 
 const inline = (logicalId: string, statements: readonly PolicyStatement[]): InlinePolicy => ({
   logicalId,
-  // A copy: callers may edit the rendered template without touching these constants.
+  // A copy: callers may edit the rendered template without touching the data.
   document: { Version: POLICY_VERSION, Statement: structuredClone(statements) as PolicyStatement[] },
 });
 
+/** The controllers catalogued in the upstream profile, with their versions, oldest first. */
+export function upstreamVersions(controller: string): string[] {
+  return (UPSTREAM_POLICIES.get(controller) ?? []).map((f) => f.version);
+}
+
+/** The upstream document for a controller at a version (the newest catalogued when none is named); undefined if unknown. */
+export function upstreamPolicy(controller: string, version?: string): UpstreamPolicyFile | undefined {
+  const files = UPSTREAM_POLICIES.get(controller) ?? [];
+  return version === undefined ? files[files.length - 1] : files.find((f) => f.version === version);
+}
+
+/** Whether every pinned version is a catalogued one under the upstream profile (templates render only then). */
+export function selectionRenders(sel: WellKnownPolicySelection | undefined): boolean {
+  if (sel === undefined) return true;
+  return Object.entries(sel.versions).every(([k, v]) => sel.profile === 'upstream' && upstreamVersions(k).includes(v));
+}
+
+/** The profile a key renders with: upstream needs a catalogued document; imageBuilder has none, so it stays eksctl's. */
+const usesUpstream = (key: WellKnownPolicyKey, sel: WellKnownPolicySelection): boolean =>
+  sel.profile === 'upstream' && UPSTREAM_POLICIES.has(key);
+
+function upstreamFor(key: WellKnownPolicyKey, sel: WellKnownPolicySelection): UpstreamPolicyFile {
+  const version = sel.versions[key];
+  const file = upstreamPolicy(key, version);
+  // Config rules reject unknown versions first; this guards other callers.
+  if (!file) throw new IrsaError('CONFIG', `no ${key} policy for version ${version}; known: ${upstreamVersions(key).join(', ')}`);
+  return file;
+}
+
+/**
+ * An upstream document in template form: every `arn:aws:` ARN becomes an Fn::Sub of `${AWS::Partition}`, so one
+ * template serves every partition (a literal `${` in such a string is escaped as Fn::Sub requires).
+ */
+export function partitionNeutral(value: unknown): unknown {
+  if (typeof value === 'string') {
+    return value.startsWith('arn:aws:') ? { 'Fn::Sub': `arn:\${AWS::Partition}:${value.slice(8).replaceAll('${', '${!')}` } : value;
+  }
+  if (Array.isArray(value)) return value.map(partitionNeutral);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, partitionNeutral(v)]));
+  }
+  return value;
+}
+
+const enabledKeys = (wk: WellKnownPolicies): WellKnownPolicyKey[] =>
+  (Object.keys(EKSCTL_POLICIES.wellKnownPolicies) as WellKnownPolicyKey[]).filter((k) => wk[k]);
+
 /** Well-known managed policy ARNs in eksctl's order (imageBuilder, then ebsCSIController). */
-export function wellKnownManagedPolicyArns(wk: WellKnownPolicies): CfnSub[] {
-  const arns: CfnSub[] = [];
-  if (wk.imageBuilder) arns.push(managedArn(IMAGE_BUILDER_MANAGED_POLICY));
-  if (wk.ebsCSIController) arns.push(managedArn(EBS_CSI_MANAGED_POLICY));
-  return arns;
+export function wellKnownManagedPolicyArns(wk: WellKnownPolicies, sel: WellKnownPolicySelection = DEFAULT_SELECTION): CfnSub[] {
+  return enabledKeys(wk)
+    .filter((k) => !usesUpstream(k, sel))
+    .flatMap((k) => EKSCTL_POLICIES.wellKnownPolicies[k]?.managed ?? [])
+    .map(managedArn);
 }
 
 /** Well-known inline policies in eksctl's resource order. */
-export function wellKnownInlinePolicies(wk: WellKnownPolicies): InlinePolicy[] {
-  const policies: InlinePolicy[] = [];
-  if (wk.autoScaler) policies.push(inline('PolicyAutoScaling', AUTO_SCALER_STATEMENTS));
-  if (wk.awsLoadBalancerController) {
-    policies.push(inline('PolicyAWSLoadBalancerController', LOAD_BALANCER_CONTROLLER_STATEMENTS));
+export function wellKnownInlinePolicies(wk: WellKnownPolicies, sel: WellKnownPolicySelection = DEFAULT_SELECTION): InlinePolicy[] {
+  return enabledKeys(wk).flatMap((k) => {
+    if (usesUpstream(k, sel)) {
+      const doc = upstreamFor(k, sel).document;
+      return [inline(UPSTREAM_LOGICAL_IDS[k] ?? `Policy${k}`, partitionNeutral(doc.Statement) as PolicyStatement[])];
+    }
+    return (EKSCTL_POLICIES.wellKnownPolicies[k]?.inline ?? []).map((p) => inline(p.logicalId, p.statements as PolicyStatement[]));
+  });
+}
+
+// ---- controllers eksctl has no key for (ServiceAccountSpec.controllerPolicies) --------------------------------------
+
+/** The catalogued controllers that are not wellKnownPolicies keys, e.g. velero. */
+export const extraControllers = (): string[] => [...UPSTREAM_POLICIES.keys()].filter((c) => !isWellKnownKey(c));
+
+/** What is wrong with one controllerPolicies entry (pure; the config rules report these), as [field path, message, fix]. */
+export function controllerPolicyProblems(cp: ControllerPolicy): [string[], string, string][] {
+  if (isWellKnownKey(cp.name)) return [[[], `${cp.name} is a wellKnownPolicies key`, `use wellKnownPolicies: {${cp.name}: true} with wellKnownPolicyProfile: upstream`]];
+  const known = upstreamVersions(cp.name);
+  if (known.length === 0) return [[[], `no catalogued controller "${cp.name}"`, `use one of: ${extraControllers().join(', ')}`]];
+  const file = upstreamPolicy(cp.name, cp.version);
+  if (!file) return [[['version'], `"${cp.version}" is not a catalogued ${cp.name} version; known: ${known.join(', ')}`, 'use a known version, or leave it out for the newest']];
+  const inputs = file.inputs ?? {};
+  const problems: [string[], string, string][] = [];
+  for (const [name, input] of Object.entries(inputs)) {
+    const v = cp.inputs[name];
+    if (v === undefined || (Array.isArray(v) && v.length === 0)) {
+      if (input.required) problems.push([['inputs', name], `must be set: ${input.description}`, `add inputs: {${name}: ${input.list ? '[...]' : '...'}}`]);
+    } else if (Array.isArray(v) && !input.list) {
+      problems.push([['inputs', name], 'takes one value, not a list', `write ${name}: <value>`]);
+    }
   }
-  if (wk.externalDNS) {
-    policies.push(inline('PolicyExternalDNSChangeSet', CHANGE_SET_STATEMENTS));
-    policies.push(inline('PolicyExternalDNSHostedZones', EXTERNAL_DNS_HOSTED_ZONES_STATEMENTS));
+  for (const name of Object.keys(cp.inputs)) {
+    if (!(name in inputs)) {
+      const names = Object.keys(inputs);
+      problems.push([['inputs', name], `${cp.name} ${file.version} has no input "${name}"`, names.length > 0 ? `its inputs: ${names.join(', ')}` : 'it takes no inputs; remove inputs']);
+    }
   }
-  if (wk.certManager) {
-    policies.push(inline('PolicyCertManagerChangeSet', CHANGE_SET_STATEMENTS));
-    policies.push(inline('PolicyCertManagerGetChange', CERT_MANAGER_GET_CHANGE_STATEMENTS));
-    policies.push(inline('PolicyCertManagerHostedZones', CERT_MANAGER_HOSTED_ZONES_STATEMENTS));
-  }
-  if (wk.efsCSIController) policies.push(inline('PolicyEFSCSIController', EFS_CSI_CONTROLLER_STATEMENTS));
-  return policies;
+  return problems;
+}
+
+/** The document with each given input in place of its placeholder (a list input's values each take an element). */
+export function applyInputs(value: unknown, file: UpstreamPolicyFile, given: ControllerPolicy['inputs']): unknown {
+  const entries = Object.entries(file.inputs ?? {}).flatMap(([name, input]) => {
+    const v = given[name];
+    return v === undefined ? [] : [{ input, values: [v].flat() }];
+  });
+  const replace = (s: string): string[] => {
+    for (const { input, values } of entries) {
+      if (input.list && s === input.placeholder) return values;
+      if (!input.list && s.includes(input.placeholder)) return [s.replaceAll(input.placeholder, values[0] ?? '')];
+    }
+    return [s];
+  };
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const out = replace(v);
+      return out.length === 1 ? out[0] : out;
+    }
+    if (Array.isArray(v)) return v.flatMap((x) => (typeof x === 'string' ? replace(x) : [walk(x)]));
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value);
+}
+
+const controllerLogicalId = (name: string): string => `Policy${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+
+/** One inline policy per controllerPolicies entry, its inputs applied, partition-neutral. */
+export function controllerInlinePolicies(cps: readonly ControllerPolicy[] | undefined): InlinePolicy[] {
+  return (cps ?? []).map((cp) => {
+    const file = upstreamPolicy(cp.name, cp.version);
+    // Config rules reject these first; this guards other callers.
+    if (!file || isWellKnownKey(cp.name)) throw new IrsaError('CONFIG', `no catalogued controller policy ${cp.name} ${cp.version ?? ''}`.trim());
+    return inline(controllerLogicalId(cp.name), partitionNeutral(applyInputs(file.document.Statement, file, cp.inputs)) as PolicyStatement[]);
+  });
 }

@@ -23,7 +23,9 @@ export type OptionName =
   | 'wait'
   | 'live'
   | 'ignoreKubernetesErrors'
-  | 'overrideExistingServiceaccounts';
+  | 'overrideExistingServiceaccounts'
+  | 'version'
+  | 'policyProfile';
 
 /** commander's untyped bag, as an action receives it. */
 export type OptionBag = Record<string, unknown>;

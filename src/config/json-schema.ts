@@ -34,6 +34,8 @@ const DESCRIPTIONS: Record<string, string> = {
   'metadata.region': 'The AWS region of the cluster, e.g. us-west-2.',
   'metadata.tags': 'Tags for every stack irsactl creates (with the service account\'s own tags).',
   iam: 'IAM settings of the cluster; irsactl reads withOIDC, serviceAccounts and podIdentityAssociations, and ignores other keys.',
+  'iam.wellKnownPolicyProfile':
+    'irsactl only: the default profile of every wellKnownPolicies entry: "eksctl" (eksctl\'s statements, the default) or "upstream" (each controller\'s own published policy).',
   'iam.withOIDC': 'Whether the cluster has (or should get) an IAM OIDC provider for its issuer.',
   'iam.serviceAccounts': 'The Kubernetes ServiceAccounts and the IAM role each one assumes (IRSA).',
   [`${SA}.metadata`]: 'The Kubernetes ServiceAccount.',
@@ -44,6 +46,13 @@ const DESCRIPTIONS: Record<string, string> = {
   [`${SA}.attachPolicyARNs`]: 'ARNs of managed policies to attach to the role, e.g. arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess.',
   [`${SA}.wellKnownPolicies`]: `eksctl's predefined policies for common add-ons: ${Object.keys(WELL_KNOWN).join(', ')}.`,
   ...Object.fromEntries(Object.entries(WELL_KNOWN).map(([k, v]) => [`${SA}.wellKnownPolicies.${k}`, v])),
+  [`${SA}.wellKnownPolicyProfile`]:
+    'irsactl only: "eksctl" (eksctl\'s statements, the default) or "upstream" (the controller\'s own published policy, pinned by wellKnownPolicyVersions). Overrides iam.wellKnownPolicyProfile.',
+  [`${SA}.wellKnownPolicyVersions`]:
+    'irsactl only: the controller version per well-known policy in the upstream profile (irsactl policies list shows the catalogued ones); unset: the newest.',
+  ...Object.fromEntries(Object.keys(WELL_KNOWN).map((k) => [`${SA}.wellKnownPolicyVersions.${k}`, `The ${k} version whose published policy to use.`])),
+  [`${SA}.controllerPolicies`]:
+    'irsactl only: controllers\' own published policies that eksctl has no wellKnownPolicies key for, by name (irsactl policies list): {version, inputs}.',
   [`${SA}.attachPolicy`]: 'An inline IAM policy document for the role ({Version, Statement}).',
   [`${SA}.attachRoleARN`]: 'Use this existing role instead of creating one (no stack is made).',
   [`${SA}.permissionsBoundary`]: 'ARN of the policy that is the permissions boundary of the role.',

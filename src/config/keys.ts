@@ -64,10 +64,12 @@ export const IAM_KEYS = [
   'serviceAccounts',
   'podIdentityAssociations',
   'vpcResourceControllerPolicy',
+  // irsactl's own (eksctl has no such key; eksctl warns about it and ignores it): the cluster-wide default profile.
+  'wellKnownPolicyProfile',
 ] as const;
 
 /** The iam keys irsactl reads: `serviceAcounts` must fail, not be ignored. */
-export const IAM_READ_KEYS = ['withOIDC', 'serviceAccounts', 'podIdentityAssociations'] as const;
+export const IAM_READ_KEYS = ['withOIDC', 'serviceAccounts', 'podIdentityAssociations', 'wellKnownPolicyProfile'] as const;
 
 /** Levels where unknown keys are warnings (a newer eksctl's), with the keys irsactl reads there. */
 export const LENIENT_LEVELS: readonly { path: readonly string[]; known: readonly string[]; read: readonly string[] }[] = [
@@ -87,6 +89,11 @@ export const SERVICE_ACCOUNT_KEYS = [
   'roleOnly',
   'tags',
   'subjectPattern',
+  // irsactl's own: which statements wellKnownPolicies renders (profile), and the controller versions it pins.
+  'wellKnownPolicyProfile',
+  'wellKnownPolicyVersions',
+  // irsactl's own: controllers' published policies that eksctl has no wellKnownPolicies key for.
+  'controllerPolicies',
 ] as const;
 
 /** eksctl's PodIdentityAssociation fields (pkg/apis/eksctl.io/v1alpha5/iam.go, their json names). */
@@ -146,6 +153,7 @@ export function knownKeysAt(path: readonly PathSegment[]): readonly string[] | u
       return OBJECT_META_KEYS;
     case 'iam.serviceAccounts.#.wellKnownPolicies':
     case 'iam.podIdentityAssociations.#.wellKnownPolicies':
+    case 'iam.serviceAccounts.#.wellKnownPolicyVersions':
       return WELL_KNOWN_POLICY_KEYS;
     case 'iam.podIdentityAssociations.#':
       return POD_IDENTITY_ASSOCIATION_KEYS;

@@ -155,7 +155,7 @@ function checkStackTags(model: ClusterModel, sa: ServiceAccountSpec, at: At, add
 }
 
 function checkManagedPolicies(sa: ServiceAccountSpec, at: At, add: Add, warnings: string[], loc: Locator): void {
-  const wellKnown = wellKnownManagedPolicyArns(sa.wellKnownPolicies).length;
+  const wellKnown = wellKnownManagedPolicyArns(sa.wellKnownPolicies, sa.wellKnownPolicySelection).length;
   const count = sa.attachPolicyARNs.length + wellKnown;
   if (count <= LIMITS.managedPoliciesDefault) return;
   const parts = `${sa.attachPolicyARNs.length} from ${loc.label(at('attachPolicyARNs'))}${wellKnown > 0 ? ` + ${wellKnown} from wellKnownPolicies` : ''}`;

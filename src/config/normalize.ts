@@ -1,4 +1,11 @@
-import { WELL_KNOWN_POLICY_KEYS, type ClusterModel, type ServiceAccountSpec, type WellKnownPolicies } from '../model/service-account.js';
+import {
+  WELL_KNOWN_POLICY_KEYS,
+  type ClusterModel,
+  type ServiceAccountSpec,
+  type WellKnownPolicies,
+  type WellKnownPolicyProfile,
+  type WellKnownPolicySelection,
+} from '../model/service-account.js';
 import type { Locator } from './problems.js';
 import type { PodIdentityAssociationSpec } from '../model/pod-identity.js';
 import type { RawClusterConfig, RawPodIdentityAssociation, RawServiceAccount } from './schema.js';
@@ -12,7 +19,15 @@ function normalizeWellKnown(raw: RawServiceAccount['wellKnownPolicies'] | RawPod
   return out as WellKnownPolicies;
 }
 
-export function normalizeServiceAccount(raw: RawServiceAccount): ServiceAccountSpec {
+/** The SA's profile, else the cluster's; pinned versions alone mean the upstream profile. Unset: eksctl's, left out. */
+function normalizeSelection(raw: RawServiceAccount, clusterProfile: WellKnownPolicyProfile | undefined): WellKnownPolicySelection | undefined {
+  const versions = Object.fromEntries(Object.entries(raw.wellKnownPolicyVersions ?? {}).filter(([, v]) => v)) as WellKnownPolicySelection['versions'];
+  const pinned = Object.keys(versions).length > 0;
+  const profile = raw.wellKnownPolicyProfile ?? clusterProfile ?? (pinned ? 'upstream' : undefined);
+  return profile === undefined ? undefined : { profile, versions };
+}
+
+export function normalizeServiceAccount(raw: RawServiceAccount, clusterProfile?: WellKnownPolicyProfile): ServiceAccountSpec {
   const spec: ServiceAccountSpec = {
     name: raw.metadata?.name ?? '',
     // eksctl's defaulting: an unset or empty namespace is "default".
@@ -26,6 +41,14 @@ export function normalizeServiceAccount(raw: RawServiceAccount): ServiceAccountS
   };
   // eksctl treats "" like unset for these; leaving the keys out keeps the model minimal.
   if (raw.attachPolicy != null) spec.attachPolicy = raw.attachPolicy;
+  const controllers = Object.entries(raw.controllerPolicies ?? {}).map(([name, c]) => ({
+    name,
+    ...(c?.version ? { version: c.version } : {}),
+    inputs: c?.inputs ?? {},
+  }));
+  if (controllers.length > 0) spec.controllerPolicies = controllers;
+  const selection = normalizeSelection(raw, clusterProfile);
+  if (selection !== undefined) spec.wellKnownPolicySelection = selection;
   const optional = {
     attachRoleARN: emptyToUndefined(raw.attachRoleARN),
     permissionsBoundary: emptyToUndefined(raw.permissionsBoundary),
@@ -67,7 +90,7 @@ export function normalizeCluster(raw: RawClusterConfig, defaultWithOIDC: boolean
     name: raw.metadata?.name ?? '',
     tags: raw.metadata?.tags ?? {},
     withOIDC: raw.iam?.withOIDC ?? defaultWithOIDC,
-    serviceAccounts: (raw.iam?.serviceAccounts ?? []).map(normalizeServiceAccount),
+    serviceAccounts: (raw.iam?.serviceAccounts ?? []).map((sa) => normalizeServiceAccount(sa, raw.iam?.wellKnownPolicyProfile ?? undefined)),
   };
   const region = emptyToUndefined(raw.metadata?.region);
   if (region !== undefined) model.region = region;

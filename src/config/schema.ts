@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { WELL_KNOWN_POLICY_KEYS } from '../model/service-account.js';
+import { WELL_KNOWN_POLICY_KEYS, WELL_KNOWN_POLICY_PROFILES } from '../model/service-account.js';
 import {
   API_VERSION,
   CLUSTER_METADATA_KEYS,
@@ -47,11 +47,24 @@ const rawWellKnownPoliciesSchema = z.strictObject(
   >,
 );
 
+const rawWellKnownPolicyProfileSchema = z.enum(WELL_KNOWN_POLICY_PROFILES).nullish();
+const rawWellKnownPolicyVersionsSchema = z.strictObject(
+  Object.fromEntries(WELL_KNOWN_POLICY_KEYS.map((k) => [k, optString])) as Record<(typeof WELL_KNOWN_POLICY_KEYS)[number], typeof optString>,
+);
+
+const rawControllerPolicySchema = z.strictObject({
+  version: optString,
+  inputs: z.record(z.string(), z.union([z.string(), z.array(z.string())])).nullish(),
+});
+
 const rawServiceAccountSchema = z.strictObject({
   ...ignoredKeys(SERVICE_ACCOUNT_KEYS, []),
   metadata: rawObjectMetaSchema.nullish(),
   attachPolicyARNs: z.array(z.string()).nullish(),
   wellKnownPolicies: rawWellKnownPoliciesSchema.nullish(),
+  wellKnownPolicyProfile: rawWellKnownPolicyProfileSchema,
+  wellKnownPolicyVersions: rawWellKnownPolicyVersionsSchema.nullish(),
+  controllerPolicies: z.record(z.string(), rawControllerPolicySchema.nullish()).nullish(),
   attachPolicy: z.record(z.string(), z.unknown()).nullish(),
   attachRoleARN: optString,
   permissionsBoundary: optString,
@@ -83,6 +96,7 @@ const rawPodIdentityAssociationSchema = z.strictObject({
 const rawIamSchema = z.looseObject({
   ...ignoredKeys(IAM_KEYS, IAM_READ_KEYS),
   withOIDC: optBool,
+  wellKnownPolicyProfile: rawWellKnownPolicyProfileSchema,
   serviceAccounts: z.array(rawServiceAccountSchema).nullish(),
   podIdentityAssociations: z.array(rawPodIdentityAssociationSchema).nullish(),
 });

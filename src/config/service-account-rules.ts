@@ -1,3 +1,4 @@
+import { controllerPolicyProblems, upstreamVersions } from '../cfn/well-known-policies.js';
 import { iamArnAccount, isAccountId } from '../model/arns.js';
 import { WELL_KNOWN_POLICY_KEYS, saId, type ClusterModel, type ServiceAccountSpec } from '../model/service-account.js';
 import {
@@ -52,9 +53,10 @@ const uniqueId: ServiceAccountRule = ({ sa, i, at, firstIndexById, add }) => {
 };
 
 const usesWellKnown = (sa: ServiceAccountSpec): boolean => WELL_KNOWN_POLICY_KEYS.some((k) => sa.wellKnownPolicies[k]);
+const usesControllerPolicies = (sa: ServiceAccountSpec): boolean => (sa.controllerPolicies?.length ?? 0) > 0;
 
 const permissionsGiven: ServiceAccountRule = ({ sa, i, at, ctx, fromFile, add }) => {
-  const hasPolicy = usesWellKnown(sa) || sa.attachPolicyARNs.length > 0 || sa.attachPolicy !== undefined;
+  const hasPolicy = usesWellKnown(sa) || usesControllerPolicies(sa) || sa.attachPolicyARNs.length > 0 || sa.attachPolicy !== undefined;
   if (!(fromFile || RENDERS_STACKS.has(ctx.kind)) || sa.attachRoleARN !== undefined || hasPolicy) return;
   if (fromFile) {
     // eksctl's exact text, spacing quirks included (validation.go), so searches find it.
@@ -81,6 +83,7 @@ const existingRoleAlone: ServiceAccountRule = ({ sa, at, ctx, fromFile, add }) =
     [sa.attachPolicyARNs.length > 0, at('attachPolicyARNs')],
     [sa.attachPolicy !== undefined, at('attachPolicy')],
     [usesWellKnown(sa), at('wellKnownPolicies')],
+    [usesControllerPolicies(sa), at('controllerPolicies')],
     [sa.roleName !== undefined, at('roleName')],
     [sa.permissionsBoundary !== undefined, at('permissionsBoundary')],
     [sa.subjectPattern !== undefined, at('subjectPattern')],
@@ -177,6 +180,29 @@ const emptyAttachPolicy: ServiceAccountRule = ({ sa, at, warn }) => {
   }
 };
 
+/** Pinned versions must be catalogued ones, of controllers the upstream profile has, under that profile. */
+const wellKnownPolicyVersions: ServiceAccountRule = ({ sa, at, add }) => {
+  const sel = sa.wellKnownPolicySelection;
+  if (sel === undefined) return;
+  for (const [key, version] of Object.entries(sel.versions)) {
+    const where = at('wellKnownPolicyVersions', key);
+    const known = upstreamVersions(key);
+    if (sel.profile !== 'upstream') {
+      add(where, `pins a controller version, but the profile is "${sel.profile}" (eksctl's statements have no versions)`, 'set wellKnownPolicyProfile: upstream, or remove wellKnownPolicyVersions');
+    } else if (known.length === 0) {
+      add(where, `${key} has no upstream document (it is a managed policy in every profile)`, `remove ${key} from wellKnownPolicyVersions`);
+    } else if (!known.includes(version)) {
+      add(where, `"${version}" is not a catalogued ${key} version; known: ${known.join(', ')}`, 'use one of the known versions (irsactl policies list shows them), or leave it out for the newest');
+    }
+  }
+};
+
+const controllerPolicies: ServiceAccountRule = ({ sa, at, add }) => {
+  for (const cp of sa.controllerPolicies ?? []) {
+    for (const [path, message, fix] of controllerPolicyProblems(cp)) add(at('controllerPolicies', cp.name, ...path), message, fix);
+  }
+};
+
 export const SERVICE_ACCOUNT_RULES: readonly ServiceAccountRule[] = [
   serviceAccountName,
   namespace,
@@ -189,4 +215,6 @@ export const SERVICE_ACCOUNT_RULES: readonly ServiceAccountRule[] = [
   subjectPattern,
   serviceAccountTags,
   emptyAttachPolicy,
+  wellKnownPolicyVersions,
+  controllerPolicies,
 ];

@@ -1,3 +1,4 @@
+import { controllerPolicyProblems, selectionRenders } from '../cfn/well-known-policies.js';
 import { saId, type ClusterModel } from '../model/service-account.js';
 import { awsLimitProblems } from './limits.js';
 import { stackNameProblem } from './names.js';
@@ -30,7 +31,7 @@ export function validateModel(model: ClusterModel, ctx: RuleContext): RuleResult
 
   if (RENDERS_STACKS.has(ctx.kind)) {
     // Only stacks whose names the rules accepted can be rendered to measure them.
-    const renderable = model.serviceAccounts.flatMap((sa, i) => (rendersStack(model, sa, ctx.kind) && !stackNameProblem(model.name, sa) ? [i] : []));
+    const renderable = model.serviceAccounts.flatMap((sa, i) => (rendersStack(model, sa, ctx.kind) && !stackNameProblem(model.name, sa) && selectionRenders(sa.wellKnownPolicySelection) && (sa.controllerPolicies ?? []).every((cp) => controllerPolicyProblems(cp).length === 0) ? [i] : []));
     const limits = awsLimitProblems(model, renderable, ctx.loc, { applySetTag: ctx.kind === 'apply' });
     problems.push(...limits.problems);
     warnings.push(...limits.warnings);

@@ -2,7 +2,7 @@ import { parseRoleArn, providerArnFor, type ParsedRoleArn } from '../model/arns.
 import type { PodObject } from '../k8s/ports.js';
 import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
 import { STS_AUDIENCE, subjectOf } from '../model/oidc.js';
-import { associateCommand, createCommand, deleteCommand } from '../model/suggested-commands.js';
+import { associateCommand, createCommand, deleteCommand, shellCommand } from '../model/suggested-commands.js';
 import {
   AUDIENCE_ANNOTATION,
   expectedAudience,
@@ -339,8 +339,26 @@ export function checkLive(t: DoctorTarget, facts: ServiceAccountFacts): CheckRes
   }
 }
 
+/**
+ * A warning, not a failure: the role works, but the controller's calls that need the missing actions fail (some only
+ * with an optional feature, e.g. external-dns's --aws-zone-tags). Only for a stack with a well-known inline policy.
+ */
+export function checkWellKnownPolicies(t: DoctorTarget, facts: ServiceAccountFacts): CheckResult | undefined {
+  const coverage = facts.wellKnownCoverage;
+  if (coverage === undefined || coverage.length === 0) return undefined;
+  const lacking = coverage.filter((c) => c.missing.length > 0);
+  if (lacking.length === 0) return { id: 'well-known-policies', status: 'pass', message: `${coverage.map((c) => `${c.policy} covers ${c.version}`).join('; ')}` };
+  return {
+    id: 'well-known-policies',
+    status: 'warn',
+    message: lacking.map((c) => `${c.policy} lacks ${c.missing.join(', ')} (needed by ${c.version})`).join('; '),
+    fix: `set wellKnownPolicyProfile: upstream for ${facts.namespace}/${facts.name} and apply; \`${shellCommand('irsactl', 'policies', 'outdated', '--cluster', t.cluster, '--region', t.region)}\` lists every such role`,
+  };
+}
+
 /** Every check for one ServiceAccount, in order. */
 export function runChecks(t: DoctorTarget, facts: ServiceAccountFacts): CheckResult[] {
+  const wellKnown = checkWellKnownPolicies(t, facts);
   return [
     checkOidcProvider(t, facts),
     checkServiceAccount(t, facts),
@@ -348,6 +366,7 @@ export function runChecks(t: DoctorTarget, facts: ServiceAccountFacts): CheckRes
     checkWebhookAnnotations(t, facts),
     checkPods(t, facts),
     checkLive(t, facts),
+    ...(wellKnown ? [wellKnown] : []),
   ];
 }
 

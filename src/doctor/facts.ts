@@ -6,7 +6,7 @@ import { STS_AUDIENCE, type OidcInfo } from '../model/oidc.js';
 // action (I/O) and the pure checks.
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
-export type CheckId = 'oidc-provider' | 'service-account' | 'trust-policy' | 'webhook-annotations' | 'pods' | 'live';
+export type CheckId = 'oidc-provider' | 'service-account' | 'trust-policy' | 'webhook-annotations' | 'pods' | 'live' | 'well-known-policies';
 
 export interface CheckResult {
   id: CheckId;
@@ -50,6 +50,12 @@ export type LiveOutcome =
   | { kind: 'sts-failed'; message: string }
   | { kind: 'assumed'; assumedRoleArn: string; accountId: string };
 
+export interface WellKnownCoverage {
+  policy: string;
+  version: string;
+  missing: string[];
+}
+
 /** Everything gathered for one ServiceAccount. */
 export interface ServiceAccountFacts {
   namespace: string;
@@ -61,6 +67,8 @@ export interface ServiceAccountFacts {
   role: RoleLookup;
   /** the irsactl/eksctl stack whose Role1 is this role, if any */
   managedStack?: string;
+  /** that stack's well-known inline policies against each controller's newest catalogued document; unset: none, or not read */
+  wellKnownCoverage?: WellKnownCoverage[];
   pods: PodsLookup;
   live: LiveOutcome;
 }

@@ -60,6 +60,7 @@ const LABEL: Record<CheckId, string> = {
   'webhook-annotations': 'webhook annotations',
   pods: 'pods',
   live: 'live test',
+  'well-known-policies': 'well-known policies',
 };
 const LABEL_WIDTH = Math.max(...Object.values(LABEL).map((l) => l.length));
 

@@ -1,13 +1,32 @@
 import * as z from 'zod';
 import { podIdentityAssociationSpecSchema } from './pod-identity.js';
-import { wellKnownPoliciesSchema } from './well-known.js';
+import { wellKnownPoliciesSchema, wellKnownPolicySelectionSchema } from './well-known.js';
 
 // The resolved model: what flags or a ClusterConfig file turn into, after
 // defaults and validation. Everything after parsing works on these types only.
 
-export { WELL_KNOWN_POLICY_KEYS, wellKnownPoliciesSchema, type WellKnownPolicyKey, type WellKnownPolicies } from './well-known.js';
+export {
+  WELL_KNOWN_POLICY_KEYS,
+  WELL_KNOWN_POLICY_PROFILES,
+  wellKnownPoliciesSchema,
+  wellKnownPolicySelectionSchema,
+  type WellKnownPolicyKey,
+  type WellKnownPolicies,
+  type WellKnownPolicySelection,
+  type WellKnownPolicyProfile,
+} from './well-known.js';
 
 const stringMap = z.record(z.string(), z.string());
+
+/** irsactl-only: a catalogued controller's own policy that eksctl has no wellKnownPolicies key for (velero, …). */
+export const controllerPolicySchema = z.object({
+  name: z.string(),
+  /** unset: the newest catalogued */
+  version: z.string().optional(),
+  /** the document's scoping inputs (bucket, secret ARNs …), by name */
+  inputs: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+});
+export type ControllerPolicy = z.infer<typeof controllerPolicySchema>;
 
 export const serviceAccountSpecSchema = z.object({
   name: z.string(),
@@ -19,6 +38,9 @@ export const serviceAccountSpecSchema = z.object({
   attachPolicy: z.record(z.string(), z.unknown()).optional(),
   attachRoleARN: z.string().optional(),
   wellKnownPolicies: wellKnownPoliciesSchema,
+  /** irsactl-only (eksctl has no such field); unset: eksctl's statements. */
+  wellKnownPolicySelection: wellKnownPolicySelectionSchema.optional(),
+  controllerPolicies: z.array(controllerPolicySchema).optional(),
   permissionsBoundary: z.string().optional(),
   roleName: z.string().optional(),
   roleOnly: z.boolean(),

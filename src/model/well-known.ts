@@ -23,3 +23,13 @@ export const wellKnownPoliciesSchema = z.object({
   efsCSIController: z.boolean().default(false),
 });
 export type WellKnownPolicies = z.infer<typeof wellKnownPoliciesSchema>;
+
+/** Which statements a well-known policy renders: eksctl's (the default) or the controller's own, at a version. */
+export const WELL_KNOWN_POLICY_PROFILES = ['eksctl', 'upstream'] as const;
+export const wellKnownPolicySelectionSchema = z.object({
+  profile: z.enum(WELL_KNOWN_POLICY_PROFILES),
+  /** Controller version per key (upstream profile); unset: the newest catalogued. */
+  versions: z.partialRecord(z.enum(WELL_KNOWN_POLICY_KEYS), z.string()),
+});
+export type WellKnownPolicySelection = z.infer<typeof wellKnownPolicySelectionSchema>;
+export type WellKnownPolicyProfile = WellKnownPolicySelection['profile'];

@@ -5,15 +5,38 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, templateBody } from '../../../src/cfn/template.js';
-import { GOLDEN_CASES } from '../../fixtures/cfn/specs.js';
+import { UPSTREAM_POLICIES, isWellKnownKey } from '../../../src/cfn/policy-data.js';
+import { GOLDEN_CASES, OIDC, spec } from '../../fixtures/cfn/specs.js';
+
+/** Every catalogued upstream document, each in a template of its own (the upstream profile, pinned to it). */
+const UPSTREAM_CASES = [...UPSTREAM_POLICIES.values()].flat().map((f) => ({
+  name: `upstream-${f.controller}-${f.version}`,
+  sa: isWellKnownKey(f.controller)
+    ? spec({
+        wellKnownPolicies: { [f.controller]: true },
+        wellKnownPolicySelection: { profile: 'upstream', versions: { [f.controller]: f.version } },
+      })
+    : spec({
+        // Controllers eksctl has no key for, each input given a plausible value.
+        controllerPolicies: [
+          {
+            name: f.controller,
+            version: f.version,
+            inputs: Object.fromEntries(Object.entries(f.inputs ?? {}).map(([k, i]) => [k, i.list ? ['arn:aws:secretsmanager:us-west-2:123456789012:secret:app-*'] : 'my-bucket'])),
+          },
+        ],
+      }),
+  oidc: OIDC,
+}));
 
 // The golden templates through AWS's own linter, the one check here that needs a tool besides Node (cfn-lint);
 // the rendering itself is checked without it in template.test.ts.
 describe('cfn-lint', () => {
-  it('accepts every golden template', { timeout: 60_000 }, async () => {
+  it('accepts every golden template and every upstream document', { timeout: 60_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'irsactl-cfn-lint-'));
     try {
-      const files = GOLDEN_CASES.map((c) => {
+      expect(UPSTREAM_CASES.length).toBeGreaterThanOrEqual(10);
+      const files = [...GOLDEN_CASES, ...UPSTREAM_CASES].map((c) => {
         const file = join(dir, `${c.name}.json`);
         writeFileSync(file, templateBody(renderTemplate(c.sa, c.oidc)));
         return file;

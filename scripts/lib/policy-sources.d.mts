@@ -1,0 +1,16 @@
+// Types for policy-sources.mjs (plain JS so that the refresh script runs on Node without a build step).
+export interface Extract {
+  kind: 'json' | 'markdown' | 'heredoc';
+  after?: string;
+  index?: number;
+  lang?: string;
+}
+export interface EksctlWellKnownEntry {
+  managed: string[];
+  inline: { logicalId: string; statements: string }[];
+}
+export function sha256(text: string): string;
+export function documentSha256(value: unknown): string;
+export function parseEksctlStatements(src: string): Record<string, unknown[]>;
+export function parseEksctlWellKnown(iamHelperGo: string, iamGo: string): Record<string, EksctlWellKnownEntry>;
+export function extractDocument(text: string, extract: Extract): unknown;

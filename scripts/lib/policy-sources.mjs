@@ -1,0 +1,162 @@
+// Reads IAM policy documents out of upstream source files: eksctl's Go statement literals, and the JSON documents
+// that controllers publish (a .json file, or a ```json block of a Markdown page). Pure functions of the file text, so
+// the refresh script and the tests (on vendored copies) run the same code.
+import { createHash } from 'node:crypto';
+
+export const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+
+/** sha256 of a JSON value's canonical text (2-space indent, keys in their order): guards the data files. */
+export const documentSha256 = (value) => sha256(JSON.stringify(value, null, 2));
+
+// ---- eksctl's Go literals --------------------------------------------------------------------------------------
+
+const GO_TOKEN = /\s+|\/\/[^\n]*|"((?:[^"\\]|\\.)*)"|([A-Za-z_][\w.]*)|(\[\]|\*|[{}()[\],:])/gy;
+
+function tokenize(src) {
+  const tokens = [];
+  GO_TOKEN.lastIndex = 0;
+  while (GO_TOKEN.lastIndex < src.length) {
+    const at = GO_TOKEN.lastIndex;
+    const m = GO_TOKEN.exec(src);
+    if (!m) throw new Error(`unexpected Go text at offset ${at}: ${JSON.stringify(src.slice(at, at + 20))}`);
+    if (m[1] !== undefined) tokens.push({ kind: 'string', value: JSON.parse(`"${m[1]}"`) });
+    else if (m[2] !== undefined) tokens.push({ kind: 'ident', value: m[2] });
+    else if (m[3] !== undefined) tokens.push({ kind: 'punct', value: m[3] });
+  }
+  return tokens;
+}
+
+/**
+ * The statements each `func name() []cft.MapOfInterfaces { return ... }` of eksctl's statement.go returns, as JSON
+ * with eksctl's key order. Understands what that file uses: string literals, the constants it declares,
+ * addARNPartitionPrefix("x") (an Fn::Sub of arn:${AWS::Partition}:x), and typed or untyped composite literals.
+ */
+export function parseEksctlStatements(src) {
+  const constants = {};
+  for (const m of src.matchAll(/^\s*(\w+)\s*=\s*"((?:[^"\\]|\\.)*)"\s*$/gm)) constants[m[1]] = JSON.parse(`"${m[2]}"`);
+  const out = {};
+  for (const m of src.matchAll(/^func (\w+)\(\) \[\]cft\.MapOfInterfaces \{\n\treturn ([\s\S]*?)\n\}$/gm)) {
+    const tokens = tokenize(m[2]);
+    let i = 0;
+    const peek = () => tokens[i];
+    const take = (value) => {
+      const t = tokens[i++];
+      if (!t || (value !== undefined && t.value !== value)) throw new Error(`${m[1]}: expected ${value}, got ${t?.value}`);
+      return t;
+    };
+    const composite = () => {
+      take('{');
+      const items = [];
+      let isMap = false;
+      while (peek().value !== '}') {
+        const first = value();
+        if (peek()?.value === ':') {
+          take(':');
+          isMap = true;
+          items.push([first, value()]);
+        } else items.push(first);
+        if (peek().value === ',') take(',');
+      }
+      take('}');
+      return isMap ? Object.fromEntries(items) : items;
+    };
+    const value = () => {
+      const t = peek();
+      if (t.kind === 'string') return take().value;
+      if (t.value === '{') return composite();
+      if (t.value === '[]' || t.value === 'map' || t.value === '*') {
+        // A type (`[]string`, `map[string]interface{}`, `[]*gfnt.Value` …): skip to its literal's brace.
+        while (!(peek().value === '{' && !['interface', '{'].includes(tokens[i - 1]?.value))) i++;
+        return composite();
+      }
+      if (t.kind === 'ident') {
+        take();
+        if (t.value === 'addARNPartitionPrefix') {
+          take('(');
+          const s = take().value;
+          take(')');
+          return { 'Fn::Sub': `arn:\${AWS::Partition}:${s}` };
+        }
+        if (t.value in constants) return constants[t.value];
+      }
+      throw new Error(`${m[1]}: cannot read ${t.value}`);
+    };
+    out[m[1]] = value();
+  }
+  return out;
+}
+
+/** Go field of api.WellKnownPolicies → the ClusterConfig key. */
+const EKSCTL_FIELDS = {
+  ImageBuilder: 'imageBuilder',
+  AutoScaler: 'autoScaler',
+  AWSLoadBalancerController: 'awsLoadBalancerController',
+  ExternalDNS: 'externalDNS',
+  CertManager: 'certManager',
+  EBSCSIController: 'ebsCSIController',
+  EFSCSIController: 'efsCSIController',
+};
+
+/**
+ * eksctl's createWellKnownPolicies (iam_helper.go), with the policy-name constants of iam.go: for each well-known key
+ * in eksctl's order, its managed policy names and its inline policies (logical ID and statement function).
+ */
+export function parseEksctlWellKnown(iamHelperGo, iamGo) {
+  const names = Object.fromEntries([...iamGo.matchAll(/^\s*(iamPolicy\w+)\s*=\s*"([^"]+)"/gm)].map((m) => [m[1], m[2]]));
+  const body = /^func createWellKnownPolicies\([^)]*\)[^{]*\{\n([\s\S]*?)\n\}$/m.exec(iamHelperGo)?.[1];
+  if (!body) throw new Error('createWellKnownPolicies not found in iam_helper.go');
+  const out = {};
+  for (const m of body.matchAll(/if wellKnownPolicies\.(\w+) \{([\s\S]*?)\n\t\}/g)) {
+    const key = EKSCTL_FIELDS[m[1]];
+    if (!key) throw new Error(`unknown eksctl well-known field ${m[1]}`);
+    const managed = [...m[2].matchAll(/managedPolicyForRole\{name: (\w+)\}/g)].map((x) => {
+      if (!(x[1] in names)) throw new Error(`unknown policy constant ${x[1]}`);
+      return names[x[1]];
+    });
+    const inline = [...m[2].matchAll(/Name: "(\w+)", Statements: (\w+)\(\)/g)].map((x) => ({ logicalId: x[1], statements: x[2] }));
+    out[key] = { managed, inline };
+  }
+  return out;
+}
+
+// ---- controllers' published documents --------------------------------------------------------------------------
+
+/**
+ * The policy document a source file holds. extract: {kind: 'json'} (the whole file); {kind: 'markdown', after?,
+ * index?, lang?}: the index-th (0-based) fenced block of language lang (default json; '' for a bare fence) after the
+ * first line containing `after` (or from the top); {kind: 'heredoc', after}: the here-document that the line
+ * containing `after` (e.g. `cat > policy.json <<EOF`) opens, up to its EOF line.
+ */
+export function extractDocument(text, extract) {
+  if (extract.kind === 'json') return JSON.parse(text);
+  if (extract.kind === 'markdown') {
+    const lines = text.split('\n');
+    let from = 0;
+    if (extract.after) {
+      from = lines.findIndex((l) => l.includes(extract.after));
+      if (from < 0) throw new Error(`no line containing ${JSON.stringify(extract.after)}`);
+    }
+    const blocks = [];
+    const lang = extract.lang ?? 'json';
+    for (let i = from; i < lines.length; i++) {
+      const open = /^(\s*)```\s*(\w*)\s*$/.exec(lines[i]);
+      if (!open || open[2] !== lang) continue;
+      const end = lines.findIndex((l, k) => k > i && /^\s*```\s*$/.test(l));
+      blocks.push(lines.slice(i + 1, end).map((l) => l.slice(open[1].length)).join('\n'));
+      i = end;
+    }
+    const block = blocks[extract.index ?? 0];
+    if (block === undefined) throw new Error(`no json block #${extract.index ?? 0}${extract.after ? ` after ${JSON.stringify(extract.after)}` : ''}`);
+    return JSON.parse(block);
+  }
+  if (extract.kind === 'heredoc') {
+    const lines = text.split('\n');
+    const from = lines.findIndex((l) => l.includes(extract.after));
+    const marker = /<<\s*'?(\w+)'?/.exec(lines[from] ?? '')?.[1];
+    if (from < 0 || !marker) throw new Error(`no here-document opened by a line containing ${JSON.stringify(extract.after)}`);
+    const end = lines.findIndex((l, k) => k > from && l.trim() === marker);
+    if (end < 0) throw new Error(`the here-document after ${JSON.stringify(extract.after)} has no ${marker} line`);
+    return JSON.parse(lines.slice(from + 1, end).join('\n'));
+  }
+  throw new Error(`unknown extract kind ${extract.kind}`);
+}

@@ -1,0 +1,87 @@
+import * as z from 'zod';
+import { WELL_KNOWN_POLICY_KEYS, type WellKnownPolicyKey } from '../model/service-account.js';
+import { EKSCTL_POLICY_FILES, UPSTREAM_POLICY_FILES } from './upstream-policy-files.js';
+
+// The policy data files (policies/, written by scripts/refresh-policies.mjs), checked once at load: a malformed file
+// is a build mistake, so it throws rather than reporting a user error.
+
+const statementSchema = z.looseObject({ Effect: z.string() });
+const documentSchema = z.looseObject({ Version: z.string(), Statement: z.array(statementSchema) });
+
+const eksctlFileSchema = z.object({
+  source: z.object({
+    repository: z.string(),
+    ref: z.string(),
+    commit: z.string(),
+    files: z.array(z.object({ path: z.string(), sha256: z.string() })),
+  }),
+  wellKnownPolicies: z.record(
+    z.enum(WELL_KNOWN_POLICY_KEYS),
+    z.object({
+      managed: z.array(z.string()),
+      inline: z.array(z.object({ logicalId: z.string(), statements: z.array(statementSchema) })),
+    }),
+  ),
+  documentSha256: z.string(),
+});
+export type EksctlPolicyFile = z.infer<typeof eksctlFileSchema>;
+
+export const upstreamSourceSchema = z.object({
+  repository: z.string(),
+  path: z.string(),
+  ref: z.string(),
+  commit: z.string(),
+  sha256: z.string(),
+  extract: z.object({ kind: z.string(), after: z.string().optional(), index: z.number().optional(), lang: z.string().optional() }),
+});
+/** A value the document leaves to the user (a bucket, a secret ARN): the placeholder string the upstream text uses. */
+const policyInputSchema = z.object({
+  placeholder: z.string(),
+  description: z.string(),
+  required: z.boolean().optional(),
+  /** Several values: each array element equal to the placeholder becomes one element per value. */
+  list: z.boolean().optional(),
+});
+export type PolicyInput = z.infer<typeof policyInputSchema>;
+
+const upstreamFileSchema = z.object({
+  controller: z.string(),
+  version: z.string(),
+  source: upstreamSourceSchema,
+  note: z.string().optional(),
+  inputs: z.record(z.string(), policyInputSchema).optional(),
+  document: documentSchema,
+  documentSha256: z.string(),
+});
+export type UpstreamPolicyFile = z.infer<typeof upstreamFileSchema>;
+export type UpstreamSource = z.infer<typeof upstreamSourceSchema>;
+
+/**
+ * Checked against the schema, but the data itself kept as written: zod would put the keys it declares first, and the
+ * statements must keep their source's key order (goldens compare text, checksums cover it).
+ */
+function checked<T>(schema: z.ZodType<T>, raw: unknown): T {
+  schema.parse(raw);
+  return raw as T;
+}
+
+/** eksctl's statements (one file: the eksctl release they were read from). */
+export const EKSCTL_POLICIES: EksctlPolicyFile = checked(eksctlFileSchema, EKSCTL_POLICY_FILES[0]);
+
+/** Every catalogued upstream document, by controller, versions oldest first. */
+export const UPSTREAM_POLICIES: ReadonlyMap<string, readonly UpstreamPolicyFile[]> = (() => {
+  const byController = new Map<string, UpstreamPolicyFile[]>();
+  for (const raw of UPSTREAM_POLICY_FILES) {
+    const file = checked(upstreamFileSchema, raw);
+    byController.set(file.controller, [...(byController.get(file.controller) ?? []), file]);
+  }
+  for (const files of byController.values()) files.sort((a, b) => compareVersions(a.version, b.version));
+  return byController;
+})();
+
+/** Orders v1.9.0 before v1.10.0: numeric runs compare as numbers. */
+export function compareVersions(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
+export const isWellKnownKey = (name: string): name is WellKnownPolicyKey => (WELL_KNOWN_POLICY_KEYS as readonly string[]).includes(name);

@@ -1,0 +1,131 @@
+/**
+ * `irsactl policies outdated` against the sandbox: a stack made as eksctl makes it, its inline policies eksctl's own
+ * recorded documents (test/fixtures/cfn/eksctl-well-known-policies.json), lacks what external-dns and the EFS driver
+ * now call; a stack irsactl made with the upstream profile lacks nothing. Read-only: the stacks are unchanged after.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAwsPorts } from '../../src/aws/factory.js';
+import { testAwsOptions } from '../support/aws.js';
+import { startE2E, type E2E } from '../support/cli.js';
+import { clusterConfigYaml } from '../support/config.js';
+import { createStackAsEksctl } from '../support/eksctl.js';
+
+const REGION = 'us-west-2';
+const CLUSTER = 'policies-outdated';
+const EKSCTL_DOCS = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'cfn', 'eksctl-well-known-policies.json'), 'utf8')) as Record<string, unknown>;
+
+let e: E2E;
+
+/** eksctl's template for an account with externalDNS and efsCSIController: Role1 plus eksctl's inline policies. */
+function eksctlTemplate(id: string, policies: string[]): string {
+  const hp = e.cluster.issuer.replace(/^https:\/\//, '');
+  const [namespace, name] = id.split('/');
+  const resources: Record<string, unknown> = {
+    Role1: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Statement: [
+            {
+              Action: ['sts:AssumeRoleWithWebIdentity'],
+              Condition: { StringEquals: { [`${hp}:aud`]: 'sts.amazonaws.com', [`${hp}:sub`]: `system:serviceaccount:${namespace}:${name}` } },
+              Effect: 'Allow',
+              Principal: { Federated: `arn:aws:iam::${e.account.accountId}:oidc-provider/${hp}` },
+            },
+          ],
+          Version: '2012-10-17',
+        },
+      },
+    },
+  };
+  for (const p of policies) {
+    resources[p] = {
+      Type: 'AWS::IAM::Policy',
+      Properties: { PolicyDocument: EKSCTL_DOCS[p], PolicyName: { 'Fn::Sub': `\${AWS::StackName}-${p}` }, Roles: [{ Ref: 'Role1' }] },
+    };
+  }
+  return JSON.stringify({ AWSTemplateFormatVersion: '2010-09-09', Resources: resources, Outputs: { Role1: { Value: { 'Fn::GetAtt': ['Role1', 'Arn'] } } } });
+}
+
+beforeAll(async () => {
+  e = await startE2E(CLUSTER, REGION);
+  await e.associate();
+  const stackName = await createStackAsEksctl(e, {
+    cluster: CLUSTER,
+    region: REGION,
+    id: 'kube-system/external-dns',
+    templateBody: eksctlTemplate('kube-system/external-dns', ['PolicyExternalDNSChangeSet', 'PolicyExternalDNSHostedZones', 'PolicyEFSCSIController']),
+  });
+  // eksctl's ServiceAccount, annotated with the stack's role, for the doctor.
+  const aws = await createAwsPorts(testAwsOptions(e.account, REGION));
+  const roleArn = (await aws.cfn.describeStack(stackName))!.outputs.Role1!;
+  e.cluster.kube.putServiceAccount({
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'external-dns', namespace: 'kube-system', annotations: { 'eks.amazonaws.com/role-arn': roleArn } },
+  });
+}, 60_000);
+afterAll(async () => {
+  await e?.stop();
+});
+
+interface Report {
+  cluster: string;
+  outdated: boolean;
+  policies: { namespace: string; name: string; wellKnownPolicy: string; version: string; missing: string[]; unused: string[] }[];
+}
+
+describe('policies outdated', () => {
+  it("reports what eksctl's statements lack and no longer need, and exits 1", async () => {
+    const r = await e.run(['policies', 'outdated', '--cluster', CLUSTER, '-o', 'json']);
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.outdated).toBe(true);
+    const byPolicy = Object.fromEntries(report.policies.map((p) => [p.wellKnownPolicy, p]));
+    expect(Object.keys(byPolicy).sort()).toEqual(['efsCSIController', 'externalDNS']);
+    expect(byPolicy.externalDNS).toMatchObject({ namespace: 'kube-system', name: 'external-dns', version: 'v0.22.0', missing: ['route53:ListTagsForResources'], unused: ['route53:ListTagsForResource'] });
+    expect(byPolicy.efsCSIController!.missing).toEqual(expect.arrayContaining(['elasticfilesystem:DescribeMountTargets', 'ec2:DescribeAvailabilityZones']));
+    expect(r.stderr).toMatch(/2 well-known policies lack actions their controller needs/);
+  });
+
+  it("the doctor warns that the role's well-known policies lack actions (a warning: the role itself works)", async () => {
+    const r = await e.run(['doctor', '--cluster', CLUSTER, '--namespace', 'kube-system', '--name', 'external-dns', '-o', 'json']);
+    const report = JSON.parse(r.stdout) as { serviceAccounts: { checks: { id: string; status: string; message: string }[] }[] };
+    const check = report.serviceAccounts[0]!.checks.find((c) => c.id === 'well-known-policies');
+    expect(check?.status).toBe('warn');
+    expect(check?.message).toContain('externalDNS lacks route53:ListTagsForResources (needed by v0.22.0)');
+    expect(check?.message).toContain('efsCSIController lacks elasticfilesystem:DescribeMountTargets');
+  });
+
+  it('prints a table in text form', async () => {
+    const r = await e.run(['policies', 'outdated', '--cluster', CLUSTER]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^NAMESPACE\s+NAME\s+POLICY\s+AGAINST\s+MISSING\s+NO LONGER USED\n/);
+    expect(r.stdout).toMatch(/^kube-system\s+external-dns\s+externalDNS\s+v0\.22\.0\s+route53:ListTagsForResources\s+route53:ListTagsForResource$/m);
+  });
+
+  it('an unknown --version is a usage error before any request', async () => {
+    const r = await e.run(['policies', 'outdated', '--cluster', CLUSTER, '--version', 'externalDNS=v0.0.1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('not a catalogued externalDNS version');
+    expect(r.stderr).toContain('known: v0.22.0');
+  });
+
+  it('a role made with the upstream profile lacks nothing: with -f only the file\'s accounts are compared, exit 0', async () => {
+    const file = clusterConfigYaml(CLUSTER, REGION, [
+      { id: 'kube-system/cluster-autoscaler', policies: [], extra: { wellKnownPolicies: { autoScaler: true, externalDNS: true }, wellKnownPolicyProfile: 'upstream' } },
+    ]);
+    const created = await e.run(['create', 'iamserviceaccount', '-f', '-', '--approve'], { stdin: file });
+    expect(created.code, created.stderr).toBe(0);
+    const r = await e.run(['policies', 'outdated', '-f', '-', '-o', 'json'], { stdin: file });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.outdated).toBe(false);
+    expect(report.policies.map((p) => [p.name, p.wellKnownPolicy, p.missing, p.unused])).toEqual([
+      ['cluster-autoscaler', 'autoScaler', [], []],
+      ['cluster-autoscaler', 'externalDNS', [], []],
+    ]);
+  });
+});
