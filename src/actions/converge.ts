@@ -15,7 +15,7 @@ import { irsaStacks, squatterFor, type ClusterStacks } from '../services/stacks.
 import { observeServiceAccounts } from './observe.js';
 import { planServiceAccounts, type Plan } from './plan.js';
 import { countChanges, planToText, resultsToText } from './describe-plan.js';
-import { convergeChanged, convergeDocument, type PrunePlan } from './run-document.js';
+import { convergeChanged, convergeDocument, type PodIdentitySection, type PrunePlan } from './run-document.js';
 import type { RunCommand } from '../output/run-document.js';
 import { executePlan } from './execute.js';
 import type { DeleteResult, ItemResult } from './results.js';
@@ -47,14 +47,22 @@ export interface Prepared {
   deadline: number;
 }
 
-export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resolved: ResolvedConfig, opts: ConvergeOptions): Promise<Prepared> {
+/** apply: the session and the iamserviceaccount stacks it found with the pod identity ones, in one listing. */
+export interface KnownState {
+  session: ClusterSession;
+  stacks: ClusterStacks;
+}
+
+export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resolved: ResolvedConfig, opts: ConvergeOptions, known?: KnownState): Promise<Prepared> {
   const deadline = rt.run.deadline;
-  const session = await openCluster(rt, { ...connectionOf(opts), cluster: resolved.cluster.name, region: resolved.region });
+  const session = known?.session ?? (await openCluster(rt, { ...connectionOf(opts), cluster: resolved.cluster.name, region: resolved.region }));
   const oidc = requireOidc(session);
   const selected = resolved.selected;
 
-  const [provider, stacks] = await Promise.all([session.aws.iam.getOidcProvider(oidc.providerArn), irsaStacks(session.aws.cfn, session.name)]);
-  if (!provider && !resolved.mayAssociateOidc) {
+  const [provider, stacks] = await Promise.all([session.aws.iam.getOidcProvider(oidc.providerArn), known?.stacks ?? irsaStacks(session.aws.cfn, session.name)]);
+  // An apply of pod identity associations alone needs no OIDC provider (it makes one only with iam.withOIDC).
+  const irsaWanted = selected.length > 0 || mode !== 'apply';
+  if (!provider && !resolved.mayAssociateOidc && irsaWanted) {
     throw new IrsaError('PRECONDITION', `cluster "${session.name}" in ${session.region} has no IAM OIDC provider: IAM roles for service accounts cannot work without it`, {
       // Suggesting withOIDC only where it would help: update never associates, and a file may have it already.
       hint: `run \`${associateCommand({ cluster: session.name, region: session.region })}\`${resolved.withOidcWouldAssociate ? ', or set iam.withOIDC: true in the file' : ''}`,
@@ -112,6 +120,7 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
     region: session.region,
     oidc,
     providerExists: Boolean(provider),
+    associateProvider: irsaWanted || resolved.mayAssociateOidc,
     stacks: stacks.owned,
     squatters,
     liveTemplates,
@@ -135,11 +144,11 @@ export function changesMade(plan: Plan, results: ItemResult[]): boolean {
 }
 
 /** Without --approve: the plan on stdout (one document, prune targets included) and what to do next on stderr. */
-export function reportPlan(rt: Runtime, prepared: Prepared, output: ConvergeOptions['output'], prune?: PrunePlan): Changes {
+export function reportPlan(rt: Runtime, prepared: Prepared, output: ConvergeOptions['output'], prune?: PrunePlan, podIdentity?: PodIdentitySection & { text: string; changes: boolean }): Changes {
   for (const p of prepared.kube?.problems ?? []) rt.reporter.warn(`--approve would stop before any change: ${p}`);
-  writeOutput(rt.io, output, () => convergeDocument(commandOf(prepared.mode), prepared.plan, prune), () => planToText(prepared.plan, prune));
+  writeOutput(rt.io, output, () => convergeDocument(commandOf(prepared.mode), prepared.plan, prune, undefined, podIdentity), () => planToText(prepared.plan, prune) + (podIdentity?.text ?? ''));
   const differing = prepared.plan.items.filter((i) => i.stack.action === 'exists' && i.stack.differs);
-  const changes = countChanges(prepared.plan) + (prune?.delete.length ?? 0) > 0;
+  const changes = countChanges(prepared.plan) + (prune?.delete.length ?? 0) > 0 || podIdentity?.changes === true;
   if (changes) rt.reporter.warn("no changes were applied, run again with '--approve' to apply the changes");
   else if (differing.length === 0) rt.reporter.ok('nothing to do: everything is as the configuration says');
   for (const i of differing) rt.reporter.warn(`stack ${i.stackName} exists and differs from what was asked; create leaves it as it is: ${changeExistingStackHint(prepared.resolved.configPathForHints, i.id)}`, i.id);
@@ -147,15 +156,20 @@ export function reportPlan(rt: Runtime, prepared: Prepared, output: ConvergeOpti
 }
 
 
-/** With --approve: associate the provider if the plan says so, then execute. Failures are in the results, not thrown. */
-export async function executeConverge(rt: Runtime, prepared: Prepared, opts: ConvergeOptions): Promise<ItemResult[]> {
-  const { session, plan, resolved, mode } = prepared;
+/** Stops before any change when the Kubernetes preflight found a step Kubernetes would refuse. */
+export function assertKubeReady(prepared: Prepared): void {
   const problems = prepared.kube?.problems ?? [];
   if (problems.length > 0) {
     throw new IrsaError('PRECONDITION', `Kubernetes would refuse ${problems.length === 1 ? 'a step' : `${problems.length} steps`} of this run, so nothing was changed:\n  ${problems.join('\n  ')}`, {
       hint: 'fix the above, then run the same command again',
     });
   }
+}
+
+/** With --approve: associate the provider if the plan says so, then execute. Failures are in the results, not thrown. */
+export async function executeConverge(rt: Runtime, prepared: Prepared, opts: ConvergeOptions): Promise<ItemResult[]> {
+  const { session, plan, resolved, mode } = prepared;
+  assertKubeReady(prepared);
   if (plan.oidcProvider.action === 'create') await ensureOidcProvider(rt, session, true, true);
   return executePlan(
     {
@@ -232,8 +246,16 @@ export function commandOf(mode: Prepared['mode']): RunCommand {
 }
 
 /** The results on stdout, one document: the plan's items with their outcomes and, for apply --prune, the deletions. */
-export function printResults(rt: Runtime, prepared: Prepared, results: { items: ItemResult[]; pruned: DeleteResult[] }, output: ConvergeOptions['output'], prune?: PrunePlan, prunedText?: string): void {
-  writeOutput(rt.io, output, () => convergeDocument(commandOf(prepared.mode), prepared.plan, prune, results), () => resultsToText(results.items) + (prunedText ?? ''));
+export function printResults(
+  rt: Runtime,
+  prepared: Prepared,
+  results: { items: ItemResult[]; pruned: DeleteResult[] },
+  output: ConvergeOptions['output'],
+  prune?: PrunePlan,
+  prunedText?: string,
+  podIdentity?: PodIdentitySection & { text: string },
+): void {
+  writeOutput(rt.io, output, () => convergeDocument(commandOf(prepared.mode), prepared.plan, prune, results, podIdentity), () => resultsToText(results.items) + (prunedText ?? '') + (podIdentity?.text ?? ''));
 }
 
 /** A role replaced by an update leaves the pods that use it on the old role until they restart: name them. */

@@ -4,6 +4,7 @@ import type { StackRecord } from '../aws/ports.js';
 import type { KubePort } from '../k8s/ports.js';
 import { IrsaError, isRunStopped } from '../errors.js';
 import { saId } from '../model/service-account.js';
+import { podIdentityId } from '../model/pod-identity.js';
 import { ROLE_OUTPUT } from '../model/naming.js';
 import { matchesFilter } from '../config/filter.js';
 import { table, writeOutput } from '../output/format.js';
@@ -13,7 +14,7 @@ import { releaseOnDelete } from '../services/service-accounts.js';
 import type { DeleteResult, PruneItem } from './results.js';
 import { deleteChanged, deleteItem, runDocument, withDeleteOutcome, withOutcomes } from './run-document.js';
 import type { RunDocument } from '../output/run-document.js';
-import { foreignStackProblem } from '../services/ownership.js';
+import { foreignStackProblem, type RoleStackKind } from '../services/ownership.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { StackWaiter } from '../services/stack-waiter.js';
 import { startProgress } from './progress.js';
@@ -61,9 +62,17 @@ export interface PruneCandidate extends DeleteTarget {
  * tagged with this file's apply set, and nothing at all when the file selects no service account: a truncated
  * file must not empty the cluster.
  */
-export function prunableTargets(stacks: Map<string, StackRecord>, resolved: ResolvedConfig, scope: PruneScope): { targets: PruneCandidate[]; kept: PruneCandidate[] } {
+export function prunableTargets(
+  stacks: Map<string, StackRecord>,
+  resolved: ResolvedConfig,
+  scope: PruneScope,
+  kind: RoleStackKind = 'iamserviceaccount',
+): { targets: PruneCandidate[]; kept: PruneCandidate[] } {
   const filter = resolved.filter;
-  const inFile = new Set(resolved.cluster.serviceAccounts.map(saId));
+  const pods = kind === 'podidentityassociation';
+  const inFile = new Set(pods ? (resolved.cluster.podIdentityAssociations ?? []).map(podIdentityId) : resolved.cluster.serviceAccounts.map(saId));
+  const selectsNone = pods ? resolved.selectedPodIdentity.length === 0 : resolved.selected.length === 0;
+  const what = pods ? 'pod identity association' : 'service account';
   const targets: PruneCandidate[] = [];
   const kept: PruneCandidate[] = [];
   const flag = scope.kind === 'all' ? scope.flag : '--prune';
@@ -76,9 +85,9 @@ export function prunableTargets(stacks: Map<string, StackRecord>, resolved: Reso
     if (SYSTEM_NAMESPACES.includes(namespace) && !filter.include.includes(id)) {
       kept.push({ ...candidate, reason: `system namespace: ${flag} spares it unless --include names ${id} exactly` });
     } else if (scope.kind === 'all') {
-      targets.push({ ...candidate, reason: `the file does not name it, and ${flag} deletes every iamserviceaccount stack of the cluster the file does not name` });
-    } else if (resolved.selected.length === 0) {
-      kept.push({ ...candidate, reason: 'the file selects no service account, so --prune deletes nothing (a truncated file must not empty the apply set); --prune-all deletes it' });
+      targets.push({ ...candidate, reason: `the file does not name it, and ${flag} deletes every ${kind} stack of the cluster the file does not name` });
+    } else if (selectsNone) {
+      kept.push({ ...candidate, reason: `the file selects no ${what}, so --prune deletes nothing (a truncated file must not empty the apply set); --prune-all deletes it` });
     } else if (madeBy.applySet === scope.applySet) {
       targets.push({ ...candidate, reason: `this file's apply made it (apply set "${singleLine(scope.applySet)}"), and the file no longer names it` });
     } else if (madeBy.applySet !== undefined) {

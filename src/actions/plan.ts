@@ -58,6 +58,8 @@ export interface PlanInput {
   region: string;
   oidc: OidcInfo;
   providerExists: boolean;
+  /** whether a missing provider is to be made (false: an apply of pod identity associations alone, without withOIDC) */
+  associateProvider?: boolean;
   /** by `<ns>/<name>`: the IRSA stacks of this cluster */
   stacks: Map<string, StackRecord>;
   /** by `<ns>/<name>`: a stack that has this service account's stack name but is someone else's (or no one's) */
@@ -81,7 +83,7 @@ export function planServiceAccounts(input: PlanInput): Plan {
     oidcProvider: {
       arn: input.oidc.providerArn,
       exists: input.providerExists,
-      action: input.providerExists ? 'none' : 'create',
+      action: input.providerExists || input.associateProvider === false ? 'none' : 'create',
     },
     items,
   };

@@ -3,7 +3,6 @@ import { POD_IDENTITY_AGENT_ADDON } from '../model/pod-identity.js';
 import { table } from '../output/format.js';
 import { formatAssociationChanges, type AgentState, type AssociationStep, type PodIdentityPlan, type PodIdentityPlanItem } from './pod-identity-plan.js';
 import { stackStepText } from './describe-plan.js';
-import { stackStep } from './run-document.js';
 import type { PodIdentityDeleteResult, PodIdentityResult } from './results.js';
 
 // Pure renderings of a pod identity plan and its results: machine form (json/yaml) and text for people. Each item
@@ -27,40 +26,6 @@ export function podIdentitySummary(plan: PodIdentityPlan): { create: number; upd
     else if (hasPodIdentityChange(i)) s.update++;
     else s.unchanged++;
   }
-  return s;
-}
-
-export function podIdentityPlanToData(plan: PodIdentityPlan) {
-  return {
-    kind: 'Plan' as const,
-    cluster: plan.cluster,
-    region: plan.region,
-    podIdentityAgent: plan.agent,
-    items: plan.items.map((i) => ({
-      mechanism: i.mechanism,
-      namespace: i.spec.namespace,
-      serviceAccountName: i.spec.serviceAccountName,
-      ...(i.template ? { stackName: i.stackName, stackTags: i.stackTags, capabilities: i.capabilities, template: i.template } : {}),
-      roleArn: i.roleArn,
-      stack: stackStep(i.stack),
-      association: associationData(i),
-      serviceAccount: i.serviceAccount,
-      ...(i.warnings.length > 0 ? { warnings: i.warnings } : {}),
-    })),
-    summary: podIdentitySummary(plan),
-  };
-}
-
-function associationData(i: PodIdentityPlanItem) {
-  const s = i.association;
-  const fields = {
-    targetRoleArn: i.spec.targetRoleARN,
-    disableSessionTags: i.spec.disableSessionTags,
-    policy: i.spec.policy,
-    tags: i.associationTags,
-  };
-  if (s.action === 'create') return { action: s.action, ...fields };
-  if (s.action === 'update' || s.action === 'conflict') return { ...s, changeText: formatAssociationChanges(s.changes) };
   return s;
 }
 

@@ -5,7 +5,6 @@ import { IrsaError } from '../errors.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
 import { isManaged } from '../k8s/service-account.js';
 import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
-import { ROLE_OUTPUT } from '../model/naming.js';
 import { makesRole, podIdentityId, POD_IDENTITY_AGENT_ADDON, type PodIdentityAssociationSpec } from '../model/pod-identity.js';
 import { toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
@@ -18,8 +17,12 @@ import { StackWaiter } from '../services/stack-waiter.js';
 import { connectionOf, type ConvergeOptions } from './converge.js';
 import { observeServiceAccounts } from './observe.js';
 import { executePodIdentityPlan } from './pod-identity-execute.js';
+export { podIdentityPreconditions } from './pod-identity-plan.js';
 import { agentState, planPodIdentity, podIdentityPreconditions, stacksToRead, type PodIdentityPlan } from './pod-identity-plan.js';
-import { hasPodIdentityChange, podIdentityDeletesToText, podIdentityPlanToData, podIdentityPlanToText, podIdentityResultsToText } from './pod-identity-describe.js';
+import { hasPodIdentityChange, podIdentityDeletesToText, podIdentityPlanToText, podIdentityResultsToText } from './pod-identity-describe.js';
+import { podIdentityDeleteRunItem, podIdentityRunItem, withPodIdentityDeleteOutcome, withPodIdentityOutcome } from './pod-identity-document.js';
+import { runDocument, withOutcomes } from './run-document.js';
+import type { RunDocument } from '../output/run-document.js';
 import type { PodIdentityDeleteResult, PodIdentityResult } from './results.js';
 
 // create and update podidentityassociation: observe → plan (pure) → print the plan, or check the preconditions and
@@ -119,11 +122,13 @@ export interface PodIdentityExecuteOptions {
   concurrency: number;
   configFile?: string;
   deadline?: number;
+  /** apply checked them already, before the iamserviceaccounts' changes began */
+  preconditionsChecked?: boolean;
 }
 
 /** With --approve: the preconditions, then the plan's items. Failures are in the results, not thrown. */
 export async function applyPodIdentityPlan(rt: Runtime, session: ClusterSession, mode: PodIdentityMode, plan: PodIdentityPlan, opts: PodIdentityExecuteOptions): Promise<PodIdentityResult[]> {
-  checkPodIdentityPreconditions(rt, session, plan);
+  if (opts.preconditionsChecked !== true) checkPodIdentityPreconditions(rt, session, plan);
   return executePodIdentityPlan(
     {
       rt,
@@ -147,6 +152,13 @@ export function podIdentityChangesMade(results: PodIdentityResult[]): boolean {
   return results.some((r) => CHANGED_STACK.includes(r.stack) || r.association === 'created' || r.association === 'updated' || r.serviceAccount === 'created');
 }
 
+/** The run document of a create or update podidentityassociation: its Plan, or with `results` its Result. */
+function podIdentityDocument(command: 'create podidentityassociation' | 'update podidentityassociation', plan: PodIdentityPlan, results?: PodIdentityResult[]): RunDocument {
+  const items = plan.items.map(podIdentityRunItem);
+  const head = { command, cluster: plan.cluster, region: plan.region, podIdentityAgent: plan.agent };
+  return results ? runDocument('Result', head, withOutcomes(items, results, withPodIdentityOutcome)) : runDocument('Plan', head, items);
+}
+
 function print(rt: Runtime, output: ConvergeOptions['output'], data: unknown, text: string): void {
   if (output === 'json') writeResult(rt.io, toJson(data));
   else if (output === 'yaml') writeResult(rt.io, toYaml(data));
@@ -161,7 +173,7 @@ export async function convergePodIdentity(rt: Runtime, mode: 'create' | 'update'
     // Said with the plan too: --approve would stop on them before any change.
     const { problems } = podIdentityPreconditions(plan, session.info.accountId);
     for (const p of problems) rt.reporter.warn(`--approve would stop before any change: ${p.message}${p.hint ? ` (${p.hint})` : ''}`);
-    print(rt, opts.output, podIdentityPlanToData(plan), podIdentityPlanToText(plan));
+    print(rt, opts.output, podIdentityDocument(`${mode} podidentityassociation`, plan), podIdentityPlanToText(plan));
     const changes = plan.items.some(hasPodIdentityChange);
     if (changes) rt.reporter.warn("no changes were applied, run again with '--approve' to apply the changes");
     else rt.reporter.ok('nothing to do: every pod identity association is as asked');
@@ -171,7 +183,7 @@ export async function convergePodIdentity(rt: Runtime, mode: 'create' | 'update'
     concurrency: opts.concurrency,
     ...(resolved.configPathForHints !== undefined ? { configFile: resolved.configPathForHints } : {}),
   });
-  print(rt, opts.output, { kind: 'Result', cluster: session.name, region: session.region, items: results }, podIdentityResultsToText(results));
+  print(rt, opts.output, podIdentityDocument(`${mode} podidentityassociation`, plan, results), podIdentityResultsToText(results));
   throwOnPodIdentityFailures(rt, results);
   return { changes: podIdentityChangesMade(results) };
 }
@@ -225,19 +237,9 @@ export async function deletePodIdentityAssociations(rt: Runtime, resolved: Resol
     if (squatter) rt.reporter.warn(`${foreignStackProblem(squatter, { cluster: session.name, region: session.region, id: podIdentityId(s), kind: 'podidentityassociation' }).message}; it is not deleted`, podIdentityId(s));
   }
 
+  const head = { command: 'delete podidentityassociation' as const, cluster: session.name, region: session.region };
   if (resolved.planFirst && !opts.approve) {
-    const data = {
-      kind: 'Plan',
-      cluster: session.name,
-      region: session.region,
-      items: targets.map((t) => ({
-        mechanism: 'pod-identity',
-        namespace: t.namespace,
-        serviceAccountName: t.serviceAccountName,
-        association: t.association ? (t.association.ownerArn ? { action: 'foreign', associationId: t.association.associationId, ownerArn: t.association.ownerArn } : { action: 'delete', associationId: t.association.associationId }) : { action: 'absent' },
-        stack: t.stack ? { action: 'delete', stackName: t.stack.stackName, roleArn: t.stack.outputs[ROLE_OUTPUT] } : { action: 'none' },
-      })),
-    };
+    const data = runDocument('Plan', head, targets.map(podIdentityDeleteRunItem));
     const lines = [`Plan for cluster "${session.name}" in ${session.region}:`];
     for (const t of targets) {
       const assoc = t.association ? (t.association.ownerArn ? `cannot act: the association belongs to the add-on ${t.association.ownerArn}` : `delete association ${t.association.associationId}`) : 'no association';
@@ -251,7 +253,7 @@ export async function deletePodIdentityAssociations(rt: Runtime, resolved: Resol
   }
 
   const results = await executePodIdentityDeletes(rt, session, targets, { wait: opts.wait, concurrency: opts.concurrency });
-  print(rt, opts.output, { kind: 'Result', cluster: session.name, region: session.region, items: results }, podIdentityDeletesToText(results));
+  print(rt, opts.output, runDocument('Result', head, withOutcomes(targets.map(podIdentityDeleteRunItem), results, withPodIdentityDeleteOutcome)), podIdentityDeletesToText(results));
   const failed = results.filter((r) => r.error);
   if (rt.signal.aborted) throw new IrsaError('INTERRUPTED', 'interrupted', { hint: 'run the same command again to finish' });
   if (failed.length > 0) throw new IrsaError('PARTIAL', `${failed.length} of ${results.length} deletion(s) failed: ${failed.map((f) => f.id).join(', ')}`);

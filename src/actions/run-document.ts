@@ -9,6 +9,7 @@ import {
   type NotPruned,
   type OidcProviderEntry,
   type OutcomeStatus,
+  type PodIdentityAgentEntry,
   type RunCommand,
   type RunDocument,
   type RunItem,
@@ -28,18 +29,33 @@ export interface PrunePlan {
 }
 
 /** The plan of create, update or apply as a document; with `results`, the Result of executing it. */
-export function convergeDocument(command: RunCommand, plan: Plan, prune?: PrunePlan, results?: { items: ItemResult[]; pruned: DeleteResult[] }): RunDocument {
+export function convergeDocument(
+  command: RunCommand,
+  plan: Plan,
+  prune?: PrunePlan,
+  results?: { items: ItemResult[]; pruned: DeleteResult[] },
+  podIdentity?: PodIdentitySection,
+): RunDocument {
   const planned = plan.items.map(convergeItem);
   const deletes = (prune?.delete ?? []).map(pruneDeleteItem);
   const items = results ? [...withOutcomes(planned, results.items, withConvergeOutcome), ...withOutcomes(deletes, results.pruned, withDeleteOutcome)] : [...planned, ...deletes];
+  items.push(...(podIdentity?.items ?? []));
   const p = plan.oidcProvider;
   return runDocument(results ? 'Result' : 'Plan', {
     command,
     cluster: plan.cluster,
     region: plan.region,
     oidcProvider: { arn: p.arn, exists: p.exists, action: p.action, ...(results ? { outcome: p.action === 'create' ? ('created' as const) : ('exists' as const) } : {}) },
-    ...(prune ? { prune: { scope: prune.scope, ...(prune.applySet !== undefined ? { applySet: prune.applySet } : {}), notPruned: prune.keep } } : {}),
+    ...(prune ? { prune: { scope: prune.scope, ...(prune.applySet !== undefined ? { applySet: prune.applySet } : {}), notPruned: [...prune.keep, ...(podIdentity?.notPruned ?? [])] } } : {}),
+    ...(podIdentity?.agent ? { podIdentityAgent: podIdentity.agent } : {}),
   }, items);
+}
+
+/** apply: the pod identity items of the same document (their outcomes already added in a Result), and their agent. */
+export interface PodIdentitySection {
+  items: RunItem[];
+  agent?: PodIdentityAgentEntry;
+  notPruned?: NotPruned[];
 }
 
 /** What one service account's plan does, as a whole. */
@@ -202,6 +218,7 @@ export interface DocumentHead {
   region: string;
   oidcProvider?: OidcProviderEntry;
   prune?: { scope: 'apply-set' | 'all'; applySet?: string; notPruned: NotPruned[] };
+  podIdentityAgent?: PodIdentityAgentEntry;
 }
 
 /** A Plan (items without outcomes) or a Result (every item with its outcome). */
@@ -222,6 +239,7 @@ export function runDocument(kind: RunDocument['kind'], head: DocumentHead, items
     ...(head.prune
       ? { pruneScope: head.prune.scope, ...(head.prune.applySet !== undefined ? { applySet: head.prune.applySet } : {}), notPruned: head.prune.notPruned }
       : {}),
+    ...(head.podIdentityAgent ? { podIdentityAgent: head.podIdentityAgent } : {}),
     items,
     summary,
   };

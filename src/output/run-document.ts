@@ -6,7 +6,16 @@ import * as z from 'zod';
 
 export const RUN_DOCUMENT_API_VERSION = 'irsactl/v1';
 
-export const RunCommandSchema = z.enum(['create iamserviceaccount', 'update iamserviceaccount', 'delete iamserviceaccount', 'apply', 'utils associate-iam-oidc-provider']);
+export const RunCommandSchema = z.enum([
+  'create iamserviceaccount',
+  'update iamserviceaccount',
+  'delete iamserviceaccount',
+  'create podidentityassociation',
+  'update podidentityassociation',
+  'delete podidentityassociation',
+  'apply',
+  'utils associate-iam-oidc-provider',
+]);
 
 /** What the run does for one item, as a whole: summed up in `summary` (update counts update, replace and repair). */
 export const ItemActionSchema = z
@@ -101,12 +110,38 @@ export const RoleSchema = z.object({
 export const ServiceAccountSchema = z.object({
   namespace: z.string(),
   name: z.string(),
-  /** release (delete): deleted if irsactl or eksctl manages it and it points at the role, else its annotation removed */
-  action: z.enum(['create', 'annotate', 'unchanged', 'skip', 'release']),
+  /**
+   * release (delete): deleted if irsactl or eksctl manages it and it points at the role, else its annotation removed;
+   * none (Pod Identity): not there and not asked for (pods get the role once it exists)
+   */
+  action: z.enum(['create', 'annotate', 'unchanged', 'skip', 'release', 'none']),
   previousRoleArn: z.string().optional(),
   reason: z.string().optional(),
   note: z.string().optional(),
-  outcome: z.union([ConvergeSaOutcomeSchema, DeleteSaOutcomeSchema]).optional(),
+  outcome: z.union([ConvergeSaOutcomeSchema, DeleteSaOutcomeSchema, z.literal('none')]).optional(),
+});
+
+/** A field of an EKS Pod Identity association that changes; `after` absent removes it. */
+export const AssociationChangeSchema = z.object({
+  field: z.enum(['roleArn', 'targetRoleArn', 'disableSessionTags', 'policy']),
+  before: z.union([z.string(), z.boolean()]).optional(),
+  after: z.union([z.string(), z.boolean()]).optional(),
+});
+
+/** mechanism pod-identity: the EKS Pod Identity association of the ServiceAccount. */
+export const AssociationSchema = z.object({
+  /** foreign: an EKS add-on owns it; conflict: create found one that differs; absent: delete found none */
+  action: z.enum(['create', 'update', 'unchanged', 'foreign', 'conflict', 'delete', 'absent']),
+  associationId: z.string().optional(),
+  targetRoleArn: z.string().optional(),
+  disableSessionTags: z.boolean().optional(),
+  policy: z.string().optional(),
+  tags: StringMap.optional(),
+  ownerArn: z.string().optional(),
+  changes: z.array(AssociationChangeSchema).optional(),
+  message: z.string().optional(),
+  hint: z.string().optional(),
+  outcome: z.enum(['created', 'updated', 'unchanged', 'deleted', 'absent', 'failed', 'not-started']).optional(),
 });
 
 export const ItemOutcomeSchema = z.object({
@@ -120,12 +155,16 @@ export const ItemOutcomeSchema = z.object({
 export const RunItemSchema = z.object({
   /** `<namespace>/<name>` */
   id: z.string(),
-  /** how the pods get the role; EKS Pod Identity items (with an `association`) are to come */
+  /** how the pods get the role: IRSA (the role-arn annotation) or EKS Pod Identity (an `association`) */
   mechanism: z.enum(['irsa', 'pod-identity']),
   action: ItemActionSchema,
   stack: StackSchema,
   role: RoleSchema,
   serviceAccount: ServiceAccountSchema,
+  /** pod-identity only */
+  association: AssociationSchema.optional(),
+  /** things asked for that irsactl will not do, or that matter at run time (e.g. an annotation Pod Identity overrides) */
+  warnings: z.array(z.string()).optional(),
   /** the differences in words, one per line, as the text plan prints them */
   changes: z.array(z.string()),
   /** apply --prune, delete --only-missing: why this stack goes */
@@ -175,6 +214,10 @@ export const RunDocumentSchema = z.object({
   pruneScope: z.enum(['apply-set', 'all']).optional(),
   applySet: z.string().optional(),
   notPruned: z.array(NotPrunedSchema).optional(),
+  /** where pod identity items get the EKS Pod Identity agent: built in (Auto Mode), the add-on, or nowhere */
+  podIdentityAgent: z
+    .union([z.object({ source: z.literal('auto-mode') }), z.object({ source: z.literal('addon'), status: z.string(), version: z.string().optional() }), z.object({ source: z.literal('missing') })])
+    .optional(),
   items: z.array(RunItemSchema),
   summary: SummarySchema,
 });
@@ -187,6 +230,7 @@ export type OutcomeStatus = z.infer<typeof OutcomeStatusSchema>;
 export type RunSummary = z.infer<typeof SummarySchema>;
 export type OidcProviderEntry = z.infer<typeof OidcProviderSchema>;
 export type NotPruned = z.infer<typeof NotPrunedSchema>;
+export type PodIdentityAgentEntry = NonNullable<RunDocument['podIdentityAgent']>;
 export type ConvergeStackOutcome = z.infer<typeof ConvergeStackOutcomeSchema>;
 export type DeleteStackOutcome = z.infer<typeof DeleteStackOutcomeSchema>;
 export type ConvergeSaOutcome = z.infer<typeof ConvergeSaOutcomeSchema>;

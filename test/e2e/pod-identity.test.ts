@@ -11,6 +11,7 @@ import { templateBody } from '../../src/cfn/template.js';
 import type { PodIdentityAssociationSpec } from '../../src/model/pod-identity.js';
 import { NO_WELL_KNOWN } from '../fixtures/cfn/specs.js';
 import { ensureBuilt, runBin } from '../support/bin.js';
+import { parseRunDocument } from '../support/run-document.js';
 
 // create|update|delete podidentityassociation against the sandbox (moto behind the proxy, which serves EKS Pod
 // Identity and the add-ons as the EKS API model says, and the Kubernetes test server). Each case has its own cluster,
@@ -198,13 +199,17 @@ describe('the built binary', () => {
     const c = await newCluster();
     const plan = await runBin([...flags(c.name, 'create', '--permission-policy-arns', POLICY), '-o', 'json'], e.env);
     expect(plan.code, plan.stderr).toBe(0);
-    const doc = JSON.parse(plan.stdout) as { kind: string; items: { mechanism: string; association: { action: string } }[] };
-    expect(doc).toMatchObject({ kind: 'Plan', items: [{ mechanism: 'pod-identity', association: { action: 'create' } }] });
-    const r = await runBin(flags(c.name, 'create', '--permission-policy-arns', POLICY, '--approve'), e.env);
+    // the run document (src/output/run-document.ts), as every planning command prints it
+    const doc = parseRunDocument(plan.stdout);
+    expect(doc).toMatchObject({ kind: 'Plan', command: 'create podidentityassociation', items: [{ id: 'apps/reader', mechanism: 'pod-identity', action: 'create', association: { action: 'create' } }] });
+    const r = await runBin([...flags(c.name, 'create', '--permission-policy-arns', POLICY, '--approve'), '-o', 'json'], e.env);
     expect(r.code, r.stderr).toBe(0);
+    const result = parseRunDocument(r.stdout);
+    expect(result).toMatchObject({ kind: 'Result', items: [{ id: 'apps/reader', action: 'create', association: { outcome: 'created' }, outcome: { status: 'done', changed: true } }] });
     expect(e.sandbox.proxy.eks.associations(c.key)).toHaveLength(1);
-    const d = await runBin(flags(c.name, 'delete', '--wait'), e.env);
+    const d = await runBin([...flags(c.name, 'delete', '--wait'), '-o', 'json'], e.env);
     expect(d.code, d.stderr).toBe(0);
+    expect(parseRunDocument(d.stdout)).toMatchObject({ kind: 'Result', command: 'delete podidentityassociation', items: [{ action: 'delete', association: { outcome: 'deleted' }, stack: { outcome: 'deleted' } }] });
     expect(e.sandbox.proxy.eks.associations(c.key)).toHaveLength(0);
   });
 });
