@@ -68,7 +68,13 @@ async function main(): Promise<number> {
     heading('4. What exists now, with the STATUS column eksctl lacks');
     await irsactl(['get', 'iamserviceaccount', '--cluster', 'demo']);
 
-    heading('5. The ServiceAccount, as kubectl sees it');
+    heading('5. EKS Pod Identity beside IRSA: an association whose role irsactl makes in eksctl\'s stack (plan, then --approve)');
+    const podIdentity = ['create', 'podidentityassociation', '--cluster', 'demo', '--namespace', 'backend-apps', '--service-account-name', 's3-writer', '--permission-policy-arns', 'arn:aws:iam::aws:policy/AmazonS3FullAccess', '--create-service-account'];
+    await irsactl(podIdentity);
+    await irsactl([...podIdentity, '--approve']);
+    await irsactl(['get', 'podidentityassociation', '--cluster', 'demo']);
+
+    heading('6. The ServiceAccount, as kubectl sees it');
     const creds = { accessKeyId: account.accessKeyId, secretAccessKey: account.secretAccessKey };
     const { token } = await eksToken({ clusterName: 'demo', region, credentials: creds });
     const caFile = join(scratch, 'ca.pem');
@@ -79,13 +85,13 @@ async function main(): Promise<number> {
     const k = await run('kubectl', [...kubectlArgs, 'get', 'serviceaccount', 's3-reader', '-n', 'backend-apps', '-o', 'yaml'], process.env);
     if (k !== 0) process.stdout.write('(kubectl could not show it)\n');
 
-    heading('6. Re-running is safe: nothing is duplicated');
+    heading('7. Re-running is safe: nothing is duplicated');
     await irsactl([...byFlags, '--approve']);
 
-    heading('7. Converge the whole file: the plan shows what apply would create');
+    heading('8. Converge the whole file: the plan shows what apply would create');
     await irsactl(['apply', '-f', 'examples/iamserviceaccounts.yaml', '--exclude', 'default/*']);
 
-    heading('8. Prove the role works for the ServiceAccount, link by link (--live: a real token exchanged at STS)');
+    heading('9. Prove the role works for the ServiceAccount, link by link (--live: a real token exchanged at STS)');
     await irsactl(['doctor', '--cluster', 'demo', '--namespace', 'backend-apps', '--name', 's3-reader', '--live']);
 
     process.stdout.write(`\n${failures === 0 ? 'Demo finished.' : `Demo finished with ${failures} unexpected result(s).`}\n`);

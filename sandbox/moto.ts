@@ -91,7 +91,27 @@ async function stopChild(spawned: Spawned): Promise<void> {
 }
 
 /**
- * Starts moto_server on a free port (falling back to `python3 -m moto.server`), waits until it
+ * moto_server, with one thing made as CloudFormation does it: the name it generates for an AWS::IAM::Role without
+ * RoleName. CloudFormation keeps IAM's 64-character limit (`<stack name, cut>-<logical id>-<suffix>`); moto 5.2.1
+ * writes the whole stack name, so a long stack gets a role whose ARN EKS and IAM would never have seen (EKS refuses
+ * it as "not valid"). Patched in moto's process, before the server starts; everything else is moto's own.
+ */
+const CLOUDFORMATION_ROLE_NAMES = [
+  'import sys',
+  'import moto.cloudformation.parsing as parsing',
+  'moto_name = parsing.generate_resource_name',
+  'def generate_resource_name(resource_type, stack_name, logical_id):',
+  '    if resource_type != "AWS::IAM::Role":',
+  '        return moto_name(resource_type, stack_name, logical_id)',
+  '    right = "-" + logical_id + "-" + parsing.random_suffix()',
+  '    return stack_name[: max(0, 64 - len(right))] + right',
+  'parsing.generate_resource_name = generate_resource_name',
+  'from moto.server import main',
+  'sys.exit(main())',
+].join('\n');
+
+/**
+ * Starts moto_server on a free port (python3 with moto; else the moto_server command, unpatched), waits until it
  * answers, and seeds it. Its request log goes to a file, never to the test output.
  */
 export async function startMoto(opts: { logFile?: string } = {}): Promise<MotoServer> {
@@ -100,8 +120,8 @@ export async function startMoto(opts: { logFile?: string } = {}): Promise<MotoSe
   const logFile = opts.logFile ?? join(tmpdir(), `irsactl-moto-${port}.log`);
   const args = ['-H', '127.0.0.1', '-p', String(port)];
 
-  let spawned = await spawnLogged('moto_server', args, logFile);
-  if (spawned === 'ENOENT') spawned = await spawnLogged('python3', ['-m', 'moto.server', ...args], logFile);
+  let spawned = await spawnLogged('python3', ['-c', CLOUDFORMATION_ROLE_NAMES, ...args], logFile);
+  if (spawned === 'ENOENT') spawned = await spawnLogged('moto_server', args, logFile);
   if (spawned === 'ENOENT') throw new Error(NOT_INSTALLED);
   const running = spawned;
 
