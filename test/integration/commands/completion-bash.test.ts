@@ -31,9 +31,10 @@ function completeInBash(bashScript: string, line: string): string[] {
 describe('irsactl completion bash', () => {
   it('completes commands, subcommands (aliases understood), flags and fixed flag values', async () => {
     const bash = await script('bash');
-    expect(completeInBash(bash, 'irsactl ')).toEqual(['create', 'get', 'update', 'delete', 'utils', 'apply', 'doctor', 'version', 'completion', 'help']);
+    expect(completeInBash(bash, 'irsactl ')).toEqual(['create', 'get', 'update', 'delete', 'utils', 'policies', 'apply', 'doctor', 'version', 'completion', 'help']);
     expect(completeInBash(bash, 'irsactl g')).toEqual(['get']);
     expect(completeInBash(bash, 'irsactl get iam')).toEqual(['iamserviceaccount']);
+    expect(completeInBash(bash, 'irsactl create pod')).toEqual(['podidentityassociation']);
     expect(completeInBash(bash, 'irsactl utils ')).toEqual(['associate-iam-oidc-provider', 'schema', 'help']);
     expect(completeInBash(bash, 'irsactl get iamserviceaccount --clu')).toEqual(['--cluster']);
     expect(completeInBash(bash, 'irsactl get iamserviceaccounts --cluster prod -o ')).toEqual(['table', 'json', 'yaml', 'text']);
