@@ -84,6 +84,24 @@ export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfi
       rt.reporter.warn(`could not read the roles from IAM, so STATUS does not check them: ${err.message}`);
     }
   }
+  // Which mechanism the pods use: an EKS Pod Identity association for the ServiceAccount wins over its annotation.
+  let associations: Map<string, string> | undefined = new Map();
+  if (rows.length > 0) {
+    try {
+      associations = new Map((await session.aws.eks.listPodIdentityAssociations(session.name, resolved.lookup?.namespace ? { namespace: resolved.lookup.namespace } : {})).map((a) => [`${a.namespace}/${a.serviceAccount}`, a.associationId]));
+    } catch (err) {
+      if (!(err instanceof IrsaError && err.code === 'AWS')) throw err;
+      associations = undefined;
+      rt.reporter.warn(`could not list the cluster's pod identity associations, so MECHANISM is unknown: ${err.message}`);
+    }
+  }
+  const mechanismOf = (id: string): 'IRSA' | 'Pod Identity' | 'unknown' => (associations === undefined ? 'unknown' : associations.has(id) ? 'Pod Identity' : 'IRSA');
+  for (const [id] of rows) {
+    const association = associations?.get(id);
+    if (association !== undefined) {
+      rt.reporter.warn(`pod identity association ${association} is for this ServiceAccount: its pods get that association's role, not this IRSA role (delete one of the two unless you are migrating)`, id);
+    }
+  }
   const health = (id: string, s: StackRecord) => healthOf(s, kubeError ? null : sas.get(id), roles.get(id));
   const nextStep = (s: StackRecord) => stuckNextStep(s.status, s.stackName, session.region);
   for (const [id, s] of rows) {
@@ -104,11 +122,11 @@ export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfi
     writeResult(
       rt.io,
       table(
-        ['NAMESPACE', 'NAME', 'ROLE ARN', 'STATUS'],
+        ['NAMESPACE', 'NAME', 'ROLE ARN', 'MECHANISM', 'STATUS'],
         rows.map(([id, s]) => {
           const [ns, name] = id.split('/') as [string, string];
           const h = health(id, s);
-          return [ns, name, s.outputs[ROLE_OUTPUT] ?? '-', h === 'stack failed' || h === 'in progress' || h === 'needs attention' ? `${h} (${s.status})` : h];
+          return [ns, name, s.outputs[ROLE_OUTPUT] ?? '-', mechanismOf(id), h === 'stack failed' || h === 'in progress' || h === 'needs attention' ? `${h} (${s.status})` : h];
         }),
       ),
     );
@@ -139,6 +157,9 @@ export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfi
             tags: s.tags,
             capabilities: s.capabilities,
             health: health(id, s),
+            /** irsa, or pod-identity when an association for the ServiceAccount overrides the annotation */
+            mechanism: mechanismOf(id) === 'IRSA' ? 'irsa' : mechanismOf(id) === 'Pod Identity' ? 'pod-identity' : 'unknown',
+            ...(associations?.get(id) !== undefined ? { podIdentityAssociationId: associations.get(id) } : {}),
             ...(nextStep(s) !== undefined ? { nextStep: nextStep(s) } : {}),
             serviceAccount: kubeError ? undefined : sa ? { exists: true, roleARN: sa.annotations[ROLE_ARN_ANNOTATION] } : { exists: false },
           },

@@ -121,6 +121,21 @@ describe('apply with iamserviceaccounts and pod identity associations', () => {
     expect(e.sandbox.proxy.count('cloudformation', 'DeleteStack')).toBeGreaterThan(0);
   });
 
+  it('a ServiceAccount in both sections: the plan warns that Pod Identity wins, and get iamserviceaccount says which mechanism is in effect', async () => {
+    const c = await newCluster(true);
+    const both = mixed(c.name, ['    - namespace: backend', '      serviceAccountName: s3-reader', `      permissionPolicyARNs: [${POLICY}]`]);
+    const plan = await e.run(['apply', '-f', both]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stderr).toMatch(/backend\/s3-reader is also iam\.serviceAccounts\[0\]: at run time Pod Identity wins/);
+    expect((await e.run(['apply', '-f', both, '--approve'])).code).toBe(0);
+    const get = await e.run(['get', 'iamserviceaccount', '--cluster', c.name, '--region', REGION]);
+    expect(get.code, get.stderr).toBe(0);
+    expect(get.stdout).toMatch(/^backend\s+s3-reader\s+arn:\S+\s+Pod Identity\s+ok$/m);
+    expect(get.stderr).toMatch(/pod identity association a-\w+ is for this ServiceAccount/);
+    const json = JSON.parse((await e.run(['get', 'iamserviceaccount', '--cluster', c.name, '--region', REGION, '-o', 'json'])).stdout) as { status: { mechanism: string; podIdentityAssociationId?: string } }[];
+    expect(json[0]?.status).toMatchObject({ mechanism: 'pod-identity', podIdentityAssociationId: expect.stringMatching(/^a-/) });
+  });
+
   it('refuses before any change of either section when the Pod Identity agent is missing', async () => {
     const c = await newCluster(true);
     e.sandbox.proxy.eks.removeAddon(c.key, 'eks-pod-identity-agent');

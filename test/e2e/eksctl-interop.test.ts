@@ -55,8 +55,8 @@ describe("eksctl's own stack", () => {
   it('get lists it with status ok and its policies', async () => {
     const table = await e.run(['get', 'iamserviceaccount', '--cluster', CLUSTER]);
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout).toMatch(/^NAMESPACE\s+NAME\s+ROLE ARN\s+STATUS\n/);
-    expect(table.stdout).toMatch(new RegExp(`^apps\\s+reader\\s+${roleArn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+ok$`, 'm'));
+    expect(table.stdout).toMatch(/^NAMESPACE\s+NAME\s+ROLE ARN\s+MECHANISM\s+STATUS\n/);
+    expect(table.stdout).toMatch(new RegExp(`^apps\\s+reader\\s+${roleArn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+IRSA\\s+ok$`, 'm'));
 
     const json = await e.run(['get', 'iamserviceaccount', '--cluster', CLUSTER, '-o', 'json']);
     expect(json.code, json.stderr).toBe(0);

@@ -90,12 +90,12 @@ describe('get iamserviceaccount', () => {
       const r = await e.run(['get', 'iamserviceaccount', '--cluster', CLUSTER]);
       expect(r.code, r.stderr).toBe(0);
       const lines = r.stdout.trimEnd().split('\n');
-      expect(lines[0]).toMatch(/^NAMESPACE\s+NAME\s+ROLE ARN\s+STATUS$/);
+      expect(lines[0]).toMatch(/^NAMESPACE\s+NAME\s+ROLE ARN\s+MECHANISM\s+STATUS$/);
       expect(lines.slice(1).map((l) => l.split(/\s+/))).toEqual([
-        ['apps', 'gone', arns['apps/gone'], 'missing', 'serviceaccount'],
-        ['apps', 'good', arns['apps/good'], 'ok'],
-        ['apps', 'stale', arns['apps/stale'], 'stale', 'annotation'],
-        ['other', 'named', arns['other/named'], 'ok'],
+        ['apps', 'gone', arns['apps/gone'], 'IRSA', 'missing', 'serviceaccount'],
+        ['apps', 'good', arns['apps/good'], 'IRSA', 'ok'],
+        ['apps', 'stale', arns['apps/stale'], 'IRSA', 'stale', 'annotation'],
+        ['other', 'named', arns['other/named'], 'IRSA', 'ok'],
       ]);
     });
 
@@ -103,8 +103,8 @@ describe('get iamserviceaccount', () => {
       const overrides = withCfn((real) => ({ ...real, ...withExtraStacks(real, () => [failedStack]) }));
       const r = await e.run(['get', 'iamserviceaccount', '--cluster', CLUSTER], { overrides });
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/^apps\s+broken\s+-\s+stack failed \(ROLLBACK_COMPLETE\)$/m);
-      expect(r.stdout).toMatch(/^apps\s+good\s+\S+\s+ok$/m);
+      expect(r.stdout).toMatch(/^apps\s+broken\s+-\s+IRSA\s+stack failed \(ROLLBACK_COMPLETE\)$/m);
+      expect(r.stdout).toMatch(/^apps\s+good\s+\S+\s+IRSA\s+ok$/m);
 
       // json reads each template: the failed stack's comes from the fake too (it has none in moto).
       const json = await e.run(['get', 'iamserviceaccount', '--cluster', CLUSTER, '--name', 'broken', '-o', 'json'], {
