@@ -1,4 +1,5 @@
 import { formatDiff } from '../cfn/diff.js';
+import { formatDrift } from '../cfn/role-drift.js';
 import { POD_IDENTITY_AGENT_ADDON } from '../model/pod-identity.js';
 import { table } from '../output/format.js';
 import { formatAssociationChanges, type AgentState, type AssociationStep, type PodIdentityPlan, type PodIdentityPlanItem } from './pod-identity-plan.js';
@@ -11,7 +12,7 @@ import type { PodIdentityDeleteResult, PodIdentityResult } from './results.js';
 export const MECHANISM_LABEL = 'Pod Identity';
 
 export function hasPodIdentityChange(i: PodIdentityPlanItem): boolean {
-  return ['create', 'update', 'replace'].includes(i.stack.action) || ['create', 'update'].includes(i.association.action) || i.serviceAccount.action === 'create';
+  return ['create', 'update', 'replace'].includes(i.stack.action) || ['create', 'update'].includes(i.association.action) || i.serviceAccount.action === 'create' || i.drift !== undefined;
 }
 
 export function cannotAct(i: PodIdentityPlanItem): boolean {
@@ -66,6 +67,7 @@ export function podIdentityItemLines(i: PodIdentityPlanItem): string[] {
   if (i.stack.action === 'update') for (const d of formatDiff(i.stack.diff, i.stack.tags)) lines.push(`        ${d}`);
   if (i.stack.action === 'exists') for (const d of i.stack.differs ?? []) lines.push(`        ${d}`);
   if (i.association.action === 'update') for (const d of formatAssociationChanges(i.association.changes)) lines.push(`        ${d}`);
+  if (i.drift) for (const d of formatDrift(i.drift.items)) lines.push(`        ${d}`);
   return lines;
 }
 

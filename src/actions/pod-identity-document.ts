@@ -2,6 +2,7 @@ import type { PodIdentityDeleteResult, PodIdentityResult } from './results.js';
 import type { PodIdentityPlanItem } from './pod-identity-plan.js';
 import { formatAssociationChanges } from './pod-identity-plan.js';
 import { formatDiff } from '../cfn/diff.js';
+import { formatDrift } from '../cfn/role-drift.js';
 import type { ItemAction, OutcomeStatus, RunItem } from '../output/run-document.js';
 import { stackStep } from './run-document.js';
 import { ROLE_OUTPUT } from '../model/naming.js';
@@ -17,7 +18,7 @@ export function podIdentityItemAction(i: PodIdentityPlanItem): ItemAction {
   if (s === 'create' || a === 'create') return 'create';
   if (s === 'replace' || s === 'update') return s;
   if (a === 'update') return 'update';
-  if (i.serviceAccount.action === 'create') return 'repair';
+  if (i.drift !== undefined || i.serviceAccount.action === 'create') return 'repair';
   return 'noop';
 }
 
@@ -27,6 +28,7 @@ export function podIdentityRunItem(i: PodIdentityPlanItem): RunItem {
     ...(i.stack.action === 'update' ? formatDiff(i.stack.diff, i.stack.tags) : []),
     ...(i.stack.action === 'exists' ? (i.stack.differs ?? []) : []),
     ...(a.action === 'update' || a.action === 'conflict' ? formatAssociationChanges(a.changes) : []),
+    ...(i.drift ? formatDrift(i.drift.items) : []),
   ];
   return {
     id: i.id,
@@ -37,7 +39,10 @@ export function podIdentityRunItem(i: PodIdentityPlanItem): RunItem {
       ...stackStep(i.stack),
       ...(i.template ? { tags: i.stackTags, capabilities: i.capabilities, template: { ...i.template } } : {}),
     },
-    role: i.roleArn !== undefined ? { arn: i.roleArn } : {},
+    role: {
+      ...(i.roleArn !== undefined ? { arn: i.roleArn } : {}),
+      ...(i.drift ? { drift: { name: i.drift.roleName, changes: formatDrift(i.drift.items), items: i.drift.items } } : {}),
+    },
     serviceAccount: { namespace: i.spec.namespace, name: i.spec.serviceAccountName, action: i.serviceAccount.action },
     association: {
       action: a.action,

@@ -1,4 +1,4 @@
-import type { CloudFormationPort, EksPort } from '../aws/ports.js';
+import type { CloudFormationPort, EksPort, IamPort } from '../aws/ports.js';
 import type { KubePort } from '../k8s/ports.js';
 import { IrsaError } from '../errors.js';
 import { isConflict } from '../k8s/errors.js';
@@ -9,6 +9,7 @@ import { createAssociation, updateAssociation, type AssociationTarget, type Crea
 import { namespaceMaker, type EnsureNamespace } from '../services/service-accounts.js';
 import type { StackServices } from '../services/stacks.js';
 import { runGuarded, runItems, runStackStep } from './execute.js';
+import { repairRoleDrift } from './repair-drift.js';
 import { associationChanges, formatAssociationChanges, updateFields, type PodIdentityPlan, type PodIdentityPlanItem } from './pod-identity-plan.js';
 import type { PodIdentityResult } from './results.js';
 
@@ -19,6 +20,8 @@ export interface PodIdentityExecuteContext {
   rt: Runtime;
   cfn: CloudFormationPort;
   eks: EksPort;
+  /** the drift repairs (repair-drift.ts); needed only by a plan with drift */
+  iam?: IamPort;
   /** needed only when a ServiceAccount is to be created */
   kube?: () => Promise<KubePort>;
   deadline: number;
@@ -68,6 +71,12 @@ async function runAssociation(ctx: PodIdentityExecuteContext, stacks: StackServi
     changeExisting: changeExistingPodIdentityHint(ctx.configFile),
     nextStep: (status, failedOp) => nextStepHint(ctx, item, status, failedOp),
   });
+  if (item.drift && (result.stack === 'unchanged' || result.stack === 'updated')) {
+    if (!ctx.iam) throw new IrsaError('INTERNAL', 'no IAM client for a drift repair');
+    const writes = await repairRoleDrift(ctx.iam, item.drift.roleName, item.drift.desired, item.drift.items);
+    if (result.stack === 'unchanged') result.stack = 'repaired';
+    rt.reporter.ok(`restored role ${item.drift.roleName} through IAM (${writes} write${writes === 1 ? '' : 's'}): it is as the file says again`, item.id);
+  }
   const roleArn = result.roleArn;
   if (roleArn === undefined) throw new IrsaError('INTERNAL', `no role ARN for pod identity association ${item.id} after its stack step`);
   if (rt.signal.aborted) return;

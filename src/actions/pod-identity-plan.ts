@@ -10,7 +10,8 @@ import { canonicalJson, liveRoleName } from '../cfn/diff.js';
 import type { CfnTemplate } from '../cfn/template.js';
 import { renderPodIdentityRoleTemplate } from '../cfn/pod-identity-template.js';
 import { podIdentitySquatterFor, type ClusterStacks } from '../services/stacks.js';
-import { planRoleStack, type StackStep } from './stack-step.js';
+import { planRoleStack, type RoleDrift, type StackStep } from './stack-step.js';
+import type { LiveRole } from '../cfn/role-drift.js';
 
 // The plan of pod identity associations, a pure value as the IRSA plan is: per association its role stack (none when
 // roleARN is given), the association itself, and the ServiceAccount. Printed without --approve, executed with it.
@@ -53,6 +54,8 @@ export interface PodIdentityPlanItem {
   stack: StackStep;
   /** known now when roleARN is given or the stack exists with its output */
   roleArn?: string;
+  /** the role differs from its stack outside CloudFormation: repaired through IAM after the stack step */
+  drift?: RoleDrift;
   association: AssociationStep;
   /** the association as the plan saw it: the executor compares with it again once the role ARN is known */
   observedAssociation?: PodIdentityAssociationInfo;
@@ -82,6 +85,8 @@ export interface PodIdentityPlanInput {
   stacks: ClusterStacks;
   /** live templates of the owned stacks, by `<ns>/<sa>` */
   liveTemplates?: Map<string, unknown>;
+  /** the roles of the owned stacks as IAM has them (update/apply), by `<ns>/<sa>`; 'missing': deleted outside CloudFormation */
+  liveRoles?: Map<string, LiveRole | 'missing'>;
   /** the described association of each ServiceAccount that has one, by `<ns>/<sa>` */
   associations: Map<string, PodIdentityAssociationInfo>;
   /** by `<ns>/<sa>`: undefined when the ServiceAccount does not exist */
@@ -163,6 +168,7 @@ function planOne(input: PodIdentityPlanInput, requested: PodIdentityAssociationS
   let stack: StackStep;
   let roleArn: string | undefined;
   let template: CfnTemplate | undefined;
+  let drift: RoleDrift | undefined;
   if (spec.roleARN !== undefined) {
     stack = { action: 'none', reason: 'role-arn' };
     roleArn = spec.roleARN;
@@ -185,8 +191,10 @@ function planOne(input: PodIdentityPlanInput, requested: PodIdentityAssociationS
       ...(existing ? { existing } : {}),
       ...(squatter ? { squatter } : {}),
       liveTemplate,
+      ...(input.liveRoles?.has(id) ? { liveRole: input.liveRoles.get(id) } : {}),
       rebinds: 'the association is updated to the new ARN',
     });
+    drift = role.drift;
     // Not compared (update by flags has no role flags): the stack is left as it is, not called up to date.
     stack = role.stack.action === 'unchanged' && liveTemplate === undefined ? { action: 'exists', status: role.stack.status } : role.stack;
     roleArn = role.roleArn;
@@ -213,6 +221,7 @@ function planOne(input: PodIdentityPlanInput, requested: PodIdentityAssociationS
     ...(template ? { template } : {}),
     stack,
     ...(roleArn !== undefined ? { roleArn } : {}),
+    ...(drift ? { drift } : {}),
     association: associationStep(input, spec, roleArn, stackName, observedAssociation),
     ...(observedAssociation ? { observedAssociation } : {}),
     associationTags: { ...spec.tags },

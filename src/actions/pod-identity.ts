@@ -3,6 +3,10 @@ import type { ResolvedConfig } from '../config/types.js';
 import type { PodIdentityAssociationInfo, PodIdentityAssociationSummary, StackRecord } from '../aws/ports.js';
 import { IrsaError } from '../errors.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
+import type { LiveRole } from '../cfn/role-drift.js';
+import { isUsable } from '../cfn/stack-status.js';
+import { ROLE_OUTPUT } from '../model/naming.js';
+import { readLiveRole } from './repair-drift.js';
 import { isManaged } from '../k8s/service-account.js';
 import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
 import { makesRole, podIdentityId, POD_IDENTITY_AGENT_ADDON, type PodIdentityAssociationSpec } from '../model/pod-identity.js';
@@ -60,6 +64,7 @@ export async function observePodIdentity(
   const limit = pLimit(8);
   const associations = new Map<string, PodIdentityAssociationInfo>();
   const liveTemplates = new Map<string, unknown>();
+  const liveRoles = new Map<string, LiveRole | 'missing'>();
   await Promise.all([
     ...selected.map((s) =>
       limit(async () => {
@@ -69,7 +74,14 @@ export async function observePodIdentity(
       }),
     ),
     // update by flags has no role flags: it changes the association only, and leaves the role stack as it is
-    ...(known.roleFromConfig === false ? [] : stacksToRead(stacks, selected)).map(([id, rec]) => limit(async () => liveTemplates.set(id, parseLiveTemplate(await cfn.getTemplate(rec.stackId))))),
+    ...(known.roleFromConfig === false ? [] : stacksToRead(stacks, selected)).map(([id, rec]) =>
+      limit(async () => {
+        liveTemplates.set(id, parseLiveTemplate(await cfn.getTemplate(rec.stackId)));
+        // update and apply compare the role as IAM has it too (drift outside CloudFormation), as for iamserviceaccounts
+        const roleArn = rec.outputs[ROLE_OUTPUT];
+        if (mode !== 'create' && roleArn !== undefined && isUsable(rec.status)) liveRoles.set(id, await readLiveRole(session.aws.iam, roleArn));
+      }),
+    ),
   ]);
 
   if (mode === 'update') assertUpdatable(session, selected, stacks, associations);
@@ -86,6 +98,7 @@ export async function observePodIdentity(
     agent: agentState(session.info, addon),
     stacks,
     liveTemplates,
+    liveRoles,
     associations,
     serviceAccounts,
     ...(mode === 'apply' && resolved.applySet !== undefined ? { applySet: resolved.applySet } : {}),
@@ -134,6 +147,7 @@ export async function applyPodIdentityPlan(rt: Runtime, session: ClusterSession,
       rt,
       cfn: session.aws.cfn,
       eks: session.aws.eks,
+      iam: session.aws.iam,
       kube: plan.items.some((i) => i.serviceAccount.action === 'create') ? () => session.kube() : undefined,
       deadline: opts.deadline ?? rt.run.deadline,
       concurrency: opts.concurrency,

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DetachRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { useE2E, type E2E } from '../support/cli.js';
 import { itemOf, parseRunDocument } from '../support/run-document.js';
 import { ensureBuilt, runBin } from '../support/bin.js';
@@ -134,6 +135,30 @@ describe('apply with iamserviceaccounts and pod identity associations', () => {
     expect(get.stderr).toMatch(/pod identity association a-\w+ is for this ServiceAccount/);
     const json = JSON.parse((await e.run(['get', 'iamserviceaccount', '--cluster', c.name, '--region', REGION, '-o', 'json'])).stdout) as { status: { mechanism: string; podIdentityAssociationId?: string } }[];
     expect(json[0]?.status).toMatchObject({ mechanism: 'pod-identity', podIdentityAssociationId: expect.stringMatching(/^a-/) });
+  });
+
+  it('a pod identity role changed outside CloudFormation is drift: the plan shows it and apply restores it through IAM', async () => {
+    const c = await newCluster(false);
+    const path = file(c.name, ['  podIdentityAssociations:', '    - namespace: apps', '      serviceAccountName: drifty', `      permissionPolicyARNs: [${POLICY}]`]);
+    expect((await e.run(['apply', '-f', path, '--approve'])).code).toBe(0);
+    const [assoc] = e.sandbox.proxy.eks.associations(c.key);
+    const roleName = assoc!.roleArn.split('/').pop()!;
+    const iam = new IAMClient({ region: REGION, endpoint: e.sandbox.proxyUrl, credentials: { accessKeyId: e.account.accessKeyId, secretAccessKey: e.account.secretAccessKey }, maxAttempts: 1 });
+    const attached = async () => ((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }))).AttachedPolicies ?? []).map((p) => p.PolicyArn);
+    try {
+      await iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: POLICY }));
+      expect(await attached()).toEqual([]);
+      const plan = await e.run(['apply', '-f', path, '-o', 'json']);
+      expect(plan.code, plan.stderr).toBe(0);
+      const item = itemOf(parseRunDocument(plan.stdout), 'apps/drifty');
+      expect(item).toMatchObject({ mechanism: 'pod-identity', action: 'repair', role: { drift: { name: roleName, items: [{ kind: 'managed-policy', arn: POLICY, change: 'detached' }] } } });
+      const run = await e.run(['apply', '-f', path, '--approve']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/restored role .* through IAM/);
+      expect(await attached()).toEqual([POLICY]);
+    } finally {
+      iam.destroy();
+    }
   });
 
   it('refuses before any change of either section when the Pod Identity agent is missing', async () => {

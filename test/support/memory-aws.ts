@@ -85,6 +85,24 @@ export function memoryAws(opts: MemoryAwsOptions): MemoryAws {
     return arn;
   }
 
+  type RoleTemplate = { Resources?: Record<string, { Type?: string; Properties?: { ManagedPolicyArns?: (string | { 'Fn::Sub': string })[]; PolicyName?: { 'Fn::Sub': string }; PolicyDocument?: unknown } }> };
+  /** The live stack whose Role1 is this role, and its template. */
+  function stackOfRole(role: string): (StackRecord & { templateBody: string }) | undefined {
+    return [...stacks.values()].find((s) => s.status !== 'DELETE_COMPLETE' && s.outputs[ROLE_OUTPUT]?.endsWith(`:role/${role}`));
+  }
+  function templateOfRole(role: string): RoleTemplate | undefined {
+    const s = stackOfRole(role);
+    return s === undefined ? undefined : (JSON.parse(s.templateBody) as RoleTemplate);
+  }
+  /** [name, document] of each AWS::IAM::Policy of the role's stack, named as CloudFormation names them (Fn::Sub of the stack name). */
+  function inlinePolicies(role: string): [string, unknown][] {
+    const s = stackOfRole(role);
+    const resources = templateOfRole(role)?.Resources ?? {};
+    return Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties?.PolicyName !== undefined)
+      .map((r) => [r.Properties!.PolicyName!['Fn::Sub'].replace('${AWS::StackName}', s!.stackName), r.Properties!.PolicyDocument]);
+  }
+
   const cfn: CloudFormationPort = {
     async listStacks(statuses) {
       log('cfn.listStacks');
@@ -167,9 +185,22 @@ export function memoryAws(opts: MemoryAwsOptions): MemoryAws {
       const r = roles.get(name);
       return r === undefined ? undefined : structuredClone(r);
     },
-    listAttachedRolePolicyArns: async () => notModelled('ListAttachedRolePolicies'),
-    listRolePolicyNames: async () => notModelled('ListRolePolicies'),
-    getRolePolicy: async () => notModelled('GetRolePolicy'),
+    // The drift check's reads: the role as the live stack that made it says (CloudFormation applies at once here).
+    async listAttachedRolePolicyArns(role) {
+      log('iam.listAttachedRolePolicies', role);
+      const arns = templateOfRole(role)?.Resources?.[ROLE_OUTPUT]?.Properties?.ManagedPolicyArns ?? [];
+      return arns.map((a) => (typeof a === 'string' ? a : a['Fn::Sub'].replace('${AWS::Partition}', 'aws')));
+    },
+    async listRolePolicyNames(role) {
+      log('iam.listRolePolicies', role);
+      return inlinePolicies(role).map(([name]) => name);
+    },
+    async getRolePolicy(role, policyName) {
+      log('iam.getRolePolicy', role);
+      const found = inlinePolicies(role).find(([name]) => name === policyName);
+      if (found === undefined) return notModelled(`GetRolePolicy of ${policyName}, which no stack made`);
+      return structuredClone(found[1]);
+    },
     updateAssumeRolePolicy: async () => notModelled('UpdateAssumeRolePolicy'),
     attachRolePolicy: async () => notModelled('AttachRolePolicy'),
     detachRolePolicy: async () => notModelled('DetachRolePolicy'),
