@@ -97,7 +97,7 @@ describe('drift made outside CloudFormation', () => {
   it("get's STATUS shows the deleted role and the trust policy that no longer lets the ServiceAccount in", async () => {
     const r = await e.run(['get', 'iamserviceaccount', '--cluster', CLUSTER]);
     expect(r.code, r.stderr).toBe(0);
-    const status = Object.fromEntries(r.stdout.trim().split('\n').slice(1).map((l) => [l.split(/\s{2,}/).slice(0, 2).join('/'), l.split(/\s{2,}/)[3]]));
+    const status = Object.fromEntries(r.stdout.trim().split('\n').slice(1).map((l) => [l.split(/\s{2,}/).slice(0, 2).join('/'), l.split(/\s{2,}/)[4]]));
     expect(status).toEqual({ 'apps/detach': 'ok', 'apps/gone': 'missing role', 'apps/inline': 'ok', 'apps/trust': 'trust policy does not admit it' });
     expect(r.stderr).toContain('apps/gone: missing role: `irsactl doctor --cluster drift-e2e --region us-west-2 --namespace apps --name gone` names the fix');
   });

@@ -100,7 +100,7 @@ describe('--insecure-skip-tls-verify with --kubeconfig', () => {
     const r = await e.run(['get', 'iamserviceaccount', '--cluster', CLUSTER, '--kubeconfig', kc, '--skip-endpoint-check', '--insecure-skip-tls-verify']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('TLS verification of the Kubernetes API is switched off');
-    expect(r.stdout).toMatch(/default\s+via-kc\s+\S+\s+ok/);
+    expect(r.stdout).toMatch(/default\s+via-kc\s+\S+\s+IRSA\s+ok/);
   });
 });
 
@@ -120,14 +120,14 @@ describe('Kubernetes failures are failures', () => {
     try {
       const r = await e.run(['get', 'iamserviceaccount', '--cluster', CLUSTER]);
       expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(/default\s+via-kc\s+\S+\s+unknown/);
+      expect(r.stdout).toMatch(/default\s+via-kc\s+\S+\s+IRSA\s+unknown/);
       expect(r.stderr).toMatch(/STATUS is unknown: forbidden: list serviceaccounts/);
       expect(r.stderr).toContain('--ignore-kubernetes-errors');
       const json = await e.run(['get', 'iamserviceaccount', '--cluster', CLUSTER, '-o', 'json']);
       expect(json.code).toBe(1);
       const ignored = await e.run(['get', 'iamserviceaccount', '--cluster', CLUSTER, '--ignore-kubernetes-errors']);
       expect(ignored.code, ignored.stderr).toBe(0);
-      expect(ignored.stdout).toMatch(/default\s+via-kc\s+\S+\s+unknown/);
+      expect(ignored.stdout).toMatch(/default\s+via-kc\s+\S+\s+IRSA\s+unknown/);
     } finally {
       e.cluster.kube.setFaultInjector(undefined);
     }

@@ -70,7 +70,7 @@ describe('UPDATE_ROLLBACK_FAILED', () => {
     const { overrides } = played('urf', 'UPDATE_ROLLBACK_FAILED');
     const r = await e.run(['get', 'iamserviceaccount', ...flags, '--namespace', 'apps', '--name', 'urf'], { overrides });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^apps\s+urf\s+\S+\s+needs attention \(UPDATE_ROLLBACK_FAILED\)$/m);
+    expect(r.stdout).toMatch(/^apps\s+urf\s+\S+\s+IRSA\s+needs attention \(UPDATE_ROLLBACK_FAILED\)$/m);
     expect(r.stderr).toContain(CONTINUE('urf'));
     const json = await e.run(['get', 'iamserviceaccount', ...flags, '--namespace', 'apps', '--name', 'urf', '-o', 'json'], { overrides });
     expect(JSON.parse(json.stdout)[0].status).toMatchObject({ health: 'needs attention', stackStatus: 'UPDATE_ROLLBACK_FAILED', nextStep: expect.stringContaining(CONTINUE('urf')) });
@@ -124,7 +124,7 @@ describe('UPDATE_ROLLBACK_IN_PROGRESS and IMPORT_IN_PROGRESS finish by themselve
   it('get shows them in progress; create says to wait and run again', async () => {
     for (const [name, status] of [['urip', 'UPDATE_ROLLBACK_IN_PROGRESS'], ['iip', 'IMPORT_IN_PROGRESS']] as const) {
       const g = await e.run(['get', 'iamserviceaccount', ...flags, '--namespace', 'apps', '--name', name], { overrides: played(name, status).overrides });
-      expect(g.stdout).toMatch(new RegExp(`^apps\\s+${name}\\s+\\S+\\s+in progress \\(${status}\\)$`, 'm'));
+      expect(g.stdout).toMatch(new RegExp(`^apps\\s+${name}\\s+\\S+\\s+IRSA\\s+in progress \\(${status}\\)$`, 'm'));
       const c = await create(name, [], played(name, status).overrides);
       expect(c.code).toBe(1);
       expect(c.stderr).toContain(`is ${status}`);
@@ -136,7 +136,7 @@ describe('UPDATE_ROLLBACK_IN_PROGRESS and IMPORT_IN_PROGRESS finish by themselve
 describe('IMPORT_ROLLBACK_FAILED', () => {
   it('is reported as needing attention with its next step, never ok', async () => {
     const g = await e.run(['get', 'iamserviceaccount', ...flags, '--namespace', 'apps', '--name', 'irf'], { overrides: played('irf', 'IMPORT_ROLLBACK_FAILED').overrides });
-    expect(g.stdout).toMatch(/^apps\s+irf\s+\S+\s+needs attention \(IMPORT_ROLLBACK_FAILED\)$/m);
+    expect(g.stdout).toMatch(/^apps\s+irf\s+\S+\s+IRSA\s+needs attention \(IMPORT_ROLLBACK_FAILED\)$/m);
     expect(g.stderr).toContain(`aws cloudformation describe-stack-events --stack-name ${stackOf('irf')} --region ${REGION}`);
   });
 });
