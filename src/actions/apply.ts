@@ -38,14 +38,16 @@ export type PruneMode = 'none' | 'apply-set' | 'all';
 export async function applyClusterConfig(rt: Runtime, resolved: ResolvedConfig, opts: ConvergeOptions & { prune: PruneMode }): Promise<Changes> {
   const session = await openCluster(rt, { ...connectionOf(opts), cluster: resolved.cluster.name, region: resolved.region });
   const stacks = await roleStacks(session.aws.cfn, session.name);
-  const prepared = await prepareConverge(rt, 'apply', resolved, opts, { session, stacks: stacks.irsa });
-  const pods: PodIdentityPlan | undefined =
-    resolved.selectedPodIdentity.length > 0 ? await observePodIdentity(rt, session, 'apply', resolved, { stacks: stacks.podIdentity }) : undefined;
-
   const scope: PruneScope | undefined =
     opts.prune === 'all' ? { kind: 'all', flag: '--prune-all' } : opts.prune === 'apply-set' && resolved.applySet !== undefined ? { kind: 'apply-set', applySet: resolved.applySet } : undefined;
-  const { targets, kept } = scope ? prunableTargets(prepared.stacks.owned, resolved, scope) : { targets: [], kept: [] };
   const podPrune = scope ? prunableTargets(stacks.podIdentity.owned, resolved, scope, 'podidentityassociation') : { targets: [], kept: [] };
+  // One ListPodIdentityAssociations for the plan and the prune both.
+  const associations = resolved.selectedPodIdentity.length > 0 || podPrune.targets.length > 0 ? session.aws.eks.listPodIdentityAssociations(session.name) : undefined;
+  associations?.catch(() => undefined); // awaited below; a failure surfaces there, not as an unhandled rejection
+  const prepared = await prepareConverge(rt, 'apply', resolved, opts, { session, stacks: stacks.irsa });
+  const pods: PodIdentityPlan | undefined =
+    resolved.selectedPodIdentity.length > 0 ? await observePodIdentity(rt, session, 'apply', resolved, { stacks: stacks.podIdentity, ...(associations ? { associations } : {}) }) : undefined;
+  const { targets, kept } = scope ? prunableTargets(prepared.stacks.owned, resolved, scope) : { targets: [], kept: [] };
   if (scope?.kind === 'apply-set' && resolved.selected.length === 0 && resolved.selectedPodIdentity.length === 0) {
     rt.reporter.warn('the file selects no service account: --prune deletes nothing then (a truncated file must not empty its apply set); to delete stacks the file does not name, use --prune-all');
   }
@@ -54,7 +56,7 @@ export async function applyClusterConfig(rt: Runtime, resolved: ResolvedConfig, 
     ? { scope: scope.kind, ...(resolved.applySet !== undefined ? { applySet: resolved.applySet } : {}), delete: targets.map(pruneItem), keep: kept.map(pruneItem) }
     : undefined;
   // The associations of the role stacks pruned: found in one listing, deleted before their stacks.
-  const listed = podPrune.targets.length > 0 ? await session.aws.eks.listPodIdentityAssociations(session.name) : [];
+  const listed = podPrune.targets.length > 0 && associations ? await associations : [];
   const podDeletes: (PodIdentityDeleteTarget & { reason: string })[] = podPrune.targets.map((t: PruneCandidate) => {
     const association = listed.find((a) => `${a.namespace}/${a.serviceAccount}` === t.id);
     return { id: t.id, namespace: t.namespace, serviceAccountName: t.name, stack: t.stack, reason: t.reason, ...(association ? { association } : {}) };

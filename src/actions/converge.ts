@@ -59,9 +59,13 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
   const oidc = requireOidc(session);
   const selected = resolved.selected;
 
-  const [provider, stacks] = await Promise.all([session.aws.iam.getOidcProvider(oidc.providerArn), known?.stacks ?? irsaStacks(session.aws.cfn, session.name)]);
-  // An apply of pod identity associations alone needs no OIDC provider (it makes one only with iam.withOIDC).
+  // An apply of pod identity associations alone needs no OIDC provider (it makes one only with iam.withOIDC), and
+  // does not look it up.
   const irsaWanted = selected.length > 0 || mode !== 'apply';
+  const [provider, stacks] = await Promise.all([
+    irsaWanted || resolved.mayAssociateOidc ? session.aws.iam.getOidcProvider(oidc.providerArn) : undefined,
+    known?.stacks ?? irsaStacks(session.aws.cfn, session.name),
+  ]);
   if (!provider && !resolved.mayAssociateOidc && irsaWanted) {
     throw new IrsaError('PRECONDITION', `cluster "${session.name}" in ${session.region} has no IAM OIDC provider: IAM roles for service accounts cannot work without it`, {
       // Suggesting withOIDC only where it would help: update never associates, and a file may have it already.
@@ -255,7 +259,7 @@ export function printResults(
   prunedText?: string,
   podIdentity?: PodIdentitySection & { text: string },
 ): void {
-  writeOutput(rt.io, output, () => convergeDocument(commandOf(prepared.mode), prepared.plan, prune, results, podIdentity), () => resultsToText(results.items) + (prunedText ?? '') + (podIdentity?.text ?? ''));
+  writeOutput(rt.io, output, () => convergeDocument(commandOf(prepared.mode), prepared.plan, prune, results, podIdentity), () => (results.items.length === 0 && (podIdentity?.items.length ?? 0) > 0 ? '' : resultsToText(results.items)) + (prunedText ?? '') + (podIdentity?.text ?? ''));
 }
 
 /** A role replaced by an update leaves the pods that use it on the old role until they restart: name them. */

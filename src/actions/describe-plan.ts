@@ -77,11 +77,13 @@ function saText(s: ServiceAccountStep, roleArn: string | undefined): string {
 
 export function planToText(plan: Plan, prune?: PrunePlan): string {
   const lines = [`Plan for cluster "${plan.cluster}" in ${plan.region}:`];
-  lines.push(
-    plan.oidcProvider.action === 'create'
-      ? `  + create IAM OIDC provider ${plan.oidcProvider.arn}`
-      : `    IAM OIDC provider ${plan.oidcProvider.arn} exists`,
-  );
+  if (plan.oidcProvider.needed) {
+    lines.push(
+      plan.oidcProvider.action === 'create'
+        ? `  + create IAM OIDC provider ${plan.oidcProvider.arn}`
+        : `    IAM OIDC provider ${plan.oidcProvider.arn} exists`,
+    );
+  }
   for (const i of plan.items) {
     const mark = i.stack.action === 'blocked' || i.stack.action === 'foreign' ? '!' : i.stack.action === 'create' || i.serviceAccount.action === 'create' ? '+' : hasChange(i) ? '~' : '=';
     lines.push(`  ${mark} ${i.id}: ${stackText(i)}; ${saText(i.serviceAccount, i.roleArn)}`);

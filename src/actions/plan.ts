@@ -47,7 +47,8 @@ export interface ServiceAccountPlan {
 export interface Plan {
   cluster: string;
   region: string;
-  oidcProvider: { arn: string; exists: boolean; action: 'none' | 'create' };
+  /** `needed: false`: an apply of pod identity associations alone, which neither looks the provider up nor makes it */
+  oidcProvider: { arn: string; exists: boolean; action: 'none' | 'create'; needed: boolean };
   items: ServiceAccountPlan[];
 }
 
@@ -84,6 +85,7 @@ export function planServiceAccounts(input: PlanInput): Plan {
       arn: input.oidc.providerArn,
       exists: input.providerExists,
       action: input.providerExists || input.associateProvider === false ? 'none' : 'create',
+      needed: input.associateProvider !== false,
     },
     items,
   };

@@ -36,8 +36,8 @@ import type { PodIdentityDeleteResult, PodIdentityResult } from './results.js';
 export type PodIdentityMode = 'create' | 'update' | 'apply';
 
 /** Every association of the cluster (one listing, all pages), by `<ns>/<sa>`. */
-async function listAssociations(session: ClusterSession): Promise<Map<string, PodIdentityAssociationSummary>> {
-  const all = await session.aws.eks.listPodIdentityAssociations(session.name);
+async function listAssociations(session: ClusterSession, listed?: Promise<PodIdentityAssociationSummary[]>): Promise<Map<string, PodIdentityAssociationSummary>> {
+  const all = await (listed ?? session.aws.eks.listPodIdentityAssociations(session.name));
   return new Map(all.map((a) => [`${a.namespace}/${a.serviceAccount}`, a]));
 }
 
@@ -52,14 +52,14 @@ export async function observePodIdentity(
   session: ClusterSession,
   mode: PodIdentityMode,
   resolved: Pick<ResolvedConfig, 'cluster' | 'selectedPodIdentity' | 'applySet'>,
-  known: { stacks?: ClusterStacks; roleFromConfig?: boolean } = {},
+  known: { stacks?: ClusterStacks; roleFromConfig?: boolean; associations?: Promise<PodIdentityAssociationSummary[]> } = {},
 ): Promise<PodIdentityPlan> {
   const selected = resolved.selectedPodIdentity;
   const { eks, cfn } = session.aws;
   const [addon, stacks, listed] = await Promise.all([
     session.info.autoMode === true ? undefined : eks.describeAddon(session.name, POD_IDENTITY_AGENT_ADDON),
     known.stacks ?? podIdentityStacks(cfn, session.name),
-    selected.length > 0 ? listAssociations(session) : new Map<string, PodIdentityAssociationSummary>(),
+    selected.length > 0 ? listAssociations(session, known.associations) : new Map<string, PodIdentityAssociationSummary>(),
   ]);
   const limit = pLimit(8);
   const associations = new Map<string, PodIdentityAssociationInfo>();

@@ -45,7 +45,7 @@ export function convergeDocument(
     command,
     cluster: plan.cluster,
     region: plan.region,
-    oidcProvider: { arn: p.arn, exists: p.exists, action: p.action, ...(results ? { outcome: p.action === 'create' ? ('created' as const) : ('exists' as const) } : {}) },
+    ...(p.needed ? { oidcProvider: { arn: p.arn, exists: p.exists, action: p.action, ...(results ? { outcome: p.action === 'create' ? ('created' as const) : ('exists' as const) } : {}) } } : {}),
     ...(prune ? { prune: { scope: prune.scope, ...(prune.applySet !== undefined ? { applySet: prune.applySet } : {}), notPruned: [...prune.keep, ...(podIdentity?.notPruned ?? [])] } } : {}),
     ...(podIdentity?.agent ? { podIdentityAgent: podIdentity.agent } : {}),
   }, items);

@@ -99,10 +99,20 @@ describe('apply with iamserviceaccounts and pod identity associations', () => {
     const c = await newCluster(false);
     const path = file(c.name, ['  podIdentityAssociations:', '    - namespace: apps', '      serviceAccountName: solo', `      permissionPolicyARNs: [${POLICY}]`]);
     const providers = e.sandbox.proxy.count('iam', 'CreateOpenIDConnectProvider');
+    const lookups = e.sandbox.proxy.count('iam', 'GetOpenIDConnectProvider');
+    const plan = await runBin(['apply', '-f', path], e.env);
+    expect(plan.code, plan.stderr).toBe(0);
+    // nothing about a provider this run neither needs nor looks up
+    expect(plan.stdout).not.toMatch(/OIDC provider/);
+    expect(parseRunDocument((await runBin(['apply', '-f', path, '-o', 'json'], e.env)).stdout).oidcProvider).toBeUndefined();
     const r = await runBin(['apply', '-f', path, '--approve'], e.env);
     expect(r.code, r.stderr).toBe(0);
     expect(e.sandbox.proxy.count('iam', 'CreateOpenIDConnectProvider')).toBe(providers);
+    expect(e.sandbox.proxy.count('iam', 'GetOpenIDConnectProvider')).toBe(lookups);
     expect(e.sandbox.proxy.eks.associations(c.key).map((a) => a.serviceAccount)).toEqual(['solo']);
+    // the results name the association, and do not say that nothing was selected
+    expect(r.stdout).toMatch(/apps +solo +Pod Identity +created/);
+    expect(r.stdout).not.toMatch(/No service accounts were selected/);
   });
 
   it('--prune deletes the association and role stack this file made and no longer names', async () => {
@@ -116,8 +126,11 @@ describe('apply with iamserviceaccounts and pod identity associations', () => {
     const plan = await e.run(['apply', '-f', two, '--prune', '-o', 'json']);
     expect(plan.code, plan.stderr).toBe(0);
     expect(itemOf(parseRunDocument(plan.stdout), 'apps/old')).toMatchObject({ mechanism: 'pod-identity', action: 'delete', association: { action: 'delete' }, stack: { action: 'delete' } });
+    const listings = e.sandbox.proxy.count('eks', 'ListPodIdentityAssociations');
     const run = await e.run(['apply', '-f', two, '--prune', '--approve']);
     expect(run.code, run.stderr).toBe(0);
+    // one listing serves the plan of the associations kept and the deletion of the one pruned
+    expect(e.sandbox.proxy.count('eks', 'ListPodIdentityAssociations') - listings).toBe(1);
     expect(e.sandbox.proxy.eks.associations(c.key).map((a) => a.serviceAccount)).toEqual(['web']);
     expect(e.sandbox.proxy.count('cloudformation', 'DeleteStack')).toBeGreaterThan(0);
   });

@@ -53,7 +53,7 @@ const one = (i: PlanInput) => {
 describe('planServiceAccounts: create', () => {
   it('nothing there: create the stack with eksctl name, tags, capabilities and template, then the ServiceAccount', () => {
     const plan = planServiceAccounts(input());
-    expect(plan.oidcProvider).toEqual({ arn: OIDC.providerArn, exists: true, action: 'none' });
+    expect(plan.oidcProvider).toEqual({ arn: OIDC.providerArn, exists: true, action: 'none', needed: true });
     const item = plan.items[0]!;
     expect(item).toMatchObject({ id: 'default/s3-reader', stack: { action: 'create' }, serviceAccount: { action: 'create' } });
     expect(item.stackName).toBe('eksctl-demo-addon-iamserviceaccount-default-s3-reader');
@@ -65,6 +65,10 @@ describe('planServiceAccounts: create', () => {
 
   it('a missing provider is planned for creation', () => {
     expect(planServiceAccounts(input({ providerExists: false })).oidcProvider.action).toBe('create');
+  });
+
+  it('an apply of pod identity associations alone neither needs nor makes the provider', () => {
+    expect(planServiceAccounts(input({ selected: [], providerExists: false, associateProvider: false })).oidcProvider).toMatchObject({ action: 'none', needed: false });
   });
 
   it('a named role needs CAPABILITY_NAMED_IAM', () => {
