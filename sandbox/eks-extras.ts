@@ -44,6 +44,11 @@ export interface EksExtrasControl {
   removeAddon(cluster: ClusterKey, addonName: string): void;
   /** The cluster's associations, in creation order: for tests to look at without an EKS call. */
   associations(cluster: ClusterKey): PodIdentityAssociation[];
+  /**
+   * IAM's eventual consistency, which moto has not: the next `lookups` role reads of EKS's association checks find
+   * no role, as EKS answers for some seconds after a role is made in a real account.
+   */
+  lagIamPropagation(lookups: number): void;
 }
 
 export interface EksExtras extends EksExtrasControl {
@@ -146,9 +151,14 @@ export function createEksExtras(motoUrl: string): EksExtras {
   };
 
   /** GetRole in moto's IAM, as the caller: the role's ARN and trust policy. */
+  let unpropagatedLookups = 0;
   const rolesFor =
     (req: EksRestRequest): RoleLookup =>
     async (roleArn) => {
+      if (unpropagatedLookups > 0) {
+        unpropagatedLookups--;
+        return undefined;
+      }
       const roleName = roleArn.split('/').pop() ?? '';
       const res = await fetch(motoUrl, {
         method: 'POST',
@@ -242,5 +252,8 @@ export function createEksExtras(motoUrl: string): EksExtras {
       removeAddon(state.addons, state.podIdentity, addonName);
     },
     associations: (cluster) => [...stateOfKey(cluster).podIdentity.associations.values()],
+    lagIamPropagation(lookups) {
+      unpropagatedLookups = lookups;
+    },
   };
 }

@@ -82,6 +82,8 @@ async function runAssociation(ctx: PodIdentityExecuteContext, stacks: StackServi
   if (rt.signal.aborted) return;
 
   const unset = ctx.mode === 'apply' ? 'remove' : 'keep';
+  // a role this run made or changed may not be visible to EKS yet (IAM's eventual consistency)
+  const roleIsNew = result.stack === 'created' || result.stack === 'replaced' || result.stack === 'updated' || result.stack === 'repaired';
   result.association = 'failed';
   if (step.action === 'create') {
     const { spec } = item;
@@ -97,6 +99,7 @@ async function runAssociation(ctx: PodIdentityExecuteContext, stacks: StackServi
           ...(spec.policy !== undefined ? { policy: spec.policy } : {}),
         },
         tags: item.associationTags,
+        roleIsNew,
       },
       {
         // One made since the plan looked (another run, or EKS still holding a deleted one): ours to bring in line,
@@ -126,7 +129,7 @@ async function runAssociation(ctx: PodIdentityExecuteContext, stacks: StackServi
       result.association = 'unchanged';
       rt.reporter.info(`pod identity association ${observed.associationId} is up to date`, item.id);
     } else {
-      await updateAssociation(ctx.eks, rt.reporter, target, observed.associationId, updateFields(changes));
+      await updateAssociation(ctx.eks, rt.reporter, target, observed.associationId, updateFields(changes), { roleIsNew, ...(ctx.createRetry ? { retry: ctx.createRetry } : {}) });
       result.association = 'updated';
     }
   }

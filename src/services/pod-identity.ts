@@ -31,18 +31,44 @@ export interface CreateRetry {
 
 export const DEFAULT_CREATE_RETRY: CreateRetry = { attempts: 5, delayMs: 2000, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
 
+/**
+ * IAM is eventually consistent: EKS may not see a role (or its new trust policy) for some seconds after
+ * CloudFormation made or changed it, and answers InvalidParameter "Role provided in the request does not exist" or
+ * "Trust policy of the role provided is invalid". Those answers are retried for a role this run just made or changed
+ * (never for a role the user named: a typo must fail at once), for about half a minute.
+ */
+export const IAM_PROPAGATION_ATTEMPTS = 15;
+
+function isIamPropagationRefusal(err: unknown): boolean {
+  return err instanceof IrsaError && err.awsCode === 'InvalidParameter' && /does not exist|trust policy/i.test(err.message);
+}
+
+async function whileIamPropagates<T>(narrator: Narrator, target: AssociationTarget, roleIsNew: boolean, retry: CreateRetry, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!roleIsNew || attempt >= IAM_PROPAGATION_ATTEMPTS || !isIamPropagationRefusal(err)) throw err;
+      narrator.debug(`EKS does not see the role as IAM has it yet (${err instanceof Error ? err.message : String(err)}): trying again in ${retry.delayMs} ms`, target.id);
+      await retry.sleep(retry.delayMs);
+    }
+  }
+}
+
 /** CreatePodIdentityAssociation; an association already there is left, updated or refused as `existing` decides. */
 export async function createAssociation(
   eks: EksPort,
   narrator: Narrator,
   target: AssociationTarget,
-  input: { fields: PodIdentityAssociationFields; tags: Record<string, string> },
+  input: { fields: PodIdentityAssociationFields; tags: Record<string, string>; /** made or changed by this run: see whileIamPropagates */ roleIsNew?: boolean },
   existing: ExistingAssociationPolicy,
   retry: CreateRetry = DEFAULT_CREATE_RETRY,
 ): Promise<{ outcome: 'created' | 'updated' | 'unchanged'; association: PodIdentityAssociationInfo }> {
   for (let attempt = 1; ; attempt++) {
     const created = await refusalsReadable(target, input.fields.roleArn, () =>
-      eks.createPodIdentityAssociation({ cluster: target.cluster, namespace: target.namespace, serviceAccount: target.serviceAccount, tags: input.tags, ...input.fields }),
+      whileIamPropagates(narrator, target, input.roleIsNew === true, retry, () =>
+        eks.createPodIdentityAssociation({ cluster: target.cluster, namespace: target.namespace, serviceAccount: target.serviceAccount, tags: input.tags, ...input.fields }),
+      ),
     );
     if (created !== 'exists') {
       narrator.ok(`created pod identity association ${created.associationId} (role ${created.roleArn})`, target.id);
@@ -71,7 +97,7 @@ export async function createAssociation(
       narrator.info(`pod identity association ${found.associationId} exists and is as asked`, target.id);
       return { outcome: 'unchanged', association: found };
     }
-    const updated = await updateAssociation(eks, narrator, target, found.associationId, decision.update);
+    const updated = await updateAssociation(eks, narrator, target, found.associationId, decision.update, { roleIsNew: input.roleIsNew === true, retry });
     return { outcome: 'updated', association: updated };
   }
 }
@@ -82,8 +108,11 @@ export async function updateAssociation(
   target: AssociationTarget,
   associationId: string,
   fields: Partial<PodIdentityAssociationFields>,
+  propagation: { roleIsNew: boolean; retry?: CreateRetry } = { roleIsNew: false },
 ): Promise<PodIdentityAssociationInfo> {
-  const updated = await refusalsReadable(target, fields.roleArn, () => eks.updatePodIdentityAssociation(target.cluster, associationId, fields));
+  const updated = await refusalsReadable(target, fields.roleArn, () =>
+    whileIamPropagates(narrator, target, propagation.roleIsNew, propagation.retry ?? DEFAULT_CREATE_RETRY, () => eks.updatePodIdentityAssociation(target.cluster, associationId, fields)),
+  );
   narrator.ok(`updated pod identity association ${associationId} (${Object.keys(fields).join(', ')})`, target.id);
   return updated;
 }

@@ -174,6 +174,32 @@ describe('apply with iamserviceaccounts and pod identity associations', () => {
     }
   });
 
+  it("waits out IAM's eventual consistency for a role it just made, and never for a role the user named", async () => {
+    const c = await newCluster(false);
+    const path = file(c.name, ['  podIdentityAssociations:', '    - namespace: apps', '      serviceAccountName: fresh', `      permissionPolicyARNs: [${POLICY}]`]);
+    const creates = () => e.sandbox.proxy.count('eks', 'CreatePodIdentityAssociation');
+    const before = creates();
+    // EKS does not see the role CloudFormation has just made for its first two attempts, as in a real account
+    e.sandbox.proxy.eks.lagIamPropagation(2);
+    const r = await e.run(['apply', '-f', path, '--approve']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(creates() - before).toBe(3);
+    const made = e.sandbox.proxy.eks.associations(c.key).find((a) => a.serviceAccount === 'fresh');
+    expect(made).toBeDefined();
+
+    // The same answer for a role named by --role-arn is the user's mistake (or not theirs to wait for): one attempt.
+    e.sandbox.proxy.eks.lagIamPropagation(5);
+    try {
+      const again = creates();
+      const named = await e.run(['create', 'podidentityassociation', '--cluster', c.name, '--region', REGION, '--namespace', 'apps', '--service-account-name', 'named', '--role-arn', made!.roleArn, '--approve']);
+      expect(named.code).not.toBe(0);
+      expect(named.stderr).toMatch(/no such role in the cluster's account/);
+      expect(creates() - again).toBe(1);
+    } finally {
+      e.sandbox.proxy.eks.lagIamPropagation(0);
+    }
+  }, 60_000);
+
   it('refuses before any change of either section when the Pod Identity agent is missing', async () => {
     const c = await newCluster(true);
     e.sandbox.proxy.eks.removeAddon(c.key, 'eks-pod-identity-agent');
