@@ -182,6 +182,34 @@ describe('credentials from other processes and services', () => {
     });
   });
 
+  it('an assume-role profile for the pod identity commands: EKS, CloudFormation and the Kubernetes token all use the assumed keys', async () => {
+    const c = await newCase();
+    writeFileSync(join(c.home, '.aws/credentials'), ini({ base: staticKeys() }));
+    writeFileSync(
+      join(c.home, '.aws/config'),
+      ini({ 'profile deployer': { role_arn: `arn:aws:iam::${account.accountId}:role/deployer`, source_profile: 'base', region: REGION } }),
+    );
+    const before = tap.issued.length;
+    const args = ['--cluster', c.cluster.cluster, '--namespace', 'apps', '--service-account-name', 'web', '--profile', 'deployer'];
+    const created = await runBinary(['create', 'podidentityassociation', ...args, '--permission-policy-arns', 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess', '--create-service-account', '--approve'], c.env);
+    expect(created.code, created.stderr).toBe(0);
+    const issued = tap.issued.slice(before);
+    expect(issued.map((i) => i.action)).toEqual(['AssumeRole']);
+    const assumedKey = issued[0].accessKeyId;
+    // the association exists in EKS, and the ServiceAccount was made with a token the assumed keys signed
+    const assoc = sandbox.proxy.eks.associations({ accountId: account.accountId, region: REGION, name: c.cluster.cluster });
+    expect(assoc.map((a) => `${a.namespace}/${a.serviceAccount}`)).toEqual(['apps/web']);
+    expect(c.cluster.kube.getServiceAccount('apps', 'web')).toBeDefined();
+    expect([...new Set(c.cluster.kube.requests.map((r) => r.accessKeyId))]).toEqual([assumedKey]);
+    // get and delete through the same profile
+    const got = await runBinary(['get', 'podidentityassociation', '--cluster', c.cluster.cluster, '--profile', 'deployer', '-o', 'json'], c.env);
+    expect(got.code, got.stderr).toBe(0);
+    expect(got.stdout).toContain(assoc[0].associationId);
+    const deleted = await runBinary(['delete', 'podidentityassociation', ...args, '--wait'], c.env);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(sandbox.proxy.eks.associations({ accountId: account.accountId, region: REGION, name: c.cluster.cluster })).toEqual([]);
+  });
+
   it('credential_process', async () => {
     const c = await newCase();
     const script = join(c.home, 'print-credentials.cjs');
