@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { CloudFormationPort, IamPort } from '../aws/ports.js';
-import { repairRoleDrift } from './repair-drift.js';
+import { runDriftRepairStep } from './repair-drift.js';
 import type { KubePort } from '../k8s/ports.js';
 import { IrsaError, isRunStopped } from '../errors.js';
 import { templateBody, type CfnTemplate } from '../cfn/template.js';
@@ -126,12 +126,7 @@ async function runItem(ctx: ExecuteContext, stacks: StackServices, ensureNamespa
       changeExisting: changeExistingStackHint(h.configFile, item.id),
       nextStep: (status, failedOp) => nextStepHint(ctx, item, status, failedOp),
     });
-    if (item.drift && (result.stack === 'unchanged' || result.stack === 'updated')) {
-      if (!ctx.iam) throw new IrsaError('INTERNAL', 'no IAM client for a drift repair');
-      const writes = await repairRoleDrift(ctx.iam, item.drift.roleName, item.drift.desired, item.drift.items);
-      if (result.stack === 'unchanged') result.stack = 'repaired';
-      rt.reporter.ok(`restored role ${item.drift.roleName} through IAM (${writes} write${writes === 1 ? '' : 's'}): it is as the file says again`, item.id);
-    }
+    await runDriftRepairStep(rt.reporter, ctx.iam, item, result);
     if (item.serviceAccount.action === 'skip' || result.stack === 'skipped') {
       result.serviceAccount = 'skipped';
       if (item.serviceAccount.action === 'skip' && item.serviceAccount.reason === 'exists') {

@@ -9,7 +9,7 @@ import { createAssociation, updateAssociation, type AssociationTarget, type Crea
 import { namespaceMaker, type EnsureNamespace } from '../services/service-accounts.js';
 import type { StackServices } from '../services/stacks.js';
 import { runGuarded, runItems, runStackStep } from './execute.js';
-import { repairRoleDrift } from './repair-drift.js';
+import { runDriftRepairStep } from './repair-drift.js';
 import { associationChanges, formatAssociationChanges, updateFields, type PodIdentityPlan, type PodIdentityPlanItem } from './pod-identity-plan.js';
 import type { PodIdentityResult } from './results.js';
 
@@ -71,12 +71,7 @@ async function runAssociation(ctx: PodIdentityExecuteContext, stacks: StackServi
     changeExisting: changeExistingPodIdentityHint(ctx.configFile),
     nextStep: (status, failedOp) => nextStepHint(ctx, item, status, failedOp),
   });
-  if (item.drift && (result.stack === 'unchanged' || result.stack === 'updated')) {
-    if (!ctx.iam) throw new IrsaError('INTERNAL', 'no IAM client for a drift repair');
-    const writes = await repairRoleDrift(ctx.iam, item.drift.roleName, item.drift.desired, item.drift.items);
-    if (result.stack === 'unchanged') result.stack = 'repaired';
-    rt.reporter.ok(`restored role ${item.drift.roleName} through IAM (${writes} write${writes === 1 ? '' : 's'}): it is as the file says again`, item.id);
-  }
+  await runDriftRepairStep(rt.reporter, ctx.iam, item, result);
   const roleArn = result.roleArn;
   if (roleArn === undefined) throw new IrsaError('INTERNAL', `no role ARN for pod identity association ${item.id} after its stack step`);
   if (rt.signal.aborted) return;

@@ -1,5 +1,8 @@
 import type { IamPort } from '../aws/ports.js';
 import type { DesiredRole, DriftItem, LiveRole } from '../cfn/role-drift.js';
+import { IrsaError } from '../errors.js';
+import type { Narrator } from '../output/reporter.js';
+import type { RoleDrift } from './stack-step.js';
 
 // The drift check's reads and repairs. CloudFormation does not undo a change made to a role outside it (its
 // template did not change, so an update has nothing to do), so irsactl restores the role directly through IAM,
@@ -73,4 +76,21 @@ export async function repairRoleDrift(iam: IamPort, roleName: string, desired: D
   if (removedTags.length > 0) await write(() => iam.untagRole(roleName, removedTags));
   if (Object.keys(restoredTags).length > 0) await write(() => iam.tagRole(roleName, restoredTags));
   return writes;
+}
+
+/**
+ * The drift step of an iamserviceaccount or pod identity association, after its stack step: the role restored through
+ * IAM when the stack was left as it is or updated (a replaced or new stack has a new role, with nothing to repair).
+ */
+export async function runDriftRepairStep(
+  narrator: Narrator,
+  iam: IamPort | undefined,
+  item: { id: string; drift?: RoleDrift },
+  result: { stack: string },
+): Promise<void> {
+  if (!item.drift || (result.stack !== 'unchanged' && result.stack !== 'updated')) return;
+  if (!iam) throw new IrsaError('INTERNAL', 'no IAM client for a drift repair');
+  const writes = await repairRoleDrift(iam, item.drift.roleName, item.drift.desired, item.drift.items);
+  if (result.stack === 'unchanged') result.stack = 'repaired';
+  narrator.ok(`restored role ${item.drift.roleName} through IAM (${writes} write${writes === 1 ? '' : 's'}): it is as the file says again`, item.id);
 }
