@@ -109,6 +109,14 @@ async function createReachesKubernetes(c: Case, env: Record<string, string>, ext
   return run;
 }
 
+/** A `deployer` profile that assumes a role with the `base` profile's static keys. */
+async function withAssumeRoleProfile(c: Case): Promise<Case> {
+  writeFileSync(join(c.home, '.aws/credentials'), ini({ base: staticKeys() }));
+  // moto puts an assumed role's keys in the account of the role ARN, where the cluster is.
+  writeFileSync(join(c.home, '.aws/config'), ini({ 'profile deployer': { role_arn: `arn:aws:iam::${account.accountId}:role/deployer`, source_profile: 'base', region: REGION } }));
+  return c;
+}
+
 describe('credentials files', () => {
   it('AWS_PROFILE names a profile of AWS_SHARED_CREDENTIALS_FILE; the region comes from AWS_CONFIG_FILE', async () => {
     const c = await newCase();
@@ -166,13 +174,7 @@ describe('credentials files', () => {
 
 describe('credentials from other processes and services', () => {
   it('an assume-role profile (role_arn + source_profile) through moto STS: the assumed keys sign the AWS calls and the token', async () => {
-    const c = await newCase();
-    writeFileSync(join(c.home, '.aws/credentials'), ini({ base: staticKeys() }));
-    // moto puts an assumed role's keys in the account of the role ARN, where the cluster is.
-    writeFileSync(
-      join(c.home, '.aws/config'),
-      ini({ 'profile deployer': { role_arn: `arn:aws:iam::${account.accountId}:role/deployer`, source_profile: 'base', region: REGION } }),
-    );
+    const c = await withAssumeRoleProfile(await newCase());
     const before = tap.issued.length;
     await createReachesKubernetes(c, c.env, ['--profile', 'deployer'], () => {
       const issued = tap.issued.slice(before);
@@ -183,12 +185,7 @@ describe('credentials from other processes and services', () => {
   });
 
   it('an assume-role profile for the pod identity commands: EKS, CloudFormation and the Kubernetes token all use the assumed keys', async () => {
-    const c = await newCase();
-    writeFileSync(join(c.home, '.aws/credentials'), ini({ base: staticKeys() }));
-    writeFileSync(
-      join(c.home, '.aws/config'),
-      ini({ 'profile deployer': { role_arn: `arn:aws:iam::${account.accountId}:role/deployer`, source_profile: 'base', region: REGION } }),
-    );
+    const c = await withAssumeRoleProfile(await newCase());
     const before = tap.issued.length;
     const args = ['--cluster', c.cluster.cluster, '--namespace', 'apps', '--service-account-name', 'web', '--profile', 'deployer'];
     const created = await runBinary(['create', 'podidentityassociation', ...args, '--permission-policy-arns', 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess', '--create-service-account', '--approve'], c.env);
