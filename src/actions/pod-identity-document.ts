@@ -1,10 +1,8 @@
 import type { PodIdentityDeleteResult, PodIdentityResult } from './results.js';
 import type { PodIdentityPlanItem } from './pod-identity-plan.js';
 import { formatAssociationChanges } from './pod-identity-plan.js';
-import { formatDiff } from '../cfn/diff.js';
-import { formatDrift } from '../cfn/role-drift.js';
 import type { ItemAction, OutcomeStatus, RunItem } from '../output/run-document.js';
-import { stackStep } from './run-document.js';
+import { roleStackSections } from './run-document.js';
 import { ROLE_OUTPUT } from '../model/naming.js';
 import type { StackRecord, PodIdentityAssociationSummary } from '../aws/ports.js';
 
@@ -24,25 +22,14 @@ export function podIdentityItemAction(i: PodIdentityPlanItem): ItemAction {
 
 export function podIdentityRunItem(i: PodIdentityPlanItem): RunItem {
   const a = i.association;
-  const changes = [
-    ...(i.stack.action === 'update' ? formatDiff(i.stack.diff, i.stack.tags) : []),
-    ...(i.stack.action === 'exists' ? (i.stack.differs ?? []) : []),
-    ...(a.action === 'update' || a.action === 'conflict' ? formatAssociationChanges(a.changes) : []),
-    ...(i.drift ? formatDrift(i.drift.items) : []),
-  ];
+  const sections = roleStackSections(i);
+  const changes = [...sections.changes, ...(a.action === 'update' || a.action === 'conflict' ? formatAssociationChanges(a.changes) : [])];
   return {
     id: i.id,
     mechanism: 'pod-identity',
     action: podIdentityItemAction(i),
-    stack: {
-      ...(i.template || i.stack.action !== 'none' ? { name: i.stackName } : {}),
-      ...stackStep(i.stack),
-      ...(i.template ? { tags: i.stackTags, capabilities: i.capabilities, template: { ...i.template } } : {}),
-    },
-    role: {
-      ...(i.roleArn !== undefined ? { arn: i.roleArn } : {}),
-      ...(i.drift ? { drift: { name: i.drift.roleName, changes: formatDrift(i.drift.items), items: i.drift.items } } : {}),
-    },
+    stack: sections.stack,
+    role: sections.role,
     serviceAccount: { namespace: i.spec.namespace, name: i.spec.serviceAccountName, action: i.serviceAccount.action },
     association: {
       action: a.action,

@@ -1,4 +1,6 @@
 import type { Plan, ServiceAccountPlan, StackStep } from './plan.js';
+import type { RoleDrift } from './stack-step.js';
+import type { CfnTemplate } from '../cfn/template.js';
 import type { DeleteResult, ItemResult, PruneItem } from './results.js';
 import { formatDiff } from '../cfn/diff.js';
 import { formatDrift } from '../cfn/role-drift.js';
@@ -69,18 +71,19 @@ export function itemAction(i: ServiceAccountPlan): ItemAction {
   return 'noop';
 }
 
-/** One service account of a create, update or apply plan. */
-export function convergeItem(i: ServiceAccountPlan): RunItem {
-  const changes = [
-    ...(i.stack.action === 'update' ? formatDiff(i.stack.diff, i.stack.tags) : []),
-    ...(i.stack.action === 'exists' ? (i.stack.differs ?? []) : []),
-    ...(i.drift ? formatDrift(i.drift.items) : []),
-  ];
-  const sa = i.serviceAccount;
+/** What a role stack's plan item shows, for either mechanism: the stack and role sections and their change lines. */
+export interface RoleStackItem {
+  stack: StackStep;
+  stackName: string;
+  template?: CfnTemplate;
+  stackTags: Record<string, string>;
+  capabilities: string[];
+  roleArn?: string;
+  drift?: RoleDrift;
+}
+
+export function roleStackSections(i: RoleStackItem): { stack: RunItem['stack']; role: RunItem['role']; changes: string[] } {
   return {
-    id: i.id,
-    mechanism: 'irsa',
-    action: itemAction(i),
     stack: {
       ...(i.template || i.stack.action !== 'none' ? { name: i.stackName } : {}),
       ...stackStep(i.stack),
@@ -91,6 +94,24 @@ export function convergeItem(i: ServiceAccountPlan): RunItem {
       ...(i.roleArn !== undefined ? { arn: i.roleArn } : {}),
       ...(i.drift ? { drift: { name: i.drift.roleName, changes: formatDrift(i.drift.items), items: i.drift.items } } : {}),
     },
+    changes: [
+      ...(i.stack.action === 'update' ? formatDiff(i.stack.diff, i.stack.tags) : []),
+      ...(i.stack.action === 'exists' ? (i.stack.differs ?? []) : []),
+      ...(i.drift ? formatDrift(i.drift.items) : []),
+    ],
+  };
+}
+
+/** One service account of a create, update or apply plan. */
+export function convergeItem(i: ServiceAccountPlan): RunItem {
+  const { stack, role, changes } = roleStackSections(i);
+  const sa = i.serviceAccount;
+  return {
+    id: i.id,
+    mechanism: 'irsa',
+    action: itemAction(i),
+    stack,
+    role,
     serviceAccount: {
       namespace: i.spec.namespace,
       name: i.spec.name,
