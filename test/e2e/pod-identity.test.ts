@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
+import { CreateAddonCommand, EKSClient } from '@aws-sdk/client-eks';
 import { useE2E, type E2E } from '../support/cli.js';
 import { createPodIdentityAsEksctl } from '../support/eksctl.js';
 import { renderPodIdentityRoleTemplate } from '../../src/cfn/pod-identity-template.js';
@@ -211,5 +212,39 @@ describe('the built binary', () => {
     expect(d.code, d.stderr).toBe(0);
     expect(parseRunDocument(d.stdout)).toMatchObject({ kind: 'Result', command: 'delete podidentityassociation', items: [{ action: 'delete', association: { outcome: 'deleted' }, stack: { outcome: 'deleted' } }] });
     expect(e.sandbox.proxy.eks.associations(c.key)).toHaveLength(0);
+  });
+
+  it("an association an EKS add-on owns is never changed or deleted: create, apply and delete refuse it, with the add-on's command", async () => {
+    const c = await newCluster();
+    const role = await podRole(`addon-owned-${c.name}`);
+    const eks = new EKSClient(clientOpts());
+    try {
+      await eks.send(new CreateAddonCommand({ clusterName: c.name, addonName: 'aws-ebs-csi-driver', podIdentityAssociations: [{ serviceAccount: 'ebs-csi-controller-sa', roleArn: role }] }));
+    } finally {
+      eks.destroy();
+    }
+    const owned = e.sandbox.proxy.eks.associations(c.key);
+    expect(owned).toHaveLength(1);
+    expect(owned[0].ownerArn).toMatch(/:addon\/.*aws-ebs-csi-driver/);
+    const target = ['--cluster', c.name, '--region', REGION, '--namespace', 'kube-system', '--service-account-name', 'ebs-csi-controller-sa'];
+    const before = writes(e);
+
+    const del = await e.run(['delete', 'podidentityassociation', ...target]);
+    expect(del.code).toBe(1);
+    expect(del.stderr).toMatch(/belongs to the EKS add-on .*aws-ebs-csi-driver.*irsactl never deletes it/);
+    expect(del.stderr).toMatch(/update-addon/);
+
+    const created = await e.run(['create', 'podidentityassociation', ...target, '--permission-policy-arns', POLICY, '--approve']);
+    expect(created.code).not.toBe(0);
+    expect(created.stderr).toMatch(/aws-ebs-csi-driver/);
+
+    const path = configFile(c.name, [['namespace: kube-system', 'serviceAccountName: ebs-csi-controller-sa', `permissionPolicyARNs: [${POLICY}]`]]);
+    const plan = await e.run(['apply', '-f', path, '-o', 'json']);
+    expect(parseRunDocument(plan.stdout).items[0]).toMatchObject({ id: 'kube-system/ebs-csi-controller-sa', action: 'cannot-act', association: { action: 'foreign' } });
+    const applied = await e.run(['apply', '-f', path, '--approve']);
+    expect(applied.code).not.toBe(0);
+
+    expect(writes(e)).toBe(before);
+    expect(e.sandbox.proxy.eks.associations(c.key)).toEqual(owned);
   });
 });
