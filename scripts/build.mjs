@@ -1,15 +1,17 @@
 // Builds irsactl into dist/ with esbuild, in two parts:
 // - dist/cli.cjs, the front: commander and the command definitions, in CommonJS so that `irsactl --help`
 //   starts without Node's ESM loader (about 20 M instructions, 4% of `node -e 0`);
-// - dist/lazy/**, every module the front loads with import() (the config loader, the actions, the AWS SDK,
-//   @kubernetes/client-node), as ESM chunks that share code, loaded only by the commands that need them.
+// - dist/lazy.cjs, every module the front loads with import() (the config loader, the actions, the AWS SDK,
+//   @kubernetes/client-node), one CommonJS bundle whose modules each run only when first asked for. One file, so
+//   that it can go through V8's code cache on Node 20 (src/runtime/lazy-bundle.ts, code-cache.ts): compiling it
+//   was a third of a plan's CPU time. Each import() of the front becomes lazyModule(__dirname, name, sha256).
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 
 rmSync('dist', { recursive: true, force: true });
 const src = resolve('src');
-const requireBanner = "import { createRequire as __irsactlCreateRequire } from 'node:module'; const require = __irsactlCreateRequire(import.meta.url);";
 
 // commander requires node:child_process at load (only for executable subcommands, which irsactl
 // has none of); loading it pulls in net, dgram and streams, a few ms of every start. Defer it.
@@ -39,21 +41,41 @@ const nodeUrlForNodeFetch = {
   },
 };
 
-// Every import() in the front becomes an external import of its ESM chunk, collected for the second build.
-const lazyEntries = new Set();
-const splitAtDynamicImports = {
-  name: 'split-at-dynamic-imports',
+// A script run through the code cache (vm.Script) has no import() of its own: Node 20 would need the experimental
+// vm modules for it. The SDK imports node:http and node:async_hooks that way (for IMDS credentials, say); make those
+// require()s, and fail the build on any import() left in the lazy bundle.
+const builtinImportsAsRequire = {
+  name: 'builtin-imports-as-require',
   setup(b) {
-    b.onResolve({ filter: /^\.\.?\// }, (args) => {
-      if (args.kind !== 'dynamic-import') return undefined;
-      const file = resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts');
-      lazyEntries.add(file);
-      return { path: `./lazy/${relative(src, file).replace(/\.ts$/, '.js')}`, external: true };
-    });
+    b.onResolve({ filter: /^node:/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, namespace: 'irsactl-builtin' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'irsactl-builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
   },
 };
 
-await build({
+// Every import() in the front becomes a module of the lazy bundle, named by its path under src/ without extension.
+const lazyEntries = new Map(); // name -> absolute .ts path
+const lazyBundleLoader = resolve(src, 'runtime/lazy-bundle.ts');
+function splitAtDynamicImports(bundleSha256) {
+  return {
+    name: 'split-at-dynamic-imports',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        const file = resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts');
+        const name = relative(src, file).replace(/\.ts$/, '');
+        lazyEntries.set(name, file);
+        return { path: name, namespace: 'irsactl-lazy' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'irsactl-lazy' }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(lazyBundleLoader)}).lazyModule(__dirname, ${JSON.stringify(args.path)}, ${JSON.stringify(bundleSha256)});`,
+        loader: 'js',
+        resolveDir: src,
+      }));
+    },
+  };
+}
+
+const frontOptions = {
   entryPoints: { cli: 'src/cli.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
@@ -65,42 +87,30 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
   legalComments: 'none',
-  plugins: [lazyChildProcessForCommander, splitAtDynamicImports],
-});
+};
+// First pass: only to learn which modules the front imports lazily.
+await build({ ...frontOptions, write: false, plugins: [lazyChildProcessForCommander, splitAtDynamicImports('')] });
 
-// esbuild gives a CommonJS module loaded with import() only a default export (its named exports are unknown until it
-// runs), where Node's own loader and the tests, which run the source, see named ones: `const { f } = await import(pkg)`
-// then works in the tests and is undefined in dist. Such a module must be imported statically; fail the build otherwise.
-function assertNoDynamicImportOfCommonJs(metafile) {
-  const offenders = Object.entries(metafile.inputs).flatMap(([importer, input]) =>
-    input.imports
-      .filter((imp) => imp.kind === 'dynamic-import' && metafile.inputs[imp.path]?.format === 'cjs')
-      .map((imp) => `${importer}: import('${imp.original ?? imp.path}') is CommonJS (${imp.path})`),
-  );
-  if (offenders.length > 0) {
-    throw new Error(`dynamic import() of CommonJS gets only a default export in the bundle; import these statically:\n  ${offenders.join('\n  ')}`);
-  }
-}
-
-const lazy = await build({
-  metafile: true,
-  entryPoints: [...lazyEntries],
-  outbase: src,
-  outdir: 'dist/lazy',
+// The lazy bundle's entry: a require() of a bundled ES module is esbuild's lazy init, so each runs on first use.
+const lazyIndex = `module.exports = {\n${[...lazyEntries].map(([name, file]) => `  ${JSON.stringify(name)}: () => require(${JSON.stringify(file)}),`).join('\n')}\n};\n`;
+await build({
+  stdin: { contents: lazyIndex, resolveDir: src, sourcefile: 'lazy-index.js', loader: 'js' },
+  outfile: 'dist/lazy.cjs',
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   minify: true,
   sourcemap: 'linked',
-  banner: { js: requireBanner },
-  chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
   legalComments: 'none',
-  plugins: [nodeUrlForNodeFetch],
+  plugins: [nodeUrlForNodeFetch, builtinImportsAsRequire],
 });
-assertNoDynamicImportOfCommonJs(lazy.metafile);
+const lazyBundle = readFileSync('dist/lazy.cjs', 'utf8');
+const leftImport = /\bimport\(\s*["'`]([^"'`]+)/.exec(lazyBundle);
+if (leftImport) throw new Error(`dist/lazy.cjs still has an import() of ${leftImport[1]}: code run through the code cache cannot import(); make it a require`);
+const lazySha256 = createHash('sha256').update(lazyBundle).digest('hex');
+await build({ ...frontOptions, plugins: [lazyChildProcessForCommander, splitAtDynamicImports(lazySha256)] });
 
 // The sandbox (moto, the rewriting proxy, the Kubernetes test server) for `npm run demo`, `npm run sandbox` (with the
 // kubeconfig's token plugin) and `npm run bench`.

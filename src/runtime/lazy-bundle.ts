@@ -1,0 +1,28 @@
+/**
+ * The built CLI's way to its lazy bundle (scripts/build.mjs): dist/cli.cjs holds commander and the command
+ * definitions, and each import() of theirs becomes lazyModule(dir, 'actions/converge', sha256) — one module of
+ * dist/lazy.cjs, the bundle of everything else, whose modules are each run only when first asked for. The bundle is
+ * loaded once, through Node's compile cache where there is one (Node 22), else through ours (code-cache.ts). Only
+ * the build uses this file; the tests run the source, whose import()s stay import()s.
+ */
+import { createRequire } from 'node:module';
+import * as nodeModule from 'node:module';
+import { join } from 'node:path';
+import { loadWithCodeCache } from './code-cache.js';
+
+type LazyModules = Record<string, () => unknown>;
+let modules: LazyModules | undefined;
+
+export function lazyModule(distDir: string, name: string, bundleSha256: string): unknown {
+  modules ??= loadBundle(join(distDir, 'lazy.cjs'), bundleSha256);
+  const load = modules[name];
+  if (load === undefined) throw new Error(`irsactl's build has no module ${name} in its lazy bundle: rebuild it (npm run build)`);
+  return load();
+}
+
+function loadBundle(file: string, sha256: string): LazyModules {
+  if ('enableCompileCache' in nodeModule) return createRequire(file)(file) as LazyModules;
+  const loaded = loadWithCodeCache(file, sha256.slice(0, 32), process.env);
+  process.once('exit', () => loaded.saveCache());
+  return loaded.exports as LazyModules;
+}
