@@ -30,7 +30,7 @@ try {
   const cpu = process.cpuUsage(cpu0);
   const peakRss = process.resourceUsage().maxRSS * 1024;
   if (r.code !== 0) throw new Error(`${mode} of ${count} exited ${r.code}: ${r.stderr.slice(0, 1000)}`);
-  const listed = ((JSON.parse(r.stdout) as { serviceAccounts?: unknown[] }).serviceAccounts ?? []).length;
+  const listed = ((JSON.parse(r.stdout) as { items?: unknown[] }).items ?? []).length;
   if (listed !== count) throw new Error(`${mode} of ${count} listed ${listed} service accounts`);
   process.stdout.write(`${JSON.stringify({ mode, count, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, rssGrowthBytes: peakRss - rssBefore, peakRssBytes: peakRss })}\n`);
 } finally {

@@ -176,7 +176,7 @@ async function planning(sandbox: Sandbox, scratch: string): Promise<void> {
     const base = await nodeBaseline();
     const res = await irsactl(['create', 'iamserviceaccount', '-f', file, '-o', 'json'], env);
     if (res.code !== 0) throw new Error(`plan of 1000 failed (exit ${res.code}):\n${res.stderr.slice(0, 2000)}`);
-    const planned = ((JSON.parse(res.stdout) as { serviceAccounts?: unknown[] }).serviceAccounts ?? []).length;
+    const planned = ((JSON.parse(res.stdout) as { items?: unknown[] }).items ?? []).length;
     if (planned !== 1000) throw new Error(`plan of 1000 listed ${planned} service accounts`);
     if (r < 0) continue; // warm-up: moto's first answers are slow
     nodeTimes.push(base.ms);
