@@ -62,6 +62,11 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
   // An apply of pod identity associations alone needs no OIDC provider (it makes one only with iam.withOIDC), and
   // does not look it up.
   const irsaWanted = selected.length > 0 || mode !== 'apply';
+  // The ServiceAccounts are read while AWS answers (they depend on nothing AWS says); an AWS failure is still the
+  // one reported, and a Kubernetes one waits for its turn below.
+  const needKube = selected.some((s) => !s.roleOnly);
+  const observing = needKube ? session.kube().then((kube) => observeServiceAccounts(kube, selected.filter((s) => !s.roleOnly))) : Promise.resolve(new Map());
+  observing.catch(() => undefined);
   const [provider, stacks] = await Promise.all([
     irsaWanted || resolved.mayAssociateOidc ? session.aws.iam.getOidcProvider(oidc.providerArn) : undefined,
     known?.stacks ?? irsaStacks(session.aws.cfn, session.name),
@@ -114,8 +119,7 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
     );
   }
 
-  const needKube = selected.some((s) => !s.roleOnly);
-  const serviceAccounts = needKube ? await observeServiceAccounts(await session.kube(), selected.filter((s) => !s.roleOnly)) : new Map();
+  const serviceAccounts = await observing;
 
   const plan = planServiceAccounts({
     mode,
