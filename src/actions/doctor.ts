@@ -7,7 +7,23 @@ import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
 import { ROLE_OUTPUT } from '../model/naming.js';
 import { toJson } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
-import { expectedAudience, type DoctorTarget, type LiveOutcome, type PodsLookup, type ProviderLookup, type RoleLookup, type ServiceAccountFacts, type WellKnownCoverage } from '../doctor/facts.js';
+import {
+  expectedAudience,
+  type AgentLookup,
+  type AssociationLookup,
+  type DoctorTarget,
+  type LiveOutcome,
+  type PodIdentityFacts,
+  type PodIdentityLiveOutcome,
+  type PodsLookup,
+  type ProviderLookup,
+  type RoleLookup,
+  type ServiceAccountFacts,
+  type WellKnownCoverage,
+} from '../doctor/facts.js';
+import { mechanismOf } from '../doctor/pod-identity-checks.js';
+import { POD_IDENTITY_AGENT_ADDON, POD_IDENTITY_SERVICE_PRINCIPAL } from '../model/pod-identity.js';
+import { agentState } from './pod-identity-plan.js';
 import { runChecks } from '../doctor/checks.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
 import { coverage, wellKnownGrants } from '../cfn/policy-coverage.js';
@@ -30,6 +46,8 @@ export interface DoctorOptions extends ClusterTarget {
 }
 
 const LIVE_SESSION_NAME = 'irsactl-doctor';
+/** The audience of the token the webhook projects for the Pod Identity agent, which EKS Auth takes. */
+const POD_IDENTITY_AUDIENCE = POD_IDENTITY_SERVICE_PRINCIPAL;
 const CONCURRENCY = 4;
 
 /** Memoises one async lookup per key: many ServiceAccounts share a role, provider or namespace. */
@@ -47,8 +65,20 @@ function memo<T>(fn: (key: string) => Promise<T>): (key: string) => Promise<T> {
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** Which ServiceAccounts to examine: one by name, or every annotated one in a namespace or the cluster. */
-async function selectServiceAccounts(kube: KubePort, opts: DoctorOptions): Promise<{ namespace: string; name: string; sa?: ServiceAccountObject }[]> {
+interface Selected {
+  namespace: string;
+  name: string;
+  sa?: ServiceAccountObject;
+}
+
+const byId = (a: Selected, b: Selected) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
+
+/**
+ * Which ServiceAccounts to examine: one by name, the file's, or every one in a namespace or the cluster that is
+ * annotated or has a Pod Identity association (`associated`: their `<ns>/<name>`s; an association's ServiceAccount
+ * may not exist).
+ */
+async function selectServiceAccounts(kube: KubePort, opts: DoctorOptions, associated: Set<string>): Promise<Selected[]> {
   if (opts.serviceAccounts !== undefined) {
     const found = await observeServiceAccounts(kube, opts.serviceAccounts);
     return opts.serviceAccounts.map((s) => ({ ...s, sa: found.get(`${s.namespace}/${s.name}`) }));
@@ -58,10 +88,16 @@ async function selectServiceAccounts(kube: KubePort, opts: DoctorOptions): Promi
     return [{ namespace, name: opts.name, sa: await kube.getServiceAccount(namespace, opts.name) }];
   }
   const all = await kube.listServiceAccounts(opts.namespace);
-  return all
-    .filter((sa) => sa.annotations[ROLE_ARN_ANNOTATION] !== undefined)
-    .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
-    .map((sa) => ({ namespace: sa.namespace, name: sa.name, sa }));
+  const chosen = new Map<string, Selected>();
+  for (const sa of all) {
+    const id = `${sa.namespace}/${sa.name}`;
+    if (sa.annotations[ROLE_ARN_ANNOTATION] !== undefined || associated.has(id)) chosen.set(id, { namespace: sa.namespace, name: sa.name, sa });
+  }
+  for (const id of associated) {
+    const [namespace = '', name = ''] = id.split('/');
+    if (!chosen.has(id)) chosen.set(id, { namespace, name });
+  }
+  return [...chosen.values()].sort(byId);
 }
 
 /** Read-only: gathers facts through the ports, runs the pure checks, prints; throws CHECK_FAILED after printing if any check failed. */
@@ -73,7 +109,17 @@ export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
   const target: DoctorTarget = { cluster: session.name, region: session.region, oidc, callerAccount: caller.account };
   const kube = await session.kube();
 
-  const selected = await selectServiceAccounts(kube, opts);
+  // The cluster's associations (one listing): which ServiceAccounts get Pod Identity instead of their annotation.
+  let associations: Map<string, string> | { unknown: string };
+  try {
+    const filter = opts.serviceAccounts === undefined && opts.namespace !== undefined ? { namespace: opts.namespace } : opts.name !== undefined ? { namespace: opts.namespace ?? 'default', serviceAccount: opts.name } : {};
+    associations = new Map((await aws.eks.listPodIdentityAssociations(session.name, filter)).map((a) => [`${a.namespace}/${a.serviceAccount}`, a.associationId]));
+  } catch (err) {
+    if (!(err instanceof IrsaError && err.code === 'AWS')) throw err;
+    rt.reporter.warn(`could not list the cluster's pod identity associations, so the mechanism is unknown: ${err.message}`);
+    associations = { unknown: err.message };
+  }
+  const selected = await selectServiceAccounts(kube, opts, associations instanceof Map ? new Set(associations.keys()) : new Set());
   rt.reporter.debug(`examining ${selected.length} ServiceAccount(s)`);
 
   const providerArns = memo(async () => aws.iam.listOidcProviderArns());
@@ -87,6 +133,55 @@ export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
       throw err;
     }
   });
+
+  /** A role as IAM has it; unverifiable in another account than the caller's. */
+  const lookupRole = async (arn: string): Promise<RoleLookup> => {
+    const parsed = parseRoleArn(arn);
+    if (parsed === undefined) return { kind: 'missing' };
+    if (parsed.accountId !== caller.account) return { kind: 'unverifiable' };
+    const found: RoleInfo | undefined = await getRole(parsed.name);
+    return found === undefined ? { kind: 'missing' } : { kind: 'found', role: found };
+  };
+
+  const agent = memo(async (): Promise<AgentLookup> => {
+    if (session.info.autoMode === true) return { source: 'auto-mode' };
+    try {
+      return agentState(session.info, await aws.eks.describeAddon(session.name, POD_IDENTITY_AGENT_ADDON));
+    } catch (err) {
+      if (!(err instanceof IrsaError && err.code === 'AWS')) throw err;
+      return { source: 'unknown', message: err.message };
+    }
+  });
+
+  const associationFor = async (id: string): Promise<AssociationLookup> => {
+    if (!(associations instanceof Map)) return { kind: 'unknown', message: associations.unknown };
+    const associationId = associations.get(id);
+    if (associationId === undefined) return { kind: 'none' };
+    const association = await aws.eks.describePodIdentityAssociation(session.name, associationId);
+    // Deleted between the listing and now: as if there were none.
+    if (association === undefined) return { kind: 'none' };
+    const role = await lookupRole(association.roleArn);
+    if (association.targetRoleArn === undefined) return { kind: 'found', association, role };
+    return { kind: 'found', association, role, targetRole: await lookupRole(association.targetRoleArn) };
+  };
+
+  const podIdentityLive = async (namespace: string, name: string, sa: ServiceAccountObject | undefined, association: AssociationLookup): Promise<PodIdentityLiveOutcome> => {
+    if (!opts.live || association.kind !== 'found') return { kind: 'not-requested' };
+    if (sa === undefined) return { kind: 'not-run', reason: 'the ServiceAccount does not exist' };
+    let token: string;
+    try {
+      token = await kube.createToken(namespace, name, POD_IDENTITY_AUDIENCE);
+    } catch (err) {
+      if (isForbidden(err)) return { kind: 'token-forbidden', message: messageOf(err) };
+      return { kind: 'token-failed', message: messageOf(err) };
+    }
+    try {
+      return { kind: 'assumed', ...(await aws.eksAuth.assumeRoleForPodIdentity(session.name, token)) };
+    } catch (err) {
+      if (!(err instanceof IrsaError && err.code === 'AWS')) throw err;
+      return { kind: 'auth-failed', message: err.message };
+    }
+  };
 
   const providerFor = async (account: string): Promise<ProviderLookup> => {
     if (account !== caller.account) return { kind: 'unverifiable' };
@@ -152,28 +247,31 @@ export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
     selected.map((s) =>
       limit(async () => {
         const sa = s.sa;
+        const id = `${s.namespace}/${s.name}`;
         const roleArn = sa?.annotations[ROLE_ARN_ANNOTATION];
         const parsed = roleArn === undefined ? undefined : parseRoleArn(roleArn);
-        const roleAccount = parsed?.accountId ?? oidc.accountId;
-        let role: RoleLookup = { kind: 'missing' };
-        if (parsed !== undefined) {
-          if (parsed.accountId !== caller.account) role = { kind: 'unverifiable' };
-          else {
-            const found: RoleInfo | undefined = await getRole(parsed.name);
-            role = found === undefined ? { kind: 'missing' } : { kind: 'found', role: found };
-          }
-        }
+        const association = await associationFor(id);
+        const pods = sa !== undefined ? await podsIn(s.namespace) : ({ kind: 'listed', pods: [] } as PodsLookup);
+        const podIdentity: PodIdentityFacts = {
+          association,
+          agent: association.kind === 'found' ? await agent('') : { source: 'unknown', message: 'not read: no association' },
+          live: await podIdentityLive(s.namespace, s.name, sa, association),
+        };
+        // IRSA's chain is read only when it can matter: an annotation, or nothing else to say why there are no credentials.
+        const irsaRelevant = roleArn !== undefined || association.kind !== 'found';
+        const role: RoleLookup = parsed !== undefined && irsaRelevant ? await lookupRole(parsed.arn) : { kind: 'missing' };
         const facts: ServiceAccountFacts = {
           namespace: s.namespace,
           name: s.name,
           ...(sa !== undefined ? { serviceAccount: sa } : {}),
-          provider: await providerFor(roleAccount),
+          provider: irsaRelevant ? await providerFor(parsed?.accountId ?? oidc.accountId) : { kind: 'unverifiable' },
           role,
-          pods: sa !== undefined ? await podsIn(s.namespace) : { kind: 'listed', pods: [] },
-          live: await live(s.namespace, s.name, sa, role),
+          pods,
+          live: irsaRelevant ? await live(s.namespace, s.name, sa, role) : { kind: 'not-requested' },
+          podIdentity,
         };
         // Also for a missing role: a stack still naming it cannot be fixed by creating the service account again.
-        if (role.kind !== 'unverifiable' && roleArn !== undefined) {
+        if (irsaRelevant && role.kind !== 'unverifiable' && roleArn !== undefined) {
           const stack = await managedStackOf(s.namespace, s.name, role.kind === 'found' ? role.role.arn : roleArn);
           if (stack !== undefined) {
             facts.managedStack = stack;
@@ -181,7 +279,14 @@ export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
             if (coverage !== undefined) facts.wellKnownCoverage = coverage;
           }
         }
-        return { namespace: s.namespace, name: s.name, roleArn: roleArn ?? null, checks: runChecks(target, facts) };
+        return {
+          namespace: s.namespace,
+          name: s.name,
+          roleArn: roleArn ?? null,
+          mechanism: mechanismOf(facts),
+          podIdentityAssociationId: association.kind === 'found' ? association.association.associationId : null,
+          checks: runChecks(target, facts),
+        };
       }),
     ),
   );

@@ -26,6 +26,7 @@ import {
   trustPolicyFix,
 } from './fixes.js';
 import { evaluateStatement, statementsOf } from './iam-conditions.js';
+import { checkMechanism, checkPodIdentityChain, mechanismOf } from './pod-identity-checks.js';
 
 // The doctor's checks: pure functions over data the action gathered. Each returns one finding that names the broken
 // link and the command or change that repairs it.
@@ -356,18 +357,33 @@ export function checkWellKnownPolicies(t: DoctorTarget, facts: ServiceAccountFac
   };
 }
 
-/** Every check for one ServiceAccount, in order. */
+/** IRSA's checks of an annotation an association shadows: still run (the way back), but what fails is only a warning. */
+const shadowed = (c: CheckResult): CheckResult =>
+  c.status === 'fail' ? { ...c, status: 'warn', message: `not in effect (the Pod Identity association wins): ${c.message}` } : c;
+
+/**
+ * Every check for one ServiceAccount, in order: the mechanism, IRSA's chain when the annotation is there (or nothing
+ * is), and the Pod Identity chain when there is an association.
+ */
 export function runChecks(t: DoctorTarget, facts: ServiceAccountFacts): CheckResult[] {
-  const wellKnown = checkWellKnownPolicies(t, facts);
-  return [
-    checkOidcProvider(t, facts),
-    checkServiceAccount(t, facts),
-    checkTrustPolicy(t, facts),
-    checkWebhookAnnotations(t, facts),
-    checkPods(t, facts),
-    checkLive(t, facts),
-    ...(wellKnown ? [wellKnown] : []),
-  ];
+  const mechanism = mechanismOf(facts);
+  const annotated = roleArnOf(facts) !== undefined;
+  const irsa = (): CheckResult[] => {
+    const wellKnown = checkWellKnownPolicies(t, facts);
+    return [
+      checkOidcProvider(t, facts),
+      checkServiceAccount(t, facts),
+      checkTrustPolicy(t, facts),
+      checkWebhookAnnotations(t, facts),
+      checkPods(t, facts),
+      checkLive(t, facts),
+      ...(wellKnown ? [wellKnown] : []),
+    ];
+  };
+  if (mechanism !== 'pod-identity') return [checkMechanism(t, facts), ...irsa()];
+  // The IRSA pods check would call every Pod Identity pod unmutated: the Pod Identity pods check replaces it.
+  const irsaShadowed = annotated ? irsa().filter((c) => c.id !== 'pods').map(shadowed) : [];
+  return [checkMechanism(t, facts), ...checkPodIdentityChain(t, facts), ...irsaShadowed];
 }
 
 export const isHealthy = (checks: CheckResult[]): boolean => checks.every((c) => c.status !== 'fail');
