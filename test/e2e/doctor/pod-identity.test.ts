@@ -136,9 +136,15 @@ describe('doctor on a mixed cluster (sandbox)', () => {
   });
 
   it('a cluster-wide run covers the ServiceAccounts that only have an association, and those that are only annotated', async () => {
+    serviceAccount('irsaonly', 'app', await role('irsaonly-role', irsaTrust('irsaonly', 'app')));
+    serviceAccount('irsaonly', 'plain');
+    serviceAccount('pionly', 'app');
+    await associate('pionly', 'app', await role('pionly-role'));
     const d = await doctor([]);
     const byId = Object.fromEntries(d.report.serviceAccounts.map((s) => [`${s.namespace}/${s.name}`, s.mechanism]));
-    expect(byId['mixed/app']).toBe('pod-identity');
+    expect(byId).toMatchObject({ 'mixed/app': 'pod-identity', 'irsaonly/app': 'irsa', 'pionly/app': 'pod-identity' });
+    // neither annotated nor associated: not examined
+    expect(byId['irsaonly/plain']).toBeUndefined();
     const text = await e.run(['doctor', '--cluster', CLUSTER, '--region', REGION, '--namespace', 'mixed']);
     expect(text.stdout).toMatch(/^mixed\/app \[Pod Identity a-[a-z0-9]{17}\]$/m);
   });
@@ -243,6 +249,14 @@ describe('doctor --live for Pod Identity (sandbox EKS Auth)', () => {
     expect(e.sandbox.proxy.count('eks-auth', 'AssumeRoleForPodIdentity')).toBe(1);
     // read-only: no write of any kind
     expect(e.sandbox.proxy.requests.filter((q) => /^(Create|Update|Delete|Put|Attach|Tag)/.test(q.action))).toEqual([]);
+  });
+
+  it("from a ClusterConfig file: its podIdentityAssociations' ServiceAccounts are examined as its iamserviceaccounts are", async () => {
+    const file = ['apiVersion: eksctl.io/v1alpha5', 'kind: ClusterConfig', `metadata: {name: ${CLUSTER}, region: ${REGION}}`, 'iam:', '  podIdentityAssociations:', '  - {namespace: live, serviceAccountName: app, roleARN: "arn:aws:iam::' + e.account.accountId + ':role/live-role"}', ''].join('\n');
+    const r = await e.run(['doctor', '-f', '-', '-o', 'json'], { stdin: file });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.serviceAccounts.map((s) => [`${s.namespace}/${s.name}`, s.mechanism])).toEqual([['live/app', 'pod-identity']]);
   });
 
   it('a role that no longer trusts Pod Identity: EKS Auth refuses, and the trust check names the fix', async () => {
