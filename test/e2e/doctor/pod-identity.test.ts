@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { CreateRoleCommand, DeleteRoleCommand, IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreatePodIdentityAssociationCommand, EKSClient } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, runBin } from '../../support/bin.js';
 import { useE2E } from '../../support/cli.js';
 import { runPrintedCommand, sandboxKubeconfig } from '../../support/doctor-fixes.js';
 
@@ -249,6 +250,14 @@ describe('doctor --live for Pod Identity (sandbox EKS Auth)', () => {
     expect(e.sandbox.proxy.count('eks-auth', 'AssumeRoleForPodIdentity')).toBe(1);
     // read-only: no write of any kind
     expect(e.sandbox.proxy.requests.filter((q) => /^(Create|Update|Delete|Put|Attach|Tag)/.test(q.action))).toEqual([]);
+  });
+
+  it('the built binary (bin/irsactl.js, as users run it) signs and sends the EKS Auth call too', async () => {
+    ensureBuilt();
+    const r = await runBin(['doctor', '--cluster', CLUSTER, '--region', REGION, '--namespace', 'live', '--name', 'app', '--live', '-o', 'json'], e.env);
+    expect(r.code, r.stderr).toBe(0);
+    const live = (JSON.parse(r.stdout) as Report).serviceAccounts[0]!.checks.find((c) => c.id === 'pod-identity-live');
+    expect(live).toMatchObject({ status: 'pass' });
   });
 
   it("from a ClusterConfig file: its podIdentityAssociations' ServiceAccounts are examined as its iamserviceaccounts are", async () => {
