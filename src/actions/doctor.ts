@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
-import type { AwsPorts, OidcProviderInfo, RoleInfo, StackRecord } from '../aws/ports.js';
-import type { KubePort, PodObject, ServiceAccountObject } from '../k8s/ports.js';
+import type { AwsPorts, OidcProviderInfo, StackRecord } from '../aws/ports.js';
+import type { KubePort, ServiceAccountObject } from '../k8s/ports.js';
 import { isForbidden } from '../k8s/errors.js';
 import { IrsaError } from '../errors.js';
 import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
@@ -9,12 +9,8 @@ import { toJson } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
 import {
   expectedAudience,
-  type AgentLookup,
-  type AssociationLookup,
   type DoctorTarget,
   type LiveOutcome,
-  type PodIdentityFacts,
-  type PodIdentityLiveOutcome,
   type PodsLookup,
   type ProviderLookup,
   type RoleLookup,
@@ -22,8 +18,6 @@ import {
   type WellKnownCoverage,
 } from '../doctor/facts.js';
 import { mechanismOf } from '../doctor/pod-identity-checks.js';
-import { POD_IDENTITY_AGENT_ADDON, POD_IDENTITY_SERVICE_PRINCIPAL } from '../model/pod-identity.js';
-import { agentState } from './pod-identity-plan.js';
 import { runChecks } from '../doctor/checks.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
 import { coverage, wellKnownGrants } from '../cfn/policy-coverage.js';
@@ -33,6 +27,7 @@ import { buildReport, renderText, reportToJson, summaryLine } from '../doctor/re
 import { openCluster, requireOidc, type ClusterTarget } from '../runtime/cluster-session.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { irsaStacks } from '../services/stacks.js';
+import { podIdentityFactsReader, roleLookup } from '../services/pod-identity-facts.js';
 import { observeServiceAccounts } from './observe.js';
 
 export interface DoctorOptions extends ClusterTarget {
@@ -46,8 +41,6 @@ export interface DoctorOptions extends ClusterTarget {
 }
 
 const LIVE_SESSION_NAME = 'irsactl-doctor';
-/** The audience of the token the webhook projects for the Pod Identity agent, which EKS Auth takes. */
-const POD_IDENTITY_AUDIENCE = POD_IDENTITY_SERVICE_PRINCIPAL;
 const CONCURRENCY = 4;
 
 /** Memoises one async lookup per key: many ServiceAccounts share a role, provider or namespace. */
@@ -109,22 +102,17 @@ export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
   const target: DoctorTarget = { cluster: session.name, region: session.region, oidc, callerAccount: caller.account };
   const kube = await session.kube();
 
+  const getRole = memo(async (name: string) => aws.iam.getRole(name));
   // The cluster's associations (one listing): which ServiceAccounts get Pod Identity instead of their annotation.
-  let associations: Map<string, string> | { unknown: string };
-  try {
-    const filter = opts.serviceAccounts === undefined && opts.namespace !== undefined ? { namespace: opts.namespace } : opts.name !== undefined ? { namespace: opts.namespace ?? 'default', serviceAccount: opts.name } : {};
-    associations = new Map((await aws.eks.listPodIdentityAssociations(session.name, filter)).map((a) => [`${a.namespace}/${a.serviceAccount}`, a.associationId]));
-  } catch (err) {
-    if (!(err instanceof IrsaError && err.code === 'AWS')) throw err;
-    rt.reporter.warn(`could not list the cluster's pod identity associations, so the mechanism is unknown: ${err.message}`);
-    associations = { unknown: err.message };
-  }
-  const selected = await selectServiceAccounts(kube, opts, associations instanceof Map ? new Set(associations.keys()) : new Set());
+  const filter = opts.serviceAccounts === undefined && opts.name !== undefined ? { namespace: opts.namespace ?? 'default', serviceAccount: opts.name } : opts.serviceAccounts === undefined && opts.namespace !== undefined ? { namespace: opts.namespace } : {};
+  const podIdentity = podIdentityFactsReader({ aws, kube, cluster: session.info, callerAccount: caller.account, getRole, live: opts.live }, filter);
+  const associated = await podIdentity.associated();
+  if (associated === undefined) rt.reporter.warn("could not list the cluster's pod identity associations, so the mechanism is unknown (see the mechanism check)");
+  const selected = await selectServiceAccounts(kube, opts, associated ?? new Set());
   rt.reporter.debug(`examining ${selected.length} ServiceAccount(s)`);
 
   const providerArns = memo(async () => aws.iam.listOidcProviderArns());
   const getProvider = memo(async (arn: string) => aws.iam.getOidcProvider(arn));
-  const getRole = memo(async (name: string) => aws.iam.getRole(name));
   const podsIn = memo(async (namespace: string): Promise<PodsLookup> => {
     try {
       return { kind: 'listed', pods: await kube.listPods(namespace) };
@@ -134,54 +122,7 @@ export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
     }
   });
 
-  /** A role as IAM has it; unverifiable in another account than the caller's. */
-  const lookupRole = async (arn: string): Promise<RoleLookup> => {
-    const parsed = parseRoleArn(arn);
-    if (parsed === undefined) return { kind: 'missing' };
-    if (parsed.accountId !== caller.account) return { kind: 'unverifiable' };
-    const found: RoleInfo | undefined = await getRole(parsed.name);
-    return found === undefined ? { kind: 'missing' } : { kind: 'found', role: found };
-  };
-
-  const agent = memo(async (): Promise<AgentLookup> => {
-    if (session.info.autoMode === true) return { source: 'auto-mode' };
-    try {
-      return agentState(session.info, await aws.eks.describeAddon(session.name, POD_IDENTITY_AGENT_ADDON));
-    } catch (err) {
-      if (!(err instanceof IrsaError && err.code === 'AWS')) throw err;
-      return { source: 'unknown', message: err.message };
-    }
-  });
-
-  const associationFor = async (id: string): Promise<AssociationLookup> => {
-    if (!(associations instanceof Map)) return { kind: 'unknown', message: associations.unknown };
-    const associationId = associations.get(id);
-    if (associationId === undefined) return { kind: 'none' };
-    const association = await aws.eks.describePodIdentityAssociation(session.name, associationId);
-    // Deleted between the listing and now: as if there were none.
-    if (association === undefined) return { kind: 'none' };
-    const role = await lookupRole(association.roleArn);
-    if (association.targetRoleArn === undefined) return { kind: 'found', association, role };
-    return { kind: 'found', association, role, targetRole: await lookupRole(association.targetRoleArn) };
-  };
-
-  const podIdentityLive = async (namespace: string, name: string, sa: ServiceAccountObject | undefined, association: AssociationLookup): Promise<PodIdentityLiveOutcome> => {
-    if (!opts.live || association.kind !== 'found') return { kind: 'not-requested' };
-    if (sa === undefined) return { kind: 'not-run', reason: 'the ServiceAccount does not exist' };
-    let token: string;
-    try {
-      token = await kube.createToken(namespace, name, POD_IDENTITY_AUDIENCE);
-    } catch (err) {
-      if (isForbidden(err)) return { kind: 'token-forbidden', message: messageOf(err) };
-      return { kind: 'token-failed', message: messageOf(err) };
-    }
-    try {
-      return { kind: 'assumed', ...(await aws.eksAuth.assumeRoleForPodIdentity(session.name, token)) };
-    } catch (err) {
-      if (!(err instanceof IrsaError && err.code === 'AWS')) throw err;
-      return { kind: 'auth-failed', message: err.message };
-    }
-  };
+  const lookupRole = roleLookup(getRole, caller.account);
 
   const providerFor = async (account: string): Promise<ProviderLookup> => {
     if (account !== caller.account) return { kind: 'unverifiable' };
@@ -247,16 +188,11 @@ export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
     selected.map((s) =>
       limit(async () => {
         const sa = s.sa;
-        const id = `${s.namespace}/${s.name}`;
         const roleArn = sa?.annotations[ROLE_ARN_ANNOTATION];
         const parsed = roleArn === undefined ? undefined : parseRoleArn(roleArn);
-        const association = await associationFor(id);
+        const pi = await podIdentity.factsFor(s.namespace, s.name, sa);
+        const association = pi.association;
         const pods = sa !== undefined ? await podsIn(s.namespace) : ({ kind: 'listed', pods: [] } as PodsLookup);
-        const podIdentity: PodIdentityFacts = {
-          association,
-          agent: association.kind === 'found' ? await agent('') : { source: 'unknown', message: 'not read: no association' },
-          live: await podIdentityLive(s.namespace, s.name, sa, association),
-        };
         // IRSA's chain is read only when it can matter: an annotation, or nothing else to say why there are no credentials.
         const irsaRelevant = roleArn !== undefined || association.kind !== 'found';
         const role: RoleLookup = parsed !== undefined && irsaRelevant ? await lookupRole(parsed.arn) : { kind: 'missing' };
@@ -268,7 +204,7 @@ export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
           role,
           pods,
           live: irsaRelevant ? await live(s.namespace, s.name, sa, role) : { kind: 'not-requested' },
-          podIdentity,
+          podIdentity: pi,
         };
         // Also for a missing role: a stack still naming it cannot be fixed by creating the service account again.
         if (irsaRelevant && role.kind !== 'unverifiable' && roleArn !== undefined) {
