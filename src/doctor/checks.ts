@@ -261,6 +261,7 @@ export function checkPods(t: DoctorTarget, facts: ServiceAccountFacts): CheckRes
   const audience = expectedAudience(sa);
 
   const unmutated: string[] = [];
+  const onPodIdentity: string[] = [];
   const stale = new Map<string, string[]>(); // old role ARN → pods
   const wrongAudience: string[] = [];
   const noFsGroup: string[] = [];
@@ -268,7 +269,9 @@ export function checkPods(t: DoctorTarget, facts: ServiceAccountFacts): CheckRes
     const tokenVolume = pod.volumes.find((v) => v.projectedServiceAccountTokenAudience !== undefined);
     const injected = pod.containers.every((c) => c.env.AWS_ROLE_ARN !== undefined && c.env.AWS_WEB_IDENTITY_TOKEN_FILE !== undefined);
     if (!injected || tokenVolume === undefined) {
-      unmutated.push(pod.name);
+      // Started while an association existed (the webhook gave container credentials): e.g. after a way back to IRSA.
+      if (pod.containers.some((c) => c.env.AWS_CONTAINER_CREDENTIALS_FULL_URI !== undefined)) onPodIdentity.push(pod.name);
+      else unmutated.push(pod.name);
       continue;
     }
     const roleArns = new Set(pod.containers.map((c) => c.env.AWS_ROLE_ARN ?? ''));
@@ -285,6 +288,12 @@ export function checkPods(t: DoctorTarget, facts: ServiceAccountFacts): CheckRes
     fails.push({
       what: `${unmutated.length} pod(s) without AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE or the projected token volume, so the pod identity webhook did not mutate them (created before the annotation, or the webhook is not running): ${listShort(unmutated)}`,
       names: unmutated,
+    });
+  }
+  if (onPodIdentity.length > 0) {
+    fails.push({
+      what: `${onPodIdentity.length} pod(s) still get EKS Pod Identity credentials (started while an association existed), not ${annotated}: ${listShort(onPodIdentity)}`,
+      names: onPodIdentity,
     });
   }
   for (const [old, names] of stale) {

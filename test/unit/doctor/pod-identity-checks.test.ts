@@ -134,6 +134,16 @@ describe('checkPodIdentityChain', () => {
   });
 });
 
+describe('IRSA pods after a way back from Pod Identity', () => {
+  it('pods that still carry container credentials are named as such, with the restart', () => {
+    const f = facts({ association: { kind: 'none' } }, { serviceAccount: { name: 'app', namespace: 'apps', labels: {}, annotations: { 'eks.amazonaws.com/role-arn': IRSA_ROLE } } });
+    const pods = runChecks(target, f).find((c) => c.id === 'pods')!;
+    expect(pods.status).toBe('fail');
+    expect(pods.message).toBe(`1 pod(s) still get EKS Pod Identity credentials (started while an association existed), not ${IRSA_ROLE}: app-1`);
+    expect(pods.fix).toContain('kubectl delete pod -n apps app-1');
+  });
+});
+
 describe('trust evaluation', () => {
   it('wildcard actions grant both; a statement for another principal grants nothing', () => {
     expect(podIdentityServiceTrust({ Statement: [{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: 'sts:*' }] }).missing).toEqual([]);
