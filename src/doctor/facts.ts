@@ -74,7 +74,7 @@ export interface WellKnownCoverage {
 /** The ServiceAccount's Pod Identity association as EKS has it, with its roles as IAM has them. */
 export type AssociationLookup =
   | { kind: 'none' }
-  /** ListPodIdentityAssociations failed (e.g. no eks:ListPodIdentityAssociations): the mechanism is unknown */
+  /** ListPodIdentityAssociations or DescribePodIdentityAssociation failed (e.g. AccessDenied): the mechanism is unknown */
   | { kind: 'unknown'; message: string }
   | {
       kind: 'found';

@@ -67,7 +67,7 @@ export function checkMechanism(t: DoctorTarget, facts: ServiceAccountFacts): Che
     return {
       id: 'mechanism',
       status: 'warn',
-      message: `unknown: the cluster's Pod Identity associations could not be listed (${a.message}), so an association may override ${annotation !== undefined ? 'the annotation' : 'nothing'}`,
+      message: `unknown: the cluster's Pod Identity associations could not be read (${a.message}), so an association may override ${annotation !== undefined ? 'the annotation' : 'nothing'}`,
       fix: 'allow eks:ListPodIdentityAssociations and eks:DescribePodIdentityAssociation on the cluster, and run the doctor again',
     };
   }

@@ -75,7 +75,14 @@ export function podIdentityFactsReader(src: PodIdentityFactsSource, filter: { na
     if (!(listed instanceof Map)) return { kind: 'unknown', message: listed.unknown };
     const associationId = listed.get(id);
     if (associationId === undefined) return { kind: 'none' };
-    const association = await src.aws.eks.describePodIdentityAssociation(src.cluster.name, associationId);
+    let association;
+    try {
+      association = await src.aws.eks.describePodIdentityAssociation(src.cluster.name, associationId);
+    } catch (err) {
+      // Listed but not readable (no eks:DescribePodIdentityAssociation): what it gives cannot be said.
+      if (!isAwsFailure(err)) throw err;
+      return { kind: 'unknown', message: err.message };
+    }
     // Deleted between the listing and now: as if there were none.
     if (association === undefined) return { kind: 'none' };
     const role = await lookupRole(association.roleArn);

@@ -151,6 +151,29 @@ describe('doctor on a mixed cluster (sandbox)', () => {
   });
 });
 
+describe('associations that cannot be read (sandbox)', () => {
+  it('ListPodIdentityAssociations denied: the mechanism is unknown (a warning with the permission), the IRSA chain is still checked', async () => {
+    const arn = await role('denied-irsa', irsaTrust('denied', 'app'));
+    serviceAccount('denied', 'app', arn);
+    e.sandbox.proxy.setFaultInjector(({ service, action }) =>
+      service === 'eks' && action === 'ListPodIdentityAssociations'
+        ? { status: 403, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' }, body: JSON.stringify({ message: 'User is not authorized to perform: eks:ListPodIdentityAssociations' }) }
+        : 'pass',
+    );
+    try {
+      const d = await doctor(['--namespace', 'denied']);
+      expect(d.code, d.stderr).toBe(0);
+      expect(d.report.serviceAccounts[0]).toMatchObject({ name: 'app', mechanism: 'unknown', podIdentityAssociationId: null });
+      expect(d.checks().mechanism).toMatchObject({ status: 'warn', fix: 'allow eks:ListPodIdentityAssociations and eks:DescribePodIdentityAssociation on the cluster, and run the doctor again' });
+      expect(d.checks().mechanism!.message).toContain('eks:ListPodIdentityAssociations');
+      expect(d.checks()['trust-policy']).toMatchObject({ status: 'pass' });
+      expect(d.stderr).toContain("could not list the cluster's pod identity associations");
+    } finally {
+      e.sandbox.proxy.setFaultInjector(undefined);
+    }
+  });
+});
+
 describe('each broken link of the Pod Identity chain, and its fix (sandbox)', () => {
   it('the role was deleted: the printed create-role makes it again', async () => {
     const arn = await role('gone-role');
