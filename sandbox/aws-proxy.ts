@@ -2,13 +2,16 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type In
 import { detachBeforeStackDelete, syncStackRoles, type StackCaller } from './cfn-iam-sync.js';
 import { createEksExtras, eksExtrasAction, type EksExtrasControl } from './eks-extras.js';
 import { listenOnLoopback } from './listen.js';
+import { EKS_AUTH_PATH } from './eks-auth.js';
+import type { ServiceAccountTokenClaims } from './kube/tokens.js';
 
 // A test-only HTTP proxy in front of moto. It passes requests through untouched
 // (moto routes on the SigV4 credential scope), rewrites EKS DescribeCluster answers
 // so the cluster's endpoint and CA point at a test Kubernetes server and each cluster
 // has its own OIDC issuer (moto gives every cluster the same one), logs every request,
 // can deny DescribeStacks without a StackName as AWS's documented guard policy does,
-// serves the EKS Pod Identity and add-on operations moto lacks (eks-extras.ts), and can inject faults.
+// serves the EKS Pod Identity and add-on operations and the EKS Auth API moto lacks (eks-extras.ts, eks-auth.ts), and
+// can inject faults.
 
 export interface ProxiedRequest {
   service: string;
@@ -27,6 +30,8 @@ export interface ClusterTarget {
   caData: string;
   /** identity.oidc.issuer to answer instead of moto's (which is the same for every cluster); kept when re-registered without one */
   issuer?: string;
+  /** the cluster's Kubernetes server's check of its ServiceAccount tokens, for EKS Auth; kept when re-registered without one */
+  verifyToken?: (token: string) => ServiceAccountTokenClaims | undefined;
 }
 
 export interface AwsProxy {
@@ -60,6 +65,7 @@ function restAction(method: string, path: string): string {
   const served = eksExtrasAction(method, path);
   if (served !== undefined) return served;
   const pathname = path.split('?')[0] ?? path;
+  if (method === 'POST' && EKS_AUTH_PATH.test(pathname)) return 'AssumeRoleForPodIdentity';
   if (/^\/clusters\/[^/]+$/.test(pathname)) return method === 'GET' ? 'DescribeCluster' : method === 'DELETE' ? 'DeleteCluster' : `${method} ${pathname}`;
   if (pathname === '/clusters') return method === 'POST' ? 'CreateCluster' : 'ListClusters';
   if (pathname.startsWith('/tags/')) return method === 'POST' ? 'TagResource' : method === 'DELETE' ? 'UntagResource' : 'ListTagsForResource';
@@ -231,6 +237,19 @@ export async function startAwsProxy(motoUrl: string, opts: { guardDescribeStacks
         return;
       }
       if (decision !== 'pass' && 'delayMs' in decision) await sleep(decision.delayMs);
+      if (service === 'eks-auth' && req.method === 'POST' && EKS_AUTH_PATH.test((req.url ?? '/').split('?')[0] ?? '')) {
+        const cluster = decodeURIComponent(EKS_AUTH_PATH.exec((req.url ?? '/').split('?')[0] ?? '')?.[1] ?? '');
+        inUpstreamQueue((release) => {
+          void eks
+            .handleEksAuth({ method: 'POST', url: req.url ?? '/', body, accessKeyId: accessKeyOf(req), region: regionFromAuthorization(req.headers.authorization) }, clusters.get(cluster)?.verifyToken)
+            .then((answer) => {
+              res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) });
+              res.end(answer.body);
+            })
+            .finally(release);
+        });
+        return;
+      }
       if (service === 'eks' && eksExtrasAction(req.method ?? 'GET', req.url ?? '/') !== undefined) {
         // In the queue: its DescribeCluster and GetRole reach moto one at a time with everything else.
         inUpstreamQueue((release) => {
@@ -257,7 +276,8 @@ export async function startAwsProxy(motoUrl: string, opts: { guardDescribeStacks
     requests,
     registerCluster(name, target) {
       const issuer = target.issuer ?? clusters.get(name)?.issuer;
-      clusters.set(name, { ...target, ...(issuer !== undefined ? { issuer } : {}) });
+      const verifyToken = target.verifyToken ?? clusters.get(name)?.verifyToken;
+      clusters.set(name, { ...target, ...(issuer !== undefined ? { issuer } : {}), ...(verifyToken !== undefined ? { verifyToken } : {}) });
     },
     setClockOffset(ms) {
       clockOffsetMs = ms;

@@ -13,6 +13,8 @@ import {
 } from './eks-pod-identity.js';
 import { EksError, errorAnswer, okAnswer, type EksAnswer } from './eks-rest.js';
 import { fakeAuthorization } from './moto.js';
+import { assumeRoleForPodIdentity, EKS_AUTH_PATH, EksAuthError, eksAuthErrorAnswer, type AssumedSession } from './eks-auth.js';
+import type { ServiceAccountTokenClaims } from './kube/tokens.js';
 
 // The EKS operations moto lacks, served by the AWS proxy before it forwards: Pod Identity associations and add-ons,
 // per account, region and cluster. The cluster must exist in moto (the proxy asks it, so a missing cluster gets
@@ -53,6 +55,8 @@ export interface EksExtrasControl {
 
 export interface EksExtras extends EksExtrasControl {
   handle(req: EksRestRequest): Promise<EksAnswer>;
+  /** EKS Auth AssumeRoleForPodIdentity (eks-auth.ts) for the cluster of the request's path, with its Kubernetes server's token check. */
+  handleEksAuth(req: EksRestRequest, verifyToken: ((token: string) => ServiceAccountTokenClaims | undefined) | undefined): Promise<EksAnswer>;
   /** Applies the sandbox's cluster states (Auto Mode) to a DescribeCluster answer's `cluster`. */
   decorateCluster(cluster: Record<string, unknown>): void;
 }
@@ -226,7 +230,54 @@ export function createEksExtras(motoUrl: string): EksExtras {
     }
   };
 
+  /** STS AssumeRole in moto, as the caller (EKS's own identity is not modelled). */
+  const assumeRoleFor =
+    (req: EksRestRequest) =>
+    async (roleArn: string, sessionName: string): Promise<AssumedSession> => {
+      const res = await fetch(motoUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', authorization: fakeAuthorization(req.accessKeyId, req.region, 'sts') },
+        body: new URLSearchParams({ Action: 'AssumeRole', RoleArn: roleArn, RoleSessionName: sessionName, Version: '2011-06-15' }).toString(),
+        signal: AbortSignal.timeout(30_000),
+      });
+      const xml = await res.text();
+      if (!res.ok) throw new EksAuthError('AccessDeniedException', `STS AssumeRole of ${roleArn} failed: HTTP ${res.status}`);
+      const tag = (name: string): string => unescapeXml(new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] ?? '');
+      return {
+        arn: tag('Arn'),
+        assumeRoleId: tag('AssumedRoleId'),
+        credentials: { accessKeyId: tag('AccessKeyId'), secretAccessKey: tag('SecretAccessKey'), sessionToken: tag('SessionToken'), expiration: Date.parse(tag('Expiration')) / 1000 },
+      };
+    };
+
+  const serveEksAuth = async (req: EksRestRequest, verifyToken: ((token: string) => ServiceAccountTokenClaims | undefined) | undefined): Promise<EksAnswer> => {
+    const name = decodeURIComponent(EKS_AUTH_PATH.exec(new URL(req.url, 'http://proxy').pathname)?.[1] ?? '');
+    const found = await describeCluster(req, name);
+    if (!('arn' in found)) throw new EksAuthError('ResourceNotFoundException', `No cluster found for name: ${name}`);
+    const [, partition = 'aws', , region = req.region, accountId = ''] = found.arn.split(':');
+    const state = stateFor({ partition, accountId, region, name }, found.createdAt);
+    let body: unknown;
+    try {
+      body = JSON.parse(req.body.toString('utf8'));
+    } catch {
+      throw new EksAuthError('InvalidParameterException', 'The request body is not JSON');
+    }
+    const answer = await assumeRoleForPodIdentity(
+      { cluster: state.ref, associations: [...state.podIdentity.associations.values()], roles: rolesFor(req), assumeRole: assumeRoleFor(req), ...(verifyToken !== undefined ? { verifyToken } : {}) },
+      body,
+    );
+    return okAnswer(answer);
+  };
+
   return {
+    async handleEksAuth(req, verifyToken) {
+      try {
+        return await serveEksAuth(req, verifyToken);
+      } catch (err) {
+        if (err instanceof EksAuthError) return eksAuthErrorAnswer(err);
+        return eksAuthErrorAnswer(new EksAuthError('InternalServerException', `sandbox: ${err instanceof Error ? err.message : String(err)}`));
+      }
+    },
     async handle(req) {
       try {
         return await serve(req);

@@ -83,7 +83,7 @@ export async function startSandbox(opts: { moto?: { url: string }; guardDescribe
       stoppers.push(() => kube.stop());
       // The cluster's own issuer everywhere: DescribeCluster (so provider ARNs and trust policies), and the `iss` of its tokens.
       kube.setIssuer(issuer);
-      proxy.registerCluster(name, { endpoint: kube.url, caData: kube.caData, issuer });
+      proxy.registerCluster(name, { endpoint: kube.url, caData: kube.caData, issuer, verifyToken: (token) => kube.verifyServiceAccountToken(token) });
       return { cluster: name, region, kube, issuer, arn: created.arn };
     },
     cliEnv(account, region) {

@@ -17,7 +17,7 @@ import { mutatePod } from './pod-identity-webhook.js';
 import { isResourcePlural, RESOURCES, type ResourceKind } from './resources.js';
 import { badRequest, HttpError, notFound, notFoundPath, REASON_FOR_STATUS, statusBody } from './status.js';
 import { createKubeStore, type KubeStore } from './store.js';
-import { createTokenIssuer } from './tokens.js';
+import { createTokenIssuer, type ServiceAccountTokenClaims } from './tokens.js';
 
 export type FaultDecision = 'pass' | 'reset' | { status: number; reason?: string; message?: string } | { delayMs: number } | { redirectTo: string };
 export type FaultInjector = (req: { method: string; path: string }) => FaultDecision;
@@ -50,6 +50,8 @@ export interface KubeTestServer {
   setClockOffset(ms: number): void;
   /** The `iss` claim of TokenRequest tokens. */
   setIssuer(url: string): void;
+  /** The claims of an unexpired TokenRequest token of this server (what EKS Auth checks); undefined for any other. */
+  verifyServiceAccountToken(token: string): ServiceAccountTokenClaims | undefined;
   putNamespace(name: string): void;
   /** Leaves the namespace in Terminating, as a real one lingers while its finalizers run: nothing new may be created in it. */
   terminateNamespace(name: string): void;
@@ -322,6 +324,7 @@ export async function startKubeServer(opts: {
       clockOffsetMs = ms;
     },
     setIssuer: (u) => tokens.setIssuer(u),
+    verifyServiceAccountToken: (token) => tokens.verify(token),
     putNamespace: (name) => store.putNamespace(name),
     terminateNamespace: (name) => store.terminateNamespace(name),
     deny: (rule) => {

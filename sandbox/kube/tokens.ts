@@ -1,6 +1,6 @@
 // TokenRequest (POST …/serviceaccounts/<name>/token): projected ServiceAccount tokens, signed with a key of
 // this server's (HS256: only tests read them), with the claims of a real projected token (aud, iss, sub, kubernetes.io).
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isObject, type JsonObject } from './json.js';
 import { metaOf, rfc3339 } from './resources.js';
 import { HttpError } from './status.js';
@@ -10,6 +10,17 @@ export interface TokenIssuer {
   tokenRequest(ns: string, name: string, sa: JsonObject, body: JsonObject): JsonObject;
   /** The `iss` claim from now on. */
   setIssuer(url: string): void;
+  /** The claims of a token this issuer signed and that has not expired; undefined for any other. */
+  verify(token: string, nowMs?: number): ServiceAccountTokenClaims | undefined;
+}
+
+/** What a projected ServiceAccount token says, as EKS Auth reads it. */
+export interface ServiceAccountTokenClaims {
+  audiences: string[];
+  issuer: string;
+  namespace: string;
+  serviceAccount: string;
+  exp: number;
 }
 
 export function createTokenIssuer(): TokenIssuer {
@@ -22,7 +33,32 @@ export function createTokenIssuer(): TokenIssuer {
     return `${head}.${createHmac('sha256', signingKey).update(head).digest('base64url')}`;
   }
 
+  function verify(token: string, nowMs = Date.now()): ServiceAccountTokenClaims | undefined {
+    const [head, body, signature] = token.split('.');
+    if (head === undefined || body === undefined || signature === undefined) return undefined;
+    const expected = createHmac('sha256', signingKey).update(`${head}.${body}`).digest();
+    const given = Buffer.from(signature, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    let claims: unknown;
+    try {
+      claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    if (!isObject(claims) || typeof claims.exp !== 'number' || claims.exp * 1000 <= nowMs) return undefined;
+    const k8s = isObject(claims['kubernetes.io']) ? claims['kubernetes.io'] : {};
+    const sa = isObject(k8s.serviceaccount) ? k8s.serviceaccount : {};
+    return {
+      audiences: Array.isArray(claims.aud) ? claims.aud.map(String) : [String(claims.aud)],
+      issuer: String(claims.iss),
+      namespace: String(k8s.namespace),
+      serviceAccount: String(sa.name),
+      exp: claims.exp,
+    };
+  }
+
   return {
+    verify,
     setIssuer: (url) => {
       issuer = url;
     },

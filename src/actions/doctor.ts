@@ -1,13 +1,23 @@
 import pLimit from 'p-limit';
-import type { AwsPorts, OidcProviderInfo, RoleInfo, StackRecord } from '../aws/ports.js';
-import type { KubePort, PodObject, ServiceAccountObject } from '../k8s/ports.js';
+import type { AwsPorts, OidcProviderInfo, StackRecord } from '../aws/ports.js';
+import type { KubePort, ServiceAccountObject } from '../k8s/ports.js';
 import { isForbidden } from '../k8s/errors.js';
 import { IrsaError } from '../errors.js';
 import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
 import { ROLE_OUTPUT } from '../model/naming.js';
 import { toJson } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
-import { expectedAudience, type DoctorTarget, type LiveOutcome, type PodsLookup, type ProviderLookup, type RoleLookup, type ServiceAccountFacts, type WellKnownCoverage } from '../doctor/facts.js';
+import {
+  expectedAudience,
+  type DoctorTarget,
+  type LiveOutcome,
+  type PodsLookup,
+  type ProviderLookup,
+  type RoleLookup,
+  type ServiceAccountFacts,
+  type WellKnownCoverage,
+} from '../doctor/facts.js';
+import { mechanismOf } from '../doctor/pod-identity-checks.js';
 import { runChecks } from '../doctor/checks.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
 import { coverage, wellKnownGrants } from '../cfn/policy-coverage.js';
@@ -17,6 +27,7 @@ import { buildReport, renderText, reportToJson, summaryLine } from '../doctor/re
 import { openCluster, requireOidc, type ClusterTarget } from '../runtime/cluster-session.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { irsaStacks } from '../services/stacks.js';
+import { podIdentityFactsReader, roleLookup } from '../services/pod-identity-facts.js';
 import { observeServiceAccounts } from './observe.js';
 
 export interface DoctorOptions extends ClusterTarget {
@@ -47,8 +58,20 @@ function memo<T>(fn: (key: string) => Promise<T>): (key: string) => Promise<T> {
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** Which ServiceAccounts to examine: one by name, or every annotated one in a namespace or the cluster. */
-async function selectServiceAccounts(kube: KubePort, opts: DoctorOptions): Promise<{ namespace: string; name: string; sa?: ServiceAccountObject }[]> {
+interface Selected {
+  namespace: string;
+  name: string;
+  sa?: ServiceAccountObject;
+}
+
+const byId = (a: Selected, b: Selected) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
+
+/**
+ * Which ServiceAccounts to examine: one by name, the file's, or every one in a namespace or the cluster that is
+ * annotated or has a Pod Identity association (`associated`: their `<ns>/<name>`s; an association's ServiceAccount
+ * may not exist).
+ */
+async function selectServiceAccounts(kube: KubePort, opts: DoctorOptions, associated: Set<string>): Promise<Selected[]> {
   if (opts.serviceAccounts !== undefined) {
     const found = await observeServiceAccounts(kube, opts.serviceAccounts);
     return opts.serviceAccounts.map((s) => ({ ...s, sa: found.get(`${s.namespace}/${s.name}`) }));
@@ -58,10 +81,16 @@ async function selectServiceAccounts(kube: KubePort, opts: DoctorOptions): Promi
     return [{ namespace, name: opts.name, sa: await kube.getServiceAccount(namespace, opts.name) }];
   }
   const all = await kube.listServiceAccounts(opts.namespace);
-  return all
-    .filter((sa) => sa.annotations[ROLE_ARN_ANNOTATION] !== undefined)
-    .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
-    .map((sa) => ({ namespace: sa.namespace, name: sa.name, sa }));
+  const chosen = new Map<string, Selected>();
+  for (const sa of all) {
+    const id = `${sa.namespace}/${sa.name}`;
+    if (sa.annotations[ROLE_ARN_ANNOTATION] !== undefined || associated.has(id)) chosen.set(id, { namespace: sa.namespace, name: sa.name, sa });
+  }
+  for (const id of associated) {
+    const [namespace = '', name = ''] = id.split('/');
+    if (!chosen.has(id)) chosen.set(id, { namespace, name });
+  }
+  return [...chosen.values()].sort(byId);
 }
 
 /** Read-only: gathers facts through the ports, runs the pure checks, prints; throws CHECK_FAILED after printing if any check failed. */
@@ -73,12 +102,17 @@ export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
   const target: DoctorTarget = { cluster: session.name, region: session.region, oidc, callerAccount: caller.account };
   const kube = await session.kube();
 
-  const selected = await selectServiceAccounts(kube, opts);
+  const getRole = memo(async (name: string) => aws.iam.getRole(name));
+  // The cluster's associations (one listing): which ServiceAccounts get Pod Identity instead of their annotation.
+  const filter = opts.serviceAccounts === undefined && opts.name !== undefined ? { namespace: opts.namespace ?? 'default', serviceAccount: opts.name } : opts.serviceAccounts === undefined && opts.namespace !== undefined ? { namespace: opts.namespace } : {};
+  const podIdentity = podIdentityFactsReader({ aws, kube, cluster: session.info, callerAccount: caller.account, getRole, live: opts.live }, filter);
+  const associated = await podIdentity.associated();
+  if (associated === undefined) rt.reporter.warn("could not list the cluster's pod identity associations, so the mechanism is unknown (see the mechanism check)");
+  const selected = await selectServiceAccounts(kube, opts, associated ?? new Set());
   rt.reporter.debug(`examining ${selected.length} ServiceAccount(s)`);
 
   const providerArns = memo(async () => aws.iam.listOidcProviderArns());
   const getProvider = memo(async (arn: string) => aws.iam.getOidcProvider(arn));
-  const getRole = memo(async (name: string) => aws.iam.getRole(name));
   const podsIn = memo(async (namespace: string): Promise<PodsLookup> => {
     try {
       return { kind: 'listed', pods: await kube.listPods(namespace) };
@@ -87,6 +121,8 @@ export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
       throw err;
     }
   });
+
+  const lookupRole = roleLookup(getRole, caller.account);
 
   const providerFor = async (account: string): Promise<ProviderLookup> => {
     if (account !== caller.account) return { kind: 'unverifiable' };
@@ -154,26 +190,24 @@ export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
         const sa = s.sa;
         const roleArn = sa?.annotations[ROLE_ARN_ANNOTATION];
         const parsed = roleArn === undefined ? undefined : parseRoleArn(roleArn);
-        const roleAccount = parsed?.accountId ?? oidc.accountId;
-        let role: RoleLookup = { kind: 'missing' };
-        if (parsed !== undefined) {
-          if (parsed.accountId !== caller.account) role = { kind: 'unverifiable' };
-          else {
-            const found: RoleInfo | undefined = await getRole(parsed.name);
-            role = found === undefined ? { kind: 'missing' } : { kind: 'found', role: found };
-          }
-        }
+        const pi = await podIdentity.factsFor(s.namespace, s.name, sa);
+        const association = pi.association;
+        const pods = sa !== undefined ? await podsIn(s.namespace) : ({ kind: 'listed', pods: [] } as PodsLookup);
+        // IRSA's chain is read only when it can matter: an annotation, or nothing else to say why there are no credentials.
+        const irsaRelevant = roleArn !== undefined || association.kind !== 'found';
+        const role: RoleLookup = parsed !== undefined && irsaRelevant ? await lookupRole(parsed.arn) : { kind: 'missing' };
         const facts: ServiceAccountFacts = {
           namespace: s.namespace,
           name: s.name,
           ...(sa !== undefined ? { serviceAccount: sa } : {}),
-          provider: await providerFor(roleAccount),
+          provider: irsaRelevant ? await providerFor(parsed?.accountId ?? oidc.accountId) : { kind: 'unverifiable' },
           role,
-          pods: sa !== undefined ? await podsIn(s.namespace) : { kind: 'listed', pods: [] },
-          live: await live(s.namespace, s.name, sa, role),
+          pods,
+          live: irsaRelevant ? await live(s.namespace, s.name, sa, role) : { kind: 'not-requested' },
+          podIdentity: pi,
         };
         // Also for a missing role: a stack still naming it cannot be fixed by creating the service account again.
-        if (role.kind !== 'unverifiable' && roleArn !== undefined) {
+        if (irsaRelevant && role.kind !== 'unverifiable' && roleArn !== undefined) {
           const stack = await managedStackOf(s.namespace, s.name, role.kind === 'found' ? role.role.arn : roleArn);
           if (stack !== undefined) {
             facts.managedStack = stack;
@@ -181,7 +215,14 @@ export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
             if (coverage !== undefined) facts.wellKnownCoverage = coverage;
           }
         }
-        return { namespace: s.namespace, name: s.name, roleArn: roleArn ?? null, checks: runChecks(target, facts) };
+        return {
+          namespace: s.namespace,
+          name: s.name,
+          roleArn: roleArn ?? null,
+          mechanism: mechanismOf(facts),
+          podIdentityAssociationId: association.kind === 'found' ? association.association.associationId : null,
+          checks: runChecks(target, facts),
+        };
       }),
     ),
   );

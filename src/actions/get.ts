@@ -17,6 +17,7 @@ import { observeServiceAccounts } from './observe.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { roleProblems, type RoleProblem } from './role-health.js';
 import { shellCommand } from '../model/suggested-commands.js';
+import { MECHANISM_LABEL, mechanismInEffect, type Mechanism } from '../model/mechanism.js';
 
 /** The health of one iamserviceaccount, derived from its stack and its ServiceAccount. */
 export type Health = 'ok' | 'missing serviceaccount' | 'stale annotation' | 'stack failed' | 'needs attention' | 'in progress' | 'unknown' | RoleProblem;
@@ -95,7 +96,8 @@ export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfi
       rt.reporter.warn(`could not list the cluster's pod identity associations, so MECHANISM is unknown: ${err.message}`);
     }
   }
-  const mechanismOf = (id: string): 'IRSA' | 'Pod Identity' | 'unknown' => (associations === undefined ? 'unknown' : associations.has(id) ? 'Pod Identity' : 'IRSA');
+  // Every row is an iamserviceaccount stack: IRSA unless an association wins (a missing annotation is its STATUS).
+  const mechanismOf = (id: string): Mechanism => mechanismInEffect(associations === undefined ? undefined : associations.has(id), true);
   for (const [id] of rows) {
     const association = associations?.get(id);
     if (association !== undefined) {
@@ -126,7 +128,7 @@ export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfi
         rows.map(([id, s]) => {
           const [ns, name] = id.split('/') as [string, string];
           const h = health(id, s);
-          return [ns, name, s.outputs[ROLE_OUTPUT] ?? '-', mechanismOf(id), h === 'stack failed' || h === 'in progress' || h === 'needs attention' ? `${h} (${s.status})` : h];
+          return [ns, name, s.outputs[ROLE_OUTPUT] ?? '-', MECHANISM_LABEL[mechanismOf(id)], h === 'stack failed' || h === 'in progress' || h === 'needs attention' ? `${h} (${s.status})` : h];
         }),
       ),
     );
@@ -158,7 +160,7 @@ export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfi
             capabilities: s.capabilities,
             health: health(id, s),
             /** irsa, or pod-identity when an association for the ServiceAccount overrides the annotation */
-            mechanism: mechanismOf(id) === 'IRSA' ? 'irsa' : mechanismOf(id) === 'Pod Identity' ? 'pod-identity' : 'unknown',
+            mechanism: mechanismOf(id),
             ...(associations?.get(id) !== undefined ? { podIdentityAssociationId: associations.get(id) } : {}),
             ...(nextStep(s) !== undefined ? { nextStep: nextStep(s) } : {}),
             serviceAccount: kubeError ? undefined : sa ? { exists: true, roleARN: sa.annotations[ROLE_ARN_ANNOTATION] } : { exists: false },

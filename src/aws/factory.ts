@@ -5,21 +5,23 @@ import { type AwsOptions } from './options.js';
 export type { AwsOptions } from './options.js';
 
 /**
- * Builds the four adapters. Each is loaded with a dynamic import so that commands
+ * Builds the adapters. Each is loaded with a dynamic import so that commands
  * which never reach AWS (`--help`, `--version`) do not pay for loading the SDK.
  */
 export async function createAwsPorts(opts: AwsOptions): Promise<AwsPorts> {
-  const [eks, iam, cfn, sts] = await Promise.all([
+  const [eks, iam, cfn, sts, eksAuth] = await Promise.all([
     import('./eks.js'),
     import('./iam.js'),
     import('./cloudformation.js'),
     import('./sts.js'),
+    import('./eks-auth.js'),
   ]);
   return {
     eks: eks.createEksPort(opts),
     iam: iam.createIamPort(opts),
     cfn: cfn.createCloudFormationPort(opts),
     sts: sts.createStsPort(opts),
+    eksAuth: eksAuth.createEksAuthPort(opts),
   };
 }
 

@@ -24,7 +24,8 @@ export interface AwsOptions {
   run?: RunControl;
 }
 
-export type AwsService = 'CLOUDFORMATION' | 'IAM' | 'EKS' | 'STS';
+/** EKS_AUTH: the EKS Auth API (AWS_ENDPOINT_URL_EKS_AUTH, the services section's eks_auth), which doctor --live calls. */
+export type AwsService = 'CLOUDFORMATION' | 'IAM' | 'EKS' | 'STS' | 'EKS_AUTH';
 
 export interface ProfileRetry {
   max_attempts?: string;

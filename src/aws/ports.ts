@@ -197,9 +197,23 @@ export interface StsPort {
   assumeRoleWithWebIdentity(input: { roleArn: string; token: string; sessionName: string }): Promise<{ assumedRoleArn: string; accountId: string }>;
 }
 
+/** EKS Auth AssumeRoleForPodIdentity's answer, without the credentials (irsactl only reports who was assumed). */
+export interface PodIdentityAssumed {
+  assumedRoleArn: string;
+  associationId: string;
+  associationArn: string;
+  subject: { namespace: string; serviceAccount: string };
+}
+
+export interface EksAuthPort {
+  /** What the Pod Identity agent does for a pod: a ServiceAccount token (audience pods.eks.amazonaws.com) exchanged for the association's role. */
+  assumeRoleForPodIdentity(cluster: string, token: string): Promise<PodIdentityAssumed>;
+}
+
 export interface AwsPorts {
   eks: EksPort;
   iam: IamPort;
   cfn: CloudFormationPort;
   sts: StsPort;
+  eksAuth: EksAuthPort;
 }

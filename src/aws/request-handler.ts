@@ -11,7 +11,7 @@ import type { AwsOptions, AwsService } from './options.js';
 // The request handler of all four AWS clients, built here and nowhere else: HTTP(S) proxies from the environment,
 // AWS_CA_BUNDLE or the profile's ca_bundle, connect and response timeouts, and the run's deadline and stop.
 
-const LABEL: Record<AwsService, string> = { CLOUDFORMATION: 'CloudFormation', IAM: 'IAM', EKS: 'EKS', STS: 'STS' };
+const LABEL: Record<AwsService, string> = { CLOUDFORMATION: 'CloudFormation', IAM: 'IAM', EKS: 'EKS', STS: 'STS', EKS_AUTH: 'EKS Auth' };
 
 /** AWS_CA_BUNDLE, else the profile's `ca_bundle` (as the aws CLI reads them): the CAs to trust instead of Node's. */
 async function caBundle(opts: AwsOptions): Promise<string | undefined> {
@@ -62,10 +62,10 @@ export interface Answer {
   body?: string;
 }
 
-/** CloudFormation, IAM and STS answer in XML (the query protocol), EKS in JSON. */
-const SPOKEN: Record<AwsService, RegExp> = { CLOUDFORMATION: /xml/i, IAM: /xml/i, STS: /xml/i, EKS: /json/i };
+/** CloudFormation, IAM and STS answer in XML (the query protocol), EKS and EKS Auth in JSON. */
+const SPOKEN: Record<AwsService, RegExp> = { CLOUDFORMATION: /xml/i, IAM: /xml/i, STS: /xml/i, EKS: /json/i, EKS_AUTH: /json/i };
 
-async function readAll(body: AsyncIterable<Uint8Array | string>): Promise<Buffer> {
+export async function readAll(body: AsyncIterable<Uint8Array | string>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
   return Buffer.concat(chunks);

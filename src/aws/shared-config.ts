@@ -15,7 +15,7 @@ export function sharedFilePaths(env: Record<string, string | undefined>): { conf
 
 export type ConfiguredEndpoints = Partial<Record<AwsService, string>>;
 
-const SERVICES: readonly AwsService[] = ['CLOUDFORMATION', 'IAM', 'EKS', 'STS'];
+const SERVICES: readonly AwsService[] = ['CLOUDFORMATION', 'IAM', 'EKS', 'STS', 'EKS_AUTH'];
 
 /**
  * The endpoint of each service as the SDK documents configured endpoints

@@ -4,17 +4,22 @@ import { resolveFor, runtimeFor, type CliContext } from './context.js';
 import { examples } from './help.js';
 import { configFlagsFrom, connectionFrom, optionsOf, outputOf, type OptionBag } from './options.js';
 
+function fileServiceAccounts(irsa: { namespace: string; name: string }[], podIdentity: { namespace: string; serviceAccountName: string }[]): { namespace: string; name: string }[] {
+  const all = [...irsa, ...podIdentity.map((p) => ({ namespace: p.namespace, name: p.serviceAccountName }))];
+  return [...new Map(all.map((s) => [`${s.namespace}/${s.name}`, { namespace: s.namespace, name: s.name }])).values()];
+}
+
 export function doctorCommand(ctx: CliContext): Command {
   const cmd = new Command('doctor').description(
-    "Check every link of IRSA for ServiceAccounts (OIDC provider, role, trust policy, webhook annotations, pods; --live: a real STS call) and say how to fix each broken one. Read-only.",
+    "Check every link of IRSA and EKS Pod Identity for ServiceAccounts (which mechanism is in effect; OIDC provider, role, trust policy, webhook annotations, pods; the association, its roles, the agent; --live: a real STS or EKS Auth call) and say how to fix each broken one. Read-only.",
   );
   cmd.argument('[name]', 'one ServiceAccount: NAME (or --name) with -n NAMESPACE, or NAMESPACE/NAME');
   addClusterFlag(cmd);
   addServiceAccountNameFlags(cmd, {
     name: 'one ServiceAccount (namespace default "default")',
-    namespace: 'without a name: every annotated ServiceAccount in this namespace (default: the whole cluster)',
+    namespace: 'without a name: every ServiceAccount in this namespace that is annotated or has a Pod Identity association (default: the whole cluster)',
   });
-  cmd.option('--live', 'also mint a token for each ServiceAccount (TokenRequest, needs "create" on serviceaccounts/token) and call STS AssumeRoleWithWebIdentity with it');
+  cmd.option('--live', 'also mint a token for each ServiceAccount (TokenRequest, needs "create" on serviceaccounts/token) and exchange it as its pods would: STS AssumeRoleWithWebIdentity (IRSA), EKS Auth AssumeRoleForPodIdentity (Pod Identity)');
   addConfigFileFlags(cmd);
   addAwsFlags(cmd);
   addKubeFlags(cmd);
@@ -23,7 +28,7 @@ export function doctorCommand(ctx: CliContext): Command {
     'after',
     examples([
       'irsactl doctor s3-reader --cluster prod -n default              # or: irsactl doctor default/s3-reader --cluster prod',
-      'irsactl doctor --cluster prod --namespace kube-system          # every annotated ServiceAccount there',
+      'irsactl doctor --cluster prod --namespace kube-system          # every annotated or associated ServiceAccount there',
       'irsactl doctor --cluster prod --live -o json                    # whole cluster, with a real STS call; exit 1 on any failure',
     ]),
   );
@@ -37,7 +42,8 @@ export function doctorCommand(ctx: CliContext): Command {
       cluster: resolved.cluster.name,
       region: resolved.region,
       ...connectionFrom(o),
-      ...(lookup ? {} : { serviceAccounts: resolved.selected.map((s) => ({ namespace: s.namespace, name: s.name })) }),
+      // the file's iamserviceaccounts and podIdentityAssociations, each ServiceAccount once
+      ...(lookup ? {} : { serviceAccounts: fileServiceAccounts(resolved.selected, resolved.selectedPodIdentity) }),
       name: lookup?.name,
       namespace: lookup?.namespace,
       live: optionsOf(o).flag('live') === true,

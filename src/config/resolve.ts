@@ -94,7 +94,8 @@ function selectFromFile(
   cluster: ClusterModel,
   filter: SaFilter,
 ): Pick<ResolvedConfig, 'selected' | 'selectedPodIdentity'> {
-  const associations = kind === 'apply' ? (cluster.podIdentityAssociations ?? []) : [];
+  // apply acts on the file's associations, and the doctor checks their ServiceAccounts.
+  const associations = kind === 'apply' || kind === 'doctor' ? (cluster.podIdentityAssociations ?? []) : [];
   // --only-missing and --prune act on stacks the file does not name, so an --include naming one of those
   // (e.g. kube-system/aws-node, which must be named exactly) rightly matches nothing in the file.
   if (flags.onlyMissing || flags.prune || flags.pruneAll) {

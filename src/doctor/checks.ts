@@ -26,6 +26,7 @@ import {
   trustPolicyFix,
 } from './fixes.js';
 import { evaluateStatement, statementsOf } from './iam-conditions.js';
+import { checkMechanism, checkPodIdentityChain, mechanismOf } from './pod-identity-checks.js';
 
 // The doctor's checks: pure functions over data the action gathered. Each returns one finding that names the broken
 // link and the command or change that repairs it.
@@ -260,6 +261,7 @@ export function checkPods(t: DoctorTarget, facts: ServiceAccountFacts): CheckRes
   const audience = expectedAudience(sa);
 
   const unmutated: string[] = [];
+  const onPodIdentity: string[] = [];
   const stale = new Map<string, string[]>(); // old role ARN → pods
   const wrongAudience: string[] = [];
   const noFsGroup: string[] = [];
@@ -267,7 +269,9 @@ export function checkPods(t: DoctorTarget, facts: ServiceAccountFacts): CheckRes
     const tokenVolume = pod.volumes.find((v) => v.projectedServiceAccountTokenAudience !== undefined);
     const injected = pod.containers.every((c) => c.env.AWS_ROLE_ARN !== undefined && c.env.AWS_WEB_IDENTITY_TOKEN_FILE !== undefined);
     if (!injected || tokenVolume === undefined) {
-      unmutated.push(pod.name);
+      // Started while an association existed (the webhook gave container credentials): e.g. after a way back to IRSA.
+      if (pod.containers.some((c) => c.env.AWS_CONTAINER_CREDENTIALS_FULL_URI !== undefined)) onPodIdentity.push(pod.name);
+      else unmutated.push(pod.name);
       continue;
     }
     const roleArns = new Set(pod.containers.map((c) => c.env.AWS_ROLE_ARN ?? ''));
@@ -284,6 +288,12 @@ export function checkPods(t: DoctorTarget, facts: ServiceAccountFacts): CheckRes
     fails.push({
       what: `${unmutated.length} pod(s) without AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE or the projected token volume, so the pod identity webhook did not mutate them (created before the annotation, or the webhook is not running): ${listShort(unmutated)}`,
       names: unmutated,
+    });
+  }
+  if (onPodIdentity.length > 0) {
+    fails.push({
+      what: `${onPodIdentity.length} pod(s) still get EKS Pod Identity credentials (started while an association existed), not ${annotated}: ${listShort(onPodIdentity)}`,
+      names: onPodIdentity,
     });
   }
   for (const [old, names] of stale) {
@@ -356,18 +366,33 @@ export function checkWellKnownPolicies(t: DoctorTarget, facts: ServiceAccountFac
   };
 }
 
-/** Every check for one ServiceAccount, in order. */
+/** IRSA's checks of an annotation an association shadows: still run (the way back), but what fails is only a warning. */
+const shadowed = (c: CheckResult): CheckResult =>
+  c.status === 'fail' ? { ...c, status: 'warn', message: `not in effect (the Pod Identity association wins): ${c.message}` } : c;
+
+/**
+ * Every check for one ServiceAccount, in order: the mechanism, IRSA's chain when the annotation is there (or nothing
+ * is), and the Pod Identity chain when there is an association.
+ */
 export function runChecks(t: DoctorTarget, facts: ServiceAccountFacts): CheckResult[] {
-  const wellKnown = checkWellKnownPolicies(t, facts);
-  return [
-    checkOidcProvider(t, facts),
-    checkServiceAccount(t, facts),
-    checkTrustPolicy(t, facts),
-    checkWebhookAnnotations(t, facts),
-    checkPods(t, facts),
-    checkLive(t, facts),
-    ...(wellKnown ? [wellKnown] : []),
-  ];
+  const mechanism = mechanismOf(facts);
+  const annotated = roleArnOf(facts) !== undefined;
+  const irsa = (): CheckResult[] => {
+    const wellKnown = checkWellKnownPolicies(t, facts);
+    return [
+      checkOidcProvider(t, facts),
+      checkServiceAccount(t, facts),
+      checkTrustPolicy(t, facts),
+      checkWebhookAnnotations(t, facts),
+      checkPods(t, facts),
+      checkLive(t, facts),
+      ...(wellKnown ? [wellKnown] : []),
+    ];
+  };
+  if (mechanism !== 'pod-identity') return [checkMechanism(t, facts), ...irsa()];
+  // The IRSA pods check would call every Pod Identity pod unmutated: the Pod Identity pods check replaces it.
+  const irsaShadowed = annotated ? irsa().filter((c) => c.id !== 'pods').map(shadowed) : [];
+  return [checkMechanism(t, facts), ...checkPodIdentityChain(t, facts), ...irsaShadowed];
 }
 
 export const isHealthy = (checks: CheckResult[]): boolean => checks.every((c) => c.status !== 'fail');

@@ -1,4 +1,4 @@
-import type { OidcProviderInfo, RoleInfo } from '../aws/ports.js';
+import type { OidcProviderInfo, PodIdentityAssociationInfo, RoleInfo } from '../aws/ports.js';
 import type { PodObject, ServiceAccountObject } from '../k8s/ports.js';
 import { STS_AUDIENCE, type OidcInfo } from '../model/oidc.js';
 
@@ -6,7 +6,22 @@ import { STS_AUDIENCE, type OidcInfo } from '../model/oidc.js';
 // action (I/O) and the pure checks.
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
-export type CheckId = 'oidc-provider' | 'service-account' | 'trust-policy' | 'webhook-annotations' | 'pods' | 'live' | 'well-known-policies';
+export type CheckId =
+  | 'mechanism'
+  | 'oidc-provider'
+  | 'service-account'
+  | 'trust-policy'
+  | 'webhook-annotations'
+  | 'pods'
+  | 'live'
+  | 'well-known-policies'
+  | 'pod-identity-association'
+  | 'pod-identity-trust'
+  | 'pod-identity-target-role'
+  | 'pod-identity-session-policy'
+  | 'pod-identity-agent'
+  | 'pod-identity-pods'
+  | 'pod-identity-live';
 
 export interface CheckResult {
   id: CheckId;
@@ -56,6 +71,44 @@ export interface WellKnownCoverage {
   missing: string[];
 }
 
+/** The ServiceAccount's Pod Identity association as EKS has it, with its roles as IAM has them. */
+export type AssociationLookup =
+  | { kind: 'none' }
+  /** ListPodIdentityAssociations or DescribePodIdentityAssociation failed (e.g. AccessDenied): the mechanism is unknown */
+  | { kind: 'unknown'; message: string }
+  | {
+      kind: 'found';
+      association: PodIdentityAssociationInfo;
+      role: RoleLookup;
+      /** set when the association has a targetRoleArn */
+      targetRole?: RoleLookup;
+    };
+
+/**
+ * Whether the nodes run the Pod Identity agent: Auto Mode (built in), the add-on with its status, none, or not
+ * readable. The first three are the actions' AgentState (pod-identity-plan.ts agentState).
+ */
+export type AgentLookup =
+  | { source: 'auto-mode' }
+  | { source: 'addon'; status: string; version?: string }
+  | { source: 'missing' }
+  | { source: 'unknown'; message: string };
+
+export type PodIdentityLiveOutcome =
+  | { kind: 'not-requested' }
+  | { kind: 'not-run'; reason: string }
+  | { kind: 'token-forbidden'; message: string }
+  | { kind: 'token-failed'; message: string }
+  | { kind: 'auth-failed'; message: string }
+  | { kind: 'assumed'; assumedRoleArn: string; associationId: string; subject: { namespace: string; serviceAccount: string } };
+
+/** What the Pod Identity checks read, besides the ServiceAccount and its pods. */
+export interface PodIdentityFacts {
+  association: AssociationLookup;
+  agent: AgentLookup;
+  live: PodIdentityLiveOutcome;
+}
+
 /** Everything gathered for one ServiceAccount. */
 export interface ServiceAccountFacts {
   namespace: string;
@@ -71,6 +124,8 @@ export interface ServiceAccountFacts {
   wellKnownCoverage?: WellKnownCoverage[];
   pods: PodsLookup;
   live: LiveOutcome;
+  /** unset: not gathered (then the mechanism is taken as IRSA, as before Pod Identity) */
+  podIdentity?: PodIdentityFacts;
 }
 
 /** The audience the webhook puts into the projected token. */

@@ -1,6 +1,7 @@
 import type { CheckId, CheckResult, CheckStatus } from './facts.js';
 import { isHealthy } from './checks.js';
 import { singleLine } from '../output/terminal.js';
+import { MECHANISM_LABEL, type Mechanism } from '../model/mechanism.js';
 
 // The doctor's report as plain data (the -o json schema) and as a text checklist.
 
@@ -9,6 +10,10 @@ export interface ServiceAccountReport {
   name: string;
   /** the eks.amazonaws.com/role-arn annotation; null when absent */
   roleArn: string | null;
+  /** what the pods get: an association wins over the annotation */
+  mechanism: Mechanism;
+  /** the ServiceAccount's Pod Identity association; null when none */
+  podIdentityAssociationId: string | null;
   checks: CheckResult[];
   healthy: boolean;
 }
@@ -45,6 +50,8 @@ export function reportToJson(report: DoctorReport): unknown {
       namespace: sa.namespace,
       name: sa.name,
       roleArn: sa.roleArn,
+      mechanism: sa.mechanism,
+      podIdentityAssociationId: sa.podIdentityAssociationId,
       checks: sa.checks.map((c) => ({ id: c.id, status: c.status, message: c.message, fix: c.fix ?? null })),
       healthy: sa.healthy,
     })),
@@ -54,6 +61,7 @@ export function reportToJson(report: DoctorReport): unknown {
 
 const ICON: Record<CheckStatus, string> = { pass: '✔', fail: '✖', warn: '!', skip: '-' };
 const LABEL: Record<CheckId, string> = {
+  mechanism: 'mechanism',
   'oidc-provider': 'OIDC provider',
   'service-account': 'ServiceAccount and role',
   'trust-policy': 'trust policy',
@@ -61,6 +69,13 @@ const LABEL: Record<CheckId, string> = {
   pods: 'pods',
   live: 'live test',
   'well-known-policies': 'well-known policies',
+  'pod-identity-association': 'association and role',
+  'pod-identity-trust': 'Pod Identity trust',
+  'pod-identity-target-role': 'target role',
+  'pod-identity-session-policy': 'session policy',
+  'pod-identity-agent': 'Pod Identity agent',
+  'pod-identity-pods': 'Pod Identity pods',
+  'pod-identity-live': 'live Pod Identity',
 };
 const LABEL_WIDTH = Math.max(...Object.values(LABEL).map((l) => l.length));
 
@@ -76,14 +91,15 @@ export function renderText(report: DoctorReport): string {
   const lines: string[] = [];
   // Each entry is one line: a line feed in an annotation value must not start a line that looks like a check.
   for (const sa of report.serviceAccounts) {
-    lines.push(singleLine(`${sa.namespace}/${sa.name}${sa.roleArn !== null ? ` → ${sa.roleArn}` : ''}`));
+    const via = sa.podIdentityAssociationId !== null ? `${MECHANISM_LABEL[sa.mechanism]} ${sa.podIdentityAssociationId}` : MECHANISM_LABEL[sa.mechanism];
+    lines.push(singleLine(`${sa.namespace}/${sa.name}${sa.roleArn !== null ? ` → ${sa.roleArn}` : ''} [${via}]`));
     for (const c of sa.checks) {
       lines.push(`  ${ICON[c.status]} ${LABEL[c.id].padEnd(LABEL_WIDTH)}  ${singleLine(c.message)}`);
       if (c.fix !== undefined && c.status !== 'pass' && c.status !== 'skip') lines.push(`    → ${singleLine(c.fix)}`);
     }
     lines.push('');
   }
-  if (report.serviceAccounts.length === 0) lines.push(`no ServiceAccounts with an eks.amazonaws.com/role-arn annotation found in cluster ${report.cluster}`);
+  if (report.serviceAccounts.length === 0) lines.push(`no ServiceAccounts with an eks.amazonaws.com/role-arn annotation or a Pod Identity association found in cluster ${report.cluster}`);
   lines.push(summaryLine(report));
   return `${lines.join('\n')}\n`;
 }

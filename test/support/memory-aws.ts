@@ -327,6 +327,8 @@ export function memoryAws(opts: MemoryAwsOptions): MemoryAws {
       },
       assumeRoleWithWebIdentity: async () => notModelled('AssumeRoleWithWebIdentity'),
     },
+    // The sandbox serves EKS Auth (sandbox/eks-auth.ts); unit tests do not need it.
+    eksAuth: { assumeRoleForPodIdentity: async () => notModelled('AssumeRoleForPodIdentity') },
   };
   return {
     ports,

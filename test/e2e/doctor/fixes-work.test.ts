@@ -5,15 +5,15 @@
  * Placeholders the doctor cannot know (a policy to attach) are filled in, and only those.
  */
 import { DeleteOpenIDConnectProviderCommand, DeleteRoleCommand, DetachRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eksToken } from '../../../src/aws/eks-token.js';
 import { startE2E, type E2E } from '../../support/cli.js';
 import { motoUrl } from '../../support/aws.js';
+import { runPrintedCommand, sandboxKubeconfig } from '../../support/doctor-fixes.js';
 
 const CLUSTER = 'fixes';
 const REGION = 'eu-west-3';
@@ -25,12 +25,6 @@ let iam: IAMClient;
 let dir: string;
 let kubeconfig: string;
 
-/** argv of a printed command line, as sh parses it (so quoting is tested too). */
-function argvOf(line: string): string[] {
-  const out = execFileSync('sh', ['-c', `printf '%s\\0' ${line.replace(/^\S+/, '')}`], { encoding: 'utf8' });
-  return [line.split(' ')[0]!, ...out.split('\0').slice(0, -1)];
-}
-
 /** Every `irsactl …`, `kubectl …` or `aws …` command in a fix, in order (a fix may chain several with "then"). */
 function commandsIn(fix: string): string[] {
   // Words around a command are dropped: "(the default is …)" after it, and "kubectl rollout restart the Deployment …
@@ -39,15 +33,7 @@ function commandsIn(fix: string): string[] {
 }
 
 async function runFix(line: string): Promise<void> {
-  const argv = argvOf(line).map((a) => (a === POLICY_PLACEHOLDER ? S3 : a));
-  if (argv[0] === 'irsactl') {
-    const out = await e.run(argv.slice(1));
-    expect(out.code, `${line}\n${out.stderr}`).toBe(0);
-  } else if (argv[0] === 'kubectl') {
-    await run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...argv.slice(1)], { env: { PATH: process.env.PATH, HOME: dir } });
-  } else {
-    await run('aws', argv.slice(1), { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...e.env, AWS_DEFAULT_REGION: REGION } });
-  }
+  await runPrintedCommand(e, line, { kubeconfig, dir, region: REGION, fill: { [POLICY_PLACEHOLDER]: S3 } });
 }
 
 type Checks = Record<string, { status: string; fix: string | null }>;
@@ -81,20 +67,7 @@ beforeAll(async () => {
   await e.associate();
   iam = new IAMClient({ region: REGION, endpoint: motoUrl(), credentials: { accessKeyId: e.account.accessKeyId, secretAccessKey: e.account.secretAccessKey } });
   dir = mkdtempSync(join(tmpdir(), 'irsactl-fixes-'));
-  const { token } = await eksToken({ clusterName: CLUSTER, region: REGION, credentials: { accessKeyId: e.account.accessKeyId, secretAccessKey: e.account.secretAccessKey } });
-  writeFileSync(join(dir, 'ca.pem'), e.cluster.kube.caPem);
-  kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: CLUSTER, cluster: { server: e.cluster.kube.url, 'certificate-authority': join(dir, 'ca.pem') } }],
-      users: [{ name: 'me', user: { token } }],
-      contexts: [{ name: CLUSTER, context: { cluster: CLUSTER, user: 'me' } }],
-      'current-context': CLUSTER,
-    }),
-  );
+  kubeconfig = await sandboxKubeconfig(e, CLUSTER, REGION, dir);
 }, 60_000);
 afterAll(async () => {
   iam?.destroy();

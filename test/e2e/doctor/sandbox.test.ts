@@ -179,7 +179,7 @@ describe('irsactl doctor against the sandbox', () => {
 
     const text = await w.run(['--namespace', 'default', '--name', 's3-reader', '--live']);
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain(`default/s3-reader → ${roleArn}\n  ✔ OIDC provider`);
+    expect(text.stdout).toContain(`default/s3-reader → ${roleArn} [IRSA]\n  ✔ mechanism                IRSA: no Pod Identity association, so the annotation's role ${roleArn} is used\n  ✔ OIDC provider`);
     expect(text.stdout).toContain('  ✔ trust policy             statement 1 lets system:serviceaccount:default:s3-reader in (StringEquals sub, StringEquals aud)');
     expect(text.stdout.trimEnd().split('\n').at(-1)).toBe('1 service account: 1 healthy, 0 with problems');
   });
@@ -364,8 +364,8 @@ describe('irsactl doctor against the sandbox', () => {
 
     const all = await w.run([]);
     expect(all.code).toBe(1);
-    expect(all.stdout).toContain(`team-a/reader → ${good}\n`);
-    expect(all.stdout).toContain(`team-b/writer → ${bad}\n`);
+    expect(all.stdout).toContain(`team-a/reader → ${good} [IRSA]\n`);
+    expect(all.stdout).toContain(`team-b/writer → ${bad} [IRSA]\n`);
     expect(all.stdout).not.toContain('team-a/plain');
     expect(all.stdout).toMatch(/  ✖ trust policy {13}role bad does not trust system:serviceaccount:team-b:writer: .*\n    → set .*:sub to "system:serviceaccount:team-b:writer"/);
     expect(all.stdout.trimEnd().split('\n').at(-1)).toBe('2 service accounts: 1 healthy, 1 with problems');

@@ -164,15 +164,15 @@ describe('readSharedConfig', () => {
   const files = { AWS_CONFIG_FILE: configFile, AWS_SHARED_CREDENTIALS_FILE: credentialsFile };
 
   it("takes the endpoints of the profile in use, not AWS_PROFILE's when --profile names another", async () => {
-    expect((await readSharedConfig(files, undefined)).endpoints).toEqual({ CLOUDFORMATION: 'http://default-all', IAM: 'http://default-all', EKS: 'http://default-all', STS: 'http://default-all' });
-    expect((await readSharedConfig({ ...files, AWS_PROFILE: 'quiet' }, 'dev')).endpoints).toEqual({ CLOUDFORMATION: 'http://dev-all', IAM: 'http://dev-iam', EKS: 'http://dev-all', STS: 'http://dev-all' });
+    expect((await readSharedConfig(files, undefined)).endpoints).toEqual({ CLOUDFORMATION: 'http://default-all', IAM: 'http://default-all', EKS: 'http://default-all', STS: 'http://default-all', EKS_AUTH: 'http://default-all' });
+    expect((await readSharedConfig({ ...files, AWS_PROFILE: 'quiet' }, 'dev')).endpoints).toEqual({ CLOUDFORMATION: 'http://dev-all', IAM: 'http://dev-iam', EKS: 'http://dev-all', STS: 'http://dev-all', EKS_AUTH: 'http://dev-all' });
     expect((await readSharedConfig({ ...files, AWS_PROFILE: 'dev' }, undefined)).endpoints.IAM).toBe('http://dev-iam');
     expect((await readSharedConfig(files, 'dev')).retry).toEqual({ max_attempts: '5', retry_mode: 'adaptive' });
   });
 
   it('lets AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL win, and the ignore settings switch all of it off', async () => {
     const env = { ...files, AWS_ENDPOINT_URL: 'http://env-all', AWS_ENDPOINT_URL_EKS: 'http://env-eks' };
-    expect((await readSharedConfig(env, 'dev')).endpoints).toEqual({ CLOUDFORMATION: 'http://env-all', IAM: 'http://env-all', EKS: 'http://env-eks', STS: 'http://env-all' });
+    expect((await readSharedConfig(env, 'dev')).endpoints).toEqual({ CLOUDFORMATION: 'http://env-all', IAM: 'http://env-all', EKS: 'http://env-eks', STS: 'http://env-all', EKS_AUTH: 'http://env-all' });
     expect((await readSharedConfig({ ...env, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }, 'dev')).endpoints).toEqual({});
     expect((await readSharedConfig(files, 'quiet')).endpoints).toEqual({});
   });

@@ -79,6 +79,7 @@ describe('healthy facts', () => {
   it('pass every check but the live test, which is skipped', () => {
     const results = runChecks(target, facts());
     expect(results.map((r) => [r.id, r.status])).toEqual([
+      ['mechanism', 'pass'],
       ['oidc-provider', 'pass'],
       ['service-account', 'pass'],
       ['trust-policy', 'pass'],

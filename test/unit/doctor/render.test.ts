@@ -8,6 +8,8 @@ const report = buildReport('prod', 'us-west-2', [
     namespace: 'default',
     name: 'ok',
     roleArn: ROLE,
+    mechanism: 'irsa',
+    podIdentityAssociationId: null,
     checks: [
       { id: 'oidc-provider', status: 'pass', message: 'provider ok' },
       { id: 'pods', status: 'warn', message: 'non-root', fix: 'set fsGroup' },
@@ -18,6 +20,8 @@ const report = buildReport('prod', 'us-west-2', [
     namespace: 'default',
     name: 'broken',
     roleArn: null,
+    mechanism: 'none',
+    podIdentityAssociationId: null,
     checks: [{ id: 'service-account', status: 'fail', message: 'no annotation', fix: 'kubectl annotate …' }],
   },
 ]);
@@ -32,13 +36,13 @@ describe('doctor report', () => {
   it('text: one line per check, the fix under each ✖ and !, a summary line', () => {
     expect(renderText(report)).toBe(
       [
-        `default/ok → ${ROLE}`,
+        `default/ok → ${ROLE} [IRSA]`,
         '  ✔ OIDC provider            provider ok',
         '  ! pods                     non-root',
         '    → set fsGroup',
         '  - live test                not run',
         '',
-        'default/broken',
+        'default/broken [none]',
         '  ✖ ServiceAccount and role  no annotation',
         '    → kubectl annotate …',
         '',
@@ -56,6 +60,8 @@ describe('doctor report', () => {
       namespace: 'default',
       name: 'broken',
       roleArn: null,
+      mechanism: 'none',
+      podIdentityAssociationId: null,
       checks: [{ id: 'service-account', status: 'fail', message: 'no annotation', fix: 'kubectl annotate …' }],
       healthy: false,
     });
@@ -63,6 +69,6 @@ describe('doctor report', () => {
 
   it('an empty selection says so', () => {
     const empty = buildReport('prod', 'us-west-2', []);
-    expect(renderText(empty)).toBe('no ServiceAccounts with an eks.amazonaws.com/role-arn annotation found in cluster prod\n0 service accounts: 0 healthy, 0 with problems\n');
+    expect(renderText(empty)).toBe('no ServiceAccounts with an eks.amazonaws.com/role-arn annotation or a Pod Identity association found in cluster prod\n0 service accounts: 0 healthy, 0 with problems\n');
   });
 });
