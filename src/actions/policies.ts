@@ -1,8 +1,8 @@
 import pLimit from 'p-limit';
 import { parseLiveTemplate } from '../cfn/diff.js';
 import { coverage, wellKnownGrants } from '../cfn/policy-coverage.js';
-import { EKSCTL_POLICIES, UPSTREAM_POLICIES, isWellKnownKey, type UpstreamPolicyFile } from '../cfn/policy-data.js';
-import { upstreamPolicy, upstreamVersions } from '../cfn/well-known-policies.js';
+import { EKSCTL_POLICIES, MANAGED_POLICIES, UPSTREAM_POLICIES, isWellKnownKey, type CataloguedPolicyFile } from '../cfn/policy-data.js';
+import { controllerPolicyFile, upstreamPolicy, upstreamVersions } from '../cfn/well-known-policies.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { IrsaError, usageError } from '../errors.js';
 import { saId, WELL_KNOWN_POLICY_KEYS, type WellKnownPolicyKey } from '../model/service-account.js';
@@ -19,8 +19,9 @@ import { irsaStacks } from '../services/stacks.js';
 export type PoliciesOutput = 'text' | 'json';
 
 const short = (commit: string): string => commit.slice(0, 12);
-const sourceOf = (f: UpstreamPolicyFile) => f.source;
-const controllers = (): string[] => [...new Set<string>([...WELL_KNOWN_POLICY_KEYS, ...UPSTREAM_POLICIES.keys()])];
+const sourceOf = (f: CataloguedPolicyFile) => f.source;
+const controllers = (): string[] => [...new Set<string>([...WELL_KNOWN_POLICY_KEYS, ...UPSTREAM_POLICIES.keys(), ...MANAGED_POLICIES.keys()])];
+const cataloguedVersions = (c: string): readonly CataloguedPolicyFile[] => UPSTREAM_POLICIES.get(c) ?? MANAGED_POLICIES.get(c) ?? [];
 
 /** `policies list`: every controller, its eksctl policy (if eksctl has one) and its catalogued upstream versions. */
 export function listPolicies(io: Io, output: PoliciesOutput): void {
@@ -28,7 +29,7 @@ export function listPolicies(io: Io, output: PoliciesOutput): void {
   const rows = controllers().map((c) => ({
     controller: c,
     eksctl: isWellKnownKey(c) ? { ref: eksctl.ref, commit: eksctl.commit } : null,
-    upstream: (UPSTREAM_POLICIES.get(c) ?? []).map((f) => ({ version: f.version, source: sourceOf(f) })),
+    upstream: cataloguedVersions(c).map((f) => ({ version: f.version, source: sourceOf(f), ...('managedPolicies' in f ? { managedPolicies: f.managedPolicies } : {}) })),
   }));
   if (output === 'json') {
     writeResult(io, toJson({ eksctl: { repository: eksctl.repository, ref: eksctl.ref, commit: eksctl.commit }, controllers: rows }));
@@ -81,10 +82,23 @@ export function showPolicy(io: Io, name: string, opts: ShowOptions): void {
     }
     return;
   }
-  const known = upstreamVersions(name);
+  const known = cataloguedVersions(name).map((f) => f.version);
   if (known.length === 0) throw usageError(`${name} has no upstream document (it is a managed policy in every profile)`, 'use --policy-profile eksctl');
-  const file = upstreamPolicy(name, opts.version);
-  if (!file) throw usageError(`--version: "${opts.version}" is not a catalogued ${name} version`, `known: ${known.join(', ')}`);
+  const found = controllerPolicyFile(name, opts.version);
+  if (!found) throw usageError(`--version: "${opts.version}" is not a catalogued ${name} version`, `known: ${known.join(', ')}`);
+  if ('managedPolicies' in found) {
+    const arns = found.managedPolicies.map((m) => `arn:aws:iam::aws:policy/${m}`);
+    const s = found.source;
+    if (opts.output === 'json') {
+      writeResult(io, toJson({ controller: name, profile, version: found.version, source: s, ...(found.note ? { note: found.note } : {}), managedPolicies: arns }));
+    } else {
+      const lines = [`# ${name} ${found.version}: ${s.repository} ${s.path} at ${s.ref} (${short(s.commit)}), sha256 ${s.sha256.slice(0, 16)}…`];
+      if (found.note) lines.push(`# ${found.note}`);
+      writeResult(io, `${[...lines, ...arns.map((a) => `# managed policy: ${a}`)].join('\n')}\n`);
+    }
+    return;
+  }
+  const file = found;
   if (opts.output === 'json') {
     const extra = { ...(file.note ? { note: file.note } : {}), ...(file.inputs ? { inputs: file.inputs } : {}) };
     writeResult(io, toJson({ controller: name, profile, version: file.version, source: file.source, ...extra, document: file.document }));

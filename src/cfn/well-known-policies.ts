@@ -1,7 +1,7 @@
 import type { ControllerPolicy, WellKnownPolicies, WellKnownPolicyKey, WellKnownPolicySelection } from '../model/service-account.js';
 import { IrsaError } from '../errors.js';
 import { POLICY_VERSION, type CfnSub, type PolicyDocument, type PolicyStatement } from './policy.js';
-import { EKSCTL_POLICIES, UPSTREAM_POLICIES, isWellKnownKey, type UpstreamPolicyFile } from './policy-data.js';
+import { EKSCTL_POLICIES, MANAGED_POLICIES, UPSTREAM_POLICIES, isManagedFile, isWellKnownKey, type CataloguedPolicyFile, type UpstreamPolicyFile } from './policy-data.js';
 
 // The well-known policies, in two profiles. "eksctl" (the default): eksctl's statements as its release renders them
 // (policies/eksctl/, read from eksctl's Go source), so that templates from either tool diff clean. "upstream": the
@@ -62,13 +62,19 @@ function upstreamFor(key: WellKnownPolicyKey, sel: WellKnownPolicySelection): Up
   return file;
 }
 
+/** CloudFormation's pseudo parameters as a source written for CloudFormation uses them (Karpenter's template). */
+const PSEUDO_PARAMETER = /\$\{AWS::(?:Partition|Region|AccountId|URLSuffix)\}/;
+const OTHER_INTERPOLATION = /\$\{(?!AWS::(?:Partition|Region|AccountId|URLSuffix)\})/g;
+
 /**
  * An upstream document in template form: every `arn:aws:` ARN becomes an Fn::Sub of `${AWS::Partition}`, so one
- * template serves every partition (a literal `${` in such a string is escaped as Fn::Sub requires).
+ * template serves every partition, and a string that uses a pseudo parameter (`${AWS::Region}` …) an Fn::Sub of
+ * itself (any other `${` in such a string is escaped as Fn::Sub requires).
  */
 export function partitionNeutral(value: unknown): unknown {
   if (typeof value === 'string') {
-    return value.startsWith('arn:aws:') ? { 'Fn::Sub': `arn:\${AWS::Partition}:${value.slice(8).replaceAll('${', '${!')}` } : value;
+    if (value.startsWith('arn:aws:')) return { 'Fn::Sub': `arn:\${AWS::Partition}:${value.slice(8).replaceAll('${', '${!')}` };
+    return PSEUDO_PARAMETER.test(value) ? { 'Fn::Sub': value.replace(OTHER_INTERPOLATION, '${!') } : value;
   }
   if (Array.isArray(value)) return value.map(partitionNeutral);
   if (value !== null && typeof value === 'object') {
@@ -102,16 +108,24 @@ export function wellKnownInlinePolicies(wk: WellKnownPolicies, sel: WellKnownPol
 // ---- controllers eksctl has no key for (ServiceAccountSpec.controllerPolicies) --------------------------------------
 
 /** The catalogued controllers that are not wellKnownPolicies keys, e.g. velero. */
-export const extraControllers = (): string[] => [...UPSTREAM_POLICIES.keys()].filter((c) => !isWellKnownKey(c));
+export const extraControllers = (): string[] => [...UPSTREAM_POLICIES.keys(), ...MANAGED_POLICIES.keys()].filter((c) => !isWellKnownKey(c));
+
+const cataloguedFiles = (name: string): readonly CataloguedPolicyFile[] => UPSTREAM_POLICIES.get(name) ?? MANAGED_POLICIES.get(name) ?? [];
+
+/** A controllerPolicies entry's catalogued file (a document or managed policy names); the newest when no version is named. */
+export function controllerPolicyFile(name: string, version?: string): CataloguedPolicyFile | undefined {
+  const files = cataloguedFiles(name);
+  return version === undefined ? files[files.length - 1] : files.find((f) => f.version === version);
+}
 
 /** What is wrong with one controllerPolicies entry (pure; the config rules report these), as [field path, message, fix]. */
 export function controllerPolicyProblems(cp: ControllerPolicy): [string[], string, string][] {
   if (isWellKnownKey(cp.name)) return [[[], `${cp.name} is a wellKnownPolicies key`, `use wellKnownPolicies: {${cp.name}: true} with wellKnownPolicyProfile: upstream`]];
-  const known = upstreamVersions(cp.name);
+  const known = cataloguedFiles(cp.name).map((f) => f.version);
   if (known.length === 0) return [[[], `no catalogued controller "${cp.name}"`, `use one of: ${extraControllers().join(', ')}`]];
-  const file = upstreamPolicy(cp.name, cp.version);
+  const file = controllerPolicyFile(cp.name, cp.version);
   if (!file) return [[['version'], `"${cp.version}" is not a catalogued ${cp.name} version; known: ${known.join(', ')}`, 'use a known version, or leave it out for the newest']];
-  const inputs = file.inputs ?? {};
+  const inputs = (isManagedFile(file) ? undefined : file.inputs) ?? {};
   const problems: [string[], string, string][] = [];
   for (const [name, input] of Object.entries(inputs)) {
     const v = cp.inputs[name];
@@ -130,7 +144,10 @@ export function controllerPolicyProblems(cp: ControllerPolicy): [string[], strin
   return problems;
 }
 
-/** The document with each given input in place of its placeholder (a list input's values each take an element). */
+/**
+ * The document with each given input in place of its placeholder, in values and keys (a condition key can hold one):
+ * an array element that contains a list input's placeholder becomes one element per value.
+ */
 export function applyInputs(value: unknown, file: UpstreamPolicyFile, given: ControllerPolicy['inputs']): unknown {
   const entries = Object.entries(file.inputs ?? {}).flatMap(([name, input]) => {
     const v = given[name];
@@ -138,7 +155,7 @@ export function applyInputs(value: unknown, file: UpstreamPolicyFile, given: Con
   });
   const replace = (s: string): string[] => {
     for (const { input, values } of entries) {
-      if (input.list && s === input.placeholder) return values;
+      if (input.list && s.includes(input.placeholder)) return values.map((v) => s.replaceAll(input.placeholder, v));
       if (!input.list && s.includes(input.placeholder)) return [s.replaceAll(input.placeholder, values[0] ?? '')];
     }
     return [s];
@@ -149,7 +166,7 @@ export function applyInputs(value: unknown, file: UpstreamPolicyFile, given: Con
       return out.length === 1 ? out[0] : out;
     }
     if (Array.isArray(v)) return v.flatMap((x) => (typeof x === 'string' ? replace(x) : [walk(x)]));
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [replace(k).join(','), walk(x)]));
     return v;
   };
   return walk(value);
@@ -157,12 +174,26 @@ export function applyInputs(value: unknown, file: UpstreamPolicyFile, given: Con
 
 const controllerLogicalId = (name: string): string => `Policy${name.charAt(0).toUpperCase()}${name.slice(1)}`;
 
-/** One inline policy per controllerPolicies entry, its inputs applied, partition-neutral. */
+function fileFor(cp: ControllerPolicy): CataloguedPolicyFile {
+  const file = controllerPolicyFile(cp.name, cp.version);
+  // Config rules reject these first; this guards other callers.
+  if (!file || isWellKnownKey(cp.name)) throw new IrsaError('CONFIG', `no catalogued controller policy ${cp.name} ${cp.version ?? ''}`.trim());
+  return file;
+}
+
+/** One inline policy per controllerPolicies entry with a document, its inputs applied, partition-neutral. */
 export function controllerInlinePolicies(cps: readonly ControllerPolicy[] | undefined): InlinePolicy[] {
-  return (cps ?? []).map((cp) => {
-    const file = upstreamPolicy(cp.name, cp.version);
-    // Config rules reject these first; this guards other callers.
-    if (!file || isWellKnownKey(cp.name)) throw new IrsaError('CONFIG', `no catalogued controller policy ${cp.name} ${cp.version ?? ''}`.trim());
-    return inline(controllerLogicalId(cp.name), partitionNeutral(applyInputs(file.document.Statement, file, cp.inputs)) as PolicyStatement[]);
+  return (cps ?? []).flatMap((cp) => {
+    const file = fileFor(cp);
+    if (isManagedFile(file)) return [];
+    return [inline(controllerLogicalId(cp.name), partitionNeutral(applyInputs(file.document.Statement, file, cp.inputs)) as PolicyStatement[])];
+  });
+}
+
+/** The AWS-managed policy ARNs of the controllerPolicies entries that are managed policies, in entry order. */
+export function controllerManagedPolicyArns(cps: readonly ControllerPolicy[] | undefined): CfnSub[] {
+  return (cps ?? []).flatMap((cp) => {
+    const file = fileFor(cp);
+    return isManagedFile(file) ? file.managedPolicies.map(managedArn) : [];
   });
 }
