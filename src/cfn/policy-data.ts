@@ -50,6 +50,11 @@ const policyInputSchema = z.object({
   list: z.boolean().optional(),
   /** Unset in the file: the cluster's name (metadata.name) is used. */
   fromCluster: z.boolean().optional(),
+  /**
+   * Given, it changes the document as its source describes (an optional statement, a scoped-down block): these
+   * actions leave the statements they are in, and this statement (with the placeholder) is added.
+   */
+  adds: z.object({ removeActions: z.array(z.string()).optional(), statement: z.looseObject({ Effect: z.string() }) }).optional(),
 });
 export type PolicyInput = z.infer<typeof policyInputSchema>;
 

@@ -1,4 +1,4 @@
-import type { ControllerPolicy, WellKnownPolicies, WellKnownPolicyKey, WellKnownPolicySelection } from '../model/service-account.js';
+import type { ControllerPolicy, PolicyInputValues, WellKnownPolicies, WellKnownPolicyKey, WellKnownPolicySelection } from '../model/service-account.js';
 import { IrsaError } from '../errors.js';
 import { POLICY_VERSION, type CfnSub, type PolicyDocument, type PolicyStatement } from './policy.js';
 import { EKSCTL_POLICIES, MANAGED_POLICIES, UPSTREAM_POLICIES, isManagedFile, isWellKnownKey, type CataloguedPolicyFile, type UpstreamPolicyFile } from './policy-data.js';
@@ -44,10 +44,41 @@ export function upstreamPolicy(controller: string, version?: string): UpstreamPo
   return version === undefined ? files[files.length - 1] : files.find((f) => f.version === version);
 }
 
-/** Whether every pinned version is a catalogued one under the upstream profile (templates render only then). */
+/** Whether every pinned version is a catalogued one, and every input one its document takes, under the upstream profile (templates render only then). */
 export function selectionRenders(sel: WellKnownPolicySelection | undefined): boolean {
   if (sel === undefined) return true;
-  return Object.entries(sel.versions).every(([k, v]) => sel.profile === 'upstream' && upstreamVersions(k).includes(v));
+  const versionsOk = Object.entries(sel.versions).every(([k, v]) => sel.profile === 'upstream' && upstreamVersions(k).includes(v));
+  return versionsOk && Object.keys(sel.inputs ?? {}).every((k) => sel.profile === 'upstream' && wellKnownInputProblems(k as WellKnownPolicyKey, sel).length === 0);
+}
+
+/** What is wrong with one key's wellKnownPolicyInputs (pure), as [field path, message, fix]; a bad version is reported elsewhere. */
+export function wellKnownInputProblems(key: WellKnownPolicyKey, sel: WellKnownPolicySelection): Problem[] {
+  const file = upstreamPolicy(key, sel.versions[key]);
+  if (!file) return upstreamVersions(key).length === 0 ? [[[], `${key} has no upstream document, so no inputs`, `remove ${key} from wellKnownPolicyInputs`]] : [];
+  return inputProblems(key, file, sel.inputs?.[key] ?? {});
+}
+
+type Problem = [string[], string, string];
+
+/** Missing required inputs, unknown ones, and a list given where one value is taken. */
+function inputProblems(name: string, file: UpstreamPolicyFile, given: PolicyInputValues): Problem[] {
+  const inputs = file.inputs ?? {};
+  const problems: Problem[] = [];
+  for (const [k, input] of Object.entries(inputs)) {
+    const v = given[k];
+    if (v === undefined || (Array.isArray(v) && v.length === 0)) {
+      if (input.required) problems.push([[k], `must be set: ${input.description}`, `add inputs: {${k}: ${input.list ? '[...]' : '...'}}`]);
+    } else if (Array.isArray(v) && !input.list) {
+      problems.push([[k], 'takes one value, not a list', `write ${k}: <value>`]);
+    }
+  }
+  for (const k of Object.keys(given)) {
+    if (!(k in inputs)) {
+      const names = Object.keys(inputs);
+      problems.push([[k], `${name} ${file.version} has no input "${k}"`, names.length > 0 ? `its inputs: ${names.join(', ')}` : 'it takes no inputs; remove inputs']);
+    }
+  }
+  return problems;
 }
 
 /** The profile a key renders with: upstream needs a catalogued document; imageBuilder has none, so it stays eksctl's. */
@@ -98,8 +129,8 @@ export function wellKnownManagedPolicyArns(wk: WellKnownPolicies, sel: WellKnown
 export function wellKnownInlinePolicies(wk: WellKnownPolicies, sel: WellKnownPolicySelection = DEFAULT_SELECTION): InlinePolicy[] {
   return enabledKeys(wk).flatMap((k) => {
     if (usesUpstream(k, sel)) {
-      const doc = upstreamFor(k, sel).document;
-      return [inline(UPSTREAM_LOGICAL_IDS[k] ?? `Policy${k}`, partitionNeutral(doc.Statement) as PolicyStatement[])];
+      const file = upstreamFor(k, sel);
+      return [inline(UPSTREAM_LOGICAL_IDS[k] ?? `Policy${k}`, partitionNeutral(withInputs(file, sel.inputs?.[k] ?? {})) as PolicyStatement[])];
     }
     return (EKSCTL_POLICIES.wellKnownPolicies[k]?.inline ?? []).map((p) => inline(p.logicalId, p.statements as PolicyStatement[]));
   });
@@ -119,29 +150,37 @@ export function controllerPolicyFile(name: string, version?: string): Catalogued
 }
 
 /** What is wrong with one controllerPolicies entry (pure; the config rules report these), as [field path, message, fix]. */
-export function controllerPolicyProblems(cp: ControllerPolicy): [string[], string, string][] {
+export function controllerPolicyProblems(cp: ControllerPolicy): Problem[] {
   if (isWellKnownKey(cp.name)) return [[[], `${cp.name} is a wellKnownPolicies key`, `use wellKnownPolicies: {${cp.name}: true} with wellKnownPolicyProfile: upstream`]];
   const known = cataloguedFiles(cp.name).map((f) => f.version);
   if (known.length === 0) return [[[], `no catalogued controller "${cp.name}"`, `use one of: ${extraControllers().join(', ')}`]];
   const file = controllerPolicyFile(cp.name, cp.version);
   if (!file) return [[['version'], `"${cp.version}" is not a catalogued ${cp.name} version; known: ${known.join(', ')}`, 'use a known version, or leave it out for the newest']];
-  const inputs = (isManagedFile(file) ? undefined : file.inputs) ?? {};
-  const problems: [string[], string, string][] = [];
-  for (const [name, input] of Object.entries(inputs)) {
-    const v = cp.inputs[name];
-    if (v === undefined || (Array.isArray(v) && v.length === 0)) {
-      if (input.required) problems.push([['inputs', name], `must be set: ${input.description}`, `add inputs: {${name}: ${input.list ? '[...]' : '...'}}`]);
-    } else if (Array.isArray(v) && !input.list) {
-      problems.push([['inputs', name], 'takes one value, not a list', `write ${name}: <value>`]);
-    }
+  if (isManagedFile(file)) {
+    return Object.keys(cp.inputs).map((k): Problem => [['inputs', k], `${cp.name} ${file.version} has no input "${k}"`, 'it takes no inputs; remove inputs']);
   }
-  for (const name of Object.keys(cp.inputs)) {
-    if (!(name in inputs)) {
-      const names = Object.keys(inputs);
-      problems.push([['inputs', name], `${cp.name} ${file.version} has no input "${name}"`, names.length > 0 ? `its inputs: ${names.join(', ')}` : 'it takes no inputs; remove inputs']);
-    }
+  return inputProblems(cp.name, file, cp.inputs).map(([path, message, fix]): Problem => [['inputs', ...path], message, fix]);
+}
+
+/**
+ * A document's statements with the given inputs: first each given input's `adds` (its actions leave their statements,
+ * a statement left with none is dropped, its statement is added), then every placeholder replaced.
+ */
+export function withInputs(file: UpstreamPolicyFile, given: PolicyInputValues): unknown {
+  let statements: unknown[] = structuredClone(file.document.Statement);
+  for (const [name, input] of Object.entries(file.inputs ?? {})) {
+    if (given[name] === undefined || !input.adds) continue;
+    const removed = new Set(input.adds.removeActions ?? []);
+    statements = statements.flatMap((st) => {
+      const s = st as { Action?: string | string[] };
+      if (removed.size === 0 || s.Action === undefined) return [st];
+      const left = [s.Action].flat().filter((a) => !removed.has(a));
+      if (left.length === 0) return [];
+      return [{ ...s, Action: Array.isArray(s.Action) ? left : left[0] }];
+    });
+    statements.push(structuredClone(input.adds.statement));
   }
-  return problems;
+  return applyInputs(statements, file, given);
 }
 
 /**
@@ -186,7 +225,7 @@ export function controllerInlinePolicies(cps: readonly ControllerPolicy[] | unde
   return (cps ?? []).flatMap((cp) => {
     const file = fileFor(cp);
     if (isManagedFile(file)) return [];
-    return [inline(controllerLogicalId(cp.name), partitionNeutral(applyInputs(file.document.Statement, file, cp.inputs)) as PolicyStatement[])];
+    return [inline(controllerLogicalId(cp.name), partitionNeutral(withInputs(file, cp.inputs)) as PolicyStatement[])];
   });
 }
 

@@ -21,12 +21,14 @@ function normalizeWellKnown(raw: RawServiceAccount['wellKnownPolicies'] | RawPod
   return out as WellKnownPolicies;
 }
 
-/** The SA's profile, else the cluster's; pinned versions alone mean the upstream profile. Unset: eksctl's, left out. */
+/** The SA's profile, else the cluster's; pinned versions or inputs alone mean the upstream profile. Unset: eksctl's, left out. */
 function normalizeSelection(raw: RawServiceAccount, clusterProfile: WellKnownPolicyProfile | undefined): WellKnownPolicySelection | undefined {
   const versions = Object.fromEntries(Object.entries(raw.wellKnownPolicyVersions ?? {}).filter(([, v]) => v)) as WellKnownPolicySelection['versions'];
-  const pinned = Object.keys(versions).length > 0;
+  const inputs = Object.fromEntries(Object.entries(raw.wellKnownPolicyInputs ?? {}).filter(([, v]) => v)) as NonNullable<WellKnownPolicySelection['inputs']>;
+  const pinned = Object.keys(versions).length > 0 || Object.keys(inputs).length > 0;
   const profile = raw.wellKnownPolicyProfile ?? clusterProfile ?? (pinned ? 'upstream' : undefined);
-  return profile === undefined ? undefined : { profile, versions };
+  if (profile === undefined) return undefined;
+  return Object.keys(inputs).length > 0 ? { profile, versions, inputs } : { profile, versions };
 }
 
 export function normalizeServiceAccount(raw: RawServiceAccount, clusterProfile?: WellKnownPolicyProfile): ServiceAccountSpec {

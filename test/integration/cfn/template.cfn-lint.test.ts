@@ -16,7 +16,11 @@ const SAMPLE_INPUTS: Record<string, string | string[]> = {
   clusterName: 'demo',
   nodeRoleArn: 'arn:aws:iam::123456789012:role/KarpenterNodeRole-demo',
   interruptionQueueArn: 'arn:aws:sqs:us-west-2:123456789012:demo',
+  hostedZoneArns: ['arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ'],
+  kmsKeyArns: ['arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+  queueArns: ['arn:aws:sqs:us-west-2:123456789012:nth'],
 };
+const sampleInputs = (f: object) => Object.fromEntries(Object.keys(('inputs' in f && typeof f.inputs === 'object' ? f.inputs : null) ?? {}).map((k) => [k, SAMPLE_INPUTS[k] ?? 'x']));
 
 /** Every catalogued upstream document and managed-policy entry, each in a template of its own (pinned to it). */
 const UPSTREAM_CASES = [...UPSTREAM_POLICIES.values(), ...MANAGED_POLICIES.values()].flat().map((f) => ({
@@ -24,7 +28,8 @@ const UPSTREAM_CASES = [...UPSTREAM_POLICIES.values(), ...MANAGED_POLICIES.value
   sa: isWellKnownKey(f.controller)
     ? spec({
         wellKnownPolicies: { [f.controller]: true },
-        wellKnownPolicySelection: { profile: 'upstream', versions: { [f.controller]: f.version } },
+        // Each with its inputs given, so the statements they add are linted too.
+        wellKnownPolicySelection: { profile: 'upstream', versions: { [f.controller]: f.version }, inputs: { [f.controller]: sampleInputs(f) } },
       })
     : spec({
         // Controllers eksctl has no key for, each input given a plausible value.
@@ -32,7 +37,7 @@ const UPSTREAM_CASES = [...UPSTREAM_POLICIES.values(), ...MANAGED_POLICIES.value
           {
             name: f.controller,
             version: f.version,
-            inputs: Object.fromEntries(Object.keys('inputs' in f ? (f.inputs ?? {}) : {}).map((k) => [k, SAMPLE_INPUTS[k] ?? 'x'])),
+            inputs: sampleInputs(f),
           },
         ],
       }),

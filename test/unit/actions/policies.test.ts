@@ -30,7 +30,7 @@ describe('policies show', () => {
     const r = await run('show', 'externalDNS', '-o', 'json');
     expect(r.code, r.stderr).toBe(0);
     const file = upstreamPolicy('externalDNS')!;
-    expect(JSON.parse(r.stdout)).toEqual({ controller: 'externalDNS', profile: 'upstream', version: file.version, source: file.source, document: file.document });
+    expect(JSON.parse(r.stdout)).toEqual({ controller: 'externalDNS', profile: 'upstream', version: file.version, source: file.source, inputs: file.inputs, document: file.document });
   });
 
   it('a managed-policy entry: its managed policy ARNs and source, text and json', async () => {
