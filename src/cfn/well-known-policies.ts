@@ -117,12 +117,29 @@ export function partitionNeutral(value: unknown): unknown {
 const enabledKeys = (wk: WellKnownPolicies): WellKnownPolicyKey[] =>
   (Object.keys(EKSCTL_POLICIES.wellKnownPolicies) as WellKnownPolicyKey[]).filter((k) => wk[k]);
 
-/** Well-known managed policy ARNs in eksctl's order (imageBuilder, then ebsCSIController). */
-export function wellKnownManagedPolicyArns(wk: WellKnownPolicies, sel: WellKnownPolicySelection = DEFAULT_SELECTION): CfnSub[] {
+/** Well-known managed policy names (after arn:<partition>:iam::aws:policy/) in eksctl's order (imageBuilder, then ebsCSIController). */
+function wellKnownManagedPolicyNames(wk: WellKnownPolicies, sel: WellKnownPolicySelection): string[] {
   return enabledKeys(wk)
     .filter((k) => !usesUpstream(k, sel))
-    .flatMap((k) => EKSCTL_POLICIES.wellKnownPolicies[k]?.managed ?? [])
-    .map(managedArn);
+    .flatMap((k) => EKSCTL_POLICIES.wellKnownPolicies[k]?.managed ?? []);
+}
+
+/** Well-known managed policy ARNs in eksctl's order (imageBuilder, then ebsCSIController). */
+export function wellKnownManagedPolicyArns(wk: WellKnownPolicies, sel: WellKnownPolicySelection = DEFAULT_SELECTION): CfnSub[] {
+  return wellKnownManagedPolicyNames(wk, sel).map(managedArn);
+}
+
+/** What a role's well-known and controller policies attach by name (iamserviceaccounts and pod identity roles alike). */
+export interface WellKnownParts {
+  wellKnownPolicies: WellKnownPolicies;
+  wellKnownPolicySelection?: WellKnownPolicySelection;
+  controllerPolicies?: readonly ControllerPolicy[];
+}
+
+/** Every AWS-managed policy a role's well-known and controller policies attach, as its ARN in `partition`. */
+export function wellKnownManagedPolicyArnsIn(parts: WellKnownParts, partition: string): string[] {
+  const names = [...wellKnownManagedPolicyNames(parts.wellKnownPolicies, parts.wellKnownPolicySelection ?? DEFAULT_SELECTION), ...controllerManagedPolicyNames(parts.controllerPolicies)];
+  return names.map((n) => `arn:${partition}:iam::aws:policy/${n}`);
 }
 
 /** Well-known inline policies in eksctl's resource order. */
@@ -229,10 +246,14 @@ export function controllerInlinePolicies(cps: readonly ControllerPolicy[] | unde
   });
 }
 
-/** The AWS-managed policy ARNs of the controllerPolicies entries that are managed policies, in entry order. */
-export function controllerManagedPolicyArns(cps: readonly ControllerPolicy[] | undefined): CfnSub[] {
+function controllerManagedPolicyNames(cps: readonly ControllerPolicy[] | undefined): string[] {
   return (cps ?? []).flatMap((cp) => {
     const file = fileFor(cp);
-    return isManagedFile(file) ? file.managedPolicies.map(managedArn) : [];
+    return isManagedFile(file) ? file.managedPolicies : [];
   });
+}
+
+/** The AWS-managed policy ARNs of the controllerPolicies entries that are managed policies, in entry order. */
+export function controllerManagedPolicyArns(cps: readonly ControllerPolicy[] | undefined): CfnSub[] {
+  return controllerManagedPolicyNames(cps).map(managedArn);
 }
