@@ -19,3 +19,4 @@ export function parseEksctlStatements(src: string): Record<string, unknown[]>;
 export function parseEksctlWellKnown(iamHelperGo: string, iamGo: string): Record<string, EksctlWellKnownEntry>;
 export function extractDocument(text: string, extract: Extract): unknown;
 export function extractManagedPolicies(text: string, extract: Extract): string[];
+export function checkActionsIn(text: string, statement: { Action?: unknown }, where: string): void;

@@ -180,6 +180,12 @@ export function extractDocument(text, extract) {
   throw new Error(`unknown extract kind ${extract.kind}`);
 }
 
+/** Throws unless every action of the statement occurs in the text (a statement said to come from an upstream file). */
+export function checkActionsIn(text, statement, where) {
+  const missing = [statement.Action].flat().filter((a) => !text.includes(a));
+  if (missing.length > 0) throw new Error(`${where} does not mention ${missing.join(', ')}`);
+}
+
 /**
  * The AWS-managed policies a source file names (extract {kind: 'managed', names}): each must appear in it as
  * `:iam::aws:policy/<name>` (any partition or interpolation before it), so a renamed or dropped policy fails here.

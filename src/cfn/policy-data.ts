@@ -54,7 +54,15 @@ const policyInputSchema = z.object({
    * Given, it changes the document as its source describes (an optional statement, a scoped-down block): these
    * actions leave the statements they are in, and this statement (with the placeholder) is added.
    */
-  adds: z.object({ removeActions: z.array(z.string()).optional(), statement: z.looseObject({ Effect: z.string() }) }).optional(),
+  adds: z
+    .object({
+      removeActions: z.array(z.string()).optional(),
+      statement: z.looseObject({ Effect: z.string() }),
+      /** the upstream file (at the source's ref) that describes the statement, and its sha256 */
+      from: z.string().optional(),
+      sha256: z.string().optional(),
+    })
+    .optional(),
 });
 export type PolicyInput = z.infer<typeof policyInputSchema>;
 

@@ -7,6 +7,7 @@ import { WELL_KNOWN_POLICY_KEYS, type WellKnownPolicies } from '../../../src/mod
 import {
   documentSha256,
   extractDocument,
+  checkActionsIn,
   extractManagedPolicies,
   parseEksctlStatements,
   parseEksctlWellKnown,
@@ -84,6 +85,18 @@ describe('the data files', () => {
     }
   });
 
+  it("carry sources.json's inputs (an added statement also the sha256 of the file it comes from)", () => {
+    const { sources } = JSON.parse(readFileSync(join(ROOT, 'policies', 'sources.json'), 'utf8')) as {
+      sources: { controller: string; version: string; inputs?: Record<string, { adds?: { from?: string } }> }[];
+    };
+    for (const f of documentFiles) {
+      const s = sources.find((x) => x.controller === f.controller && x.version === f.version)!;
+      const stripped = JSON.parse(JSON.stringify(f.inputs ?? null), (k, v: unknown) => (k === 'sha256' ? undefined : v)) as unknown;
+      expect(stripped, f.controller).toEqual(s.inputs ?? null);
+      for (const input of Object.values(f.inputs ?? {})) if (input.adds?.from) expect(input.adds.sha256, f.controller).toMatch(/^[0-9a-f]{64}$/);
+    }
+  });
+
   it('upstream documents render partition-neutral: no arn:aws: literal is left', () => {
     for (const f of documentFiles) expect(JSON.stringify(partitionNeutral(f.document)), f.controller).not.toContain('"arn:aws:');
   });
@@ -128,6 +141,10 @@ describe('extractDocument: other kinds', () => {
     const md = ['## P', '```sh', 'echo', '```', '```', '{"d": 4}', '```'].join('\n');
     expect(extractDocument(md, { kind: 'markdown', after: '## P', lang: '' })).toEqual({ d: 4 });
     expect(() => extractDocument('```\n{}', { kind: 'markdown', lang: '' })).toThrow(/no json block/);
+  });
+  it("an input's added statement must have its actions in the file it names", () => {
+    expect(() => checkActionsIn('kms:Decrypt and kms:CreateGrant', { Action: ['kms:Decrypt', 'kms:CreateGrant'] }, 'x')).not.toThrow();
+    expect(() => checkActionsIn('kms:Decrypt', { Action: ['kms:Decrypt', 'kms:CreateGrant'] }, 'docs/install.md')).toThrow('docs/install.md does not mention kms:CreateGrant');
   });
   it('managed: the names, each checked to be in the source', () => {
     const tf = 'policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonPrometheusRemoteWriteAccess"';
