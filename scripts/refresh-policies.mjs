@@ -11,7 +11,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { documentSha256, extractDocument, parseEksctlStatements, parseEksctlWellKnown, sha256 } from './lib/policy-sources.mjs';
+import { checkActionsIn, documentSha256, extractDocument, extractManagedPolicies, parseEksctlStatements, parseEksctlWellKnown, sha256 } from './lib/policy-sources.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const EKSCTL_FILES = ['pkg/cfn/builder/statement.go', 'pkg/cfn/builder/iam_helper.go', 'pkg/cfn/builder/iam.go'];
@@ -70,15 +70,26 @@ if (positionals[0] === 'eksctl') {
   }
   for (const s of mine) {
     const text = git('show', `${s.ref}:${s.path}`);
-    const document = extractDocument(text, s.extract);
+    // A managed-policy entry records the AWS-managed policy names its source attaches; the others, a document.
+    const content =
+      s.extract.kind === 'managed' ? { managedPolicies: extractManagedPolicies(text, s.extract) } : { document: extractDocument(text, s.extract) };
+    // An input's added statement names the upstream file that describes it: its actions must be there, and its checksum is kept.
+    const inputs = s.inputs && Object.fromEntries(
+      Object.entries(s.inputs).map(([name, input]) => {
+        if (!input.adds?.from) return [name, input];
+        const from = git('show', `${s.ref}:${input.adds.from}`);
+        checkActionsIn(from, input.adds.statement, `${s.controller} input ${name}: ${input.adds.from}`);
+        return [name, { ...input, adds: { ...input.adds, sha256: sha256(from) } }];
+      }),
+    );
     writeJson(join(ROOT, 'policies/upstream', s.controller, `${s.version}.json`), {
       controller: s.controller,
       version: s.version,
       source: { repository: s.repository, path: s.path, ref: s.ref, commit: commitOf(s.ref), sha256: sha256(text), extract: s.extract },
       ...(s.note ? { note: s.note } : {}),
-      ...(s.inputs ? { inputs: s.inputs } : {}),
-      document,
-      documentSha256: documentSha256(document),
+      ...(inputs ? { inputs } : {}),
+      ...content,
+      documentSha256: documentSha256(content.document ?? content.managedPolicies),
     });
   }
 }

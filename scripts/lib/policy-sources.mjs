@@ -2,6 +2,7 @@
 // that controllers publish (a .json file, or a ```json block of a Markdown page). Pure functions of the file text, so
 // the refresh script and the tests (on vendored copies) run the same code.
 import { createHash } from 'node:crypto';
+import yaml from 'js-yaml';
 
 export const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 
@@ -125,7 +126,9 @@ export function parseEksctlWellKnown(iamHelperGo, iamGo) {
  * The policy document a source file holds. extract: {kind: 'json'} (the whole file); {kind: 'markdown', after?,
  * index?, lang?}: the index-th (0-based) fenced block of language lang (default json; '' for a bare fence) after the
  * first line containing `after` (or from the top); {kind: 'heredoc', after}: the here-document that the line
- * containing `after` (e.g. `cat > policy.json <<EOF`) opens, up to its EOF line.
+ * containing `after` (e.g. `cat > policy.json <<EOF`) opens, up to its EOF line; {kind: 'cloudformation', resourceType?}:
+ * the statements of every resource of that type (default AWS::IAM::ManagedPolicy) of a CloudFormation YAML template, in
+ * template order, as one document (a `!Sub` JSON string is read as its JSON; its ${...} stay as written).
  */
 export function extractDocument(text, extract) {
   if (extract.kind === 'json') return JSON.parse(text);
@@ -139,10 +142,12 @@ export function extractDocument(text, extract) {
     const blocks = [];
     const lang = extract.lang ?? 'json';
     for (let i = from; i < lines.length; i++) {
-      const open = /^(\s*)```\s*(\w*)\s*$/.exec(lines[i]);
-      if (!open || open[2] !== lang) continue;
+      const open = /^(\s*)```\s*([\w-]*)\s*$/.exec(lines[i]);
+      if (!open) continue;
       const end = lines.findIndex((l, k) => k > i && /^\s*```\s*$/.test(l));
-      blocks.push(lines.slice(i + 1, end).map((l) => l.slice(open[1].length)).join('\n'));
+      if (end < 0) break;
+      // Another language's block is skipped whole, so its closing fence is not read as a bare opening one.
+      if (open[2] === lang) blocks.push(lines.slice(i + 1, end).map((l) => l.slice(open[1].length)).join('\n'));
       i = end;
     }
     const block = blocks[extract.index ?? 0];
@@ -158,5 +163,54 @@ export function extractDocument(text, extract) {
     if (end < 0) throw new Error(`the here-document after ${JSON.stringify(extract.after)} has no ${marker} line`);
     return JSON.parse(lines.slice(from + 1, end).join('\n'));
   }
+  if (extract.kind === 'cloudformation') {
+    const template = yaml.load(text, { schema: CFN_SCHEMA });
+    const type = extract.resourceType ?? 'AWS::IAM::ManagedPolicy';
+    const statements = Object.values(template?.Resources ?? {})
+      .filter((r) => r?.Type === type)
+      .flatMap((r) => {
+        const doc = r.Properties?.PolicyDocument;
+        const json = doc?.['Fn::Sub'] !== undefined ? JSON.parse(doc['Fn::Sub']) : doc;
+        if (!Array.isArray(json?.Statement)) throw new Error(`a ${type} without a PolicyDocument.Statement list`);
+        return json.Statement;
+      });
+    if (statements.length === 0) throw new Error(`no ${type} resource with statements`);
+    return { Version: '2012-10-17', Statement: statements };
+  }
   throw new Error(`unknown extract kind ${extract.kind}`);
 }
+
+/** Throws unless every action of the statement occurs in the text (a statement said to come from an upstream file). */
+export function checkActionsIn(text, statement, where) {
+  const missing = [statement.Action].flat().filter((a) => !text.includes(a));
+  if (missing.length > 0) throw new Error(`${where} does not mention ${missing.join(', ')}`);
+}
+
+/**
+ * The AWS-managed policies a source file names (extract {kind: 'managed', names}): each must appear in it as
+ * `:iam::aws:policy/<name>` (any partition or interpolation before it), so a renamed or dropped policy fails here.
+ */
+export function extractManagedPolicies(text, extract) {
+  if (extract.kind !== 'managed' || !Array.isArray(extract.names) || extract.names.length === 0) throw new Error('extract kind managed needs names');
+  for (const name of extract.names) {
+    if (!text.includes(`:iam::aws:policy/${name}`)) throw new Error(`the source does not name the managed policy ${name}`);
+  }
+  return [...extract.names];
+}
+
+// CloudFormation's short-form tags, each read as its long form (only what a policy template uses needs to be exact).
+const cfnTag = (tag, kinds, long) =>
+  kinds.map((kind) => new yaml.Type(`!${tag}`, { kind, construct: (data) => ({ [long]: data }) }));
+const CFN_SCHEMA = yaml.DEFAULT_SCHEMA.extend(
+  [
+    ['Sub', 'Fn::Sub'],
+    ['Ref', 'Ref'],
+    ['GetAtt', 'Fn::GetAtt'],
+    ['Join', 'Fn::Join'],
+    ['If', 'Fn::If'],
+    ['Equals', 'Fn::Equals'],
+    ['Not', 'Fn::Not'],
+    ['Select', 'Fn::Select'],
+    ['Split', 'Fn::Split'],
+  ].flatMap(([tag, long]) => cfnTag(tag, ['scalar', 'sequence', 'mapping'], long)),
+);

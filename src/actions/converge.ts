@@ -12,6 +12,7 @@ import { foreignStackProblem } from '../services/ownership.js';
 import { openCluster, requireOidc, type ClusterSession, type ConnectionOptions } from '../runtime/cluster-session.js';
 import { ensureOidcProvider } from './associate.js';
 import { irsaStacks, squatterFor, type ClusterStacks } from '../services/stacks.js';
+import { assertManagedPoliciesInPartition } from '../services/managed-policies.js';
 import { observeServiceAccounts } from './observe.js';
 import { planServiceAccounts, type Plan } from './plan.js';
 import { countChanges, planToText, resultsToText } from './describe-plan.js';
@@ -89,6 +90,9 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
   if (squatted.length > 0 && resolved.stopOnForeignStack) {
     throw new IrsaError('PRECONDITION', squatted.map((p) => p.message).join('\n'), { hint: squatted.map((p) => p.hint).join('\n') });
   }
+
+  const withStacks = selected.filter((s) => !s.attachRoleARN);
+  await assertManagedPoliciesInPartition(session.aws.iam, session.info.partition, withStacks.map((s) => ({ ...s, id: saId(s) })));
 
   if (mode === 'update') {
     const missing = selected.filter((s) => !s.attachRoleARN && !stacks.owned.has(saId(s)));

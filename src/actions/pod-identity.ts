@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { assertManagedPoliciesInPartition } from '../services/managed-policies.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { PodIdentityAssociationInfo, PodIdentityAssociationSummary, StackRecord } from '../aws/ports.js';
 import { IrsaError } from '../errors.js';
@@ -85,6 +86,10 @@ export async function observePodIdentity(
   ]);
 
   if (mode === 'update') assertUpdatable(session, selected, stacks, associations);
+  if (known.roleFromConfig !== false) {
+    const withStacks = selected.filter((s) => s.roleARN === undefined);
+    await assertManagedPoliciesInPartition(session.aws.iam, session.info.partition, withStacks.map((s) => ({ id: podIdentityId(s), wellKnownPolicies: s.wellKnownPolicies })));
+  }
 
   const needKube = selected.length > 0;
   const serviceAccounts = needKube

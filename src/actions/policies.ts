@@ -1,8 +1,8 @@
 import pLimit from 'p-limit';
 import { parseLiveTemplate } from '../cfn/diff.js';
 import { coverage, wellKnownGrants } from '../cfn/policy-coverage.js';
-import { EKSCTL_POLICIES, UPSTREAM_POLICIES, isWellKnownKey, type UpstreamPolicyFile } from '../cfn/policy-data.js';
-import { upstreamPolicy, upstreamVersions } from '../cfn/well-known-policies.js';
+import { EKSCTL_POLICIES, MANAGED_POLICIES, UPSTREAM_POLICIES, isWellKnownKey, type CataloguedPolicyFile } from '../cfn/policy-data.js';
+import { controllerPolicyFile, upstreamPolicy, upstreamVersions } from '../cfn/well-known-policies.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { IrsaError, usageError } from '../errors.js';
 import { saId, WELL_KNOWN_POLICY_KEYS, type WellKnownPolicyKey } from '../model/service-account.js';
@@ -11,7 +11,9 @@ import type { Io } from '../output/io.js';
 import { writeResult } from '../output/reporter.js';
 import { openCluster, type ConnectionOptions } from '../runtime/cluster-session.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { irsaStacks } from '../services/stacks.js';
+import { roleStacks } from '../services/stacks.js';
+import { podIdentityId } from '../model/pod-identity.js';
+import type { StackRecord } from '../aws/ports.js';
 
 // `irsactl policies list|show|outdated`: the catalogue of well-known policies (eksctl's and the controllers' own,
 // with where each came from), one document, and which roles of a cluster lack what their controller needs.
@@ -19,8 +21,9 @@ import { irsaStacks } from '../services/stacks.js';
 export type PoliciesOutput = 'text' | 'json';
 
 const short = (commit: string): string => commit.slice(0, 12);
-const sourceOf = (f: UpstreamPolicyFile) => f.source;
-const controllers = (): string[] => [...new Set<string>([...WELL_KNOWN_POLICY_KEYS, ...UPSTREAM_POLICIES.keys()])];
+const sourceOf = (f: CataloguedPolicyFile) => f.source;
+const controllers = (): string[] => [...new Set<string>([...WELL_KNOWN_POLICY_KEYS, ...UPSTREAM_POLICIES.keys(), ...MANAGED_POLICIES.keys()])];
+const cataloguedVersions = (c: string): readonly CataloguedPolicyFile[] => UPSTREAM_POLICIES.get(c) ?? MANAGED_POLICIES.get(c) ?? [];
 
 /** `policies list`: every controller, its eksctl policy (if eksctl has one) and its catalogued upstream versions. */
 export function listPolicies(io: Io, output: PoliciesOutput): void {
@@ -28,7 +31,7 @@ export function listPolicies(io: Io, output: PoliciesOutput): void {
   const rows = controllers().map((c) => ({
     controller: c,
     eksctl: isWellKnownKey(c) ? { ref: eksctl.ref, commit: eksctl.commit } : null,
-    upstream: (UPSTREAM_POLICIES.get(c) ?? []).map((f) => ({ version: f.version, source: sourceOf(f) })),
+    upstream: cataloguedVersions(c).map((f) => ({ version: f.version, source: sourceOf(f), ...('managedPolicies' in f ? { managedPolicies: f.managedPolicies } : {}) })),
   }));
   if (output === 'json') {
     writeResult(io, toJson({ eksctl: { repository: eksctl.repository, ref: eksctl.ref, commit: eksctl.commit }, controllers: rows }));
@@ -81,10 +84,23 @@ export function showPolicy(io: Io, name: string, opts: ShowOptions): void {
     }
     return;
   }
-  const known = upstreamVersions(name);
+  const known = cataloguedVersions(name).map((f) => f.version);
   if (known.length === 0) throw usageError(`${name} has no upstream document (it is a managed policy in every profile)`, 'use --policy-profile eksctl');
-  const file = upstreamPolicy(name, opts.version);
-  if (!file) throw usageError(`--version: "${opts.version}" is not a catalogued ${name} version`, `known: ${known.join(', ')}`);
+  const found = controllerPolicyFile(name, opts.version);
+  if (!found) throw usageError(`--version: "${opts.version}" is not a catalogued ${name} version`, `known: ${known.join(', ')}`);
+  if ('managedPolicies' in found) {
+    const arns = found.managedPolicies.map((m) => `arn:aws:iam::aws:policy/${m}`);
+    const s = found.source;
+    if (opts.output === 'json') {
+      writeResult(io, toJson({ controller: name, profile, version: found.version, source: s, ...(found.note ? { note: found.note } : {}), managedPolicies: arns }));
+    } else {
+      const lines = [`# ${name} ${found.version}: ${s.repository} ${s.path} at ${s.ref} (${short(s.commit)}), sha256 ${s.sha256.slice(0, 16)}…`];
+      if (found.note) lines.push(`# ${found.note}`);
+      writeResult(io, `${[...lines, ...arns.map((a) => `# managed policy: ${a}`)].join('\n')}\n`);
+    }
+    return;
+  }
+  const file = found;
   if (opts.output === 'json') {
     const extra = { ...(file.note ? { note: file.note } : {}), ...(file.inputs ? { inputs: file.inputs } : {}) };
     writeResult(io, toJson({ controller: name, profile, version: file.version, source: file.source, ...extra, document: file.document }));
@@ -115,6 +131,8 @@ export interface OutdatedOptions extends ConnectionOptions {
 }
 
 interface OutdatedRow {
+  /** whose role: an iamserviceaccount's or a pod identity association's */
+  kind: 'iamserviceaccount' | 'podidentityassociation';
   namespace: string;
   name: string;
   stackName: string;
@@ -129,21 +147,26 @@ export async function outdatedPolicies(rt: Runtime, resolved: ResolvedConfig, op
   checkPinnedVersions(opts.versions);
   const fileVersions = new Map(resolved.cluster.serviceAccounts.map((sa) => [saId(sa), sa.wellKnownPolicySelection?.versions ?? {}]));
   const session = await openCluster(rt, { cluster: resolved.cluster.name, region: resolved.region, ...opts });
-  // With -f, the file's (included) service accounts; with --cluster alone, every iamserviceaccount of the cluster.
-  const wanted = resolved.lookup ? undefined : new Set(resolved.selected.map(saId));
-  const stacks = [...(await irsaStacks(session.aws.cfn, session.name)).owned.entries()]
-    .filter(([id]) => !wanted || wanted.has(id))
-    .sort(([a], [b]) => a.localeCompare(b));
+  // With -f, the file's (included) service accounts and pod identity associations; with --cluster alone, every
+  // iamserviceaccount and pod identity role stack of the cluster (one listing for both).
+  const wantedSa = resolved.lookup ? undefined : new Set(resolved.selected.map(saId));
+  const wantedPia = resolved.lookup ? undefined : new Set(resolved.selectedPodIdentity.map(podIdentityId));
+  const found = await roleStacks(session.aws.cfn, session.name);
+  const pick = (kind: OutdatedRow['kind'], owned: ReadonlyMap<string, StackRecord>, wanted: Set<string> | undefined) =>
+    [...owned.entries()].filter(([id]) => !wanted || wanted.has(id)).sort(([a], [b]) => a.localeCompare(b)).map(([id, s]) => ({ kind, id, s }));
+  const stacks = [...pick('iamserviceaccount', found.irsa.owned, wantedSa), ...pick('podidentityassociation', found.podIdentity.owned, wantedPia)];
   const limit = pLimit(8);
   const perStack = await Promise.all(
-    stacks.map(([id, s]) =>
+    stacks.map(({ kind, id, s }) =>
       limit(async (): Promise<OutdatedRow[]> => {
         const [namespace, name] = id.split('/') as [string, string];
         const grants = wellKnownGrants(parseLiveTemplate(await session.aws.cfn.getTemplate(s.stackId)));
         return [...grants].flatMap(([key, actions]) => {
-          const file = upstreamPolicy(key, opts.versions[key] ?? fileVersions.get(id)?.[key]);
+          // A pod identity association has no version pins in the file: --version, else the newest.
+          const pinned = kind === 'iamserviceaccount' ? fileVersions.get(id)?.[key] : undefined;
+          const file = upstreamPolicy(key, opts.versions[key] ?? pinned);
           if (!file) return [];
-          return [{ namespace, name, stackName: s.stackName, wellKnownPolicy: key, version: file.version, ...coverage(actions, file.document) }];
+          return [{ kind, namespace, name, stackName: s.stackName, wellKnownPolicy: key, version: file.version, ...coverage(actions, file.document) }];
         });
       }),
     ),
@@ -153,20 +176,24 @@ export async function outdatedPolicies(rt: Runtime, resolved: ResolvedConfig, op
   if (opts.output === 'json') {
     writeResult(rt.io, toJson({ cluster: session.name, region: session.region, outdated: lacking.length > 0, policies: rows }));
   } else if (rows.length === 0) {
-    rt.reporter.info(`No iamserviceaccount of ${session.name} has a well-known inline policy to compare`);
+    rt.reporter.info(`No iamserviceaccount or pod identity role of ${session.name} has a well-known inline policy to compare`);
   } else {
     const list = (xs: string[]) => (xs.length === 0 ? '-' : xs.join(', '));
     writeResult(
       rt.io,
       table(
-        ['NAMESPACE', 'NAME', 'POLICY', 'AGAINST', 'MISSING', 'NO LONGER USED'],
-        rows.map((r) => [r.namespace, r.name, r.wellKnownPolicy, r.version, list(r.missing), list(r.unused)]),
+        ['NAMESPACE', 'NAME', 'KIND', 'POLICY', 'AGAINST', 'MISSING', 'NO LONGER USED'],
+        rows.map((r) => [r.namespace, r.name, r.kind, r.wellKnownPolicy, r.version, list(r.missing), list(r.unused)]),
       ),
     );
   }
   if (lacking.length > 0) {
     throw new IrsaError('CHECK_FAILED', `${lacking.length} well-known ${lacking.length === 1 ? 'policy lacks' : 'policies lack'} actions their controller needs`, {
-      hint: 'set wellKnownPolicyProfile: upstream on those service accounts (irsactl policies show NAME prints the document) and apply',
+      hint: [
+        ...(lacking.some((r) => r.kind === 'iamserviceaccount') ? ['set wellKnownPolicyProfile: upstream on those service accounts (irsactl policies show NAME prints the document) and apply'] : []),
+        // Pod identity associations have eksctl's statements only: the missing actions go into their own policy.
+        ...(lacking.some((r) => r.kind === 'podidentityassociation') ? ['for the pod identity associations, add the missing actions in permissionPolicy (irsactl policies show NAME prints the document) and apply'] : []),
+      ].join('; '),
     });
   }
 }

@@ -13,6 +13,7 @@ import {
   UntagRoleCommand,
   UpdateAssumeRolePolicyCommand,
   GetOpenIDConnectProviderCommand,
+  GetPolicyCommand,
   GetRoleCommand,
   IAMClient,
   ListOpenIDConnectProvidersCommand,
@@ -173,6 +174,10 @@ export function createIamPort(opts: AwsOptions): IamPort {
     },
     async untagRole(role, keys) {
       await awsCall('UntagRole', () => client.send(new UntagRoleCommand({ RoleName: role, TagKeys: keys })));
+    },
+
+    async policyExists(arn: string): Promise<boolean> {
+      return (await getOrUndefined('GetPolicy', () => client.send(new GetPolicyCommand({ PolicyArn: arn })))) !== undefined;
     },
   };
 }

@@ -121,6 +121,8 @@ export interface IamPort {
   deleteRolePermissionsBoundary(role: string): Promise<void>;
   tagRole(role: string, tags: Record<string, string>): Promise<void>;
   untagRole(role: string, keys: string[]): Promise<void>;
+  /** GetPolicy: false when IAM says NoSuchEntity (a managed policy the partition does not have). */
+  policyExists(arn: string): Promise<boolean>;
 }
 
 export interface StackRecord {

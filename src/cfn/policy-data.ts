@@ -32,7 +32,14 @@ export const upstreamSourceSchema = z.object({
   ref: z.string(),
   commit: z.string(),
   sha256: z.string(),
-  extract: z.object({ kind: z.string(), after: z.string().optional(), index: z.number().optional(), lang: z.string().optional() }),
+  extract: z.object({
+    kind: z.string(),
+    after: z.string().optional(),
+    index: z.number().optional(),
+    lang: z.string().optional(),
+    resourceType: z.string().optional(),
+    names: z.array(z.string()).optional(),
+  }),
 });
 /** A value the document leaves to the user (a bucket, a secret ARN): the placeholder string the upstream text uses. */
 const policyInputSchema = z.object({
@@ -41,6 +48,21 @@ const policyInputSchema = z.object({
   required: z.boolean().optional(),
   /** Several values: each array element equal to the placeholder becomes one element per value. */
   list: z.boolean().optional(),
+  /** Unset in the file: the cluster's name (metadata.name) is used. */
+  fromCluster: z.boolean().optional(),
+  /**
+   * Given, it changes the document as its source describes (an optional statement, a scoped-down block): these
+   * actions leave the statements they are in, and this statement (with the placeholder) is added.
+   */
+  adds: z
+    .object({
+      removeActions: z.array(z.string()).optional(),
+      statement: z.looseObject({ Effect: z.string() }),
+      /** the upstream file (at the source's ref) that describes the statement, and its sha256 */
+      from: z.string().optional(),
+      sha256: z.string().optional(),
+    })
+    .optional(),
 });
 export type PolicyInput = z.infer<typeof policyInputSchema>;
 
@@ -56,6 +78,12 @@ const upstreamFileSchema = z.object({
 export type UpstreamPolicyFile = z.infer<typeof upstreamFileSchema>;
 export type UpstreamSource = z.infer<typeof upstreamSourceSchema>;
 
+/** A controller whose source attaches AWS-managed policies (by name) rather than publishing a document. */
+const managedFileSchema = upstreamFileSchema.omit({ document: true, inputs: true }).extend({ managedPolicies: z.array(z.string()).min(1) });
+export type ManagedPolicyFile = z.infer<typeof managedFileSchema>;
+export type CataloguedPolicyFile = UpstreamPolicyFile | ManagedPolicyFile;
+export const isManagedFile = (f: CataloguedPolicyFile): f is ManagedPolicyFile => 'managedPolicies' in f;
+
 /**
  * Checked against the schema, but the data itself kept as written: zod would put the keys it declares first, and the
  * statements must keep their source's key order (goldens compare text, checksums cover it).
@@ -68,16 +96,24 @@ function checked<T>(schema: z.ZodType<T>, raw: unknown): T {
 /** eksctl's statements (one file: the eksctl release they were read from). */
 export const EKSCTL_POLICIES: EksctlPolicyFile = checked(eksctlFileSchema, EKSCTL_POLICY_FILES[0]);
 
+function byController<T extends CataloguedPolicyFile>(files: readonly T[]): ReadonlyMap<string, readonly T[]> {
+  const out = new Map<string, T[]>();
+  for (const file of files) out.set(file.controller, [...(out.get(file.controller) ?? []), file]);
+  for (const list of out.values()) list.sort((a, b) => compareVersions(a.version, b.version));
+  return out;
+}
+
+const isManagedRaw = (raw: unknown): boolean => typeof raw === 'object' && raw !== null && 'managedPolicies' in raw;
+
 /** Every catalogued upstream document, by controller, versions oldest first. */
-export const UPSTREAM_POLICIES: ReadonlyMap<string, readonly UpstreamPolicyFile[]> = (() => {
-  const byController = new Map<string, UpstreamPolicyFile[]>();
-  for (const raw of UPSTREAM_POLICY_FILES) {
-    const file = checked(upstreamFileSchema, raw);
-    byController.set(file.controller, [...(byController.get(file.controller) ?? []), file]);
-  }
-  for (const files of byController.values()) files.sort((a, b) => compareVersions(a.version, b.version));
-  return byController;
-})();
+export const UPSTREAM_POLICIES: ReadonlyMap<string, readonly UpstreamPolicyFile[]> = byController(
+  UPSTREAM_POLICY_FILES.filter((raw) => !isManagedRaw(raw)).map((raw) => checked(upstreamFileSchema, raw)),
+);
+
+/** Every catalogued managed-policy entry (CloudWatch Observability, Amazon Managed Prometheus …), by controller. */
+export const MANAGED_POLICIES: ReadonlyMap<string, readonly ManagedPolicyFile[]> = byController(
+  UPSTREAM_POLICY_FILES.filter(isManagedRaw).map((raw) => checked(managedFileSchema, raw)),
+);
 
 /** Orders v1.9.0 before v1.10.0: numeric runs compare as numbers. */
 export function compareVersions(a: string, b: string): number {

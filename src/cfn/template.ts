@@ -5,7 +5,7 @@ import { saId } from '../model/service-account.js';
 import { IrsaError } from '../errors.js';
 import { ROLE_OUTPUT } from '../model/naming.js';
 import { trustPolicyFor } from './trust-policy.js';
-import { controllerInlinePolicies, wellKnownInlinePolicies, wellKnownManagedPolicyArns } from './well-known-policies.js';
+import { controllerInlinePolicies, controllerManagedPolicyArns, wellKnownInlinePolicies, wellKnownManagedPolicyArns } from './well-known-policies.js';
 
 export interface RoleResource {
   Type: 'AWS::IAM::Role';
@@ -87,7 +87,11 @@ export interface RoleStackParts {
 
 /** eksctl's IAMRoleResourceSet.AddAllResources: managed ARNs then well-known ones, well-known documents, then the inline one. */
 export function roleStackTemplate(parts: RoleStackParts): CfnTemplate {
-  const managedPolicyArns: CfnString[] = [...parts.managedPolicyArns, ...wellKnownManagedPolicyArns(parts.wellKnownPolicies, parts.wellKnownPolicySelection)];
+  const managedPolicyArns: CfnString[] = [
+    ...parts.managedPolicyArns,
+    ...wellKnownManagedPolicyArns(parts.wellKnownPolicies, parts.wellKnownPolicySelection),
+    ...controllerManagedPolicyArns(parts.controllerPolicies),
+  ];
   const role: RoleResource = {
     Type: 'AWS::IAM::Role',
     Properties: {

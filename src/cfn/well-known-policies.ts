@@ -1,7 +1,7 @@
-import type { ControllerPolicy, WellKnownPolicies, WellKnownPolicyKey, WellKnownPolicySelection } from '../model/service-account.js';
+import type { ControllerPolicy, PolicyInputValues, WellKnownPolicies, WellKnownPolicyKey, WellKnownPolicySelection } from '../model/service-account.js';
 import { IrsaError } from '../errors.js';
 import { POLICY_VERSION, type CfnSub, type PolicyDocument, type PolicyStatement } from './policy.js';
-import { EKSCTL_POLICIES, UPSTREAM_POLICIES, isWellKnownKey, type UpstreamPolicyFile } from './policy-data.js';
+import { EKSCTL_POLICIES, MANAGED_POLICIES, UPSTREAM_POLICIES, isManagedFile, isWellKnownKey, type CataloguedPolicyFile, type UpstreamPolicyFile } from './policy-data.js';
 
 // The well-known policies, in two profiles. "eksctl" (the default): eksctl's statements as its release renders them
 // (policies/eksctl/, read from eksctl's Go source), so that templates from either tool diff clean. "upstream": the
@@ -44,10 +44,41 @@ export function upstreamPolicy(controller: string, version?: string): UpstreamPo
   return version === undefined ? files[files.length - 1] : files.find((f) => f.version === version);
 }
 
-/** Whether every pinned version is a catalogued one under the upstream profile (templates render only then). */
+/** Whether every pinned version is a catalogued one, and every input one its document takes, under the upstream profile (templates render only then). */
 export function selectionRenders(sel: WellKnownPolicySelection | undefined): boolean {
   if (sel === undefined) return true;
-  return Object.entries(sel.versions).every(([k, v]) => sel.profile === 'upstream' && upstreamVersions(k).includes(v));
+  const versionsOk = Object.entries(sel.versions).every(([k, v]) => sel.profile === 'upstream' && upstreamVersions(k).includes(v));
+  return versionsOk && Object.keys(sel.inputs ?? {}).every((k) => sel.profile === 'upstream' && wellKnownInputProblems(k as WellKnownPolicyKey, sel).length === 0);
+}
+
+/** What is wrong with one key's wellKnownPolicyInputs (pure), as [field path, message, fix]; a bad version is reported elsewhere. */
+export function wellKnownInputProblems(key: WellKnownPolicyKey, sel: WellKnownPolicySelection): Problem[] {
+  const file = upstreamPolicy(key, sel.versions[key]);
+  if (!file) return upstreamVersions(key).length === 0 ? [[[], `${key} has no upstream document, so no inputs`, `remove ${key} from wellKnownPolicyInputs`]] : [];
+  return inputProblems(key, file, sel.inputs?.[key] ?? {});
+}
+
+type Problem = [string[], string, string];
+
+/** Missing required inputs, unknown ones, and a list given where one value is taken. */
+function inputProblems(name: string, file: UpstreamPolicyFile, given: PolicyInputValues): Problem[] {
+  const inputs = file.inputs ?? {};
+  const problems: Problem[] = [];
+  for (const [k, input] of Object.entries(inputs)) {
+    const v = given[k];
+    if (v === undefined || (Array.isArray(v) && v.length === 0)) {
+      if (input.required) problems.push([[k], `must be set: ${input.description}`, `add inputs: {${k}: ${input.list ? '[...]' : '...'}}`]);
+    } else if (Array.isArray(v) && !input.list) {
+      problems.push([[k], 'takes one value, not a list', `write ${k}: <value>`]);
+    }
+  }
+  for (const k of Object.keys(given)) {
+    if (!(k in inputs)) {
+      const names = Object.keys(inputs);
+      problems.push([[k], `${name} ${file.version} has no input "${k}"`, names.length > 0 ? `its inputs: ${names.join(', ')}` : 'it takes no inputs; remove inputs']);
+    }
+  }
+  return problems;
 }
 
 /** The profile a key renders with: upstream needs a catalogued document; imageBuilder has none, so it stays eksctl's. */
@@ -62,13 +93,19 @@ function upstreamFor(key: WellKnownPolicyKey, sel: WellKnownPolicySelection): Up
   return file;
 }
 
+/** CloudFormation's pseudo parameters as a source written for CloudFormation uses them (Karpenter's template). */
+const PSEUDO_PARAMETER = /\$\{AWS::(?:Partition|Region|AccountId|URLSuffix)\}/;
+const OTHER_INTERPOLATION = /\$\{(?!AWS::(?:Partition|Region|AccountId|URLSuffix)\})/g;
+
 /**
  * An upstream document in template form: every `arn:aws:` ARN becomes an Fn::Sub of `${AWS::Partition}`, so one
- * template serves every partition (a literal `${` in such a string is escaped as Fn::Sub requires).
+ * template serves every partition, and a string that uses a pseudo parameter (`${AWS::Region}` …) an Fn::Sub of
+ * itself (any other `${` in such a string is escaped as Fn::Sub requires).
  */
 export function partitionNeutral(value: unknown): unknown {
   if (typeof value === 'string') {
-    return value.startsWith('arn:aws:') ? { 'Fn::Sub': `arn:\${AWS::Partition}:${value.slice(8).replaceAll('${', '${!')}` } : value;
+    if (value.startsWith('arn:aws:')) return { 'Fn::Sub': `arn:\${AWS::Partition}:${value.slice(8).replaceAll('${', '${!')}` };
+    return PSEUDO_PARAMETER.test(value) ? { 'Fn::Sub': value.replace(OTHER_INTERPOLATION, '${!') } : value;
   }
   if (Array.isArray(value)) return value.map(partitionNeutral);
   if (value !== null && typeof value === 'object') {
@@ -80,20 +117,37 @@ export function partitionNeutral(value: unknown): unknown {
 const enabledKeys = (wk: WellKnownPolicies): WellKnownPolicyKey[] =>
   (Object.keys(EKSCTL_POLICIES.wellKnownPolicies) as WellKnownPolicyKey[]).filter((k) => wk[k]);
 
-/** Well-known managed policy ARNs in eksctl's order (imageBuilder, then ebsCSIController). */
-export function wellKnownManagedPolicyArns(wk: WellKnownPolicies, sel: WellKnownPolicySelection = DEFAULT_SELECTION): CfnSub[] {
+/** Well-known managed policy names (after arn:<partition>:iam::aws:policy/) in eksctl's order (imageBuilder, then ebsCSIController). */
+function wellKnownManagedPolicyNames(wk: WellKnownPolicies, sel: WellKnownPolicySelection): string[] {
   return enabledKeys(wk)
     .filter((k) => !usesUpstream(k, sel))
-    .flatMap((k) => EKSCTL_POLICIES.wellKnownPolicies[k]?.managed ?? [])
-    .map(managedArn);
+    .flatMap((k) => EKSCTL_POLICIES.wellKnownPolicies[k]?.managed ?? []);
+}
+
+/** Well-known managed policy ARNs in eksctl's order (imageBuilder, then ebsCSIController). */
+export function wellKnownManagedPolicyArns(wk: WellKnownPolicies, sel: WellKnownPolicySelection = DEFAULT_SELECTION): CfnSub[] {
+  return wellKnownManagedPolicyNames(wk, sel).map(managedArn);
+}
+
+/** What a role's well-known and controller policies attach by name (iamserviceaccounts and pod identity roles alike). */
+export interface WellKnownParts {
+  wellKnownPolicies: WellKnownPolicies;
+  wellKnownPolicySelection?: WellKnownPolicySelection;
+  controllerPolicies?: readonly ControllerPolicy[];
+}
+
+/** Every AWS-managed policy a role's well-known and controller policies attach, as its ARN in `partition`. */
+export function wellKnownManagedPolicyArnsIn(parts: WellKnownParts, partition: string): string[] {
+  const names = [...wellKnownManagedPolicyNames(parts.wellKnownPolicies, parts.wellKnownPolicySelection ?? DEFAULT_SELECTION), ...controllerManagedPolicyNames(parts.controllerPolicies)];
+  return names.map((n) => `arn:${partition}:iam::aws:policy/${n}`);
 }
 
 /** Well-known inline policies in eksctl's resource order. */
 export function wellKnownInlinePolicies(wk: WellKnownPolicies, sel: WellKnownPolicySelection = DEFAULT_SELECTION): InlinePolicy[] {
   return enabledKeys(wk).flatMap((k) => {
     if (usesUpstream(k, sel)) {
-      const doc = upstreamFor(k, sel).document;
-      return [inline(UPSTREAM_LOGICAL_IDS[k] ?? `Policy${k}`, partitionNeutral(doc.Statement) as PolicyStatement[])];
+      const file = upstreamFor(k, sel);
+      return [inline(UPSTREAM_LOGICAL_IDS[k] ?? `Policy${k}`, partitionNeutral(withInputs(file, sel.inputs?.[k] ?? {})) as PolicyStatement[])];
     }
     return (EKSCTL_POLICIES.wellKnownPolicies[k]?.inline ?? []).map((p) => inline(p.logicalId, p.statements as PolicyStatement[]));
   });
@@ -102,35 +156,54 @@ export function wellKnownInlinePolicies(wk: WellKnownPolicies, sel: WellKnownPol
 // ---- controllers eksctl has no key for (ServiceAccountSpec.controllerPolicies) --------------------------------------
 
 /** The catalogued controllers that are not wellKnownPolicies keys, e.g. velero. */
-export const extraControllers = (): string[] => [...UPSTREAM_POLICIES.keys()].filter((c) => !isWellKnownKey(c));
+export const extraControllers = (): string[] => [...UPSTREAM_POLICIES.keys(), ...MANAGED_POLICIES.keys()].filter((c) => !isWellKnownKey(c));
 
-/** What is wrong with one controllerPolicies entry (pure; the config rules report these), as [field path, message, fix]. */
-export function controllerPolicyProblems(cp: ControllerPolicy): [string[], string, string][] {
-  if (isWellKnownKey(cp.name)) return [[[], `${cp.name} is a wellKnownPolicies key`, `use wellKnownPolicies: {${cp.name}: true} with wellKnownPolicyProfile: upstream`]];
-  const known = upstreamVersions(cp.name);
-  if (known.length === 0) return [[[], `no catalogued controller "${cp.name}"`, `use one of: ${extraControllers().join(', ')}`]];
-  const file = upstreamPolicy(cp.name, cp.version);
-  if (!file) return [[['version'], `"${cp.version}" is not a catalogued ${cp.name} version; known: ${known.join(', ')}`, 'use a known version, or leave it out for the newest']];
-  const inputs = file.inputs ?? {};
-  const problems: [string[], string, string][] = [];
-  for (const [name, input] of Object.entries(inputs)) {
-    const v = cp.inputs[name];
-    if (v === undefined || (Array.isArray(v) && v.length === 0)) {
-      if (input.required) problems.push([['inputs', name], `must be set: ${input.description}`, `add inputs: {${name}: ${input.list ? '[...]' : '...'}}`]);
-    } else if (Array.isArray(v) && !input.list) {
-      problems.push([['inputs', name], 'takes one value, not a list', `write ${name}: <value>`]);
-    }
-  }
-  for (const name of Object.keys(cp.inputs)) {
-    if (!(name in inputs)) {
-      const names = Object.keys(inputs);
-      problems.push([['inputs', name], `${cp.name} ${file.version} has no input "${name}"`, names.length > 0 ? `its inputs: ${names.join(', ')}` : 'it takes no inputs; remove inputs']);
-    }
-  }
-  return problems;
+const cataloguedFiles = (name: string): readonly CataloguedPolicyFile[] => UPSTREAM_POLICIES.get(name) ?? MANAGED_POLICIES.get(name) ?? [];
+
+/** A controllerPolicies entry's catalogued file (a document or managed policy names); the newest when no version is named. */
+export function controllerPolicyFile(name: string, version?: string): CataloguedPolicyFile | undefined {
+  const files = cataloguedFiles(name);
+  return version === undefined ? files[files.length - 1] : files.find((f) => f.version === version);
 }
 
-/** The document with each given input in place of its placeholder (a list input's values each take an element). */
+/** What is wrong with one controllerPolicies entry (pure; the config rules report these), as [field path, message, fix]. */
+export function controllerPolicyProblems(cp: ControllerPolicy): Problem[] {
+  if (isWellKnownKey(cp.name)) return [[[], `${cp.name} is a wellKnownPolicies key`, `use wellKnownPolicies: {${cp.name}: true} with wellKnownPolicyProfile: upstream`]];
+  const known = cataloguedFiles(cp.name).map((f) => f.version);
+  if (known.length === 0) return [[[], `no catalogued controller "${cp.name}"`, `use one of: ${extraControllers().join(', ')}`]];
+  const file = controllerPolicyFile(cp.name, cp.version);
+  if (!file) return [[['version'], `"${cp.version}" is not a catalogued ${cp.name} version; known: ${known.join(', ')}`, 'use a known version, or leave it out for the newest']];
+  if (isManagedFile(file)) {
+    return Object.keys(cp.inputs).map((k): Problem => [['inputs', k], `${cp.name} ${file.version} has no input "${k}"`, 'it takes no inputs; remove inputs']);
+  }
+  return inputProblems(cp.name, file, cp.inputs).map(([path, message, fix]): Problem => [['inputs', ...path], message, fix]);
+}
+
+/**
+ * A document's statements with the given inputs: first each given input's `adds` (its actions leave their statements,
+ * a statement left with none is dropped, its statement is added), then every placeholder replaced.
+ */
+export function withInputs(file: UpstreamPolicyFile, given: PolicyInputValues): unknown {
+  let statements: unknown[] = structuredClone(file.document.Statement);
+  for (const [name, input] of Object.entries(file.inputs ?? {})) {
+    if (given[name] === undefined || !input.adds) continue;
+    const removed = new Set(input.adds.removeActions ?? []);
+    statements = statements.flatMap((st) => {
+      const s = st as { Action?: string | string[] };
+      if (removed.size === 0 || s.Action === undefined) return [st];
+      const left = [s.Action].flat().filter((a) => !removed.has(a));
+      if (left.length === 0) return [];
+      return [{ ...s, Action: Array.isArray(s.Action) ? left : left[0] }];
+    });
+    statements.push(structuredClone(input.adds.statement));
+  }
+  return applyInputs(statements, file, given);
+}
+
+/**
+ * The document with each given input in place of its placeholder, in values and keys (a condition key can hold one):
+ * an array element that contains a list input's placeholder becomes one element per value.
+ */
 export function applyInputs(value: unknown, file: UpstreamPolicyFile, given: ControllerPolicy['inputs']): unknown {
   const entries = Object.entries(file.inputs ?? {}).flatMap(([name, input]) => {
     const v = given[name];
@@ -138,7 +211,7 @@ export function applyInputs(value: unknown, file: UpstreamPolicyFile, given: Con
   });
   const replace = (s: string): string[] => {
     for (const { input, values } of entries) {
-      if (input.list && s === input.placeholder) return values;
+      if (input.list && s.includes(input.placeholder)) return values.map((v) => s.replaceAll(input.placeholder, v));
       if (!input.list && s.includes(input.placeholder)) return [s.replaceAll(input.placeholder, values[0] ?? '')];
     }
     return [s];
@@ -149,7 +222,7 @@ export function applyInputs(value: unknown, file: UpstreamPolicyFile, given: Con
       return out.length === 1 ? out[0] : out;
     }
     if (Array.isArray(v)) return v.flatMap((x) => (typeof x === 'string' ? replace(x) : [walk(x)]));
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [replace(k).join(','), walk(x)]));
     return v;
   };
   return walk(value);
@@ -157,12 +230,30 @@ export function applyInputs(value: unknown, file: UpstreamPolicyFile, given: Con
 
 const controllerLogicalId = (name: string): string => `Policy${name.charAt(0).toUpperCase()}${name.slice(1)}`;
 
-/** One inline policy per controllerPolicies entry, its inputs applied, partition-neutral. */
+function fileFor(cp: ControllerPolicy): CataloguedPolicyFile {
+  const file = controllerPolicyFile(cp.name, cp.version);
+  // Config rules reject these first; this guards other callers.
+  if (!file || isWellKnownKey(cp.name)) throw new IrsaError('CONFIG', `no catalogued controller policy ${cp.name} ${cp.version ?? ''}`.trim());
+  return file;
+}
+
+/** One inline policy per controllerPolicies entry with a document, its inputs applied, partition-neutral. */
 export function controllerInlinePolicies(cps: readonly ControllerPolicy[] | undefined): InlinePolicy[] {
-  return (cps ?? []).map((cp) => {
-    const file = upstreamPolicy(cp.name, cp.version);
-    // Config rules reject these first; this guards other callers.
-    if (!file || isWellKnownKey(cp.name)) throw new IrsaError('CONFIG', `no catalogued controller policy ${cp.name} ${cp.version ?? ''}`.trim());
-    return inline(controllerLogicalId(cp.name), partitionNeutral(applyInputs(file.document.Statement, file, cp.inputs)) as PolicyStatement[]);
+  return (cps ?? []).flatMap((cp) => {
+    const file = fileFor(cp);
+    if (isManagedFile(file)) return [];
+    return [inline(controllerLogicalId(cp.name), partitionNeutral(withInputs(file, cp.inputs)) as PolicyStatement[])];
   });
+}
+
+function controllerManagedPolicyNames(cps: readonly ControllerPolicy[] | undefined): string[] {
+  return (cps ?? []).flatMap((cp) => {
+    const file = fileFor(cp);
+    return isManagedFile(file) ? file.managedPolicies : [];
+  });
+}
+
+/** The AWS-managed policy ARNs of the controllerPolicies entries that are managed policies, in entry order. */
+export function controllerManagedPolicyArns(cps: readonly ControllerPolicy[] | undefined): CfnSub[] {
+  return controllerManagedPolicyNames(cps).map(managedArn);
 }

@@ -51,6 +51,9 @@ const DESCRIPTIONS: Record<string, string> = {
   [`${SA}.wellKnownPolicyVersions`]:
     'irsactl only: the controller version per well-known policy in the upstream profile (irsactl policies list shows the catalogued ones); unset: the newest.',
   ...Object.fromEntries(Object.keys(WELL_KNOWN).map((k) => [`${SA}.wellKnownPolicyVersions.${k}`, `The ${k} version whose published policy to use.`])),
+  [`${SA}.wellKnownPolicyInputs`]:
+    'irsactl only: scoping inputs per well-known policy in the upstream profile, e.g. {externalDNS: {hostedZoneArns: [...]}} (irsactl policies show NAME lists them).',
+  ...Object.fromEntries(Object.keys(WELL_KNOWN).map((k) => [`${SA}.wellKnownPolicyInputs.${k}`, `The ${k} document's inputs, by name.`])),
   [`${SA}.controllerPolicies`]:
     'irsactl only: controllers\' own published policies that eksctl has no wellKnownPolicies key for, by name (irsactl policies list): {version, inputs}.',
   [`${SA}.attachPolicy`]: 'An inline IAM policy document for the role ({Version, Statement}).',

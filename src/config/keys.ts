@@ -92,6 +92,7 @@ export const SERVICE_ACCOUNT_KEYS = [
   // irsactl's own: which statements wellKnownPolicies renders (profile), and the controller versions it pins.
   'wellKnownPolicyProfile',
   'wellKnownPolicyVersions',
+  'wellKnownPolicyInputs',
   // irsactl's own: controllers' published policies that eksctl has no wellKnownPolicies key for.
   'controllerPolicies',
 ] as const;
@@ -154,6 +155,7 @@ export function knownKeysAt(path: readonly PathSegment[]): readonly string[] | u
     case 'iam.serviceAccounts.#.wellKnownPolicies':
     case 'iam.podIdentityAssociations.#.wellKnownPolicies':
     case 'iam.serviceAccounts.#.wellKnownPolicyVersions':
+    case 'iam.serviceAccounts.#.wellKnownPolicyInputs':
       return WELL_KNOWN_POLICY_KEYS;
     case 'iam.podIdentityAssociations.#':
       return POD_IDENTITY_ASSOCIATION_KEYS;

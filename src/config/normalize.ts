@@ -1,3 +1,5 @@
+import { isManagedFile } from '../cfn/policy-data.js';
+import { controllerPolicyFile } from '../cfn/well-known-policies.js';
 import {
   WELL_KNOWN_POLICY_KEYS,
   type ClusterModel,
@@ -19,12 +21,14 @@ function normalizeWellKnown(raw: RawServiceAccount['wellKnownPolicies'] | RawPod
   return out as WellKnownPolicies;
 }
 
-/** The SA's profile, else the cluster's; pinned versions alone mean the upstream profile. Unset: eksctl's, left out. */
+/** The SA's profile, else the cluster's; pinned versions or inputs alone mean the upstream profile. Unset: eksctl's, left out. */
 function normalizeSelection(raw: RawServiceAccount, clusterProfile: WellKnownPolicyProfile | undefined): WellKnownPolicySelection | undefined {
   const versions = Object.fromEntries(Object.entries(raw.wellKnownPolicyVersions ?? {}).filter(([, v]) => v)) as WellKnownPolicySelection['versions'];
-  const pinned = Object.keys(versions).length > 0;
+  const inputs = Object.fromEntries(Object.entries(raw.wellKnownPolicyInputs ?? {}).filter(([, v]) => v)) as NonNullable<WellKnownPolicySelection['inputs']>;
+  const pinned = Object.keys(versions).length > 0 || Object.keys(inputs).length > 0;
   const profile = raw.wellKnownPolicyProfile ?? clusterProfile ?? (pinned ? 'upstream' : undefined);
-  return profile === undefined ? undefined : { profile, versions };
+  if (profile === undefined) return undefined;
+  return Object.keys(inputs).length > 0 ? { profile, versions, inputs } : { profile, versions };
 }
 
 export function normalizeServiceAccount(raw: RawServiceAccount, clusterProfile?: WellKnownPolicyProfile): ServiceAccountSpec {
@@ -59,6 +63,17 @@ export function normalizeServiceAccount(raw: RawServiceAccount, clusterProfile?:
   return spec;
 }
 
+/** A controller input the catalogue fills from the cluster (Karpenter's clusterName), when the file leaves it out. */
+function withClusterInputs(spec: ServiceAccountSpec, clusterName: string): ServiceAccountSpec {
+  if (!spec.controllerPolicies || clusterName === '') return spec;
+  for (const cp of spec.controllerPolicies) {
+    const file = controllerPolicyFile(cp.name, cp.version);
+    const inputs = file && !isManagedFile(file) ? (file.inputs ?? {}) : {};
+    for (const [name, input] of Object.entries(inputs)) if (input.fromCluster && cp.inputs[name] === undefined) cp.inputs[name] = clusterName;
+  }
+  return spec;
+}
+
 /** eksctl's defaults for one association: no namespace default (eksctl requires it), "" like unset. */
 export function normalizePodIdentityAssociation(raw: RawPodIdentityAssociation): PodIdentityAssociationSpec {
   const spec: PodIdentityAssociationSpec = {
@@ -90,7 +105,9 @@ export function normalizeCluster(raw: RawClusterConfig, defaultWithOIDC: boolean
     name: raw.metadata?.name ?? '',
     tags: raw.metadata?.tags ?? {},
     withOIDC: raw.iam?.withOIDC ?? defaultWithOIDC,
-    serviceAccounts: (raw.iam?.serviceAccounts ?? []).map((sa) => normalizeServiceAccount(sa, raw.iam?.wellKnownPolicyProfile ?? undefined)),
+    serviceAccounts: (raw.iam?.serviceAccounts ?? []).map((sa) =>
+      withClusterInputs(normalizeServiceAccount(sa, raw.iam?.wellKnownPolicyProfile ?? undefined), raw.metadata?.name ?? ''),
+    ),
   };
   const region = emptyToUndefined(raw.metadata?.region);
   if (region !== undefined) model.region = region;

@@ -52,9 +52,17 @@ const rawWellKnownPolicyVersionsSchema = z.strictObject(
   Object.fromEntries(WELL_KNOWN_POLICY_KEYS.map((k) => [k, optString])) as Record<(typeof WELL_KNOWN_POLICY_KEYS)[number], typeof optString>,
 );
 
+const rawPolicyInputsSchema = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
+const rawWellKnownPolicyInputsSchema = z.strictObject(
+  Object.fromEntries(WELL_KNOWN_POLICY_KEYS.map((k) => [k, rawPolicyInputsSchema.nullish()])) as Record<
+    (typeof WELL_KNOWN_POLICY_KEYS)[number],
+    z.ZodOptional<z.ZodNullable<typeof rawPolicyInputsSchema>>
+  >,
+);
+
 const rawControllerPolicySchema = z.strictObject({
   version: optString,
-  inputs: z.record(z.string(), z.union([z.string(), z.array(z.string())])).nullish(),
+  inputs: rawPolicyInputsSchema.nullish(),
 });
 
 const rawServiceAccountSchema = z.strictObject({
@@ -64,6 +72,7 @@ const rawServiceAccountSchema = z.strictObject({
   wellKnownPolicies: rawWellKnownPoliciesSchema.nullish(),
   wellKnownPolicyProfile: rawWellKnownPolicyProfileSchema,
   wellKnownPolicyVersions: rawWellKnownPolicyVersionsSchema.nullish(),
+  wellKnownPolicyInputs: rawWellKnownPolicyInputsSchema.nullish(),
   controllerPolicies: z.record(z.string(), rawControllerPolicySchema.nullish()).nullish(),
   attachPolicy: z.record(z.string(), z.unknown()).nullish(),
   attachRoleARN: optString,

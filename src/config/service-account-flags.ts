@@ -40,7 +40,7 @@ export const SERVICE_ACCOUNT_FLAGS: readonly ServiceAccountFlag[] = [
 ];
 
 /** The service account fields only a file can set: named so in messages about what flags built. */
-const FILE_ONLY_FIELDS = ['wellKnownPolicies', 'wellKnownPolicyProfile', 'wellKnownPolicyVersions', 'controllerPolicies', 'attachPolicy'] as const;
+const FILE_ONLY_FIELDS = ['wellKnownPolicies', 'wellKnownPolicyProfile', 'wellKnownPolicyVersions', 'wellKnownPolicyInputs', 'controllerPolicies', 'attachPolicy'] as const;
 
 /** Field of the one service account flags build → the flag that set it. */
 export const FLAG_FOR_FIELD: ReadonlyMap<string, string> = new Map([

@@ -1,6 +1,6 @@
-import { controllerPolicyProblems, upstreamVersions } from '../cfn/well-known-policies.js';
+import { controllerPolicyProblems, upstreamVersions, wellKnownInputProblems } from '../cfn/well-known-policies.js';
 import { iamArnAccount, isAccountId } from '../model/arns.js';
-import { WELL_KNOWN_POLICY_KEYS, saId, type ClusterModel, type ServiceAccountSpec } from '../model/service-account.js';
+import { WELL_KNOWN_POLICY_KEYS, saId, type ClusterModel, type ServiceAccountSpec, type WellKnownPolicyKey } from '../model/service-account.js';
 import {
   ROLE_NAME_MAX,
   STACK_NAME_MAX,
@@ -197,6 +197,21 @@ const wellKnownPolicyVersions: ServiceAccountRule = ({ sa, at, add }) => {
   }
 };
 
+/** Inputs go with an enabled key of the upstream profile, and must be ones its document takes. */
+const wellKnownPolicyInputs: ServiceAccountRule = ({ sa, at, add }) => {
+  const sel = sa.wellKnownPolicySelection;
+  for (const key of Object.keys(sel?.inputs ?? {}) as WellKnownPolicyKey[]) {
+    const where = at('wellKnownPolicyInputs', key);
+    if (sel?.profile !== 'upstream') {
+      add(where, `gives inputs, but the profile is "${sel?.profile}" (eksctl's statements take none)`, 'set wellKnownPolicyProfile: upstream, or remove wellKnownPolicyInputs');
+    } else if (!sa.wellKnownPolicies[key]) {
+      add(where, `gives inputs for ${key}, which wellKnownPolicies does not enable`, `add wellKnownPolicies: {${key}: true}, or remove these inputs`);
+    } else {
+      for (const [path, message, fix] of wellKnownInputProblems(key, sel)) add(at('wellKnownPolicyInputs', key, ...path), message, fix);
+    }
+  }
+};
+
 const controllerPolicies: ServiceAccountRule = ({ sa, at, add }) => {
   for (const cp of sa.controllerPolicies ?? []) {
     for (const [path, message, fix] of controllerPolicyProblems(cp)) add(at('controllerPolicies', cp.name, ...path), message, fix);
@@ -216,5 +231,6 @@ export const SERVICE_ACCOUNT_RULES: readonly ServiceAccountRule[] = [
   serviceAccountTags,
   emptyAttachPolicy,
   wellKnownPolicyVersions,
+  wellKnownPolicyInputs,
   controllerPolicies,
 ];

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { podIdentityAssociationSpecSchema } from './pod-identity.js';
-import { wellKnownPoliciesSchema, wellKnownPolicySelectionSchema } from './well-known.js';
+import { policyInputValuesSchema, wellKnownPoliciesSchema, wellKnownPolicySelectionSchema } from './well-known.js';
 
 // The resolved model: what flags or a ClusterConfig file turn into, after
 // defaults and validation. Everything after parsing works on these types only.
@@ -10,6 +10,7 @@ export {
   WELL_KNOWN_POLICY_PROFILES,
   wellKnownPoliciesSchema,
   wellKnownPolicySelectionSchema,
+  type PolicyInputValues,
   type WellKnownPolicyKey,
   type WellKnownPolicies,
   type WellKnownPolicySelection,
@@ -24,7 +25,7 @@ export const controllerPolicySchema = z.object({
   /** unset: the newest catalogued */
   version: z.string().optional(),
   /** the document's scoping inputs (bucket, secret ARNs …), by name */
-  inputs: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+  inputs: policyInputValuesSchema,
 });
 export type ControllerPolicy = z.infer<typeof controllerPolicySchema>;
 

@@ -1,7 +1,8 @@
 /**
  * `irsactl policies outdated` against the sandbox: a stack made as eksctl makes it, its inline policies eksctl's own
  * recorded documents (test/fixtures/cfn/eksctl-well-known-policies.json), lacks what external-dns and the EFS driver
- * now call; a stack irsactl made with the upstream profile lacks nothing. Read-only: the stacks are unchanged after.
+ * now call, and so does a pod identity role stack eksctl made the same way (with its association); a stack irsactl
+ * made with the upstream profile lacks nothing. Read-only: the stacks are unchanged after.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { createAwsPorts } from '../../src/aws/factory.js';
 import { testAwsOptions } from '../support/aws.js';
 import { startE2E, type E2E } from '../support/cli.js';
 import { clusterConfigYaml } from '../support/config.js';
-import { createStackAsEksctl } from '../support/eksctl.js';
+import { createPodIdentityAsEksctl, createStackAsEksctl } from '../support/eksctl.js';
 
 const REGION = 'us-west-2';
 const CLUSTER = 'policies-outdated';
@@ -18,27 +19,24 @@ const EKSCTL_DOCS = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fix
 
 let e: E2E;
 
-/** eksctl's template for an account with externalDNS and efsCSIController: Role1 plus eksctl's inline policies. */
-function eksctlTemplate(id: string, policies: string[]): string {
+/**
+ * eksctl's template for an account with well-known policies: Role1 (trusting the cluster's OIDC provider, or EKS Pod
+ * Identity's service principal) plus eksctl's inline policies.
+ */
+function eksctlTemplate(id: string, policies: string[], trust: 'irsa' | 'pod-identity' = 'irsa'): string {
   const hp = e.cluster.issuer.replace(/^https:\/\//, '');
   const [namespace, name] = id.split('/');
+  const statement =
+    trust === 'irsa'
+      ? {
+          Action: ['sts:AssumeRoleWithWebIdentity'],
+          Condition: { StringEquals: { [`${hp}:aud`]: 'sts.amazonaws.com', [`${hp}:sub`]: `system:serviceaccount:${namespace}:${name}` } },
+          Effect: 'Allow',
+          Principal: { Federated: `arn:aws:iam::${e.account.accountId}:oidc-provider/${hp}` },
+        }
+      : { Action: ['sts:AssumeRole', 'sts:TagSession'], Effect: 'Allow', Principal: { Service: ['pods.eks.amazonaws.com'] } };
   const resources: Record<string, unknown> = {
-    Role1: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        AssumeRolePolicyDocument: {
-          Statement: [
-            {
-              Action: ['sts:AssumeRoleWithWebIdentity'],
-              Condition: { StringEquals: { [`${hp}:aud`]: 'sts.amazonaws.com', [`${hp}:sub`]: `system:serviceaccount:${namespace}:${name}` } },
-              Effect: 'Allow',
-              Principal: { Federated: `arn:aws:iam::${e.account.accountId}:oidc-provider/${hp}` },
-            },
-          ],
-          Version: '2012-10-17',
-        },
-      },
-    },
+    Role1: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: { Statement: [statement], Version: '2012-10-17' } } },
   };
   for (const p of policies) {
     resources[p] = {
@@ -58,6 +56,13 @@ beforeAll(async () => {
     id: 'kube-system/external-dns',
     templateBody: eksctlTemplate('kube-system/external-dns', ['PolicyExternalDNSChangeSet', 'PolicyExternalDNSHostedZones', 'PolicyEFSCSIController']),
   });
+  await createPodIdentityAsEksctl(e, {
+    cluster: CLUSTER,
+    region: REGION,
+    namespace: 'kube-system',
+    serviceAccount: 'efs-csi-controller-sa',
+    templateBody: eksctlTemplate('kube-system/efs-csi-controller-sa', ['PolicyEFSCSIController'], 'pod-identity'),
+  });
   // eksctl's ServiceAccount, annotated with the stack's role, for the doctor.
   const aws = await createAwsPorts(testAwsOptions(e.account, REGION));
   const roleArn = (await aws.cfn.describeStack(stackName))!.outputs.Role1!;
@@ -74,7 +79,7 @@ afterAll(async () => {
 interface Report {
   cluster: string;
   outdated: boolean;
-  policies: { namespace: string; name: string; wellKnownPolicy: string; version: string; missing: string[]; unused: string[] }[];
+  policies: { kind: string; namespace: string; name: string; wellKnownPolicy: string; version: string; missing: string[]; unused: string[] }[];
 }
 
 describe('policies outdated', () => {
@@ -83,11 +88,17 @@ describe('policies outdated', () => {
     expect(r.code, r.stderr).toBe(1);
     const report = JSON.parse(r.stdout) as Report;
     expect(report.outdated).toBe(true);
-    const byPolicy = Object.fromEntries(report.policies.map((p) => [p.wellKnownPolicy, p]));
+    const irsa = report.policies.filter((p) => p.kind === 'iamserviceaccount');
+    const byPolicy = Object.fromEntries(irsa.map((p) => [p.wellKnownPolicy, p]));
     expect(Object.keys(byPolicy).sort()).toEqual(['efsCSIController', 'externalDNS']);
     expect(byPolicy.externalDNS).toMatchObject({ namespace: 'kube-system', name: 'external-dns', version: 'v0.22.0', missing: ['route53:ListTagsForResources'], unused: ['route53:ListTagsForResource'] });
     expect(byPolicy.efsCSIController!.missing).toEqual(expect.arrayContaining(['elasticfilesystem:DescribeMountTargets', 'ec2:DescribeAvailabilityZones']));
-    expect(r.stderr).toMatch(/2 well-known policies lack actions their controller needs/);
+    // The pod identity role eksctl made with efsCSIController: the same gap, reported as the association's.
+    const pia = report.policies.filter((p) => p.kind === 'podidentityassociation');
+    expect(pia.map((p) => [p.namespace, p.name, p.wellKnownPolicy])).toEqual([['kube-system', 'efs-csi-controller-sa', 'efsCSIController']]);
+    expect(pia[0]!.missing).toEqual(byPolicy.efsCSIController!.missing);
+    expect(r.stderr).toMatch(/3 well-known policies lack actions their controller needs/);
+    expect(r.stderr).toMatch(/for the pod identity associations, add the missing actions in permissionPolicy/);
   });
 
   it("the doctor warns that the role's well-known policies lack actions (a warning: the role itself works)", async () => {
@@ -102,8 +113,9 @@ describe('policies outdated', () => {
   it('prints a table in text form', async () => {
     const r = await e.run(['policies', 'outdated', '--cluster', CLUSTER]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^NAMESPACE\s+NAME\s+POLICY\s+AGAINST\s+MISSING\s+NO LONGER USED\n/);
-    expect(r.stdout).toMatch(/^kube-system\s+external-dns\s+externalDNS\s+v0\.22\.0\s+route53:ListTagsForResources\s+route53:ListTagsForResource$/m);
+    expect(r.stdout).toMatch(/^NAMESPACE\s+NAME\s+KIND\s+POLICY\s+AGAINST\s+MISSING\s+NO LONGER USED\n/);
+    expect(r.stdout).toMatch(/^kube-system\s+external-dns\s+iamserviceaccount\s+externalDNS\s+v0\.22\.0\s+route53:ListTagsForResources\s+route53:ListTagsForResource$/m);
+    expect(r.stdout).toMatch(/^kube-system\s+efs-csi-controller-sa\s+podidentityassociation\s+efsCSIController\s+v3\.4\.1\s+\S*elasticfilesystem:DescribeMountTargets/m);
   });
 
   it('an unknown --version is a usage error before any request', async () => {

@@ -30,6 +30,10 @@ export interface MemoryAwsOptions {
   autoMode?: boolean;
   /** the eks-pod-identity-agent add-on's status; undefined: not installed (default ACTIVE) */
   podIdentityAgent?: string | null;
+  /** the cluster's partition (default aws): its ARN and its OIDC provider's */
+  partition?: string;
+  /** AWS-managed policy ARNs GetPolicy answers NoSuchEntity for (the partition lacks them); others exist */
+  missingPolicies?: readonly string[];
 }
 
 export interface MemoryAws {
@@ -52,7 +56,8 @@ const notModelled = (what: string): never => {
 export function memoryAws(opts: MemoryAwsOptions): MemoryAws {
   const account = opts.account ?? '111122223333';
   const issuer = `https://oidc.eks.${opts.region}.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF`;
-  const oidc = oidcInfoFrom(issuer, 'aws', account);
+  const partition = opts.partition ?? 'aws';
+  const oidc = oidcInfoFrom(issuer, partition, account);
   const providers = new Map<string, OidcProviderInfo>();
   if (opts.oidcProvider ?? true) {
     providers.set(oidc.providerArn, { arn: oidc.providerArn, url: oidc.issuerHostPath, clientIds: ['sts.amazonaws.com'], thumbprints: [], tags: {} });
@@ -210,6 +215,11 @@ export function memoryAws(opts: MemoryAwsOptions): MemoryAws {
     deleteRolePermissionsBoundary: async () => notModelled('DeleteRolePermissionsBoundary'),
     tagRole: async () => notModelled('TagRole'),
     untagRole: async () => notModelled('UntagRole'),
+    async policyExists(arn) {
+      log('iam.getPolicy', arn);
+      if (!/^arn:[\w-]+:iam::aws:policy\//.test(arn)) return notModelled(`GetPolicy of a customer policy (${arn})`);
+      return !(opts.missingPolicies ?? []).includes(arn);
+    },
   };
 
   // EKS Pod Identity as the API model says: one association per ServiceAccount (ResourceInUse), the role must be in
@@ -302,8 +312,8 @@ export function memoryAws(opts: MemoryAwsOptions): MemoryAws {
         if (name !== opts.cluster) throw new IrsaError('NOT_FOUND', `cluster "${name}" not found in ${opts.region}`);
         return {
           name,
-          arn: `arn:aws:eks:${opts.region}:${account}:cluster/${name}`,
-          partition: 'aws',
+          arn: `arn:${partition}:eks:${opts.region}:${account}:cluster/${name}`,
+          partition,
           accountId: account,
           region: opts.region,
           status: 'ACTIVE',

@@ -13,10 +13,12 @@ export interface MemoryCluster {
   run(argv: string[]): Promise<CliRun>;
 }
 
-export function memoryCluster(opts: { cluster?: string; region?: string; oidcProvider?: boolean; eks?: Pick<MemoryAwsOptions, 'autoMode' | 'podIdentityAgent'> } = {}): MemoryCluster {
+export function memoryCluster(
+  opts: { cluster?: string; region?: string; oidcProvider?: boolean; eks?: Pick<MemoryAwsOptions, 'autoMode' | 'podIdentityAgent'>; iam?: Pick<MemoryAwsOptions, 'partition' | 'missingPolicies'> } = {},
+): MemoryCluster {
   const cluster = opts.cluster ?? 'unit';
   const region = opts.region ?? 'us-west-2';
-  const aws = memoryAws({ cluster, region, ...(opts.oidcProvider !== undefined ? { oidcProvider: opts.oidcProvider } : {}), ...opts.eks });
+  const aws = memoryAws({ cluster, region, ...(opts.oidcProvider !== undefined ? { oidcProvider: opts.oidcProvider } : {}), ...opts.eks, ...opts.iam });
   const kube = memoryKube();
   const env = {
     AWS_ACCESS_KEY_ID: 'AKIAUNITTEST',

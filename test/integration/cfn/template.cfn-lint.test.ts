@@ -5,16 +5,31 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, templateBody } from '../../../src/cfn/template.js';
-import { UPSTREAM_POLICIES, isWellKnownKey } from '../../../src/cfn/policy-data.js';
+import { MANAGED_POLICIES, UPSTREAM_POLICIES, isWellKnownKey } from '../../../src/cfn/policy-data.js';
 import { GOLDEN_CASES, OIDC, spec } from '../../fixtures/cfn/specs.js';
 
-/** Every catalogued upstream document, each in a template of its own (the upstream profile, pinned to it). */
-const UPSTREAM_CASES = [...UPSTREAM_POLICIES.values()].flat().map((f) => ({
+/** A plausible value for each catalogued input, by name (ARNs where the input is an ARN). */
+const SAMPLE_INPUTS: Record<string, string | string[]> = {
+  bucket: 'my-bucket',
+  buckets: ['my-bucket', 'my-other-bucket'],
+  secretArns: ['arn:aws:secretsmanager:us-west-2:123456789012:secret:app-*'],
+  clusterName: 'demo',
+  nodeRoleArn: 'arn:aws:iam::123456789012:role/KarpenterNodeRole-demo',
+  interruptionQueueArn: 'arn:aws:sqs:us-west-2:123456789012:demo',
+  hostedZoneArns: ['arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ'],
+  kmsKeyArns: ['arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+  queueArns: ['arn:aws:sqs:us-west-2:123456789012:nth'],
+};
+const sampleInputs = (f: object) => Object.fromEntries(Object.keys(('inputs' in f && typeof f.inputs === 'object' ? f.inputs : null) ?? {}).map((k) => [k, SAMPLE_INPUTS[k] ?? 'x']));
+
+/** Every catalogued upstream document and managed-policy entry, each in a template of its own (pinned to it). */
+const UPSTREAM_CASES = [...UPSTREAM_POLICIES.values(), ...MANAGED_POLICIES.values()].flat().map((f) => ({
   name: `upstream-${f.controller}-${f.version}`,
   sa: isWellKnownKey(f.controller)
     ? spec({
         wellKnownPolicies: { [f.controller]: true },
-        wellKnownPolicySelection: { profile: 'upstream', versions: { [f.controller]: f.version } },
+        // Each with its inputs given, so the statements they add are linted too.
+        wellKnownPolicySelection: { profile: 'upstream', versions: { [f.controller]: f.version }, inputs: { [f.controller]: sampleInputs(f) } },
       })
     : spec({
         // Controllers eksctl has no key for, each input given a plausible value.
@@ -22,7 +37,7 @@ const UPSTREAM_CASES = [...UPSTREAM_POLICIES.values()].flat().map((f) => ({
           {
             name: f.controller,
             version: f.version,
-            inputs: Object.fromEntries(Object.entries(f.inputs ?? {}).map(([k, i]) => [k, i.list ? ['arn:aws:secretsmanager:us-west-2:123456789012:secret:app-*'] : 'my-bucket'])),
+            inputs: sampleInputs(f),
           },
         ],
       }),
@@ -35,7 +50,7 @@ describe('cfn-lint', () => {
   it('accepts every golden template and every upstream document', { timeout: 60_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'irsactl-cfn-lint-'));
     try {
-      expect(UPSTREAM_CASES.length).toBeGreaterThanOrEqual(10);
+      expect(UPSTREAM_CASES.length).toBeGreaterThanOrEqual(17);
       const files = [...GOLDEN_CASES, ...UPSTREAM_CASES].map((c) => {
         const file = join(dir, `${c.name}.json`);
         writeFileSync(file, templateBody(renderTemplate(c.sa, c.oidc)));

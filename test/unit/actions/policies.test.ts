@@ -30,7 +30,21 @@ describe('policies show', () => {
     const r = await run('show', 'externalDNS', '-o', 'json');
     expect(r.code, r.stderr).toBe(0);
     const file = upstreamPolicy('externalDNS')!;
-    expect(JSON.parse(r.stdout)).toEqual({ controller: 'externalDNS', profile: 'upstream', version: file.version, source: file.source, document: file.document });
+    expect(JSON.parse(r.stdout)).toEqual({ controller: 'externalDNS', profile: 'upstream', version: file.version, source: file.source, inputs: file.inputs, document: file.document });
+  });
+
+  it('a managed-policy entry: its managed policy ARNs and source, text and json', async () => {
+    const r = await run('show', 'amazonManagedPrometheus', '-o', 'json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      controller: 'amazonManagedPrometheus',
+      source: { repository: 'aws-observability/terraform-aws-observability-accelerator', path: 'modules/eks-monitoring/main.tf' },
+      managedPolicies: ['arn:aws:iam::aws:policy/AmazonPrometheusRemoteWriteAccess'],
+    });
+    expect((await run('show', 'cloudWatchObservability')).stdout).toContain('# managed policy: arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy\n');
+    const list = JSON.parse((await run('list', '-o', 'json')).stdout) as { controllers: { controller: string; upstream: { managedPolicies?: string[] }[] }[] };
+    expect(list.controllers.find((c) => c.controller === 'cloudWatchObservability')!.upstream[0]!.managedPolicies).toEqual(['CloudWatchAgentServerPolicy']);
+    expect(list.controllers.map((c) => c.controller)).toEqual(expect.arrayContaining(['karpenter', 'vpcCNIIPv6', 'awsLoadBalancerControllerTGB']));
   });
 
   it("--policy-profile eksctl prints eksctl's inline policies and managed ARNs", async () => {

@@ -11,8 +11,61 @@ const file = (sa: string): ConfigSource => ({
 const resolve = (sa: string) => resolveConfig('create', { configFile: 'cluster.yaml' }, file(sa)).cluster.serviceAccounts[0]!;
 
 describe('controllerPolicies (controllers eksctl has no key for)', () => {
-  it('catalogues velero, external-secrets, the FSx driver and node-termination-handler', () => {
-    expect(extraControllers().sort()).toEqual(['externalSecrets', 'fsxCSIController', 'nodeTerminationHandler', 'velero']);
+  it('catalogues the controllers eksctl has no key for, documents and managed-policy entries', () => {
+    expect(extraControllers().sort()).toEqual([
+      'amazonManagedPrometheus',
+      'awsLoadBalancerControllerTGB',
+      'cloudWatchObservability',
+      'externalSecrets',
+      'fsxCSIController',
+      'karpenter',
+      'mountpointS3CSIController',
+      'nodeTerminationHandler',
+      'velero',
+      'vpcCNIIPv4',
+      'vpcCNIIPv6',
+    ]);
+  });
+
+  const karpenter = '    controllerPolicies:\n      karpenter: {inputs: {nodeRoleArn: "arn:aws:iam::123456789012:role/KNode", interruptionQueueArn: "arn:aws:sqs:us-west-2:123456789012:demo"}}\n';
+
+  it("karpenter: clusterName defaults to the cluster's name, in condition keys too; pseudo parameters stay CloudFormation's", () => {
+    const sa = resolve(karpenter);
+    expect(sa.controllerPolicies![0]!.inputs.clusterName).toBe('demo');
+    const doc = (renderTemplate(sa, OIDC).Resources.PolicyKarpenter as PolicyResource).Properties.PolicyDocument;
+    const text = JSON.stringify(doc);
+    expect(text).not.toMatch(/\$\{(ClusterName|KarpenterNodeRole|KarpenterInterruptionQueue)/);
+    expect(text).toContain('"aws:ResourceTag/kubernetes.io/cluster/demo":"owned"');
+    expect(text).toContain('{"Fn::Sub":"arn:${AWS::Partition}:eks:${AWS::Region}:${AWS::AccountId}:cluster/demo"}');
+    expect(text).toContain('"Resource":{"Fn::Sub":"arn:${AWS::Partition}:iam::123456789012:role/KNode"}');
+    expect(text).toContain('"Resource":{"Fn::Sub":"arn:${AWS::Partition}:sqs:us-west-2:123456789012:demo"}');
+    // Every action of the five upstream policies is there.
+    const actions = (doc.Statement as { Action: string | string[] }[]).flatMap((st) => [st.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['ec2:RunInstances', 'iam:PassRole', 'eks:DescribeCluster', 'sqs:ReceiveMessage', 'pricing:GetProducts']));
+  });
+
+  it('karpenter: a named clusterName wins; the node role and the queue are required', () => {
+    expect(resolve(karpenter.replace('{inputs: {', '{inputs: {clusterName: other, ')).controllerPolicies![0]!.inputs.clusterName).toBe('other');
+    expect(() => resolve('    controllerPolicies:\n      karpenter: {}\n')).toThrow(/karpenter\.inputs\.nodeRoleArn: must be set/);
+    expect(() => resolve('    controllerPolicies:\n      karpenter: {}\n')).toThrow(/karpenter\.inputs\.interruptionQueueArn: must be set/);
+  });
+
+  it('mountpoint: each bucket name takes both ARNs (the bucket and its objects)', () => {
+    const sa = resolve('    controllerPolicies:\n      mountpointS3CSIController: {inputs: {buckets: [a, b]}}\n');
+    const text = JSON.stringify((renderTemplate(sa, OIDC).Resources.PolicyMountpointS3CSIController as PolicyResource).Properties.PolicyDocument);
+    for (const r of ['s3:::a', 's3:::b', 's3:::a/*', 's3:::b/*']) expect(text).toContain(`"arn:\${AWS::Partition}:${r}"`);
+    expect(text).not.toContain('amzn-s3-demo-bucket');
+    expect(() => resolve('    controllerPolicies:\n      mountpointS3CSIController: {}\n')).toThrow(/inputs\.buckets: must be set/);
+  });
+
+  it('managed-policy entries render as ManagedPolicyArns with ${AWS::Partition}, no inline policy; they take no inputs', () => {
+    const sa = resolve('    controllerPolicies:\n      cloudWatchObservability: {}\n      amazonManagedPrometheus: {}\n');
+    const t = renderTemplate(sa, OIDC);
+    expect(Object.keys(t.Resources)).toEqual(['Role1']);
+    expect(JSON.stringify(t.Resources.Role1)).toContain(
+      '"ManagedPolicyArns":[{"Fn::Sub":"arn:${AWS::Partition}:iam::aws:policy/CloudWatchAgentServerPolicy"},{"Fn::Sub":"arn:${AWS::Partition}:iam::aws:policy/AmazonPrometheusRemoteWriteAccess"}]',
+    );
+    expect(() => resolve('    controllerPolicies:\n      cloudWatchObservability: {inputs: {x: y}}\n')).toThrow(/it takes no inputs/);
   });
 
   it("velero's bucket input replaces ${BUCKET} in its ARNs; the rendered policy is partition-neutral", () => {
