@@ -3,6 +3,7 @@ import type {
   CloudFormationPort,
   CreateStackInput,
   EksPort,
+  FargateProfileInfo,
   IamPort,
   PodIdentityAssociationInfo,
   OidcProviderInfo,
@@ -30,6 +31,8 @@ export interface MemoryAwsOptions {
   autoMode?: boolean;
   /** the eks-pod-identity-agent add-on's status; undefined: not installed (default ACTIVE) */
   podIdentityAgent?: string | null;
+  /** the cluster's Fargate profiles (none by default) */
+  fargateProfiles?: FargateProfileInfo[];
 }
 
 export interface MemoryAws {
@@ -234,6 +237,10 @@ export function memoryAws(opts: MemoryAwsOptions): MemoryAws {
     return a;
   };
   const podIdentityEks: Omit<EksPort, 'describeCluster' | 'tagResource'> = {
+    async listFargateProfiles() {
+      log('eks.listFargateProfiles', '');
+      return structuredClone(opts.fargateProfiles ?? []);
+    },
     async describeAddon(_cluster, name) {
       log('eks.describeAddon', name);
       const status = opts.podIdentityAgent === undefined ? 'ACTIVE' : opts.podIdentityAgent;
