@@ -9,8 +9,11 @@ export const MIGRATED_BY_TAG = 'irsactl.io/migrated-by';
 export const MIGRATED_BY_VALUE = 'migrate-to-pod-identity';
 /** The ServiceAccount's eks.amazonaws.com/role-arn annotation as it was: rollback puts it back. */
 export const IRSA_ROLE_TAG = 'irsactl.io/irsa-role-arn';
-/** Set by the cut-over once it has removed the ServiceAccount's OIDC trust statement: rollback puts it back. */
-export const OIDC_TRUST_REMOVED_TAG = 'irsactl.io/oidc-trust-removed';
+/**
+ * Whether the role trusted the ServiceAccount through the OIDC provider when the association was made ('true' or
+ * 'false'): rollback puts that statement back only if it was there (the cut-over may have removed it).
+ */
+export const IRSA_OIDC_TRUST_TAG = 'irsactl.io/irsa-oidc-trust';
 
 export const isMigrationAssociation = (a: Pick<PodIdentityAssociationInfo, 'tags' | 'ownerArn'>): boolean =>
   a.ownerArn === undefined && a.tags[MIGRATED_BY_TAG] === MIGRATED_BY_VALUE;

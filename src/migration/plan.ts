@@ -1,7 +1,7 @@
 import { POD_IDENTITY_AGENT_ADDON, POD_IDENTITY_SERVICE_PRINCIPAL } from '../model/pod-identity.js';
 import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
 import { shellCommand } from '../model/suggested-commands.js';
-import { IRSA_ROLE_TAG, isMigrationAssociation, MIGRATED_BY_TAG, MIGRATED_BY_VALUE, OIDC_TRUST_REMOVED_TAG, type ClusterFacts, type MigrationFacts, type RoleOwner, type ServiceAccountFacts } from './facts.js';
+import { IRSA_ROLE_TAG, isMigrationAssociation, MIGRATED_BY_TAG, MIGRATED_BY_VALUE, IRSA_OIDC_TRUST_TAG, type ClusterFacts, type MigrationFacts, type RoleOwner, type ServiceAccountFacts } from './facts.js';
 import { hasMigrationTrust, oidcTrustFor, sameStatement, standardOidcStatement, trustsPodIdentity, type OidcSubject } from './trust.js';
 
 // The migration's plan, pure: per ServiceAccount, what stops it (blockers, each with its reason), which phase the
@@ -221,7 +221,7 @@ function planMigrate(facts: MigrationFacts, sa: ServiceAccountFacts, opts: PlanO
   const steps: MigrationStep[] = [];
   if (!trustsPodIdentity(trust)) steps.push({ action: 'add-pod-identity-trust', roleArn: role.arn, ...via });
   if (association === undefined) {
-    steps.push({ action: 'create-association', roleArn: role.arn, tags: { [MIGRATED_BY_TAG]: MIGRATED_BY_VALUE, [IRSA_ROLE_TAG]: annotation ?? role.arn } });
+    steps.push({ action: 'create-association', roleArn: role.arn, tags: { [MIGRATED_BY_TAG]: MIGRATED_BY_VALUE, [IRSA_ROLE_TAG]: annotation ?? role.arn, [IRSA_OIDC_TRUST_TAG]: String(oidc.kind !== 'none') } });
   }
   steps.push({ action: 'verify', roleArn: role.arn });
   if (opts.cutOver) {
@@ -267,7 +267,7 @@ function planRollback(facts: MigrationFacts, sa: ServiceAccountFacts, rolledBack
   if (sa.role.kind === 'found' && subject !== undefined) {
     const { role, owner } = sa.role;
     const via = trustVia(owner, role.name);
-    if (ours && association.tags[OIDC_TRUST_REMOVED_TAG] === 'true' && oidcTrustFor(role.trustPolicy, subject).kind === 'none') {
+    if (ours && association.tags[IRSA_OIDC_TRUST_TAG] !== 'false' && oidcTrustFor(role.trustPolicy, subject).kind === 'none') {
       steps.push({ action: 'restore-oidc-trust', roleArn: role.arn, ...via });
     }
     if (ours) steps.push({ action: 'delete-association', associationId: association.associationId });

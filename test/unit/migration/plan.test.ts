@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PodIdentityAssociationInfo, RoleInfo } from '../../../src/aws/ports.js';
-import { IRSA_ROLE_TAG, MIGRATED_BY_TAG, MIGRATED_BY_VALUE, OIDC_TRUST_REMOVED_TAG, type ClusterFacts, type MigrationFacts, type RoleOwner, type ServiceAccountFacts } from '../../../src/migration/facts.js';
+import { IRSA_ROLE_TAG, MIGRATED_BY_TAG, MIGRATED_BY_VALUE, IRSA_OIDC_TRUST_TAG, type ClusterFacts, type MigrationFacts, type RoleOwner, type ServiceAccountFacts } from '../../../src/migration/facts.js';
 import { planMigration, type MigrationPlan } from '../../../src/migration/plan.js';
 import { podIdentityStatement, standardOidcStatement, withPodIdentityTrust } from '../../../src/migration/trust.js';
 import { verifyPodIdentity } from '../../../src/migration/verify.js';
@@ -63,7 +63,7 @@ describe('migration plan: phases from the world', () => {
     expect(p.items[0]).toMatchObject({ phase: 'irsa', status: 'changes' });
     expect(p.items[0]!.steps).toEqual([
       { action: 'add-pod-identity-trust', roleArn: roleArn('r-a'), via: 'stack', stackName: 'eksctl-prod-addon-iamserviceaccount-default-a' },
-      { action: 'create-association', roleArn: roleArn('r-a'), tags: { [MIGRATED_BY_TAG]: MIGRATED_BY_VALUE, [IRSA_ROLE_TAG]: roleArn('r-a') } },
+      { action: 'create-association', roleArn: roleArn('r-a'), tags: { [MIGRATED_BY_TAG]: MIGRATED_BY_VALUE, [IRSA_ROLE_TAG]: roleArn('r-a'), [IRSA_OIDC_TRUST_TAG]: 'true' } },
       { action: 'verify', roleArn: roleArn('r-a') },
     ]);
   });
@@ -167,6 +167,12 @@ describe('rollback plan', () => {
   const rollback = (f: MigrationFacts) => planMigration(f, { mode: 'rollback', cutOver: false });
   const dual = withPodIdentityTrust(irsaTrust('default', 'a'));
 
+  it('does not add an OIDC trust the role never had', () => {
+    const podOnly = { Version: '2012-10-17', Statement: [podIdentityStatement()] };
+    const assoc = association('default', 'a', { tags: { ...association('default', 'a').tags, [IRSA_OIDC_TRUST_TAG]: 'false' } });
+    expect(actions(rollback(facts([sa('default', 'a', { trust: podOnly, association: assoc, annotated: false })])))).toEqual(['restore-annotation', 'delete-association', 'remove-pod-identity-trust']);
+  });
+
   it('from phase 1: the migration trust goes', () => {
     expect(actions(rollback(facts([sa('default', 'a', { trust: dual })])))).toEqual(['remove-pod-identity-trust']);
   });
@@ -177,7 +183,7 @@ describe('rollback plan', () => {
 
   it('from the cut-over: annotation and OIDC trust back first, the association (which records them) after', () => {
     const cut = { Version: '2012-10-17', Statement: [podIdentityStatement()] };
-    const assoc = association('default', 'a', { tags: { ...association('default', 'a').tags, [OIDC_TRUST_REMOVED_TAG]: 'true' } });
+    const assoc = association('default', 'a', { tags: { ...association('default', 'a').tags, [IRSA_OIDC_TRUST_TAG]: 'true' } });
     const p = rollback(facts([sa('default', 'a', { trust: cut, association: assoc, annotated: false })]));
     expect(actions(p)).toEqual(['restore-annotation', 'restore-oidc-trust', 'delete-association', 'remove-pod-identity-trust']);
   });
