@@ -1,11 +1,9 @@
 import { Command } from 'commander';
-import { addAwsFlags, addCfnFlags, addClusterFlag, addKubeFlags, addRunFlags } from './flags.js';
+import { addAwsFlags, addCfnFlags, addClusterFlag, addKubeFlags, addRunFlags, repeat } from './flags.js';
 import { recordOutcome, runtimeFor, type CliContext } from './context.js';
 import { examples } from './help.js';
 import { connectionFrom, optionsOf, outputOf, type OptionBag } from './options.js';
 import { usageError } from '../errors.js';
-
-const repeat = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function migrateToPodIdentityCommand(ctx: CliContext): Command {
   const cmd = new Command('migrate-to-pod-identity').description(
