@@ -262,3 +262,26 @@ describe('utils migrate-to-pod-identity (sandbox, 10 ServiceAccounts)', () => {
     expect(typo.stderr).toContain('no annotated ServiceAccount matches "nope/*"');
   });
 });
+
+describe('utils migrate-to-pod-identity: what blocks a whole cluster (sandbox)', () => {
+  it('without the eks-pod-identity-agent add-on every ServiceAccount is blocked with the create-addon command; exit 0, nothing written; Auto Mode needs none', async () => {
+    const name = 'mig-noagent';
+    await e.sandbox.createCluster(e.account, name, REGION);
+    const k = { accountId: e.account.accountId, region: REGION, name };
+    const c = await e.run(['utils', 'associate-iam-oidc-provider', '--cluster', name, '--region', REGION, '--approve']);
+    expect(c.code).toBe(0);
+    const made = await e.run(['create', 'iamserviceaccount', '--cluster', name, '--region', REGION, '--name', 'app', '--attach-policy-arn', POLICY, '--approve']);
+    expect(made, made.stderr).toMatchObject({ code: 0 });
+    e.sandbox.proxy.eks.removeAddon(k, 'eks-pod-identity-agent');
+    e.sandbox.proxy.resetLog();
+    const r = await e.run(['utils', 'migrate-to-pod-identity', '--cluster', name, '--region', REGION, '--approve', '-o', 'json']);
+    expect(r, r.stderr).toMatchObject({ code: 0 });
+    const plan = JSON.parse(r.stdout) as PlanJson & { serviceAccounts: { blockers: { code: string; fix: string | null }[] }[] };
+    expect(plan.serviceAccounts[0]!.blockers).toEqual([expect.objectContaining({ code: 'agent-missing', fix: `aws eks create-addon --cluster-name ${name} --addon-name eks-pod-identity-agent --region ${REGION}` })]);
+    expect(e.sandbox.proxy.count('cloudformation', 'UpdateStack') + e.sandbox.proxy.count('eks', 'CreatePodIdentityAssociation')).toBe(0);
+    e.sandbox.proxy.eks.setAutoMode(k, true);
+    const auto = await e.run(['utils', 'migrate-to-pod-identity', '--cluster', name, '--region', REGION, '--approve']);
+    expect(auto, auto.stderr).toMatchObject({ code: 0 });
+    expect(e.sandbox.proxy.eks.associations(k)).toHaveLength(1);
+  });
+});
