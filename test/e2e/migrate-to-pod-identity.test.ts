@@ -284,4 +284,16 @@ describe('utils migrate-to-pod-identity: what blocks a whole cluster (sandbox)',
     expect(auto, auto.stderr).toMatchObject({ code: 0 });
     expect(e.sandbox.proxy.eks.associations(k)).toHaveLength(1);
   });
+
+  it('in a China region every ServiceAccount is blocked: no Pod Identity in aws-cn', async () => {
+    const name = 'mig-china';
+    const region = 'cn-north-1';
+    const c = await e.sandbox.createCluster(e.account, name, region);
+    c.kube.putServiceAccount({ metadata: { namespace: 'default', name: 'x', annotations: { [ANNOTATION]: `arn:aws-cn:iam::${e.account.accountId}:role/x` } } });
+    const { runCli } = await import('../support/run-cli.js');
+    const r = await runCli(['utils', 'migrate-to-pod-identity', '--cluster', name, '--region', region, '-o', 'json'], { ...e.env, AWS_REGION: region });
+    expect(r, r.stderr).toMatchObject({ code: 0 });
+    const plan = JSON.parse(r.stdout) as PlanJson;
+    expect(plan.serviceAccounts[0]!.blockers.map((b) => b.code)).toContain('partition');
+  });
 });
