@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import type { AwsPorts, PodIdentityAssociationInfo, RoleInfo, StackRecord } from '../aws/ports.js';
 import type { KubePort, ServiceAccountObject } from '../k8s/ports.js';
 import { isForbidden } from '../k8s/errors.js';
+import { IrsaError } from '../errors.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
 import { selectMatching, type SaFilter } from '../config/filter.js';
 import { parseRoleArn, providerArnFor } from '../model/arns.js';
@@ -58,6 +59,16 @@ async function ownerOf(aws: AwsPorts, role: RoleInfo, stacks: () => Promise<Map<
   return { kind: 'iam' };
 }
 
+/** --include/--exclude over what the cluster has: an include that matches none is the cluster's answer (exit 1), not bad usage. */
+function selectAnnotated<T extends { namespace: string; name: string }>(all: T[], filter: SaFilter): T[] {
+  try {
+    return selectMatching(all, (s) => `${s.namespace}/${s.name}`, filter, 'annotated ServiceAccount');
+  } catch (err) {
+    if (err instanceof IrsaError && err.code === 'CONFIG') throw new IrsaError('NOT_FOUND', err.message, { cause: err });
+    throw err;
+  }
+}
+
 export interface GatherOptions {
   filter: SaFilter;
 }
@@ -86,7 +97,7 @@ export async function gatherMigrationFacts(session: ClusterSession, opts: Gather
     }
   }
   const all = [...byId.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, v]) => v);
-  const selected = selectMatching(all, (s) => `${s.namespace}/${s.name}`, opts.filter, 'annotated ServiceAccount');
+  const selected = selectAnnotated(all, opts.filter);
 
   let stacksPromise: Promise<Map<string, StackRecord>> | undefined;
   const stacks = () => (stacksPromise ??= irsaStacks(aws.cfn, session.name).then((s) => s.owned));

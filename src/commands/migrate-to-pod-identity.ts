@@ -36,7 +36,10 @@ export function migrateToPodIdentityCommand(ctx: CliContext): Command {
     const cutOver = opt.flag('removeOidcProviderTrustRelationship') === true;
     if (rollback && cutOver) throw usageError('--rollback and --remove-oidc-provider-trust-relationship go opposite ways', 'pass one of them');
     const rt = runtimeFor(ctx, o);
-    const [{ splitGlobList }, { migrateToPodIdentity }] = await Promise.all([import('../config/filter.js'), import('../actions/migrate-to-pod-identity.js')]);
+    const [{ matchesFilter, splitGlobList }, { migrateToPodIdentity }] = await Promise.all([import('../config/filter.js'), import('../actions/migrate-to-pod-identity.js')]);
+    const filter = { include: splitGlobList(opt.list('include')), exclude: splitGlobList(opt.list('exclude')) };
+    // a glob that does not parse is bad usage, said before any request (compiling them is matching one id)
+    matchesFilter('-/-', { include: [], exclude: [...filter.include, ...filter.exclude] });
     const { changes } = await migrateToPodIdentity(rt, {
       cluster,
       region: opt.string('region'),
@@ -44,7 +47,7 @@ export function migrateToPodIdentityCommand(ctx: CliContext): Command {
       approve: opt.flag('approve') === true,
       rollback,
       cutOver,
-      filter: { include: splitGlobList(opt.list('include')), exclude: splitGlobList(opt.list('exclude')) },
+      filter,
       output: outputOf(o, ['text', 'json']),
     });
     recordOutcome(ctx, o, changes);

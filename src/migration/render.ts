@@ -16,28 +16,30 @@ export interface ItemOutcome {
   error?: { message: string; hint?: string };
 }
 
-const via = (s: MigrationStep): string => ('via' in s ? (s.via === 'stack' ? ` (through stack ${s.stackName})` : ` (IAM UpdateAssumeRolePolicy on ${s.roleName})`) : '');
+const via = (s: MigrationStep): string => ('via' in s ? (s.via === 'stack' ? `, through stack ${s.stackName}` : `, through IAM (UpdateAssumeRolePolicy on ${s.roleName})`) : '');
 
-export function describeStep(s: MigrationStep): string {
+/** One step in words; `itemRole`, the ServiceAccount's role, is said "the role" (the text names it once, above its steps). */
+export function describeStep(s: MigrationStep, itemRole?: string): string {
+  const role = (arn: string) => (arn === itemRole ? 'the role' : `role ${arn}`);
   switch (s.action) {
     case 'add-pod-identity-trust':
-      return `add trust for pods.eks.amazonaws.com (sts:AssumeRole, sts:TagSession) to role ${s.roleArn}${via(s)}`;
+      return `add trust for pods.eks.amazonaws.com (sts:AssumeRole, sts:TagSession) to ${role(s.roleArn)}${via(s)}`;
     case 'create-association':
-      return `create a pod identity association with role ${s.roleArn}`;
+      return `create a pod identity association with ${role(s.roleArn)}`;
     case 'verify':
-      return `verify: the association gives role ${s.roleArn}, which trusts pods.eks.amazonaws.com, and the agent runs`;
+      return `verify: the association gives ${role(s.roleArn)}, which trusts pods.eks.amazonaws.com, and the agent runs`;
     case 'remove-annotation':
       return 'remove the eks.amazonaws.com/role-arn annotation';
     case 'remove-oidc-trust':
-      return `remove its OIDC provider trust from role ${s.roleArn}${via(s)}`;
+      return `remove its OIDC provider trust from ${role(s.roleArn)}${via(s)}`;
     case 'restore-annotation':
       return `put back the annotation eks.amazonaws.com/role-arn: ${s.roleArn}`;
     case 'restore-oidc-trust':
-      return `put back its OIDC provider trust in role ${s.roleArn}${via(s)}`;
+      return `put back its OIDC provider trust in ${role(s.roleArn)}${via(s)}`;
     case 'delete-association':
       return `delete the pod identity association ${s.associationId}`;
     case 'remove-pod-identity-trust':
-      return `remove the migration's pods.eks.amazonaws.com trust from role ${s.roleArn}${via(s)}`;
+      return `remove the migration's pods.eks.amazonaws.com trust from ${role(s.roleArn)}${via(s)}`;
   }
 }
 
@@ -52,14 +54,15 @@ export function summarize(plan: MigrationPlan): { total: number; changes: number
 
 export function renderPlanText(plan: MigrationPlan, results?: readonly ItemOutcome[]): string {
   const lines: string[] = [];
-  const what = plan.mode === 'rollback' ? 'Rollback to IRSA' : `Migration to EKS Pod Identity${plan.cutOver ? ', with cut-over' : ''}`;
-  lines.push(singleLine(`${what} of cluster ${plan.cluster} (${plan.region})${results === undefined ? ': plan' : ''}`));
+  const what = plan.mode === 'rollback' ? 'back to IRSA' : `to EKS Pod Identity${plan.cutOver ? ', with cut-over' : ''}`;
+  lines.push(singleLine(`${plan.mode === 'rollback' ? 'Rollback' : 'Migration'} of cluster ${plan.cluster} (${plan.region}) ${what}${results === undefined ? ': plan' : ''}`));
   for (const w of plan.warnings) lines.push(singleLine(`! ${findingLine(w)}`));
   const byId = new Map((results ?? []).map((r) => [r.id, r]));
   for (const item of plan.items) {
     lines.push('');
     const phase = item.phase !== undefined ? `, phase ${item.phase}` : '';
-    lines.push(singleLine(`${item.id}${item.roleArn !== undefined ? ` (role ${item.roleArn})` : ''}: ${STATUS[item.status]}${phase}`));
+    lines.push(singleLine(`${item.id}: ${STATUS[item.status]}${phase}`));
+    if (item.roleArn !== undefined) lines.push(singleLine(`  role ${item.roleArn}`));
     for (const b of item.blockers) lines.push(singleLine(`  ✖ ${findingLine(b)}`));
     for (const w of item.warnings) lines.push(singleLine(`  ! ${findingLine(w)}`));
     const outcomes = byId.get(item.id)?.steps ?? [];
@@ -67,7 +70,7 @@ export function renderPlanText(plan: MigrationPlan, results?: readonly ItemOutco
       const o = outcomes.find((x) => x.action === s.action);
       const mark = o === undefined ? (s.action === 'verify' ? '?' : '+') : o.outcome === 'failed' ? '✖' : o.outcome === 'skipped' ? '-' : '✔';
       const suffix = o === undefined ? '' : o.outcome === 'unchanged' ? ' (was so already)' : o.outcome === 'skipped' ? ' (skipped)' : o.outcome === 'failed' ? `: ${o.detail ?? 'failed'}` : '';
-      lines.push(singleLine(`  ${mark} ${i + 1}. ${describeStep(s)}${suffix}`));
+      lines.push(singleLine(`  ${mark} ${i + 1}. ${describeStep(s, item.roleArn)}${suffix}`));
     });
     const error = byId.get(item.id)?.error;
     if (error?.hint !== undefined) lines.push(singleLine(`    hint: ${error.hint}`));

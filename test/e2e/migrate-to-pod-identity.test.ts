@@ -254,11 +254,50 @@ describe('utils migrate-to-pod-identity (sandbox, 10 ServiceAccounts)', () => {
     expect((await planOf('--rollback')).summary.changes).toBe(0);
   });
 
-  it('--include migrates a few at a time; a typo in --include is an error', async () => {
+  it('verification interrupted: no cut-over happens even when asked for; the re-run verifies and cuts over; rollback is exact', async () => {
+    // the plan describes the one association there is (default/mismatch's); every later Describe (phase 3's) fails
+    const plan = awsFaultPlan({ rate: 1, seed: 1, kinds: ['http500'] });
+    let describes = 0;
+    e.sandbox.proxy.setFaultInjector((req) => (req.action === 'DescribePodIdentityAssociation' && ++describes > 1 ? plan.injector(req) : 'pass'));
+    const r = await migrate('--remove-oidc-provider-trust-relationship', '--approve', '-o', 'json');
+    noFaults();
+    expect(r.code).toBe(1);
+    const ran = JSON.parse(r.stdout) as PlanJson;
+    for (const item of ran.serviceAccounts.filter((s) => MIGRATABLE.includes(s.id))) {
+      expect(Object.fromEntries(item.steps.map((s) => [s.action, s.outcome])), item.id).toEqual({
+        'add-pod-identity-trust': 'done',
+        'create-association': 'done',
+        verify: 'failed',
+        'remove-annotation': 'skipped',
+        'remove-oidc-trust': 'skipped',
+      });
+    }
+    expect(phases(await planOf())).toEqual(allIn('associated'));
+    const again = await migrate('--remove-oidc-provider-trust-relationship', '--approve');
+    expect(again, again.stderr).toMatchObject({ code: 0 });
+    expect(phases(await planOf())).toEqual(allIn('migrated'));
+    const back = await migrate('--rollback', '--approve');
+    expect(back, back.stderr).toMatchObject({ code: 0 });
+    await expectOriginal();
+  });
+
+  it('usage: --cluster is required, and --rollback does not go with the cut-over; both before any request', async () => {
+    e.sandbox.proxy.resetLog();
+    const none = await e.run(['utils', 'migrate-to-pod-identity', '--region', REGION]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('--cluster is required');
+    const both = await migrate('--rollback', '--remove-oidc-provider-trust-relationship');
+    expect(both.code).toBe(2);
+    expect(e.sandbox.proxy.count('eks') + e.sandbox.proxy.count('iam')).toBe(0);
+  });
+
+  it('--include migrates a few at a time; an include that matches nothing fails (1); a glob that does not parse is usage (2)', async () => {
     const some = await migrate('--include', 'apps/*', '-o', 'json');
     expect((JSON.parse(some.stdout) as PlanJson).serviceAccounts.map((s) => s.id)).toEqual(['apps/raw']);
+    const bad = await migrate('--include', 'apps/[x');
+    expect(bad.code).toBe(2);
     const typo = await migrate('--include', 'nope/*');
-    expect(typo.code).toBe(2);
+    expect(typo.code).toBe(1);
     expect(typo.stderr).toContain('no annotated ServiceAccount matches "nope/*"');
   });
 });
