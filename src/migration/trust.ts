@@ -140,3 +140,18 @@ export function withOidcTrust(doc: unknown, s: OidcSubject): Json {
   if (oidcTrustFor(doc, s).kind !== 'none') return withStatements(doc, statementsOf(doc));
   return withStatements(doc, [standardOidcStatement(s), ...statementsOf(doc)]);
 }
+
+/**
+ * For update and apply of an iamserviceaccount: the rendered template keeps the migration's statement that the live
+ * template has, so re-rendering the role's IRSA trust does not take Pod Identity away from a migrated ServiceAccount.
+ */
+export function keepMigrationTrust<T extends { Resources: Record<string, unknown> }>(rendered: T, liveTemplate: unknown): T {
+  const liveTrust = (liveTemplate as { Resources?: { Role1?: { Properties?: { AssumeRolePolicyDocument?: unknown } } } } | undefined)?.Resources?.Role1?.Properties?.AssumeRolePolicyDocument;
+  const kept = statementsOf(liveTrust).filter((s) => s.Sid === MIGRATION_TRUST_SID);
+  const role = rendered.Resources.Role1 as { Properties?: { AssumeRolePolicyDocument?: unknown } } | undefined;
+  if (kept.length === 0 || role?.Properties === undefined || hasMigrationTrust(role.Properties.AssumeRolePolicyDocument)) return rendered;
+  const next = structuredClone(rendered);
+  const props = (next.Resources.Role1 as { Properties: { AssumeRolePolicyDocument: unknown } }).Properties;
+  props.AssumeRolePolicyDocument = withStatements(props.AssumeRolePolicyDocument, [...statementsOf(props.AssumeRolePolicyDocument), ...kept]);
+  return next;
+}

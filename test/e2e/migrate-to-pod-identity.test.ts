@@ -198,6 +198,10 @@ describe('utils migrate-to-pod-identity (sandbox, 10 ServiceAccounts)', () => {
     const done = JSON.parse(again.stdout) as PlanJson;
     expect(done.serviceAccounts.filter((s) => MIGRATABLE.includes(s.id)).map((s) => s.steps.find((x) => x.action === 'verify')?.outcome)).toEqual(['done', 'done', 'done', 'done']);
     expect(phases(await planOf())).toEqual(allIn('associated'));
+    // an update of the iamserviceaccount re-renders its template: the migration's trust stays in it
+    const update = await e.run(['update', 'iamserviceaccount', '--cluster', CLUSTER, '--region', REGION, '--namespace', 'default', '--name', 's3-reader', '--attach-policy-arn', POLICY, '--approve']);
+    expect(update, update.stderr).toMatchObject({ code: 0 });
+    expect(phases(await planOf())).toEqual(allIn('associated'));
     expect(e.sandbox.proxy.eks.associations(key()).filter((a) => MIGRATABLE.includes(`${a.namespace}/${a.serviceAccount}`))).toHaveLength(4);
     const rerun = await planOf();
     expect(rerun.summary).toMatchObject({ changes: 0, done: 4 });

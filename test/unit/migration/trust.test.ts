@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasMigrationTrust, oidcTrustFor, standardOidcStatement, trustsPodIdentity, withOidcTrust, withoutMigrationTrust, withoutOidcTrust, withPodIdentityTrust } from '../../../src/migration/trust.js';
+import { hasMigrationTrust, keepMigrationTrust, oidcTrustFor, standardOidcStatement, trustsPodIdentity, withOidcTrust, withoutMigrationTrust, withoutOidcTrust, withPodIdentityTrust } from '../../../src/migration/trust.js';
 
 const HOST = 'oidc.eks.us-west-2.amazonaws.com/id/ABC';
 const subject = { providerArn: `arn:aws:iam::111122223333:oidc-provider/${HOST}`, issuerHostPath: HOST, namespace: 'default', name: 'a' };
@@ -32,5 +32,15 @@ describe('migration trust edits', () => {
 
   it('another provider (another cluster) does not count', () => {
     expect(oidcTrustFor(irsa, { ...subject, providerArn: 'arn:aws:iam::111122223333:oidc-provider/other' }).kind).toBe('none');
+  });
+});
+
+describe('keepMigrationTrust', () => {
+  const template = (trust: unknown) => ({ Resources: { Role1: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: trust } } } });
+  it("keeps the live template's migration statement in a re-rendered template, once", () => {
+    const kept = keepMigrationTrust(template(irsa), template(withPodIdentityTrust(irsa)));
+    expect(kept).toEqual(template(withPodIdentityTrust(irsa)));
+    expect(keepMigrationTrust(kept, template(withPodIdentityTrust(irsa)))).toEqual(kept);
+    expect(keepMigrationTrust(template(irsa), template(irsa))).toEqual(template(irsa));
   });
 });
