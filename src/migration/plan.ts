@@ -224,7 +224,13 @@ function planMigrate(facts: MigrationFacts, sa: ServiceAccountFacts, opts: PlanO
     steps.push({ action: 'create-association', roleArn: role.arn, tags: { [MIGRATED_BY_TAG]: MIGRATED_BY_VALUE, [IRSA_ROLE_TAG]: annotation ?? role.arn, [IRSA_OIDC_TRUST_TAG]: String(oidc.kind !== 'none') } });
   }
   steps.push({ action: 'verify', roleArn: role.arn });
-  if (opts.cutOver) {
+  if (opts.cutOver && association !== undefined && !isMigrationAssociation(association)) {
+    warnings.push({
+      code: 'association-not-ours',
+      message: `the association ${association.associationId} of ${base.id} was not made by the migration, so --rollback could not put the annotation back: no cut-over for it`,
+      fix: `remove the ${ROLE_ARN_ANNOTATION} annotation and the role's OIDC trust by hand once its pods use Pod Identity`,
+    });
+  } else if (opts.cutOver) {
     if (annotation !== undefined) steps.push({ action: 'remove-annotation', roleArn: role.arn });
     if (oidc.kind === 'shared') {
       warnings.push({

@@ -94,6 +94,12 @@ describe('migration plan: phases from the world', () => {
     expect(migrated.items[0]).toMatchObject({ phase: 'migrated', status: 'done' });
   });
 
+  it('no cut-over through an association the migration did not make (rollback could not restore the annotation)', () => {
+    const p = migrate(facts([sa('default', 'a', { trust: withPodIdentityTrust(irsaTrust('default', 'a')), association: association('default', 'a', { tags: {} }) })]), true);
+    expect(actions(p)).toEqual(['verify']);
+    expect(p.items[0]!.warnings.map((w) => w.code)).toEqual(['association-not-ours']);
+  });
+
   it('a role that trusts pods.eks.amazonaws.com already gets no second statement', () => {
     const trust = { Version: '2012-10-17', Statement: [...irsaTrust('default', 'a').Statement, { Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }] };
     expect(actions(migrate(facts([sa('default', 'a', { trust })])))).toEqual(['create-association', 'verify']);
