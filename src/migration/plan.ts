@@ -129,7 +129,7 @@ function roleBlocker(sa: ServiceAccountFacts, c: ClusterFacts): Finding | undefi
     case 'bad-arn':
       return { code: 'bad-annotation', message: `the ${ROLE_ARN_ANNOTATION} annotation "${sa.roleArn ?? ''}" is not an IAM role ARN` };
     case 'missing':
-      return { code: 'role-missing', message: `role ${sa.roleArn ?? ''} does not exist`, fix: `irsactl doctor ${idOf(sa)} --cluster ${c.name}` };
+      return { code: 'role-missing', message: `role ${sa.roleArn ?? ''} does not exist`, fix: shellCommand('irsactl', 'doctor', idOf(sa), '--cluster', c.name, '--region', c.region) };
     case 'other-account':
       return {
         code: 'cross-account',
@@ -181,7 +181,7 @@ function planMigrate(facts: MigrationFacts, sa: ServiceAccountFacts, opts: PlanO
     blockers.push({
       code: 'association-role-mismatch',
       message: `${base.id} has an association (${association.associationId}) with role ${association.roleArn}, but its annotation names ${sa.roleArn}`,
-      fix: `decide which role it should have: irsactl doctor ${base.id} --cluster ${c.name}`,
+      fix: `decide which role it should have: ${shellCommand('irsactl', 'doctor', base.id, '--cluster', c.name, '--region', c.region)}`,
     });
   }
   const fargate = fargateBlocker(c, sa.namespace);
@@ -206,7 +206,7 @@ function planMigrate(facts: MigrationFacts, sa: ServiceAccountFacts, opts: PlanO
     blockers.push({
       code: 'trust-drift',
       message: `the trust policy of role ${role.arn} differs from its stack ${owner.stackName}'s template (changed outside CloudFormation)`,
-      fix: `irsactl update iamserviceaccount --cluster ${c.name} --namespace ${sa.namespace} --name ${sa.name} --approve, or fix the role by hand`,
+      fix: `see the template's trust with ${shellCommand('aws', 'cloudformation', 'get-template', '--stack-name', owner.stackName, '--region', c.region)}, make the role's trust that again (or the template the role's), then run this again`,
     });
   }
   if (owner.kind === 'stack' && templateTrust(owner.template) === undefined) {
@@ -264,7 +264,7 @@ function planRollback(facts: MigrationFacts, sa: ServiceAccountFacts, rolledBack
   const roleProblem = sa.role.kind === 'found' ? ownerBlocker(sa.role.owner, sa.role.role.arn) : sa.role.kind === 'missing' ? roleBlocker(sa, c) : undefined;
   if (roleProblem) blockers.push(roleProblem);
   if (ours && annotation === undefined && sa.serviceAccount === undefined) {
-    blockers.push({ code: 'service-account-missing', message: `ServiceAccount ${base.id} no longer exists, so its annotation cannot be put back`, fix: `irsactl create iamserviceaccount --cluster ${c.name} --namespace ${sa.namespace} --name ${sa.name} --attach-role-arn ${association.tags[IRSA_ROLE_TAG] ?? ''}` });
+    blockers.push({ code: 'service-account-missing', message: `ServiceAccount ${base.id} no longer exists, so its annotation cannot be put back`, fix: shellCommand('irsactl', 'create', 'iamserviceaccount', '--cluster', c.name, '--region', c.region, '--namespace', sa.namespace, '--name', sa.name, '--attach-role-arn', association.tags[IRSA_ROLE_TAG] ?? '', '--approve') });
   }
   if (blockers.length > 0) return { ...base, status: 'blocked', blockers, warnings, steps };
 
