@@ -170,6 +170,7 @@ describe('utils migrate-to-pod-identity (sandbox, 10 ServiceAccounts)', () => {
     await expectOriginal();
     const text = await migrate();
     expect(text.stdout).toContain('Nothing was changed. Run the same command with --approve');
+    expect((await migrate('--exit-code')).code).toBe(3);
   });
 
   it('phase 2 interrupted: dual trust stays, exit 1; rollback from there gives the world back exactly', async () => {
