@@ -46,8 +46,9 @@ interface Work {
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-function fail(w: Work, action: MigrationStep['action'], err: unknown): void {
+function fail(rt: Runtime, w: Work, action: MigrationStep['action'], err: unknown): void {
   if (isRunStopped(err)) throw err;
+  rt.reporter.warn(`${action} failed: ${messageOf(err)}; its later phases are skipped`, w.item.id);
   const hint = err instanceof IrsaError ? err.hint : undefined;
   w.result.steps.push({ action, outcome: 'failed', detail: messageOf(err) });
   w.result.error = { message: messageOf(err), ...(hint !== undefined ? { hint } : {}) };
@@ -56,7 +57,7 @@ function fail(w: Work, action: MigrationStep['action'], err: unknown): void {
 const subjectOf = (ctx: ExecuteContext, item: ServiceAccountPlan): OidcSubject => ({ ...ctx.oidc, namespace: item.namespace, name: item.name });
 
 /** The role's trust policy, edited where its owner keeps it: the stack's template (UpdateStack), else IAM. Resolves with the trust IAM has after. */
-async function editTrust(ctx: ExecuteContext, stacks: StackServices, via: TrustVia, roleArn: string, edit: TrustEdit): Promise<{ changed: boolean; trust: unknown }> {
+async function editTrust(ctx: ExecuteContext, stacks: StackServices, id: string, via: TrustVia, roleArn: string, edit: TrustEdit): Promise<{ changed: boolean; trust: unknown }> {
   const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
   if (via.via === 'iam') {
     const role = await ctx.aws.iam.getRole(roleName);
@@ -64,7 +65,7 @@ async function editTrust(ctx: ExecuteContext, stacks: StackServices, via: TrustV
     const next = edit(role.trustPolicy);
     if (sameStatement(next, role.trustPolicy)) return { changed: false, trust: role.trustPolicy };
     await ctx.aws.iam.updateAssumeRolePolicy(roleName, next);
-    ctx.rt.reporter.ok(`updated the trust policy of role ${roleName} (IAM)`);
+    ctx.rt.reporter.ok(`updated the trust policy of role ${roleName} (IAM UpdateAssumeRolePolicy)`, id);
   } else {
     const rec = await ctx.aws.cfn.describeStack(via.stackName);
     const owner = rec === undefined ? undefined : ownerIdIn(rec, ctx.cluster);
@@ -90,7 +91,7 @@ async function editTrust(ctx: ExecuteContext, stacks: StackServices, via: TrustV
 }
 
 /** Runs `fn` for each live item that has a step of `action`, CONCURRENCY at once; a trust step's items of one role one after another. */
-async function phase<S extends MigrationStep>(works: Work[], action: S['action'], fn: (w: Work, step: S) => Promise<StepResult>): Promise<void> {
+async function phase<S extends MigrationStep>(rt: Runtime, works: Work[], action: S['action'], fn: (w: Work, step: S) => Promise<StepResult>): Promise<void> {
   const live = works.filter((w) => w.result.error === undefined && w.item.steps.some((s) => s.action === action));
   const byRole = new Map<string, Work[]>();
   for (const w of live) {
@@ -107,7 +108,7 @@ async function phase<S extends MigrationStep>(works: Work[], action: S['action']
           try {
             w.result.steps.push(await fn(w, step));
           } catch (err) {
-            fail(w, action, err);
+            fail(rt, w, action, err);
           }
         }
       }),
@@ -118,7 +119,7 @@ async function phase<S extends MigrationStep>(works: Work[], action: S['action']
 /** An edit, then the check that IAM now says what it should: a trust step is verified before the next phase. */
 function trustStep(ctx: ExecuteContext, stacks: StackServices, edit: (w: Work) => TrustEdit, holds: (w: Work, trust: unknown) => boolean, what: string) {
   return async (w: Work, step: TrustStep): Promise<StepResult> => {
-    const { changed, trust } = await editTrust(ctx, stacks, step, step.roleArn, edit(w));
+    const { changed, trust } = await editTrust(ctx, stacks, w.item.id, step, step.roleArn, edit(w));
     if (!holds(w, trust)) throw new IrsaError('AWS', `role ${step.roleArn}: ${what} did not take effect (IAM's trust policy is not as expected)`, { hint: 'run the command again in a minute' });
     return { action: step.action, outcome: changed ? 'done' : 'unchanged' };
   };
@@ -152,16 +153,16 @@ export async function executeMigration(ctx: ExecuteContext, plan: MigrationPlan)
 
   if (plan.mode === 'migrate') {
     rt.reporter.info('phase 1: dual trust (the OIDC provider and pods.eks.amazonaws.com)');
-    await phase(works, 'add-pod-identity-trust', trustStep(ctx, stacks, () => withPodIdentityTrust, (_w, t) => trustsPodIdentity(t), 'the pods.eks.amazonaws.com trust'));
+    await phase(rt, works, 'add-pod-identity-trust', trustStep(ctx, stacks, () => withPodIdentityTrust, (_w, t) => trustsPodIdentity(t), 'the pods.eks.amazonaws.com trust'));
     rt.reporter.info('phase 2: pod identity associations');
-    await phase<Extract<MigrationStep, { action: 'create-association' }>>(works, 'create-association', async (w, step) => {
+    await phase<Extract<MigrationStep, { action: 'create-association' }>>(rt, works, 'create-association', async (w, step) => {
       const { outcome } = await createAssociation(aws.eks, rt.reporter, target(w), { fields: { roleArn: step.roleArn }, tags: step.tags, roleIsNew: true }, {
         decide: (found) => (found.roleArn === step.roleArn ? { unchanged: true } : { refuse: `${w.item.id} has an association with role ${found.roleArn} now, not ${step.roleArn}: left as it is` }),
       });
       return { action: step.action, outcome: outcome === 'created' ? 'done' : 'unchanged' };
     });
     rt.reporter.info('phase 3: verification');
-    await phase<Extract<MigrationStep, { action: 'verify' }>>(works, 'verify', async (w, step) => {
+    await phase<Extract<MigrationStep, { action: 'verify' }>>(rt, works, 'verify', async (w, step) => {
       const association = await findAssociation(aws.eks, target(w));
       const role = await aws.iam.getRole(step.roleArn.slice(step.roleArn.lastIndexOf('/') + 1));
       const failed = verifyPodIdentity({ id: w.item.id, expectedRoleArn: step.roleArn, ...(association ? { association } : {}), ...(role ? { role } : {}), agentReady: ctx.agentReady });
@@ -170,20 +171,25 @@ export async function executeMigration(ctx: ExecuteContext, plan: MigrationPlan)
       return { action: step.action, outcome: 'done' };
     });
     rt.reporter.info(plan.cutOver ? 'phase 4: cut-over (the annotation, then the OIDC trust)' : 'phase 4 (cut-over) not asked for: --remove-oidc-provider-trust-relationship');
-    await phase(works, 'remove-annotation', async (w) => ({ action: 'remove-annotation', outcome: await setAnnotation(ctx.kube, w.item.namespace, w.item.name, undefined) }));
-    await phase(works, 'remove-oidc-trust', trustStep(ctx, stacks, (w) => (d) => withoutOidcTrust(d, oidc(w)), (w, t) => oidcTrustFor(t, oidc(w)).kind === 'none', 'removing the OIDC trust'));
+    await phase(rt, works, 'remove-annotation', async (w) => {
+      const outcome = await setAnnotation(ctx.kube, w.item.namespace, w.item.name, undefined);
+      if (outcome === 'done') rt.reporter.ok(`removed the ${ROLE_ARN_ANNOTATION} annotation`, w.item.id);
+      return { action: 'remove-annotation', outcome };
+    });
+    await phase(rt, works, 'remove-oidc-trust', trustStep(ctx, stacks, (w) => (d) => withoutOidcTrust(d, oidc(w)), (w, t) => oidcTrustFor(t, oidc(w)).kind === 'none', 'removing the OIDC trust'));
   } else {
     rt.reporter.info('rollback: annotations, OIDC trust, associations, then the pods.eks.amazonaws.com trust');
-    await phase<Extract<MigrationStep, { action: 'restore-annotation' }>>(works, 'restore-annotation', async (w, step) => ({
-      action: step.action,
-      outcome: await setAnnotation(ctx.kube, w.item.namespace, w.item.name, step.roleArn),
-    }));
-    await phase(works, 'restore-oidc-trust', trustStep(ctx, stacks, (w) => (d) => withOidcTrust(d, oidc(w)), (w, t) => oidcTrustFor(t, oidc(w)).kind !== 'none', 'restoring the OIDC trust'));
-    await phase<Extract<MigrationStep, { action: 'delete-association' }>>(works, 'delete-association', async (w, step) => {
+    await phase<Extract<MigrationStep, { action: 'restore-annotation' }>>(rt, works, 'restore-annotation', async (w, step) => {
+      const outcome = await setAnnotation(ctx.kube, w.item.namespace, w.item.name, step.roleArn);
+      if (outcome === 'done') rt.reporter.ok(`put back ${ROLE_ARN_ANNOTATION}: ${step.roleArn}`, w.item.id);
+      return { action: step.action, outcome };
+    });
+    await phase(rt, works, 'restore-oidc-trust', trustStep(ctx, stacks, (w) => (d) => withOidcTrust(d, oidc(w)), (w, t) => oidcTrustFor(t, oidc(w)).kind !== 'none', 'restoring the OIDC trust'));
+    await phase<Extract<MigrationStep, { action: 'delete-association' }>>(rt, works, 'delete-association', async (w, step) => {
       const outcome = await deleteAssociation(aws.eks, rt.reporter, target(w), step.associationId);
       return { action: step.action, outcome: outcome === 'deleted' ? 'done' : 'unchanged' };
     });
-    await phase(works, 'remove-pod-identity-trust', trustStep(ctx, stacks, () => withoutMigrationTrust, (_w, t) => !hasMigrationTrust(t), 'removing the pods.eks.amazonaws.com trust'));
+    await phase(rt, works, 'remove-pod-identity-trust', trustStep(ctx, stacks, () => withoutMigrationTrust, (_w, t) => !hasMigrationTrust(t), 'removing the pods.eks.amazonaws.com trust'));
   }
   for (const w of works) {
     const ran = new Set(w.result.steps.map((s) => s.action));

@@ -77,8 +77,13 @@ export function renderPlanText(plan: MigrationPlan, results?: readonly ItemOutco
   }
   const sum = summarize(plan);
   lines.push('');
-  const subject = plan.mode === 'rollback' ? 'to roll back' : 'to migrate';
-  lines.push(`${sum.total} ServiceAccount(s): ${sum.changes} ${subject}, ${sum.done} with nothing to do, ${sum.blocked} blocked (skipped).`);
+  if (results === undefined) {
+    const subject = plan.mode === 'rollback' ? 'to roll back' : 'to migrate';
+    lines.push(`${sum.total} ServiceAccount(s): ${sum.changes} ${subject}, ${sum.done} with nothing to do, ${sum.blocked} blocked (skipped).`);
+  } else {
+    const failed = results.filter((r) => r.error !== undefined).length;
+    lines.push(`${sum.total} ServiceAccount(s): ${results.length - failed} finished, ${failed} stopped at a failed step, ${sum.blocked} blocked (skipped).`);
+  }
   if (results === undefined && sum.changes > 0) lines.push('Nothing was changed. Run the same command with --approve to make these changes.');
   return `${lines.join('\n')}\n`;
 }
