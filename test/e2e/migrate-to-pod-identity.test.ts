@@ -4,6 +4,7 @@ import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudf
 import { CreateFargateProfileCommand, CreatePodIdentityAssociationCommand, EKSClient } from '@aws-sdk/client-eks';
 import { awsFaultPlan, kubeFaultPlan } from '../../sandbox/fault-plan.js';
 import { useE2E } from '../support/cli.js';
+import { ensureBuilt, runBin } from '../support/bin.js';
 
 // utils migrate-to-pod-identity against the sandbox: a cluster of 10 annotated ServiceAccounts, 4 migratable (three
 // with eksctl-style stacks, one role without a stack) and one of each blocker (Fargate, subjectPattern, another
@@ -294,6 +295,13 @@ describe('utils migrate-to-pod-identity (sandbox, 10 ServiceAccounts)', () => {
     const both = await migrate('--rollback', '--remove-oidc-provider-trust-relationship');
     expect(both.code).toBe(2);
     expect(e.sandbox.proxy.count('eks') + e.sandbox.proxy.count('iam')).toBe(0);
+  });
+
+  it('the built binary plans the same (its lazy bundle has the command)', async () => {
+    ensureBuilt();
+    const r = await runBin(['utils', 'migrate-to-pod-identity', '--cluster', CLUSTER, '--region', REGION, '-o', 'json'], e.env);
+    expect(r, r.stderr).toMatchObject({ code: 0 });
+    expect((JSON.parse(r.stdout) as PlanJson).summary).toEqual({ total: 10, changes: 4, done: 0, blocked: 6 });
   });
 
   it('--include migrates a few at a time; an include that matches nothing fails (1); a glob that does not parse is usage (2)', async () => {
