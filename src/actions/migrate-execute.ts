@@ -5,6 +5,7 @@ import { isConflict } from '../k8s/errors.js';
 import { IrsaError, isRunStopped } from '../errors.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
 import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
+import { shellCommand } from '../model/suggested-commands.js';
 import type { MigrationPlan, MigrationStep, ServiceAccountPlan, TrustVia } from '../migration/plan.js';
 import { oidcTrustFor, sameStatement, trustsPodIdentity, withOidcTrust, withoutMigrationTrust, withoutOidcTrust, withPodIdentityTrust, hasMigrationTrust, type OidcSubject } from '../migration/trust.js';
 import { verifyPodIdentity } from '../migration/verify.js';
@@ -59,6 +60,7 @@ const subjectOf = (ctx: ExecuteContext, item: ServiceAccountPlan): OidcSubject =
 /** The role's trust policy, edited where its owner keeps it: the stack's template (UpdateStack), else IAM. Resolves with the trust IAM has after. */
 async function editTrust(ctx: ExecuteContext, stacks: StackServices, id: string, via: TrustVia, roleArn: string, edit: TrustEdit): Promise<{ changed: boolean; trust: unknown }> {
   const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
+  let changed = true;
   if (via.via === 'iam') {
     const role = await ctx.aws.iam.getRole(roleName);
     if (role === undefined) throw new IrsaError('NOT_FOUND', `role ${roleArn} no longer exists`);
@@ -78,16 +80,17 @@ async function editTrust(ctx: ExecuteContext, stacks: StackServices, id: string,
     const props = template.Resources?.Role1?.Properties;
     if (props === undefined) throw new IrsaError('PRECONDITION', `stack ${via.stackName} has no Role1 in its template`);
     const next = edit(props.AssumeRolePolicyDocument);
-    if (!sameStatement(next, props.AssumeRolePolicyDocument)) {
+    if (sameStatement(next, props.AssumeRolePolicyDocument)) changed = false;
+    else {
       props.AssumeRolePolicyDocument = next;
       const capabilities = rec.capabilities.length > 0 ? rec.capabilities : props.RoleName !== undefined ? [NAMED_IAM] : ['CAPABILITY_IAM'];
-      const target = { stackName: via.stackName, id: owner, cluster: ctx.cluster, region: ctx.region, nextStep: () => `irsactl get iamserviceaccount --cluster ${ctx.cluster}` };
+      const target = { stackName: via.stackName, id: owner, cluster: ctx.cluster, region: ctx.region, nextStep: () => shellCommand('irsactl', 'get', 'iamserviceaccount', '--cluster', ctx.cluster, '--region', ctx.region) };
       await updateAndWait(stacks, target, { templateBody: JSON.stringify(template), capabilities, tags: rec.tags }, {});
     }
   }
   const after = await ctx.aws.iam.getRole(roleName);
   if (after === undefined) throw new IrsaError('NOT_FOUND', `role ${roleArn} no longer exists`);
-  return { changed: true, trust: after.trustPolicy };
+  return { changed, trust: after.trustPolicy };
 }
 
 /** Runs `fn` for each live item that has a step of `action`, CONCURRENCY at once; a trust step's items of one role one after another. */
