@@ -139,6 +139,10 @@ export function memoryAws(opts: MemoryAwsOptions): MemoryAws {
       if (s === undefined) throw new IrsaError('AWS', `Stack [${input.stackName}] does not exist`, { httpStatus: 400, awsCode: 'ValidationError' });
       if (s.templateBody === input.templateBody && JSON.stringify(s.tags) === JSON.stringify(input.tags)) return 'no-change';
       Object.assign(s, { templateBody: input.templateBody, tags: { ...input.tags }, status: 'UPDATE_COMPLETE' });
+      // CloudFormation applies the role's new trust policy at once here (the migration's dual trust goes this way)
+      const role = [...roles.values()].find((r) => r.arn === s.outputs[ROLE_OUTPUT]);
+      const trust = (JSON.parse(input.templateBody) as { Resources?: Record<string, { Properties?: { AssumeRolePolicyDocument?: unknown } }> }).Resources?.[ROLE_OUTPUT]?.Properties?.AssumeRolePolicyDocument;
+      if (role !== undefined && trust !== undefined) role.trustPolicy = structuredClone(trust);
       return 'updated';
     },
     async deleteStack(nameOrId) {
@@ -204,7 +208,12 @@ export function memoryAws(opts: MemoryAwsOptions): MemoryAws {
       if (found === undefined) return notModelled(`GetRolePolicy of ${policyName}, which no stack made`);
       return structuredClone(found[1]);
     },
-    updateAssumeRolePolicy: async () => notModelled('UpdateAssumeRolePolicy'),
+    async updateAssumeRolePolicy(role, document) {
+      log('iam.updateAssumeRolePolicy', role);
+      const r = roles.get(role);
+      if (r === undefined) throw new IrsaError('AWS', `The role with name ${role} cannot be found.`, { httpStatus: 404, awsCode: 'NoSuchEntity' });
+      r.trustPolicy = structuredClone(document);
+    },
     attachRolePolicy: async () => notModelled('AttachRolePolicy'),
     detachRolePolicy: async () => notModelled('DetachRolePolicy'),
     putRolePolicy: async () => notModelled('PutRolePolicy'),
