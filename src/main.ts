@@ -9,6 +9,7 @@ import type { CliContext } from './commands/context.js';
 import { examples } from './commands/help.js';
 import { createIamServiceAccountCommand } from './commands/create-iamserviceaccount.js';
 import { associateIamOidcProviderCommand } from './commands/associate-iam-oidc-provider.js';
+import { migrateToPodIdentityCommand } from './commands/migrate-to-pod-identity.js';
 import { getIamServiceAccountCommand } from './commands/get-iamserviceaccount.js';
 import { getPodIdentityAssociationCommand } from './commands/get-podidentityassociation.js';
 import { updateIamServiceAccountCommand } from './commands/update-iamserviceaccount.js';
@@ -61,7 +62,7 @@ export function buildProgram(ctx: CliContext, argv?: readonly string[]): Command
   group('get', 'Get resources', getIamServiceAccountCommand, getPodIdentityAssociationCommand);
   group('update', 'Update resources', updateIamServiceAccountCommand, updatePodIdentityAssociationCommand);
   group('delete', 'Delete resources', deleteIamServiceAccountCommand, deletePodIdentityAssociationCommand);
-  group('utils', 'Utilities', associateIamOidcProviderCommand, schemaCommand);
+  group('utils', 'Utilities', associateIamOidcProviderCommand, migrateToPodIdentityCommand, schemaCommand);
   group('policies', 'Well-known policies: the catalogue, one document, and what a cluster\'s roles lack', policiesListCommand, policiesShowCommand, policiesOutdatedCommand);
   program.addCommand(applyCommand(ctx));
   program.addCommand(doctorCommand(ctx));

@@ -1,8 +1,8 @@
-// The three resource kinds the test server serves, and the object metadata they share.
+// The resource kinds the test server serves, and the object metadata they share.
 import { isObject, type JsonObject } from './json.js';
 
 export interface ResourceKind {
-  plural: 'namespaces' | 'serviceaccounts' | 'pods';
+  plural: 'namespaces' | 'serviceaccounts' | 'pods' | 'nodes';
   kind: string;
   singular: string;
   shortNames: string[];
@@ -18,9 +18,11 @@ export const RESOURCES: Record<ResourceKind['plural'], ResourceKind> = {
     namespaced: true,
   },
   pods: { plural: 'pods', kind: 'Pod', singular: 'pod', shortNames: ['po'], namespaced: true },
+  // read-only through the API here (list, get): tests put them with putNode
+  nodes: { plural: 'nodes', kind: 'Node', singular: 'node', shortNames: ['no'], namespaced: false },
 };
 export const isResourcePlural = (s: string | undefined): s is ResourceKind['plural'] =>
-  s === 'namespaces' || s === 'serviceaccounts' || s === 'pods';
+  s === 'namespaces' || s === 'serviceaccounts' || s === 'pods' || s === 'nodes';
 
 /** The object's metadata, created empty if missing (so callers may write to it). */
 export function metaOf(obj: JsonObject): JsonObject {

@@ -69,6 +69,8 @@ export interface KubeTestServer {
   createPod(pod: JsonObject): JsonObject;
   getPod(namespace: string, name: string): JsonObject | undefined;
   deletePod(namespace: string, name: string): boolean;
+  /** Test set-up: a node with these labels (kubernetes.io/os: windows makes it a Windows node). */
+  putNode(name: string, labels: Record<string, string>): JsonObject;
 }
 
 export interface PodWebhookSettings {
@@ -180,6 +182,10 @@ export async function startKubeServer(opts: {
     let sub: string | undefined;
     if (rest[0] === 'namespaces' && rest.length <= 2) {
       r = RESOURCES.namespaces;
+      name = rest[1];
+    } else if (rest[0] === 'nodes' && rest.length <= 2) {
+      if (method !== 'GET') throw new HttpError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+      r = RESOURCES.nodes;
       name = rest[1];
     } else if (rest[0] === 'namespaces' && rest.length >= 3 && rest.length <= 5 && isResourcePlural(rest[2]) && RESOURCES[rest[2]].namespaced) {
       r = RESOURCES[rest[2]];
@@ -340,6 +346,7 @@ export async function startKubeServer(opts: {
     },
     getPod: (ns, name) => store.get(RESOURCES.pods, ns, name),
     deletePod: (ns, name) => store.drop(RESOURCES.pods, ns, name),
+    putNode: (name, labels) => store.putNode(name, labels),
   };
 }
 

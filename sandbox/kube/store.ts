@@ -31,6 +31,8 @@ export interface KubeStore {
   terminateNamespace(name: string): void;
   /** Test set-up: inserts or overwrites a namespaced object, keeping the uid of the one it replaces. */
   put(r: ResourceKind, obj: JsonObject): JsonObject;
+  /** Test set-up: a node with these labels (kubernetes.io/os: windows for a Windows node), replacing one of its name. */
+  putNode(name: string, labels: Record<string, string>): JsonObject;
   /** Test set-up: drops an object at once, no questions asked; false if there was none. */
   drop(r: ResourceKind, ns: string, name: string): boolean;
 }
@@ -42,6 +44,7 @@ export function createKubeStore(): KubeStore {
     namespaces: new Map(),
     serviceaccounts: new Map(),
     pods: new Map(),
+    nodes: new Map(),
   };
   const keyOf = (r: ResourceKind, ns: string | undefined, name: string) => (r.namespaced ? `${ns}/${name}` : name);
   const nextRv = () => String(++resourceVersion);
@@ -257,6 +260,11 @@ export function createKubeStore(): KubeStore {
         metaOf(stored).creationTimestamp = metaOf(previous).creationTimestamp;
       }
       stores[r.plural].set(`${ns}/${name}`, stored);
+      return clone(stored);
+    },
+    putNode: (name, labels) => {
+      const stored = stamp(RESOURCES.nodes, { metadata: { name, labels: { ...labels } }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }, undefined);
+      stores.nodes.set(name, stored);
       return clone(stored);
     },
     drop: (r, ns, name) => stores[r.plural].delete(keyOf(r, ns, name)),

@@ -6,6 +6,7 @@ import type { ServiceAccountObject } from '../k8s/ports.js';
 import { capabilitiesFor, ROLE_OUTPUT, stackNameFor, stackTagsFor } from '../model/naming.js';
 import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
 import { renderTemplate, type CfnTemplate } from '../cfn/template.js';
+import { keepMigrationTrust } from '../migration/trust.js';
 import { liveRoleName } from '../cfn/diff.js';
 import { desiredServiceAccount, mergeServiceAccount } from '../k8s/service-account.js';
 import { deleteCommand } from '../model/suggested-commands.js';
@@ -126,7 +127,8 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
     return { ...base, stack: { action: 'none', reason: 'attach-role-arn' }, roleArn, serviceAccount: saStep(input, spec, live, roleArn) };
   }
 
-  const template = renderTemplate(spec, input.oidc);
+  // a role the Pod Identity migration gave dual trust keeps it (utils migrate-to-pod-identity --rollback removes it)
+  const template = keepMigrationTrust(renderTemplate(spec, input.oidc), input.liveTemplates?.get(id));
   const existing = input.stacks.get(id);
   const squatter = existing ? undefined : input.squatters?.get(id);
   if (!existing && !squatter) {

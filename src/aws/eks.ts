@@ -3,15 +3,17 @@ import {
   DeletePodIdentityAssociationCommand,
   DescribeAddonCommand,
   DescribeClusterCommand,
+  DescribeFargateProfileCommand,
   DescribePodIdentityAssociationCommand,
   EKSClient,
+  ListFargateProfilesCommand,
   ListPodIdentityAssociationsCommand,
   TagResourceCommand,
   UpdatePodIdentityAssociationCommand,
   type PodIdentityAssociation,
 } from '@aws-sdk/client-eks';
 import { IrsaError } from '../errors.js';
-import type { ClusterInfo, EksPort, PodIdentityAssociationInfo, PodIdentityAssociationSummary } from './ports.js';
+import type { ClusterInfo, EksPort, FargateProfileInfo, PodIdentityAssociationInfo, PodIdentityAssociationSummary } from './ports.js';
 import { awsCall, clientConfig, isAwsError, toIrsaError } from './config.js';
 import { type AwsOptions } from './options.js';
 import { stopWithRun } from './request-handler.js';
@@ -81,6 +83,27 @@ export function createEksPort(opts: AwsOptions): EksPort {
         if (isAwsError(err, 'ResourceNotFound')) return undefined;
         throw toIrsaError('DescribeAddon', err);
       }
+    },
+
+    async listFargateProfiles(cluster) {
+      const names: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const out = await awsCall('ListFargateProfiles', () => client.send(new ListFargateProfilesCommand({ clusterName: cluster, ...(nextToken !== undefined ? { nextToken } : {}) })));
+        names.push(...(out.fargateProfileNames ?? []));
+        nextToken = out.nextToken;
+      } while (nextToken);
+      const profiles: FargateProfileInfo[] = [];
+      for (const name of names) {
+        const out = await awsCall('DescribeFargateProfile', () => client.send(new DescribeFargateProfileCommand({ clusterName: cluster, fargateProfileName: name })));
+        const p = out.fargateProfile;
+        profiles.push({
+          name,
+          status: p?.status ?? 'UNKNOWN',
+          selectors: (p?.selectors ?? []).map((s) => ({ namespace: s.namespace ?? '', labels: { ...(s.labels ?? {}) } })),
+        });
+      }
+      return profiles;
     },
 
     async listPodIdentityAssociations(cluster, filter = {}) {

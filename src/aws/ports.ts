@@ -61,12 +61,22 @@ export interface AddonInfo {
   version?: string;
 }
 
+/** A Fargate profile's pod selectors (ListFargateProfiles + DescribeFargateProfile): pods they select run on Fargate. */
+export interface FargateProfileInfo {
+  name: string;
+  status: string;
+  /** namespace may hold the wildcards * and ? (EKS accepts them since 2023) */
+  selectors: { namespace: string; labels: Record<string, string> }[];
+}
+
 export interface EksPort {
   /** Throws IrsaError NOT_FOUND when the cluster does not exist. */
   describeCluster(name: string): Promise<ClusterInfo>;
   tagResource(arn: string, tags: Record<string, string>): Promise<void>;
   /** undefined when EKS says ResourceNotFound (the add-on is not installed) */
   describeAddon(cluster: string, addonName: string): Promise<AddonInfo | undefined>;
+  /** every profile of the cluster, each described (every page) */
+  listFargateProfiles(cluster: string): Promise<FargateProfileInfo[]>;
   /** every page; namespace and serviceAccount filter as EKS does (exact match) */
   listPodIdentityAssociations(cluster: string, filter?: { namespace?: string; serviceAccount?: string }): Promise<PodIdentityAssociationSummary[]>;
   /** undefined when EKS says ResourceNotFound */

@@ -12,7 +12,7 @@ export const DEFAULT_CONCURRENCY = 50;
 
 const collect = (value: string, prev: string[] = []) => [...prev, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 /** Repeatable, kept whole: the loader splits globs on commas outside `{a,b}` (splitGlobList). */
-const repeat = (value: string, prev: string[] = []) => [...prev, value];
+export const repeat = (value: string, prev: string[] = []) => [...prev, value];
 const count = (_: string, prev: number) => prev + 1;
 
 /** "25m", "90s", "1h30m", "25m0s" (eksctl's Go durations) or plain seconds. */

@@ -25,7 +25,9 @@ export type OptionName =
   | 'ignoreKubernetesErrors'
   | 'overrideExistingServiceaccounts'
   | 'version'
-  | 'policyProfile';
+  | 'policyProfile'
+  | 'rollback'
+  | 'removeOidcProviderTrustRelationship';
 
 /** commander's untyped bag, as an action receives it. */
 export type OptionBag = Record<string, unknown>;

@@ -4,7 +4,7 @@
  */
 import { IrsaError, isRunStopped } from '../errors.js';
 import { prepare, type ConnectKubeOptions } from './connect.js';
-import { toPod, toServiceAccount } from './convert.js';
+import { toNode, toPod, toServiceAccount } from './convert.js';
 import { describeCall, isAbort, isConflict, isNotFound, isTransientKubeError, KUBE_MAX_ATTEMPTS, mapKubeError, retryDelayMs, type CallSite } from './errors.js';
 import type { KubeConnection, KubePort } from './ports.js';
 
@@ -176,6 +176,11 @@ export async function connectKube(conn: KubeConnection, opts: ConnectKubeOptions
         ),
       );
       return items.map(toPod);
+    },
+
+    async listNodes() {
+      const items = await call({ verb: 'list', resource: 'nodes' }, () => listAll((cont) => api.listNode({ limit: LIST_PAGE_SIZE, _continue: cont })));
+      return items.map(toNode);
     },
 
     async createToken(namespace, name, audience, expirationSeconds) {

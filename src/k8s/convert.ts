@@ -1,5 +1,5 @@
 import type * as K8s from '@kubernetes/client-node';
-import type { PodContainer, PodObject, ServiceAccountObject } from './ports.js';
+import type { NodeObject, PodContainer, PodObject, ServiceAccountObject } from './ports.js';
 
 // client-node's objects as the port's narrow ones: only the fields irsactl reads.
 
@@ -44,4 +44,8 @@ export function toPod(p: K8s.V1Pod): PodObject {
     }),
     containers: (spec?.containers ?? []).map(toContainer),
   };
+}
+
+export function toNode(n: K8s.V1Node): NodeObject {
+  return { name: n.metadata?.name ?? '', labels: { ...(n.metadata?.labels ?? {}) } };
 }

@@ -55,6 +55,12 @@ export interface PodObject {
   containers: PodContainer[];
 }
 
+/** A node, as far as the Pod Identity migration cares: its labels (kubernetes.io/os says Windows or Linux). */
+export interface NodeObject {
+  name: string;
+  labels: Record<string, string>;
+}
+
 export interface KubePort {
   namespaceExists(name: string): Promise<boolean>;
   /** undefined when the namespace does not exist */
@@ -76,6 +82,7 @@ export interface KubePort {
   /** A 404 is success. */
   deleteServiceAccount(namespace: string, name: string): Promise<void>;
   listPods(namespace?: string): Promise<PodObject[]>;
+  listNodes(): Promise<NodeObject[]>;
   /** TokenRequest for a ServiceAccount. */
   createToken(namespace: string, name: string, audience: string, expirationSeconds?: number): Promise<string>;
 }

@@ -3,6 +3,7 @@ import type {
   CloudFormationPort,
   CreateStackInput,
   EksPort,
+  FargateProfileInfo,
   IamPort,
   PodIdentityAssociationInfo,
   OidcProviderInfo,
@@ -34,6 +35,8 @@ export interface MemoryAwsOptions {
   partition?: string;
   /** AWS-managed policy ARNs GetPolicy answers NoSuchEntity for (the partition lacks them); others exist */
   missingPolicies?: readonly string[];
+  /** the cluster's Fargate profiles (none by default) */
+  fargateProfiles?: FargateProfileInfo[];
 }
 
 export interface MemoryAws {
@@ -141,6 +144,10 @@ export function memoryAws(opts: MemoryAwsOptions): MemoryAws {
       if (s === undefined) throw new IrsaError('AWS', `Stack [${input.stackName}] does not exist`, { httpStatus: 400, awsCode: 'ValidationError' });
       if (s.templateBody === input.templateBody && JSON.stringify(s.tags) === JSON.stringify(input.tags)) return 'no-change';
       Object.assign(s, { templateBody: input.templateBody, tags: { ...input.tags }, status: 'UPDATE_COMPLETE' });
+      // CloudFormation applies the role's new trust policy at once here (the migration's dual trust goes this way)
+      const role = [...roles.values()].find((r) => r.arn === s.outputs[ROLE_OUTPUT]);
+      const trust = (JSON.parse(input.templateBody) as { Resources?: Record<string, { Properties?: { AssumeRolePolicyDocument?: unknown } }> }).Resources?.[ROLE_OUTPUT]?.Properties?.AssumeRolePolicyDocument;
+      if (role !== undefined && trust !== undefined) role.trustPolicy = structuredClone(trust);
       return 'updated';
     },
     async deleteStack(nameOrId) {
@@ -206,7 +213,12 @@ export function memoryAws(opts: MemoryAwsOptions): MemoryAws {
       if (found === undefined) return notModelled(`GetRolePolicy of ${policyName}, which no stack made`);
       return structuredClone(found[1]);
     },
-    updateAssumeRolePolicy: async () => notModelled('UpdateAssumeRolePolicy'),
+    async updateAssumeRolePolicy(role, document) {
+      log('iam.updateAssumeRolePolicy', role);
+      const r = roles.get(role);
+      if (r === undefined) throw new IrsaError('AWS', `The role with name ${role} cannot be found.`, { httpStatus: 404, awsCode: 'NoSuchEntity' });
+      r.trustPolicy = structuredClone(document);
+    },
     attachRolePolicy: async () => notModelled('AttachRolePolicy'),
     detachRolePolicy: async () => notModelled('DetachRolePolicy'),
     putRolePolicy: async () => notModelled('PutRolePolicy'),
@@ -244,6 +256,10 @@ export function memoryAws(opts: MemoryAwsOptions): MemoryAws {
     return a;
   };
   const podIdentityEks: Omit<EksPort, 'describeCluster' | 'tagResource'> = {
+    async listFargateProfiles() {
+      log('eks.listFargateProfiles', '');
+      return structuredClone(opts.fargateProfiles ?? []);
+    },
     async describeAddon(_cluster, name) {
       log('eks.describeAddon', name);
       const status = opts.podIdentityAgent === undefined ? 'ACTIVE' : opts.podIdentityAgent;

@@ -1,4 +1,4 @@
-import { toPod, toServiceAccount as toServiceAccountDto } from '../../src/k8s/convert.js';
+import { toNode, toPod, toServiceAccount as toServiceAccountDto } from '../../src/k8s/convert.js';
 import { isConflict, isNotFound, mapKubeError } from '../../src/k8s/errors.js';
 import type { KubePort, PodObject, ServiceAccountObject } from '../../src/k8s/ports.js';
 import type { JsonObject } from '../../sandbox/kube/json.js';
@@ -113,6 +113,9 @@ export function memoryKube(store: KubeStore = createKubeStore()): MemoryKube {
     },
     async listPods(ns): Promise<PodObject[]> {
       return list(RESOURCES.pods, ns).map((o) => toPod(o as Parameters<typeof toPod>[0]));
+    },
+    async listNodes() {
+      return list(RESOURCES.nodes, undefined).map((o) => toNode(o as Parameters<typeof toNode>[0]));
     },
     async createToken() {
       throw new Error('the in-memory KubePort issues no tokens: TokenRequest is tested against the Kubernetes test server');

@@ -17,7 +17,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['cfn'],
   ['config'],
   ['aws', 'k8s'],
-  ['services', 'doctor'],
+  ['services', 'doctor', 'migration'],
   ['runtime'],
   ['actions'],
   ['commands'],

@@ -33,6 +33,7 @@ function kubeOf(objects: ServiceAccountObject[], opts: { conflicts?: number } = 
     patchServiceAccountMetadata: (sa) => write(sa, 'replace'),
     deleteServiceAccount: async (ns, name) => (calls.push(`delete ${ns}/${name}`), void store.delete(`${ns}/${name}`)),
     listPods: notUsed,
+    listNodes: notUsed,
     createToken: notUsed,
   };
   return { kube, store, calls };

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { hasMigrationTrust, keepMigrationTrust, oidcTrustFor, standardOidcStatement, trustsPodIdentity, withOidcTrust, withoutMigrationTrust, withoutOidcTrust, withPodIdentityTrust } from '../../../src/migration/trust.js';
+
+const HOST = 'oidc.eks.us-west-2.amazonaws.com/id/ABC';
+const subject = { providerArn: `arn:aws:iam::111122223333:oidc-provider/${HOST}`, issuerHostPath: HOST, namespace: 'default', name: 'a' };
+const irsa = { Version: '2012-10-17', Statement: [standardOidcStatement(subject)] };
+
+describe('migration trust edits', () => {
+  it('dual trust is added once, and rollback takes exactly it away', () => {
+    const dual = withPodIdentityTrust(irsa);
+    expect(trustsPodIdentity(irsa)).toBe(false);
+    expect(trustsPodIdentity(dual)).toBe(true);
+    expect(hasMigrationTrust(dual)).toBe(true);
+    expect(withPodIdentityTrust(dual)).toEqual(dual);
+    expect(withoutMigrationTrust(dual)).toEqual(irsa);
+  });
+
+  it('AssumeRole without TagSession is not Pod Identity trust', () => {
+    const half = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+    expect(trustsPodIdentity(half)).toBe(false);
+  });
+
+  it("cut-over removes this subject's statement only; its rollback restores the document exactly", () => {
+    const other = standardOidcStatement({ ...subject, name: 'b' });
+    const dual = withPodIdentityTrust({ Version: '2012-10-17', Statement: [standardOidcStatement(subject), other] });
+    const cut = withoutOidcTrust(dual, subject);
+    expect(oidcTrustFor(cut, subject).kind).toBe('none');
+    expect(oidcTrustFor(cut, { ...subject, name: 'b' }).kind).toBe('exact');
+    expect(withOidcTrust(cut, subject)).toEqual(dual);
+    expect(withOidcTrust(dual, subject)).toEqual(dual);
+  });
+
+  it('another provider (another cluster) does not count', () => {
+    expect(oidcTrustFor(irsa, { ...subject, providerArn: 'arn:aws:iam::111122223333:oidc-provider/other' }).kind).toBe('none');
+  });
+});
+
+describe('keepMigrationTrust', () => {
+  const template = (trust: unknown) => ({ Resources: { Role1: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: trust } } } });
+  it("keeps the live template's migration statement in a re-rendered template, once", () => {
+    const kept = keepMigrationTrust(template(irsa), template(withPodIdentityTrust(irsa)));
+    expect(kept).toEqual(template(withPodIdentityTrust(irsa)));
+    expect(keepMigrationTrust(kept, template(withPodIdentityTrust(irsa)))).toEqual(kept);
+    expect(keepMigrationTrust(template(irsa), template(irsa))).toEqual(template(irsa));
+  });
+});
