@@ -1,14 +1,17 @@
 import pLimit from 'p-limit';
 import type { AwsPorts } from '../aws/ports.js';
 import type { KubePort } from '../k8s/ports.js';
-import { isConflict } from '../k8s/errors.js';
+import { isConflict, isForbidden } from '../k8s/errors.js';
 import { IrsaError, isRunStopped } from '../errors.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
 import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
 import { shellCommand } from '../model/suggested-commands.js';
 import type { MigrationPlan, MigrationStep, ServiceAccountPlan, TrustVia } from '../migration/plan.js';
 import { oidcTrustFor, sameStatement, trustsPodIdentity, withOidcTrust, withoutMigrationTrust, withoutOidcTrust, withPodIdentityTrust, hasMigrationTrust, type OidcSubject } from '../migration/trust.js';
-import { verifyPodIdentity } from '../migration/verify.js';
+import { judgeVerification } from '../migration/verify.js';
+import type { DoctorTarget, PodsLookup } from '../doctor/facts.js';
+import { checkPodIdentityChain } from '../doctor/pod-identity-checks.js';
+import { podIdentityFactsReader } from '../services/pod-identity-facts.js';
 import type { ItemOutcome, StepOutcome } from '../migration/render.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { ownerIdIn } from '../services/ownership.js';
@@ -31,7 +34,8 @@ export interface ExecuteContext {
   cluster: string;
   region: string;
   oidc: { providerArn: string; issuerHostPath: string };
-  agentReady: boolean;
+  /** phase 3 runs the doctor's Pod Identity checks for this target; live: --live's EKS Auth exchange */
+  verify: { target: DoctorTarget; autoMode: boolean; live: boolean };
 }
 
 const CONCURRENCY = 4;
@@ -49,8 +53,8 @@ const messageOf = (err: unknown): string => (err instanceof Error ? err.message 
 
 function fail(rt: Runtime, w: Work, action: MigrationStep['action'], err: unknown): void {
   if (isRunStopped(err)) throw err;
-  rt.reporter.warn(`${action} failed: ${messageOf(err)}; its later phases are skipped`, w.item.id);
   const hint = err instanceof IrsaError ? err.hint : undefined;
+  rt.reporter.warn(`${action} failed: ${messageOf(err)}; its later phases are skipped${hint !== undefined ? `. Fix: ${hint}` : ''}`, w.item.id);
   w.result.steps.push({ action, outcome: 'failed', detail: messageOf(err) });
   w.result.error = { message: messageOf(err), ...(hint !== undefined ? { hint } : {}) };
 }
@@ -165,12 +169,44 @@ export async function executeMigration(ctx: ExecuteContext, plan: MigrationPlan)
       return { action: step.action, outcome: outcome === 'created' ? 'done' : 'unchanged' };
     });
     rt.reporter.info('phase 3: verification');
+    // Read after phase 2, so the associations it made are listed.
+    const piFacts = podIdentityFactsReader({
+      aws,
+      kube: ctx.kube,
+      cluster: { name: ctx.cluster, autoMode: ctx.verify.autoMode },
+      callerAccount: ctx.verify.target.callerAccount,
+      getRole: (name) => aws.iam.getRole(name),
+      live: ctx.verify.live,
+    });
+    const podsIn = new Map<string, Promise<PodsLookup>>();
+    const pods = (namespace: string) => {
+      let hit = podsIn.get(namespace);
+      if (hit === undefined) {
+        hit = ctx.kube.listPods(namespace).then(
+          (list): PodsLookup => ({ kind: 'listed', pods: list }),
+          (err: unknown): PodsLookup => {
+            if (isForbidden(err)) return { kind: 'forbidden', message: messageOf(err) };
+            throw err;
+          },
+        );
+        podsIn.set(namespace, hit);
+      }
+      return hit;
+    };
     await phase<Extract<MigrationStep, { action: 'verify' }>>(rt, works, 'verify', async (w, step) => {
-      const association = await findAssociation(aws.eks, target(w));
-      const role = await aws.iam.getRole(step.roleArn.slice(step.roleArn.lastIndexOf('/') + 1));
-      const failed = verifyPodIdentity({ id: w.item.id, expectedRoleArn: step.roleArn, ...(association ? { association } : {}), ...(role ? { role } : {}), agentReady: ctx.agentReady });
-      if (failed.length > 0) throw new IrsaError('CHECK_FAILED', `verification failed for ${w.item.id}: ${failed.map((f) => f.message).join('; ')}`, { hint: 'nothing was cut over; fix it and run the command again' });
-      rt.reporter.ok('Pod Identity gives it its role', w.item.id);
+      const { namespace, name } = w.item;
+      const sa = await ctx.kube.getServiceAccount(namespace, name);
+      const podIdentity = await piFacts.factsFor(namespace, name, sa);
+      const checks = checkPodIdentityChain(ctx.verify.target, { namespace, name, ...(sa !== undefined ? { serviceAccount: sa } : {}), pods: await pods(namespace), podIdentity });
+      const v = judgeVerification({ id: w.item.id, expectedRoleArn: step.roleArn, association: podIdentity.association, checks, cutOver: plan.cutOver });
+      for (const warning of v.warnings) rt.reporter.warn(warning.fix !== undefined ? `${warning.message}; ${warning.fix}` : warning.message, w.item.id);
+      if (v.failures.length > 0) {
+        throw new IrsaError('CHECK_FAILED', `verification failed for ${w.item.id}: ${v.failures.map((f) => f.message).join('; ')}`, {
+          hint: `nothing was cut over; ${v.failures.map((f) => f.fix ?? 'fix it').join('; ')}; then run the command again`,
+        });
+      }
+      const live = v.passed.find((p) => p.id === 'pod-identity-live');
+      rt.reporter.ok(`Pod Identity gives it its role (${v.passed.length} checks passed${live !== undefined ? `; ${live.message}` : ''})`, w.item.id);
       return { action: step.action, outcome: 'done' };
     });
     rt.reporter.info(plan.cutOver ? 'phase 4: cut-over (the annotation, then the OIDC trust)' : 'phase 4 (cut-over) not asked for: --remove-oidc-provider-trust-relationship');

@@ -18,6 +18,8 @@ export interface MigrateOptions extends ClusterTarget {
   /** --remove-oidc-provider-trust-relationship: phase 4, the cut-over */
   cutOver: boolean;
   filter: SaFilter;
+  /** phase 3 also proves each association at EKS Auth (a TokenRequest for pods.eks.amazonaws.com), as doctor --live */
+  live: boolean;
   output: 'text' | 'json';
 }
 
@@ -33,7 +35,8 @@ export async function migrateToPodIdentity(rt: Runtime, opts: MigrateOptions): P
     return { changes: planHasChanges(plan) };
   }
   const oidc = facts.cluster.oidc;
-  if (oidc === undefined) throw new IrsaError('INTERNAL', 'a plan with changes for a cluster without an OIDC issuer');
+  if (oidc === undefined || session.oidc === undefined) throw new IrsaError('INTERNAL', 'a plan with changes for a cluster without an OIDC issuer');
+  const caller = await session.aws.sts.getCallerIdentity();
   const results = await executeMigration(
     {
       rt,
@@ -42,7 +45,7 @@ export async function migrateToPodIdentity(rt: Runtime, opts: MigrateOptions): P
       cluster: session.name,
       region: session.region,
       oidc,
-      agentReady: facts.cluster.autoMode || facts.cluster.agent?.status === 'ACTIVE',
+      verify: { target: { cluster: session.name, region: session.region, oidc: session.oidc, callerAccount: caller.account }, autoMode: facts.cluster.autoMode, live: opts.live },
     },
     plan,
   );

@@ -14,7 +14,8 @@ export function migrateToPodIdentityCommand(ctx: CliContext): Command {
     .option('--remove-oidc-provider-trust-relationship', "phase 4, the cut-over: remove each migrated ServiceAccount's role-arn annotation, then its OIDC provider trust")
     .option('--rollback', 'undo the migration: annotations and OIDC trust back, the associations it made and the pods.eks.amazonaws.com trust it added removed')
     .option('--include <globs>', 'annotated ServiceAccounts to include, as namespace/name globs (repeatable, comma-separated), e.g. default/*,prod/api-*', repeat)
-    .option('--exclude <globs>', 'ServiceAccounts to leave alone (wins over --include)', repeat);
+    .option('--exclude <globs>', 'ServiceAccounts to leave alone (wins over --include)', repeat)
+    .option('--live', "phase 3 also proves each association as the agent would: a token for pods.eks.amazonaws.com exchanged at EKS Auth (needs RBAC create on serviceaccounts/token; as doctor --live)");
   addAwsFlags(cmd);
   addCfnFlags(cmd);
   addKubeFlags(cmd);
@@ -23,7 +24,7 @@ export function migrateToPodIdentityCommand(ctx: CliContext): Command {
     'after',
     examples([
       'irsactl utils migrate-to-pod-identity --cluster prod                          # plan: every annotated ServiceAccount, its blockers and steps',
-      'irsactl utils migrate-to-pod-identity --cluster prod --include "default/*" --approve',
+      'irsactl utils migrate-to-pod-identity --cluster prod --include "default/*" --approve --live',
       'irsactl utils migrate-to-pod-identity --cluster prod --remove-oidc-provider-trust-relationship --approve',
       'irsactl utils migrate-to-pod-identity --cluster prod --rollback               # plan the way back; add --approve to run it',
     ]),
@@ -33,6 +34,8 @@ export function migrateToPodIdentityCommand(ctx: CliContext): Command {
     const cluster = opt.string('cluster');
     if (cluster === undefined || cluster === '') throw usageError('--cluster is required', 'irsactl utils migrate-to-pod-identity --cluster <name>');
     const rollback = opt.flag('rollback') === true;
+    const live = opt.flag('live') === true;
+    if (rollback && live) throw usageError('--live proves the migration, and --rollback undoes it', 'drop --live; after the rollback, irsactl doctor --live checks IRSA');
     const cutOver = opt.flag('removeOidcProviderTrustRelationship') === true;
     if (rollback && cutOver) throw usageError('--rollback and --remove-oidc-provider-trust-relationship go opposite ways', 'pass one of them');
     const rt = runtimeFor(ctx, o);
@@ -48,6 +51,7 @@ export function migrateToPodIdentityCommand(ctx: CliContext): Command {
       rollback,
       cutOver,
       filter,
+      live,
       output: outputOf(o, ['text', 'json']),
     });
     recordOutcome(ctx, o, changes);

@@ -12,10 +12,13 @@ import { mentionsExternalId, podIdentityServiceTrust, podIdentityStatement, targ
 // gathered (facts.ts). checkPodIdentityChain is the one entry point, for the doctor and for the migration's
 // verification phase; checkMechanism says which mechanism the pods get.
 
+/** What the chain's checks read of a ServiceAccount: the migration gathers just these. */
+export type PodIdentityChainFacts = Pick<ServiceAccountFacts, 'namespace' | 'name' | 'serviceAccount' | 'pods' | 'podIdentity'>;
+
 /** The container-credentials variables the webhook sets for an association's pods. */
 export const POD_IDENTITY_ENV = ['AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'] as const;
 
-const associationOf = (facts: ServiceAccountFacts): AssociationLookup => facts.podIdentity?.association ?? { kind: 'none' };
+const associationOf = (facts: PodIdentityChainFacts): AssociationLookup => facts.podIdentity?.association ?? { kind: 'none' };
 const annotationOf = (facts: ServiceAccountFacts): string | undefined => {
   const arn = facts.serviceAccount?.annotations[ROLE_ARN_ANNOTATION];
   return arn === undefined || arn.trim() === '' ? undefined : arn.trim();
@@ -98,7 +101,7 @@ export function checkMechanism(t: DoctorTarget, facts: ServiceAccountFacts): Che
 
 type Found = Extract<AssociationLookup, { kind: 'found' }>;
 
-function checkAssociationRole(t: DoctorTarget, facts: ServiceAccountFacts, f: Found): CheckResult {
+function checkAssociationRole(t: DoctorTarget, facts: PodIdentityChainFacts, f: Found): CheckResult {
   const assoc = f.association;
   const parsed = parseRoleArn(assoc.roleArn);
   const ref = `association ${assoc.associationId}`;
@@ -225,7 +228,7 @@ function checkSessionPolicy(t: DoctorTarget, f: Found): CheckResult | undefined 
   };
 }
 
-function checkAgent(t: DoctorTarget, facts: ServiceAccountFacts): CheckResult {
+function checkAgent(t: DoctorTarget, facts: PodIdentityChainFacts): CheckResult {
   const agent = facts.podIdentity?.agent ?? { source: 'unknown', message: 'not read' };
   const describe = shellCommand('aws', 'eks', 'describe-addon', '--cluster-name', t.cluster, '--addon-name', POD_IDENTITY_AGENT_ADDON, '--region', t.region);
   switch (agent.source) {
@@ -256,7 +259,7 @@ function checkAgent(t: DoctorTarget, facts: ServiceAccountFacts): CheckResult {
   }
 }
 
-function checkPods(facts: ServiceAccountFacts): CheckResult {
+function checkPods(facts: PodIdentityChainFacts): CheckResult {
   if (facts.pods.kind === 'forbidden') return { id: 'pod-identity-pods', status: 'warn', message: `cannot list pods: ${facts.pods.message}` };
   const pods = facts.pods.pods.filter((p) => p.namespace === facts.namespace && p.serviceAccountName === facts.name);
   if (pods.length === 0) return { id: 'pod-identity-pods', status: 'skip', message: 'no pods use it' };
@@ -273,7 +276,7 @@ function checkPods(facts: ServiceAccountFacts): CheckResult {
   };
 }
 
-function checkLive(facts: ServiceAccountFacts, f: Found): CheckResult {
+function checkLive(facts: PodIdentityChainFacts, f: Found): CheckResult {
   const live = facts.podIdentity?.live ?? { kind: 'not-requested' };
   const ref = `${facts.namespace}/${facts.name}`;
   switch (live.kind) {
@@ -309,7 +312,7 @@ function checkLive(facts: ServiceAccountFacts, f: Found): CheckResult {
  * Every Pod Identity check of one ServiceAccount, in order; none when it has no association (or they could not be
  * listed: checkMechanism says so). Pure: the migration calls it with the facts it gathered.
  */
-export function checkPodIdentityChain(t: DoctorTarget, facts: ServiceAccountFacts): CheckResult[] {
+export function checkPodIdentityChain(t: DoctorTarget, facts: PodIdentityChainFacts): CheckResult[] {
   const a = associationOf(facts);
   if (a.kind !== 'found') return [];
   const optional = [checkTargetRole(t, a), checkSessionPolicy(t, a)].filter((c): c is CheckResult => c !== undefined);

@@ -1,33 +1,44 @@
-import type { PodIdentityAssociationInfo, RoleInfo } from '../aws/ports.js';
-import { POD_IDENTITY_AGENT_ADDON, POD_IDENTITY_SERVICE_PRINCIPAL } from '../model/pod-identity.js';
-import type { Finding } from './plan.js';
-import { trustsPodIdentity } from './trust.js';
+import type { AssociationLookup, CheckResult } from '../doctor/facts.js';
 
-// Phase 3, pure: does Pod Identity give the ServiceAccount its role? The association exists with the role, the role
-// trusts pods.eks.amazonaws.com for sts:AssumeRole and sts:TagSession, and the agent runs. The doctor's Pod Identity
-// checks (src/doctor) are meant to take this function's place once they exist; its facts are theirs.
+// Phase 3, pure: the doctor's Pod Identity checks (checkPodIdentityChain) judged for the migration. Their fails stop
+// the ServiceAccount before any cut-over, with the doctor's fix; two things weigh differently here:
+// - the association must give the role the migration planned (the doctor cannot know which one was meant);
+// - pods started before the association still use IRSA. The dual trust keeps them working, so without a cut-over that
+//   is a warning; a cut-over would take their credentials away, so then it stops until they are restarted.
 
-export interface PodIdentityVerifyFacts {
+export interface VerificationInput {
   id: string;
   expectedRoleArn: string;
-  association?: PodIdentityAssociationInfo;
-  /** undefined: the role does not exist */
-  role?: RoleInfo;
-  /** the agent add-on is ACTIVE, or the cluster is in Auto Mode */
-  agentReady: boolean;
+  association: AssociationLookup;
+  /** checkPodIdentityChain's results for the ServiceAccount */
+  checks: CheckResult[];
+  /** phase 4 follows */
+  cutOver: boolean;
 }
 
-/** The failed checks; empty when Pod Identity works for the ServiceAccount. */
-export function verifyPodIdentity(f: PodIdentityVerifyFacts): Finding[] {
-  const out: Finding[] = [];
-  if (f.association === undefined) out.push({ code: 'association-missing', message: `${f.id} has no pod identity association` });
-  else if (f.association.roleArn !== f.expectedRoleArn) {
-    out.push({ code: 'association-role', message: `the association of ${f.id} gives role ${f.association.roleArn}, not ${f.expectedRoleArn}` });
+export interface Verification {
+  /** what stops the ServiceAccount before phase 4, each with its fix */
+  failures: { message: string; fix?: string }[];
+  /** narrated; the migration goes on */
+  warnings: { message: string; fix?: string }[];
+  /** the checks that passed, for the narration (--live's assumed identity among them) */
+  passed: Pick<CheckResult, 'id' | 'message'>[];
+}
+
+const withFix = (c: CheckResult) => ({ message: c.message, ...(c.fix !== undefined ? { fix: c.fix } : {}) });
+
+export function judgeVerification(v: VerificationInput): Verification {
+  const out: Verification = { failures: [], warnings: [], passed: [] };
+  const a = v.association;
+  if (a.kind === 'none') out.failures.push({ message: `${v.id} has no pod identity association`, fix: 'run the command again: phase 2 makes it' });
+  else if (a.kind === 'unknown') out.failures.push({ message: `the association of ${v.id} could not be read: ${a.message}`, fix: 'allow eks:ListPodIdentityAssociations and eks:DescribePodIdentityAssociation, and run the command again' });
+  else if (a.association.roleArn !== v.expectedRoleArn) {
+    out.failures.push({ message: `the association of ${v.id} gives role ${a.association.roleArn}, not ${v.expectedRoleArn}`, fix: 'delete that association or exclude the ServiceAccount, and run the command again' });
   }
-  if (f.role === undefined) out.push({ code: 'role-missing', message: `role ${f.expectedRoleArn} does not exist` });
-  else if (!trustsPodIdentity(f.role.trustPolicy)) {
-    out.push({ code: 'trust', message: `role ${f.role.arn} does not trust ${POD_IDENTITY_SERVICE_PRINCIPAL} for sts:AssumeRole and sts:TagSession` });
+  for (const c of v.checks) {
+    if (c.status === 'pass') out.passed.push({ id: c.id, message: c.message });
+    else if (c.status === 'warn') out.warnings.push(withFix(c));
+    else if (c.status === 'fail') (c.id === 'pod-identity-pods' && !v.cutOver ? out.warnings : out.failures).push(withFix(c));
   }
-  if (!f.agentReady) out.push({ code: 'agent', message: `the ${POD_IDENTITY_AGENT_ADDON} add-on is not ACTIVE` });
   return out;
 }

@@ -153,6 +153,15 @@ afterAll(() => {
 });
 
 const expectOriginal = async () => expect(await world()).toEqual(original);
+/** The re-run with the cut-over finishes every migratable ServiceAccount; the rollback then gives the world back exactly. */
+async function finishThenRollBack(): Promise<void> {
+  const again = await migrate('--remove-oidc-provider-trust-relationship', '--approve');
+  expect(again, again.stderr).toMatchObject({ code: 0 });
+  expect(phases(await planOf())).toEqual(allIn('migrated'));
+  const back = await migrate('--rollback', '--approve');
+  expect(back, back.stderr).toMatchObject({ code: 0 });
+  await expectOriginal();
+}
 
 describe('utils migrate-to-pod-identity (sandbox, 10 ServiceAccounts)', () => {
   it('plans without --approve: every blocker with its reason, the Windows warning, the steps; exit 0 and no write', async () => {
@@ -279,12 +288,41 @@ describe('utils migrate-to-pod-identity (sandbox, 10 ServiceAccounts)', () => {
       });
     }
     expect(phases(await planOf())).toEqual(allIn('associated'));
-    const again = await migrate('--remove-oidc-provider-trust-relationship', '--approve');
-    expect(again, again.stderr).toMatchObject({ code: 0 });
-    expect(phases(await planOf())).toEqual(allIn('migrated'));
-    const back = await migrate('--rollback', '--approve');
-    expect(back, back.stderr).toMatchObject({ code: 0 });
-    await expectOriginal();
+    await finishThenRollBack();
+  });
+
+  it("phase 3 is the doctor's Pod Identity chain: --live proves each association at EKS Auth; a pod from before its association stops that ServiceAccount's cut-over until it is restarted", async () => {
+    // a pod of default/web started under IRSA (the webhook set AWS_ROLE_ARN, no container-credentials variables)
+    e.cluster.kube.putPod({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web-old', namespace: 'default' },
+      spec: { serviceAccountName: 'web', containers: [{ name: 'app', image: 'app', env: [{ name: 'AWS_ROLE_ARN', value: roleArn(ROLES['default/web']!) }, { name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token' }] }] },
+    });
+    e.sandbox.proxy.resetLog();
+    const r = await migrate('--remove-oidc-provider-trust-relationship', '--approve', '--live', '-o', 'json');
+    expect(r.code, r.stderr).toBe(1);
+    const ran = JSON.parse(r.stdout) as PlanJson;
+    const outcomes = Object.fromEntries(ran.serviceAccounts.filter((s) => MIGRATABLE.includes(s.id)).map((s) => [s.id, Object.fromEntries(s.steps.map((x) => [x.action, x.outcome]))]));
+    expect(outcomes['default/web']).toEqual({ 'add-pod-identity-trust': 'done', 'create-association': 'done', verify: 'failed', 'remove-annotation': 'skipped', 'remove-oidc-trust': 'skipped' });
+    for (const id of MIGRATABLE.filter((x) => x !== 'default/web')) expect(outcomes[id], id).toEqual({ 'add-pod-identity-trust': 'done', 'create-association': 'done', verify: 'done', 'remove-annotation': 'done', 'remove-oidc-trust': 'done' });
+    expect(r.stderr).toContain('started before the association');
+    expect(r.stderr).toContain('kubectl delete pod -n default web-old');
+    // --live: the agent's exchange, once per ServiceAccount verified (the web one too: its association works)
+    expect(e.sandbox.proxy.count('eks-auth', 'AssumeRoleForPodIdentity')).toBe(MIGRATABLE.length);
+    expect(phases(await planOf())).toEqual({ ...allIn('migrated'), 'default/web': 'associated' });
+
+    // the restart the fix names: the old pod goes, and the re-run cuts web over too
+    expect(e.cluster.kube.deletePod('default', 'web-old')).toBe(true);
+    await finishThenRollBack();
+  });
+
+  it('--live does not go with --rollback (usage, before any request)', async () => {
+    e.sandbox.proxy.resetLog();
+    const r = await migrate('--rollback', '--live');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--live proves the migration');
+    expect(e.sandbox.proxy.requests).toEqual([]);
   });
 
   it('usage: --cluster is required, and --rollback does not go with the cut-over; both before any request', async () => {

@@ -35,7 +35,7 @@ describe('irsactl completion bash', () => {
     expect(completeInBash(bash, 'irsactl g')).toEqual(['get']);
     expect(completeInBash(bash, 'irsactl get iam')).toEqual(['iamserviceaccount']);
     expect(completeInBash(bash, 'irsactl create pod')).toEqual(['podidentityassociation']);
-    expect(completeInBash(bash, 'irsactl utils ')).toEqual(['associate-iam-oidc-provider', 'schema', 'help']);
+    expect(completeInBash(bash, 'irsactl utils ')).toEqual(['associate-iam-oidc-provider', 'migrate-to-pod-identity', 'schema', 'help']);
     expect(completeInBash(bash, 'irsactl get iamserviceaccount --clu')).toEqual(['--cluster']);
     expect(completeInBash(bash, 'irsactl get iamserviceaccounts --cluster prod -o ')).toEqual(['table', 'json', 'yaml', 'text']);
     expect(completeInBash(bash, 'irsactl help d')).toEqual(['delete', 'doctor']);

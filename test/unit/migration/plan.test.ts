@@ -3,7 +3,6 @@ import type { PodIdentityAssociationInfo, RoleInfo } from '../../../src/aws/port
 import { IRSA_ROLE_TAG, MIGRATED_BY_TAG, MIGRATED_BY_VALUE, IRSA_OIDC_TRUST_TAG, type ClusterFacts, type MigrationFacts, type RoleOwner, type ServiceAccountFacts } from '../../../src/migration/facts.js';
 import { planMigration, type MigrationPlan } from '../../../src/migration/plan.js';
 import { podIdentityStatement, standardOidcStatement, withPodIdentityTrust } from '../../../src/migration/trust.js';
-import { verifyPodIdentity } from '../../../src/migration/verify.js';
 
 const ACCOUNT = '111122223333';
 const HOST = 'oidc.eks.us-west-2.amazonaws.com/id/ABC';
@@ -205,14 +204,5 @@ describe('rollback plan', () => {
     const p = rollback(facts([sa('default', 'a', { trust: dual, association: association('default', 'a') })], {}, { [roleArn('r-a')]: ['default/a', 'default/other'] }));
     expect(actions(p)).toEqual(['delete-association']);
     expect(p.items[0]!.warnings.map((w) => w.code)).toEqual(['trust-still-used']);
-  });
-});
-
-describe('verifyPodIdentity', () => {
-  const r = role('r-a', withPodIdentityTrust(irsaTrust('default', 'a')));
-  it('passes with the association, the trust and the agent; names each missing link', () => {
-    expect(verifyPodIdentity({ id: 'default/a', expectedRoleArn: r.arn, association: association('default', 'a'), role: r, agentReady: true })).toEqual([]);
-    const failed = verifyPodIdentity({ id: 'default/a', expectedRoleArn: r.arn, role: role('r-a', irsaTrust('default', 'a')), agentReady: false });
-    expect(failed.map((f) => f.code)).toEqual(['association-missing', 'trust', 'agent']);
   });
 });
