@@ -88,7 +88,7 @@ export async function observePodIdentity(
   if (mode === 'update') assertUpdatable(session, selected, stacks, associations);
   if (known.roleFromConfig !== false) {
     const withStacks = selected.filter((s) => s.roleARN === undefined);
-    await assertManagedPoliciesInPartition(session.aws.iam, session.info.partition, withStacks.map((s) => ({ id: podIdentityId(s), wellKnownPolicies: s.wellKnownPolicies })));
+    await assertManagedPoliciesInPartition(session.aws.iam, session.info.partition, withStacks.map((s) => ({ id: podIdentityId(s), wellKnownPolicies: s.wellKnownPolicies, ...(s.wellKnownPolicySelection ? { wellKnownPolicySelection: s.wellKnownPolicySelection } : {}) })));
   }
 
   const needKube = selected.length > 0;

@@ -145,7 +145,10 @@ interface OutdatedRow {
 /** `policies outdated`: read-only; throws CHECK_FAILED after printing when a role lacks an action its controller needs. */
 export async function outdatedPolicies(rt: Runtime, resolved: ResolvedConfig, opts: OutdatedOptions): Promise<void> {
   checkPinnedVersions(opts.versions);
-  const fileVersions = new Map(resolved.cluster.serviceAccounts.map((sa) => [saId(sa), sa.wellKnownPolicySelection?.versions ?? {}]));
+  const fileVersions = {
+    iamserviceaccount: new Map(resolved.cluster.serviceAccounts.map((sa) => [saId(sa), sa.wellKnownPolicySelection?.versions ?? {}])),
+    podidentityassociation: new Map((resolved.cluster.podIdentityAssociations ?? []).map((p) => [podIdentityId(p), p.wellKnownPolicySelection?.versions ?? {}])),
+  };
   const session = await openCluster(rt, { cluster: resolved.cluster.name, region: resolved.region, ...opts });
   // With -f, the file's (included) service accounts and pod identity associations; with --cluster alone, every
   // iamserviceaccount and pod identity role stack of the cluster (one listing for both).
@@ -162,8 +165,8 @@ export async function outdatedPolicies(rt: Runtime, resolved: ResolvedConfig, op
         const [namespace, name] = id.split('/') as [string, string];
         const grants = wellKnownGrants(parseLiveTemplate(await session.aws.cfn.getTemplate(s.stackId)));
         return [...grants].flatMap(([key, actions]) => {
-          // A pod identity association has no version pins in the file: --version, else the newest.
-          const pinned = kind === 'iamserviceaccount' ? fileVersions.get(id)?.[key] : undefined;
+          // --version, else the file's pin, else the newest.
+          const pinned = fileVersions[kind].get(id)?.[key];
           const file = upstreamPolicy(key, opts.versions[key] ?? pinned);
           if (!file) return [];
           return [{ kind, namespace, name, stackName: s.stackName, wellKnownPolicy: key, version: file.version, ...coverage(actions, file.document) }];
@@ -188,12 +191,12 @@ export async function outdatedPolicies(rt: Runtime, resolved: ResolvedConfig, op
     );
   }
   if (lacking.length > 0) {
+    const whose = (rs: OutdatedRow[]) => {
+      const kinds = new Set(rs.map((r) => r.kind));
+      return kinds.size === 2 ? 'service accounts and pod identity associations' : kinds.has('iamserviceaccount') ? 'service accounts' : 'pod identity associations';
+    };
     throw new IrsaError('CHECK_FAILED', `${lacking.length} well-known ${lacking.length === 1 ? 'policy lacks' : 'policies lack'} actions their controller needs`, {
-      hint: [
-        ...(lacking.some((r) => r.kind === 'iamserviceaccount') ? ['set wellKnownPolicyProfile: upstream on those service accounts (irsactl policies show NAME prints the document) and apply'] : []),
-        // Pod identity associations have eksctl's statements only: the missing actions go into their own policy.
-        ...(lacking.some((r) => r.kind === 'podidentityassociation') ? ['for the pod identity associations, add the missing actions in permissionPolicy (irsactl policies show NAME prints the document) and apply'] : []),
-      ].join('; '),
+      hint: `set wellKnownPolicyProfile: upstream on those ${whose(lacking)} (irsactl policies show NAME prints the document) and apply`,
     });
   }
 }

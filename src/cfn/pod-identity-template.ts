@@ -28,6 +28,7 @@ export function renderPodIdentityRoleTemplate(p: PodIdentityAssociationSpec): Cf
     roleName: p.roleName,
     managedPolicyArns: p.permissionPolicyARNs,
     wellKnownPolicies: p.wellKnownPolicies,
+    ...(p.wellKnownPolicySelection ? { wellKnownPolicySelection: p.wellKnownPolicySelection } : {}),
     permissionsBoundary: p.permissionsBoundaryARN,
     inlinePolicy: p.permissionPolicy,
     inlinePolicyName: p.permissionPolicyName,

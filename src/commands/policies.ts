@@ -63,7 +63,8 @@ export function policiesOutdatedCommand(ctx: CliContext): Command {
   cmd.action(async (o: OptionBag) => {
     const versions = pinsFrom(optionsOf(o).list('version') ?? []);
     const rt = runtimeFor(ctx, o);
-    const [resolved, { outdatedPolicies }] = await Promise.all([resolveFor(ctx, rt, 'get', configFlagsFrom(undefined, o)), import('../actions/policies.js')]);
+    // resolved as the doctor's reading of a file: its service accounts and its pod identity associations
+    const [resolved, { outdatedPolicies }] = await Promise.all([resolveFor(ctx, rt, 'doctor', configFlagsFrom(undefined, o)), import('../actions/policies.js')]);
     await outdatedPolicies(rt, resolved, { output: outputOf(o, OUTPUT), versions, ...connectionFrom(o) });
   });
   return cmd;

@@ -25,6 +25,18 @@ const WELL_KNOWN: Record<string, string> = {
 };
 
 const SA = 'iam.serviceAccounts[]';
+/** irsactl's own keys beside wellKnownPolicies, on a service account and on a pod identity association alike. */
+const profileKeyDescriptions = (at: string): Record<string, string> => ({
+  [`${at}.wellKnownPolicyProfile`]:
+    'irsactl only: "eksctl" (eksctl\'s statements, the default) or "upstream" (the controller\'s own published policy, pinned by wellKnownPolicyVersions). Overrides iam.wellKnownPolicyProfile.',
+  [`${at}.wellKnownPolicyVersions`]:
+    'irsactl only: the controller version per well-known policy in the upstream profile (irsactl policies list shows the catalogued ones); unset: the newest.',
+  ...Object.fromEntries(Object.keys(WELL_KNOWN).map((k) => [`${at}.wellKnownPolicyVersions.${k}`, `The ${k} version whose published policy to use.`])),
+  [`${at}.wellKnownPolicyInputs`]:
+    'irsactl only: scoping inputs per well-known policy in the upstream profile, e.g. {externalDNS: {hostedZoneArns: [...]}} (irsactl policies show NAME lists them).',
+  ...Object.fromEntries(Object.keys(WELL_KNOWN).map((k) => [`${at}.wellKnownPolicyInputs.${k}`, `The ${k} document's inputs, by name.`])),
+});
+
 const DESCRIPTIONS: Record<string, string> = {
   '': 'An eksctl ClusterConfig (eksctl.io/v1alpha5), as irsactl reads it: metadata, iam.serviceAccounts and iam.podIdentityAssociations are checked; the other sections are eksctl\'s and accepted unchecked, and keys irsactl does not know at the top level and under iam are allowed (a newer eksctl\'s; irsactl warns and ignores them).',
   apiVersion: `Must be ${API_VERSION}.`,
@@ -46,14 +58,7 @@ const DESCRIPTIONS: Record<string, string> = {
   [`${SA}.attachPolicyARNs`]: 'ARNs of managed policies to attach to the role, e.g. arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess.',
   [`${SA}.wellKnownPolicies`]: `eksctl's predefined policies for common add-ons: ${Object.keys(WELL_KNOWN).join(', ')}.`,
   ...Object.fromEntries(Object.entries(WELL_KNOWN).map(([k, v]) => [`${SA}.wellKnownPolicies.${k}`, v])),
-  [`${SA}.wellKnownPolicyProfile`]:
-    'irsactl only: "eksctl" (eksctl\'s statements, the default) or "upstream" (the controller\'s own published policy, pinned by wellKnownPolicyVersions). Overrides iam.wellKnownPolicyProfile.',
-  [`${SA}.wellKnownPolicyVersions`]:
-    'irsactl only: the controller version per well-known policy in the upstream profile (irsactl policies list shows the catalogued ones); unset: the newest.',
-  ...Object.fromEntries(Object.keys(WELL_KNOWN).map((k) => [`${SA}.wellKnownPolicyVersions.${k}`, `The ${k} version whose published policy to use.`])),
-  [`${SA}.wellKnownPolicyInputs`]:
-    'irsactl only: scoping inputs per well-known policy in the upstream profile, e.g. {externalDNS: {hostedZoneArns: [...]}} (irsactl policies show NAME lists them).',
-  ...Object.fromEntries(Object.keys(WELL_KNOWN).map((k) => [`${SA}.wellKnownPolicyInputs.${k}`, `The ${k} document's inputs, by name.`])),
+  ...profileKeyDescriptions(SA),
   [`${SA}.controllerPolicies`]:
     'irsactl only: controllers\' own published policies that eksctl has no wellKnownPolicies key for, by name (irsactl policies list): {version, inputs}.',
   [`${SA}.attachPolicy`]: 'An inline IAM policy document for the role ({Version, Statement}).',
@@ -79,6 +84,7 @@ const POD_IDENTITY_DESCRIPTIONS: Record<string, string> = {
   [`${PIA}.permissionPolicy`]: 'An inline IAM policy document for the role irsactl makes ({Version, Statement}).',
   [`${PIA}.wellKnownPolicies`]: `eksctl's predefined policies for common add-ons: ${Object.keys(WELL_KNOWN).join(', ')}.`,
   ...Object.fromEntries(Object.entries(WELL_KNOWN).map(([k, v]) => [`${PIA}.wellKnownPolicies.${k}`, v])),
+  ...profileKeyDescriptions(PIA),
   [`${PIA}.tags`]: 'Tags for the association (at most 50) and, when irsactl makes the role, its stack.',
   [`${PIA}.targetRoleARN`]: 'A role (possibly in another account) EKS assumes with roleARN: pods get its credentials (cross-account access).',
   [`${PIA}.disableSessionTags`]: 'Turn off the session tags EKS Pod Identity adds (cluster, namespace, service account …); must be true with policy. Unset: EKS\'s default (on), and left as it is on update.',

@@ -113,6 +113,10 @@ export const POD_IDENTITY_ASSOCIATION_KEYS = [
   'targetRoleARN',
   'disableSessionTags',
   'policy',
+  // irsactl's own, as on a service account: which statements wellKnownPolicies renders, versions and inputs.
+  'wellKnownPolicyProfile',
+  'wellKnownPolicyVersions',
+  'wellKnownPolicyInputs',
 ] as const;
 
 /** The ObjectMeta fields irsactl uses. */

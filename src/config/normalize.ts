@@ -22,7 +22,7 @@ function normalizeWellKnown(raw: RawServiceAccount['wellKnownPolicies'] | RawPod
 }
 
 /** The SA's profile, else the cluster's; pinned versions or inputs alone mean the upstream profile. Unset: eksctl's, left out. */
-function normalizeSelection(raw: RawServiceAccount, clusterProfile: WellKnownPolicyProfile | undefined): WellKnownPolicySelection | undefined {
+function normalizeSelection(raw: Pick<RawServiceAccount | RawPodIdentityAssociation, 'wellKnownPolicyProfile' | 'wellKnownPolicyVersions' | 'wellKnownPolicyInputs'>, clusterProfile: WellKnownPolicyProfile | undefined): WellKnownPolicySelection | undefined {
   const versions = Object.fromEntries(Object.entries(raw.wellKnownPolicyVersions ?? {}).filter(([, v]) => v)) as WellKnownPolicySelection['versions'];
   const inputs = Object.fromEntries(Object.entries(raw.wellKnownPolicyInputs ?? {}).filter(([, v]) => v)) as NonNullable<WellKnownPolicySelection['inputs']>;
   const pinned = Object.keys(versions).length > 0 || Object.keys(inputs).length > 0;
@@ -75,7 +75,7 @@ function withClusterInputs(spec: ServiceAccountSpec, clusterName: string): Servi
 }
 
 /** eksctl's defaults for one association: no namespace default (eksctl requires it), "" like unset. */
-export function normalizePodIdentityAssociation(raw: RawPodIdentityAssociation): PodIdentityAssociationSpec {
+export function normalizePodIdentityAssociation(raw: RawPodIdentityAssociation, clusterProfile?: WellKnownPolicyProfile): PodIdentityAssociationSpec {
   const spec: PodIdentityAssociationSpec = {
     namespace: raw.namespace ?? '',
     serviceAccountName: raw.serviceAccountName ?? '',
@@ -85,6 +85,8 @@ export function normalizePodIdentityAssociation(raw: RawPodIdentityAssociation):
     tags: raw.tags ?? {},
   };
   if (raw.permissionPolicy != null) spec.permissionPolicy = raw.permissionPolicy;
+  const selection = normalizeSelection(raw, clusterProfile);
+  if (selection !== undefined) spec.wellKnownPolicySelection = selection;
   // disableSessionTags and policy keep "written or not": unset leaves a live association's value as it is
   if (raw.disableSessionTags != null) spec.disableSessionTags = raw.disableSessionTags;
   if (raw.policy != null) spec.policy = raw.policy;
@@ -112,7 +114,7 @@ export function normalizeCluster(raw: RawClusterConfig, defaultWithOIDC: boolean
   const region = emptyToUndefined(raw.metadata?.region);
   if (region !== undefined) model.region = region;
   const associations = raw.iam?.podIdentityAssociations;
-  if (associations != null) model.podIdentityAssociations = associations.map(normalizePodIdentityAssociation);
+  if (associations != null) model.podIdentityAssociations = associations.map((p) => normalizePodIdentityAssociation(p, raw.iam?.wellKnownPolicyProfile ?? undefined));
   return model;
 }
 

@@ -5,7 +5,7 @@ import { LIMITS } from './limits.js';
 import { ROLE_NAME_MAX, STACK_NAME_MAX, isClusterName, isNamespace, isRoleName, isServiceAccountName, stackNameShapeProblem } from './names.js';
 import type { Path, PathSegment, RuleResult } from './problems.js';
 import { checkTagMap, clusterName, clusterRegion, clusterTags, collectingCheck, type Check, type RuleContext } from './rules.js';
-import { checkArn } from './service-account-rules.js';
+import { checkArn, wellKnownSelectionProblems } from './service-account-rules.js';
 
 // The rules each iam.podIdentityAssociations[] entry must pass: eksctl's (cmdutils/pod_identity_association.go,
 // validation.go) and irsactl's, every problem listed at once. Limits from the botocore EKS model (2017-11-01:
@@ -213,6 +213,9 @@ const chinaArns: PodIdentityRule = ({ p, at, add }) => {
 
 const CHINA_FIX = 'use an iamserviceaccount (IRSA) for this ServiceAccount instead: iam.serviceAccounts in the file, or `irsactl create iamserviceaccount`';
 
+/** The profile, versions and inputs of wellKnownPolicies, as on a service account. */
+const wellKnownSelection: PodIdentityRule = ({ p, at, add }) => wellKnownSelectionProblems(p, at, add);
+
 const POD_IDENTITY_RULES: readonly PodIdentityRule[] = [
   required,
   kubernetesNames,
@@ -226,6 +229,7 @@ const POD_IDENTITY_RULES: readonly PodIdentityRule[] = [
   sessionPolicy,
   tags,
   chinaArns,
+  wellKnownSelection,
 ];
 
 /** Every rule over the model's iam.podIdentityAssociations, after the cluster's region says whether Pod Identity exists there. */
@@ -244,6 +248,16 @@ export function checkPodIdentityAssociations(check: Check): void {
     for (const rule of POD_IDENTITY_RULES) rule({ ...check, p, i, at, firstIndexById });
   });
   bothMechanisms(check);
+}
+
+/**
+ * For the readers of a file's associations (doctor, policies outdated): only irsactl's own keys are checked, since a
+ * reader must not use a version pin it does not know; eksctl's rules are for the commands that make them.
+ */
+export function checkPodIdentitySelections(check: Check): void {
+  (check.model.podIdentityAssociations ?? []).forEach((p, i) => {
+    wellKnownSelectionProblems(p, (...rest: PathSegment[]): Path => ['iam', 'podIdentityAssociations', i, ...rest], check.add);
+  });
 }
 
 /** A ServiceAccount in both sections works, but only one way: the webhook gives the association's credentials. */

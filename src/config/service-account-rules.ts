@@ -1,6 +1,6 @@
 import { controllerPolicyProblems, upstreamVersions, wellKnownInputProblems } from '../cfn/well-known-policies.js';
 import { iamArnAccount, isAccountId } from '../model/arns.js';
-import { WELL_KNOWN_POLICY_KEYS, saId, type ClusterModel, type ServiceAccountSpec, type WellKnownPolicyKey } from '../model/service-account.js';
+import { WELL_KNOWN_POLICY_KEYS, saId, type ClusterModel, type ServiceAccountSpec, type WellKnownPolicyKey, type WellKnownPolicySelection } from '../model/service-account.js';
 import {
   ROLE_NAME_MAX,
   STACK_NAME_MAX,
@@ -11,7 +11,7 @@ import {
   isServiceAccountName,
   stackNameProblem,
 } from './names.js';
-import type { Path } from './problems.js';
+import type { Path, PathSegment } from './problems.js';
 import { RENDERS_STACKS, checkTagMap, type Check, type ServiceAccountRule } from './rules.js';
 import type { CommandKind } from './types.js';
 
@@ -180,9 +180,18 @@ const emptyAttachPolicy: ServiceAccountRule = ({ sa, at, warn }) => {
   }
 };
 
-/** Pinned versions must be catalogued ones, of controllers the upstream profile has, under that profile. */
-const wellKnownPolicyVersions: ServiceAccountRule = ({ sa, at, add }) => {
-  const sel = sa.wellKnownPolicySelection;
+/** What a wellKnownPolicies selection sits on: a service account or a pod identity association. */
+interface WellKnownOwner {
+  wellKnownPolicies: Readonly<Record<WellKnownPolicyKey, boolean>>;
+  wellKnownPolicySelection?: WellKnownPolicySelection | undefined;
+}
+
+/**
+ * Pinned versions must be catalogued ones, of controllers the upstream profile has, under that profile; inputs go with
+ * an enabled key of the upstream profile, and must be ones its document takes. Shared with pod identity associations.
+ */
+export function wellKnownSelectionProblems(owner: WellKnownOwner, at: (...rest: PathSegment[]) => Path, add: Check['add']): void {
+  const sel = owner.wellKnownPolicySelection;
   if (sel === undefined) return;
   for (const [key, version] of Object.entries(sel.versions)) {
     const where = at('wellKnownPolicyVersions', key);
@@ -195,22 +204,19 @@ const wellKnownPolicyVersions: ServiceAccountRule = ({ sa, at, add }) => {
       add(where, `"${version}" is not a catalogued ${key} version; known: ${known.join(', ')}`, 'use one of the known versions (irsactl policies list shows them), or leave it out for the newest');
     }
   }
-};
-
-/** Inputs go with an enabled key of the upstream profile, and must be ones its document takes. */
-const wellKnownPolicyInputs: ServiceAccountRule = ({ sa, at, add }) => {
-  const sel = sa.wellKnownPolicySelection;
-  for (const key of Object.keys(sel?.inputs ?? {}) as WellKnownPolicyKey[]) {
+  for (const key of Object.keys(sel.inputs ?? {}) as WellKnownPolicyKey[]) {
     const where = at('wellKnownPolicyInputs', key);
-    if (sel?.profile !== 'upstream') {
-      add(where, `gives inputs, but the profile is "${sel?.profile}" (eksctl's statements take none)`, 'set wellKnownPolicyProfile: upstream, or remove wellKnownPolicyInputs');
-    } else if (!sa.wellKnownPolicies[key]) {
+    if (sel.profile !== 'upstream') {
+      add(where, `gives inputs, but the profile is "${sel.profile}" (eksctl's statements take none)`, 'set wellKnownPolicyProfile: upstream, or remove wellKnownPolicyInputs');
+    } else if (!owner.wellKnownPolicies[key]) {
       add(where, `gives inputs for ${key}, which wellKnownPolicies does not enable`, `add wellKnownPolicies: {${key}: true}, or remove these inputs`);
     } else {
       for (const [path, message, fix] of wellKnownInputProblems(key, sel)) add(at('wellKnownPolicyInputs', key, ...path), message, fix);
     }
   }
-};
+}
+
+const wellKnownSelection: ServiceAccountRule = ({ sa, at, add }) => wellKnownSelectionProblems(sa, at, add);
 
 const controllerPolicies: ServiceAccountRule = ({ sa, at, add }) => {
   for (const cp of sa.controllerPolicies ?? []) {
@@ -230,7 +236,6 @@ export const SERVICE_ACCOUNT_RULES: readonly ServiceAccountRule[] = [
   subjectPattern,
   serviceAccountTags,
   emptyAttachPolicy,
-  wellKnownPolicyVersions,
-  wellKnownPolicyInputs,
+  wellKnownSelection,
   controllerPolicies,
 ];

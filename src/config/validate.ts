@@ -6,7 +6,7 @@ import type { Path, PathSegment, RuleResult } from './problems.js';
 import { CLUSTER_RULES, RENDERS_STACKS, collectingCheck, type RuleContext, type ServiceAccountCheck } from './rules.js';
 import { SERVICE_ACCOUNT_RULES, rendersStack } from './service-account-rules.js';
 import { checkStackNameCollisions } from './stack-collisions.js';
-import { checkPodIdentityAssociations } from './pod-identity-rules.js';
+import { checkPodIdentityAssociations, checkPodIdentitySelections } from './pod-identity-rules.js';
 
 export type { RuleContext } from './rules.js';
 
@@ -39,5 +39,6 @@ export function validateModel(model: ClusterModel, ctx: RuleContext): RuleResult
   checkStackNameCollisions(model, check.add);
   // apply converges both sections; the iamserviceaccount commands leave the associations alone
   if (ctx.kind === 'apply') checkPodIdentityAssociations(check);
+  else if (ctx.kind === 'doctor') checkPodIdentitySelections(check);
   return { problems, warnings };
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { wellKnownPoliciesSchema } from './well-known.js';
+import { wellKnownPoliciesSchema, wellKnownPolicySelectionSchema } from './well-known.js';
 
 // EKS Pod Identity associations, as eksctl's `iam.podIdentityAssociations[]` describes them (pkg/apis/eksctl.io/
 // v1alpha5/iam.go, PodIdentityAssociation), after defaults and validation.
@@ -29,6 +29,8 @@ export const podIdentityAssociationSpecSchema = z.object({
   permissionPolicy: z.record(z.string(), z.unknown()).optional(),
   permissionPolicyName: z.string().optional(),
   wellKnownPolicies: wellKnownPoliciesSchema,
+  /** eksctl's statements (unset) or each controller's own, as for an iamserviceaccount (irsactl-only) */
+  wellKnownPolicySelection: wellKnownPolicySelectionSchema.optional(),
   /** on the association and, when irsactl makes the role, on its stack (as eksctl does) */
   tags: stringMap,
   /** cross-account role chaining: EKS assumes roleARN, then this role */

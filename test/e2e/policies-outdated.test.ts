@@ -98,7 +98,7 @@ describe('policies outdated', () => {
     expect(pia.map((p) => [p.namespace, p.name, p.wellKnownPolicy])).toEqual([['kube-system', 'efs-csi-controller-sa', 'efsCSIController']]);
     expect(pia[0]!.missing).toEqual(byPolicy.efsCSIController!.missing);
     expect(r.stderr).toMatch(/3 well-known policies lack actions their controller needs/);
-    expect(r.stderr).toMatch(/for the pod identity associations, add the missing actions in permissionPolicy/);
+    expect(r.stderr).toMatch(/set wellKnownPolicyProfile: upstream on those service accounts and pod identity associations/);
   });
 
   it("the doctor warns that the role's well-known policies lack actions (a warning: the role itself works)", async () => {
@@ -139,5 +139,40 @@ describe('policies outdated', () => {
       ['cluster-autoscaler', 'autoScaler', [], []],
       ['cluster-autoscaler', 'externalDNS', [], []],
     ]);
+  });
+
+  it("a pod identity role made under the cluster's upstream profile lacks nothing; an unknown pinned version is a config error before any request", async () => {
+    const file = (extra: Record<string, unknown> = {}) =>
+      [
+        'apiVersion: eksctl.io/v1alpha5',
+        'kind: ClusterConfig',
+        `metadata: {name: ${CLUSTER}, region: ${REGION}}`,
+        'iam:',
+        '  wellKnownPolicyProfile: upstream',
+        '  podIdentityAssociations:',
+        `  - ${JSON.stringify({ namespace: 'storage', serviceAccountName: 'efs-new', wellKnownPolicies: { efsCSIController: true }, ...extra })}`,
+        '',
+      ].join('\n');
+    e.sandbox.proxy.resetLog();
+    const bad = await e.run(['create', 'podidentityassociation', '-f', '-', '--approve'], { stdin: file({ wellKnownPolicyVersions: { efsCSIController: 'v0.0.1' } }) });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('iam.podIdentityAssociations[0].wellKnownPolicyVersions.efsCSIController');
+    expect(bad.stderr).toContain('"v0.0.1" is not a catalogued efsCSIController version; known: v3.4.1');
+    expect(e.sandbox.proxy.requests).toEqual([]);
+    // policies outdated reads the same pin, and refuses it the same way
+    const badRead = await e.run(['policies', 'outdated', '-f', '-'], { stdin: file({ wellKnownPolicyVersions: { efsCSIController: 'v0.0.1' } }) });
+    expect(badRead.code).toBe(2);
+    expect(badRead.stderr).toContain('"v0.0.1" is not a catalogued efsCSIController version');
+    expect(e.sandbox.proxy.requests).toEqual([]);
+
+    const created = await e.run(['create', 'podidentityassociation', '-f', '-', '--approve'], { stdin: file() });
+    expect(created.code, created.stderr).toBe(0);
+    const r = await e.run(['policies', 'outdated', '-f', '-', '-o', 'json'], { stdin: file() });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.policies.map((p) => [p.kind, `${p.namespace}/${p.name}`, p.wellKnownPolicy, p.version, p.missing])).toEqual([['podidentityassociation', 'storage/efs-new', 'efsCSIController', 'v3.4.1', []]]);
+    // the upstream document's actions, which eksctl's statements lack
+    const template = await (await createAwsPorts(testAwsOptions(e.account, REGION))).cfn.getTemplate(`eksctl-${CLUSTER}-podidentityrole-storage-efs-new`);
+    expect(template).toContain('elasticfilesystem:DescribeMountTargets');
   });
 });

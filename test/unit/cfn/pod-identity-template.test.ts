@@ -60,4 +60,13 @@ describe('pod identity stack names and tags', () => {
     expect(tags).toMatchObject({ 'alpha.eksctl.io/cluster-name': 'prod', 'eksctl.cluster.k8s.io/v1alpha1/cluster-name': 'prod', env: 'p', team: 'a', 'alpha.eksctl.io/podidentityassociation-name': 'apps/web' });
     expect(Object.keys(tags).at(-1)).toBe('alpha.eksctl.io/podidentityassociation-name');
   });
+
+  it("renders the controller's own document under the upstream profile, eksctl's statements without it", () => {
+    const wk = { imageBuilder: false, autoScaler: false, awsLoadBalancerController: false, externalDNS: false, certManager: false, ebsCSIController: false, efsCSIController: true };
+    const eksctl = JSON.stringify(renderPodIdentityRoleTemplate(spec({ wellKnownPolicies: wk })));
+    const upstream = JSON.stringify(renderPodIdentityRoleTemplate(spec({ wellKnownPolicies: wk, wellKnownPolicySelection: { profile: 'upstream', versions: { efsCSIController: 'v3.4.1' } } })));
+    expect(eksctl).not.toContain('elasticfilesystem:DescribeMountTargets');
+    expect(upstream).toContain('elasticfilesystem:DescribeMountTargets');
+    expect(upstream).toContain('ec2:DescribeAvailabilityZones');
+  });
 });

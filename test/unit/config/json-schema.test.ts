@@ -64,14 +64,15 @@ describe('clusterConfigJsonSchema', () => {
     }
   });
 
-  it("has iam.podIdentityAssociations with eksctl's keys, each described, strict like the loader", () => {
+  it("has iam.podIdentityAssociations with eksctl's keys and irsactl's profile keys, each described, strict like the loader", () => {
     const list = at(schema, 'iam.podIdentityAssociations');
     expect(list?.description).toMatch(/Pod Identity/);
     const items = [list, ...(Array.isArray(list?.anyOf) ? list.anyOf : [])].find((v): v is Node => isRecord(v) && isRecord(v.items))?.items;
     expect(isRecord(items) && items.additionalProperties).toBe(false);
     expect(Object.keys((isRecord(items) && isRecord(items.properties) ? items.properties : {}) as Node)).toEqual([
       'namespace', 'serviceAccountName', 'roleARN', 'createServiceAccount', 'roleName', 'permissionsBoundaryARN', 'permissionPolicyARNs',
-      'permissionPolicyName', 'permissionPolicy', 'wellKnownPolicies', 'tags', 'targetRoleARN', 'disableSessionTags', 'policy',
+      'permissionPolicyName', 'permissionPolicy', 'wellKnownPolicies', 'wellKnownPolicyProfile', 'wellKnownPolicyVersions', 'wellKnownPolicyInputs',
+      'tags', 'targetRoleARN', 'disableSessionTags', 'policy',
     ]);
     expect(at(schema, 'iam.podIdentityAssociations[].policy')?.description).toMatch(/2,048 characters.*disableSessionTags: true/);
     expect(at(schema, 'iam.podIdentityAssociations[].wellKnownPolicies.autoScaler')?.description).toBeTruthy();

@@ -276,6 +276,31 @@ describe('the rules, every problem at once', () => {
   });
 });
 
+describe('the well-known policy profile of an association (irsactl-only keys, as on a service account)', () => {
+  const efs = '  - {namespace: storage, serviceAccountName: efs, wellKnownPolicies: {efsCSIController: true}'
+  it("iam.wellKnownPolicyProfile applies to associations too; an entry's own profile wins; a pin alone means upstream", () => {
+    const src = file(`iam:\n  wellKnownPolicyProfile: upstream\n  podIdentityAssociations:\n${efs}}\n${efs.replace('efs,', 'efs-old,')}, wellKnownPolicyProfile: eksctl}\n`);
+    const [up, old] = fromFile('create', src).selectedPodIdentity;
+    expect(up!.wellKnownPolicySelection).toEqual({ profile: 'upstream', versions: {} });
+    expect(old!.wellKnownPolicySelection).toEqual({ profile: 'eksctl', versions: {} });
+    const pinned = fromFile('create', piaFile(`${efs}, wellKnownPolicyVersions: {efsCSIController: v3.4.1}}\n`)).selectedPodIdentity[0]!;
+    expect(pinned.wellKnownPolicySelection).toEqual({ profile: 'upstream', versions: { efsCSIController: 'v3.4.1' } });
+    expect(fromFile('create', piaFile(`${efs}}\n`)).selectedPodIdentity[0]).not.toHaveProperty('wellKnownPolicySelection');
+  });
+
+  it('an unknown version, a pin under the eksctl profile, inputs for a key not enabled: errors naming the entry', () => {
+    const msg = errorOf(() =>
+      fromFile(
+        'create',
+        piaFile(`${efs}, wellKnownPolicyVersions: {efsCSIController: v0.0.1}}\n${efs.replace('efs,', 'b,')}, wellKnownPolicyProfile: eksctl, wellKnownPolicyVersions: {efsCSIController: v3.4.1}}\n${efs.replace('efs,', 'c,')}, wellKnownPolicyInputs: {externalDNS: {hostedZoneArns: ["arn:aws:route53:::hostedzone/Z1"]}}}\n`),
+      ),
+    ).message;
+    expect(msg).toContain('iam.podIdentityAssociations[0].wellKnownPolicyVersions.efsCSIController: "v0.0.1" is not a catalogued efsCSIController version; known: v3.4.1');
+    expect(msg).toContain('iam.podIdentityAssociations[1].wellKnownPolicyVersions.efsCSIController: pins a controller version, but the profile is "eksctl"');
+    expect(msg).toContain('iam.podIdentityAssociations[2].wellKnownPolicyInputs.externalDNS: gives inputs for externalDNS, which wellKnownPolicies does not enable');
+  });
+});
+
 describe('apply reads both sections', () => {
   const both = file(`iam:
   withOIDC: true
