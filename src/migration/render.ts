@@ -27,7 +27,7 @@ export function describeStep(s: MigrationStep, itemRole?: string): string {
     case 'create-association':
       return `create a pod identity association with ${role(s.roleArn)}`;
     case 'verify':
-      return `verify: the association gives ${role(s.roleArn)}, which trusts pods.eks.amazonaws.com, and the agent runs`;
+      return `verify (the doctor's Pod Identity checks): the association gives ${role(s.roleArn)}, which trusts pods.eks.amazonaws.com, and the agent runs`;
     case 'remove-annotation':
       return 'remove the eks.amazonaws.com/role-arn annotation';
     case 'remove-oidc-trust':

@@ -42,7 +42,7 @@ describe('migration rendering', () => {
     const text = renderPlanText(plan, [{ id: 'default/a', steps: [{ action: 'add-pod-identity-trust', outcome: 'unchanged' }, { action: 'verify', outcome: 'failed', detail: 'no association' }] }]);
     expect(text).toContain('✔ 1. add trust');
     expect(text).toContain('(was so already)');
-    expect(text).toContain('✖ 2. verify: the association gives the role, which trusts pods.eks.amazonaws.com, and the agent runs: no association');
+    expect(text).toContain("✖ 2. verify (the doctor's Pod Identity checks): the association gives the role, which trusts pods.eks.amazonaws.com, and the agent runs: no association");
     expect(text).not.toContain('--approve');
   });
 
