@@ -15,7 +15,7 @@ import { podIdentityFactsReader } from '../services/pod-identity-facts.js';
 import type { ItemOutcome, StepOutcome } from '../migration/render.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { ownerIdIn } from '../services/ownership.js';
-import { createAssociation, deleteAssociation, findAssociation } from '../services/pod-identity.js';
+import { createAssociation, deleteAssociation } from '../services/pod-identity.js';
 import { StackWaiter } from '../services/stack-waiter.js';
 import { updateAndWait, type StackServices } from '../services/stacks.js';
 

@@ -1,4 +1,5 @@
 import { parseRoleArn, providerArnFor, type ParsedRoleArn } from '../model/arns.js';
+import { tokenStepResult } from './live-token.js';
 import type { PodObject } from '../k8s/ports.js';
 import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
 import { STS_AUDIENCE, subjectOf } from '../model/oidc.js';
@@ -22,7 +23,6 @@ import {
   removeAnnotationCommand,
   restartPodsFix,
   targetOf,
-  tokenRoleCommand,
   trustPolicyFix,
 } from './fixes.js';
 import { evaluateStatement, statementsOf } from './iam-conditions.js';
@@ -326,16 +326,9 @@ export function checkLive(t: DoctorTarget, facts: ServiceAccountFacts): CheckRes
     case 'not-requested':
       return { id: 'live', status: 'skip', message: 'not run: --live mints a token and calls STS AssumeRoleWithWebIdentity' };
     case 'not-run':
-      return { id: 'live', status: 'skip', message: `not run: ${live.reason}` };
     case 'token-forbidden':
-      return {
-        id: 'live',
-        status: 'warn',
-        message: `skipped: requesting a token needs RBAC "create" on "serviceaccounts/token" in namespace ${facts.namespace} (${live.message})`,
-        fix: `grant it: ${tokenRoleCommand(facts.namespace)}, and bind it to your identity`,
-      };
     case 'token-failed':
-      return { id: 'live', status: 'fail', message: `TokenRequest for ${ref} failed: ${live.message}` };
+      return tokenStepResult('live', facts.namespace, facts.name, live);
     case 'sts-failed':
       return { id: 'live', status: 'fail', message: `STS AssumeRoleWithWebIdentity with a token for ${ref} failed: ${live.message}`, fix: 'fix the failures above; STS names the first broken link in its message' };
     case 'assumed': {

@@ -1,11 +1,12 @@
 import type { PodIdentityAssociationInfo } from '../aws/ports.js';
+import { tokenStepResult } from './live-token.js';
 import { ROLE_ARN_ANNOTATION } from '../model/kubernetes.js';
 import { mechanismInEffect, type Mechanism } from '../model/mechanism.js';
 import { POD_IDENTITY_AGENT_ADDON, POD_IDENTITY_SERVICE_PRINCIPAL } from '../model/pod-identity.js';
 import { parseRoleArn } from '../model/arns.js';
 import { createCommand, shellCommand } from '../model/suggested-commands.js';
 import type { AssociationLookup, CheckResult, DoctorTarget, RoleLookup, ServiceAccountFacts } from './facts.js';
-import { getRoleCommand, removeAnnotationCommand, restartPodsFix, tokenRoleCommand } from './fixes.js';
+import { getRoleCommand, removeAnnotationCommand, restartPodsFix } from './fixes.js';
 import { mentionsExternalId, podIdentityServiceTrust, podIdentityStatement, targetRoleStatement, targetRoleTrust, withStatement, type TrustGrant } from './pod-identity-trust.js';
 
 // The doctor's checks of the EKS Pod Identity chain of one ServiceAccount: pure functions over what the doctor action
@@ -283,16 +284,9 @@ function checkLive(facts: PodIdentityChainFacts, f: Found): CheckResult {
     case 'not-requested':
       return { id: 'pod-identity-live', status: 'skip', message: 'not run: --live mints a token for pods.eks.amazonaws.com and calls EKS Auth AssumeRoleForPodIdentity' };
     case 'not-run':
-      return { id: 'pod-identity-live', status: 'skip', message: `not run: ${live.reason}` };
     case 'token-forbidden':
-      return {
-        id: 'pod-identity-live',
-        status: 'warn',
-        message: `skipped: requesting a token needs RBAC "create" on "serviceaccounts/token" in namespace ${facts.namespace} (${live.message})`,
-        fix: `grant it: ${tokenRoleCommand(facts.namespace)}, and bind it to your identity`,
-      };
     case 'token-failed':
-      return { id: 'pod-identity-live', status: 'fail', message: `TokenRequest for ${ref} failed: ${live.message}` };
+      return tokenStepResult('pod-identity-live', facts.namespace, facts.name, live);
     case 'auth-failed':
       return { id: 'pod-identity-live', status: 'fail', message: `EKS Auth AssumeRoleForPodIdentity with a token for ${ref} failed: ${live.message}`, fix: 'fix the failures above; EKS Auth names the broken link in its message' };
     case 'assumed': {

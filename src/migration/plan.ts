@@ -9,7 +9,6 @@ import { hasMigrationTrust, oidcTrustFor, sameStatement, standardOidcStatement, 
 
 /** Partitions without EKS Pod Identity ("Pod Identity is not available in China Regions", docs.amazonaws.cn). */
 export const PARTITIONS_WITHOUT_POD_IDENTITY: readonly string[] = ['aws-cn'];
-const WINDOWS_LABEL = 'kubernetes.io/os';
 
 export type Phase =
   /** IRSA only: nothing of the migration yet */
