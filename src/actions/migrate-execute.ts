@@ -13,6 +13,7 @@ import type { DoctorTarget, PodsLookup } from '../doctor/facts.js';
 import { checkPodIdentityChain } from '../doctor/pod-identity-checks.js';
 import { podIdentityFactsReader } from '../services/pod-identity-facts.js';
 import type { ItemOutcome, StepOutcome } from '../migration/render.js';
+import { formatDuration, sleepUnlessStopped } from '../net/run-control.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { ownerIdIn } from '../services/ownership.js';
 import { createAssociation, deleteAssociation } from '../services/pod-identity.js';
@@ -39,6 +40,8 @@ export interface ExecuteContext {
 }
 
 const CONCURRENCY = 4;
+/** EKS Auth exchanges per ServiceAccount in phase 3 with --live, while only the exchange fails */
+const LIVE_ATTEMPTS = 5;
 const NAMED_IAM = 'CAPABILITY_NAMED_IAM';
 
 type TrustEdit = (doc: unknown) => unknown;
@@ -196,17 +199,29 @@ export async function executeMigration(ctx: ExecuteContext, plan: MigrationPlan)
     await phase<Extract<MigrationStep, { action: 'verify' }>>(rt, works, 'verify', async (w, step) => {
       const { namespace, name } = w.item;
       const sa = await ctx.kube.getServiceAccount(namespace, name);
-      const podIdentity = await piFacts.factsFor(namespace, name, sa);
-      const checks = checkPodIdentityChain(ctx.verify.target, { namespace, name, ...(sa !== undefined ? { serviceAccount: sa } : {}), pods: await pods(namespace), podIdentity });
-      const v = judgeVerification({ id: w.item.id, expectedRoleArn: step.roleArn, association: podIdentity.association, checks, cutOver: plan.cutOver });
+      const podsOf = await pods(namespace);
+      const judge = async () => {
+        const podIdentity = await piFacts.factsFor(namespace, name, sa);
+        const checks = checkPodIdentityChain(ctx.verify.target, { namespace, name, ...(sa !== undefined ? { serviceAccount: sa } : {}), pods: podsOf, podIdentity });
+        return { live: podIdentity.live, v: judgeVerification({ id: w.item.id, expectedRoleArn: step.roleArn, association: podIdentity.association, checks, cutOver: plan.cutOver }) };
+      };
+      let { live, v } = await judge();
+      // IAM is eventually consistent: the trust phase 1 just wrote can take seconds to reach EKS Auth. When the
+      // exchange is all that fails, ask again (2, 4, 8, 10 s by default) before calling it a failure.
+      for (let attempt = 1; attempt < LIVE_ATTEMPTS && live.kind === 'auth-failed' && v.failures.length === 1; attempt++) {
+        const wait = Math.min(rt.pollIntervalMs * 2 ** attempt, rt.maxPollIntervalMs);
+        rt.reporter.info(`EKS Auth refused the token (${live.message}); IAM changes take seconds to reach it, so asking again in ${formatDuration(wait)}`, w.item.id);
+        await sleepUnlessStopped(wait, rt.signal);
+        ({ live, v } = await judge());
+      }
       for (const warning of v.warnings) rt.reporter.warn(warning.fix !== undefined ? `${warning.message}; ${warning.fix}` : warning.message, w.item.id);
       if (v.failures.length > 0) {
         throw new IrsaError('CHECK_FAILED', `verification failed for ${w.item.id}: ${v.failures.map((f) => f.message).join('; ')}`, {
           hint: `nothing was cut over; ${v.failures.map((f) => f.fix ?? 'fix it').join('; ')}; then run the command again`,
         });
       }
-      const live = v.passed.find((p) => p.id === 'pod-identity-live');
-      rt.reporter.ok(`Pod Identity gives it its role (${v.passed.length} checks passed${live !== undefined ? `; ${live.message}` : ''})`, w.item.id);
+      const proven = v.passed.find((p) => p.id === 'pod-identity-live');
+      rt.reporter.ok(`Pod Identity gives it its role (${v.passed.length} checks passed${proven !== undefined ? `; ${proven.message}` : ''})`, w.item.id);
       return { action: step.action, outcome: 'done' };
     });
     rt.reporter.info(plan.cutOver ? 'phase 4: cut-over (the annotation, then the OIDC trust)' : 'phase 4 (cut-over) not asked for: --remove-oidc-provider-trust-relationship');

@@ -127,3 +127,20 @@ export class RunControl {
     return `${head} ${inFlight.length} request(s) still in flight: ${list}`;
   }
 }
+
+/**
+ * Waits `ms`, or less when `signal` aborts: then the run's next request throws its stop error (RunControl.check), so
+ * a waiting loop needs no check of its own.
+ */
+export function sleepUnlessStopped(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

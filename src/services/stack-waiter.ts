@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import type { CloudFormationPort, StackRecord } from '../aws/ports.js';
 import { IrsaError } from '../errors.js';
 import { isMoving, MOVING_STACK_STATUSES } from '../cfn/stack-status.js';
+import { sleepUnlessStopped } from '../net/run-control.js';
 
 // Waits for many stacks with one poller, so that the requests do not grow with the stacks in the region: a tick
 // with one stack in flight describes it by name; with several, one ListStacks filtered to the statuses still
@@ -101,7 +102,7 @@ export class StackWaiter {
         this.interval = pollDelay(this.interval, this.youngestAgeMs(), this.opts);
         // Polls start one interval apart (the tick's own time counts), but never closer than half an interval.
         const pause = Math.max(this.interval - (Date.now() - tickStart), this.interval / 2);
-        await sleep(Math.min(pause, Math.max(0, this.opts.deadline - Date.now())), this.opts.signal);
+        await sleepUnlessStopped(Math.min(pause, Math.max(0, this.opts.deadline - Date.now())), this.opts.signal);
         if (this.opts.signal?.aborted) {
           this.failAll(() => new IrsaError('INTERRUPTED', 'interrupted while waiting'));
           break;
@@ -168,17 +169,4 @@ export class StackWaiter {
     for (const [id, list] of this.pending) for (const p of list) p.reject(errFor(id));
     this.pending.clear();
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
@@ -5,6 +8,7 @@ import { CreateFargateProfileCommand, CreatePodIdentityAssociationCommand, EKSCl
 import { awsFaultPlan, kubeFaultPlan } from '../../sandbox/fault-plan.js';
 import { useE2E } from '../support/cli.js';
 import { ensureBuilt, runBin } from '../support/bin.js';
+import { startStsTap } from './binary/support.js';
 
 // utils migrate-to-pod-identity against the sandbox: a cluster of 10 annotated ServiceAccounts, 4 migratable (three
 // with eksctl-style stacks, one role without a stack) and one of each blocker (Fargate, subjectPattern, another
@@ -317,6 +321,37 @@ describe('utils migrate-to-pod-identity (sandbox, 10 ServiceAccounts)', () => {
     await finishThenRollBack();
   });
 
+  it('--live: EKS Auth refusing at first (IAM still spreading the new trust) is asked again; refusing throughout fails verification', async () => {
+    // What real AWS does for seconds after UpdateAssumeRolePolicy and the sandbox does not (its IAM is consistent at
+    // once): EKS Auth's AccessDeniedException, in its wire form (x-amzn-errortype), from the proxy's fault injector.
+    const refusal = { status: 400, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' }, body: JSON.stringify({ message: 'EKS cannot assume the role: not authorized to perform sts:AssumeRole' }) };
+    let refused = 0;
+    e.sandbox.proxy.setFaultInjector((req) => (req.action === 'AssumeRoleForPodIdentity' && refused++ < 2 ? refusal : 'pass'));
+    e.sandbox.proxy.resetLog();
+    const r = await migrate('--approve', '--live');
+    noFaults();
+    expect(r, r.stderr).toMatchObject({ code: 0 });
+    expect(r.stderr).toContain('IAM changes take seconds to reach it, so asking again');
+    expect(e.sandbox.proxy.count('eks-auth', 'AssumeRoleForPodIdentity')).toBe(MIGRATABLE.length + 2);
+    expect(phases(await planOf())).toEqual(allIn('associated'));
+
+    // refused every time: the five exchanges of each, then its verification fails and no cut-over happens
+    e.sandbox.proxy.setFaultInjector((req) => (req.action === 'AssumeRoleForPodIdentity' ? refusal : 'pass'));
+    e.sandbox.proxy.resetLog();
+    const failed = await migrate('--remove-oidc-provider-trust-relationship', '--approve', '--live', '-o', 'json');
+    noFaults();
+    expect(failed.code).toBe(1);
+    expect(e.sandbox.proxy.count('eks-auth', 'AssumeRoleForPodIdentity')).toBe(MIGRATABLE.length * 5);
+    const ran = JSON.parse(failed.stdout) as PlanJson;
+    for (const item of ran.serviceAccounts.filter((x) => MIGRATABLE.includes(x.id))) {
+      expect(Object.fromEntries(item.steps.map((x) => [x.action, x.outcome])), item.id).toEqual({ verify: 'failed', 'remove-annotation': 'skipped', 'remove-oidc-trust': 'skipped' });
+    }
+    expect(phases(await planOf())).toEqual(allIn('associated'));
+    const back = await migrate('--rollback', '--approve');
+    expect(back, back.stderr).toMatchObject({ code: 0 });
+    await expectOriginal();
+  });
+
   it('--live does not go with --rollback (usage, before any request)', async () => {
     e.sandbox.proxy.resetLog();
     const r = await migrate('--rollback', '--live');
@@ -340,6 +375,38 @@ describe('utils migrate-to-pod-identity (sandbox, 10 ServiceAccounts)', () => {
     const r = await runBin(['utils', 'migrate-to-pod-identity', '--cluster', CLUSTER, '--region', REGION, '-o', 'json'], e.env);
     expect(r, r.stderr).toMatchObject({ code: 0 });
     expect((JSON.parse(r.stdout) as PlanJson).summary).toEqual({ total: 10, changes: 4, done: 0, blocked: 6 });
+  });
+
+  it('the built binary with an assume-role profile (STS-issued keys, no static keys in the environment) migrates one with --live and rolls it back', async () => {
+    ensureBuilt();
+    const home = mkdtempSync(join(tmpdir(), 'irsactl-mig-home-'));
+    // Real EKS asks STS about the keys STS issued; the Kubernetes test server learns them from the tap.
+    const tap = await startStsTap(e.sandbox.proxyUrl, (accessKeyId, secretAccessKey) => e.cluster.kube.addCredential(accessKeyId, secretAccessKey));
+    try {
+      mkdirSync(join(home, '.aws'));
+      writeFileSync(join(home, '.aws', 'credentials'), `[base]\naws_access_key_id = ${e.account.accessKeyId}\naws_secret_access_key = ${e.account.secretAccessKey}\n`);
+      // moto puts an assumed role's keys in the account of the role ARN, where the cluster is.
+      writeFileSync(join(home, '.aws', 'config'), `[profile deployer]\nrole_arn = ${roleArn('mig-deployer')}\nsource_profile = base\nregion = ${REGION}\n`);
+      const env = Object.fromEntries(Object.entries(e.env).filter(([k]) => !/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|SHARED_CREDENTIALS_FILE|CONFIG_FILE)$/.test(k)));
+      const run = (...extra: string[]) => runBin(['utils', 'migrate-to-pod-identity', '--cluster', CLUSTER, '--include', 'apps/*', ...extra], { ...env, HOME: home, AWS_PROFILE: 'deployer', AWS_ENDPOINT_URL_STS: tap.url });
+      e.sandbox.proxy.resetLog();
+      const kubeBefore = e.cluster.kube.requests.length;
+      const r = await run('--approve', '--live');
+      expect(r, r.stderr).toMatchObject({ code: 0 });
+      expect(r.stderr).toMatch(/apps\/raw: Pod Identity gives it its role \(4 checks passed; a token for apps\/raw assumed arn:aws:sts::\d+:assumed-role\/mig-raw\//);
+      expect(e.sandbox.proxy.count('sts', 'AssumeRole')).toBeGreaterThanOrEqual(1);
+      expect(e.sandbox.proxy.count('eks-auth', 'AssumeRoleForPodIdentity')).toBe(1);
+      // the Kubernetes calls were signed with the STS-issued keys (ASIA…), none refused
+      const kube = e.cluster.kube.requests.slice(kubeBefore);
+      expect(kube.filter((q) => q.status === 401)).toEqual([]);
+      expect(new Set(kube.map((q) => q.accessKeyId?.slice(0, 4)))).toEqual(new Set(['ASIA']));
+      const back = await run('--rollback', '--approve');
+      expect(back, back.stderr).toMatchObject({ code: 0 });
+      await expectOriginal();
+    } finally {
+      await tap.stop();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('--include migrates a few at a time; an include that matches nothing fails (1); a glob that does not parse is usage (2)', async () => {
