@@ -1,4 +1,6 @@
-import { POD_IDENTITY_SERVICE_PRINCIPAL, POD_IDENTITY_TRUST_ACTIONS } from '../model/pod-identity.js';
+import { statementsOf } from '../doctor/iam-conditions.js';
+import { podIdentityServiceTrust, podIdentityStatement as podIdentityGrant } from '../doctor/pod-identity-trust.js';
+import { isRecord } from '../json.js';
 import { STS_AUDIENCE } from '../model/oidc.js';
 
 // The trust-policy edits of the migration, pure: what a role's trust says about Pod Identity and about one
@@ -9,13 +11,8 @@ type Json = Record<string, unknown>;
 /** The Sid of the statement the migration adds: rollback removes that statement and nothing else. */
 export const MIGRATION_TRUST_SID = 'IrsactlMigrateToPodIdentity';
 
-const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 const strings = (v: unknown): string[] => list(v).filter((x): x is string => typeof x === 'string');
-
-export function statementsOf(doc: unknown): Json[] {
-  return isRecord(doc) ? list(doc.Statement).filter(isRecord) : [];
-}
 
 function withStatements(doc: unknown, statements: Json[]): Json {
   return { ...(isRecord(doc) ? doc : { Version: '2012-10-17' }), Statement: statements };
@@ -26,17 +23,18 @@ const allows = (s: Json, action: string): boolean =>
 
 const principalValues = (s: Json, key: 'Service' | 'Federated'): string[] => (isRecord(s.Principal) ? strings(s.Principal[key]) : []);
 
-/** An Allow for pods.eks.amazonaws.com with sts:AssumeRole and sts:TagSession (in one statement or several). */
+/** An Allow for pods.eks.amazonaws.com with sts:AssumeRole and sts:TagSession (in one statement or several), no Deny: the doctor's judgement. */
 export function trustsPodIdentity(doc: unknown): boolean {
-  const forPods = statementsOf(doc).filter((s) => principalValues(s, 'Service').includes(POD_IDENTITY_SERVICE_PRINCIPAL) && s.Condition === undefined);
-  return POD_IDENTITY_TRUST_ACTIONS.every((a) => forPods.some((s) => allows(s, a)));
+  const g = podIdentityServiceTrust(doc);
+  return g.missing.length === 0 && g.deniedBy === undefined;
 }
 
 /** Whether the pods.eks.amazonaws.com trust is the migration's own statement (so rollback may take it away). */
 export const hasMigrationTrust = (doc: unknown): boolean => statementsOf(doc).some((s) => s.Sid === MIGRATION_TRUST_SID);
 
+/** The doctor's statement for the association's role, with the migration's Sid. */
 export function podIdentityStatement(): Json {
-  return { Sid: MIGRATION_TRUST_SID, Effect: 'Allow', Principal: { Service: POD_IDENTITY_SERVICE_PRINCIPAL }, Action: [...POD_IDENTITY_TRUST_ACTIONS] };
+  return { Sid: MIGRATION_TRUST_SID, ...podIdentityGrant() };
 }
 
 /** Phase 1: the doc with the migration's pods.eks.amazonaws.com statement appended, unless it trusts Pod Identity already. */

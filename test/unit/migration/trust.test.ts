@@ -20,6 +20,15 @@ describe('migration trust edits', () => {
     expect(trustsPodIdentity(half)).toBe(false);
   });
 
+  it("judges the trust as the doctor does: a conditioned statement (aws:SourceAccount) counts and dual trust adds nothing to it; a Deny takes the trust away", () => {
+    const pods = { Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] };
+    const conditioned = { Version: '2012-10-17', Statement: [{ ...pods, Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } } }] };
+    expect(trustsPodIdentity(conditioned)).toBe(true);
+    expect(withPodIdentityTrust(conditioned)).toEqual(conditioned);
+    const denied = { Version: '2012-10-17', Statement: [pods, { ...pods, Effect: 'Deny' }] };
+    expect(trustsPodIdentity(denied)).toBe(false);
+  });
+
   it("cut-over removes this subject's statement only; its rollback restores the document exactly", () => {
     const other = standardOidcStatement({ ...subject, name: 'b' });
     const dual = withPodIdentityTrust({ Version: '2012-10-17', Statement: [standardOidcStatement(subject), other] });
