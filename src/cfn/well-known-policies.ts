@@ -40,7 +40,11 @@ export function upstreamVersions(controller: string): string[] {
 
 /** The upstream document for a controller at a version (the newest catalogued when none is named); undefined if unknown. */
 export function upstreamPolicy(controller: string, version?: string): UpstreamPolicyFile | undefined {
-  const files = UPSTREAM_POLICIES.get(controller) ?? [];
+  return atVersion(UPSTREAM_POLICIES.get(controller) ?? [], version);
+}
+
+/** The file of `version` among catalogued files (oldest first), or the newest when none is named. */
+function atVersion<F extends { version: string }>(files: readonly F[], version: string | undefined): F | undefined {
   return version === undefined ? files[files.length - 1] : files.find((f) => f.version === version);
 }
 
@@ -162,8 +166,7 @@ const cataloguedFiles = (name: string): readonly CataloguedPolicyFile[] => UPSTR
 
 /** A controllerPolicies entry's catalogued file (a document or managed policy names); the newest when no version is named. */
 export function controllerPolicyFile(name: string, version?: string): CataloguedPolicyFile | undefined {
-  const files = cataloguedFiles(name);
-  return version === undefined ? files[files.length - 1] : files.find((f) => f.version === version);
+  return atVersion(cataloguedFiles(name), version);
 }
 
 /** What is wrong with one controllerPolicies entry (pure; the config rules report these), as [field path, message, fix]. */

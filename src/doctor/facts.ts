@@ -57,11 +57,12 @@ export type RoleLookup = { kind: 'found'; role: RoleInfo } | { kind: 'missing' }
 
 export type PodsLookup = { kind: 'listed'; pods: PodObject[] } | { kind: 'forbidden'; message: string };
 
+/** How --live stopped before its exchange, the same for IRSA and Pod Identity (live-token.ts renders it). */
+export type TokenStepOutcome = { kind: 'not-run'; reason: string } | { kind: 'token-forbidden'; message: string } | { kind: 'token-failed'; message: string };
+
 export type LiveOutcome =
   | { kind: 'not-requested' }
-  | { kind: 'not-run'; reason: string }
-  | { kind: 'token-forbidden'; message: string }
-  | { kind: 'token-failed'; message: string }
+  | TokenStepOutcome
   | { kind: 'sts-failed'; message: string }
   | { kind: 'assumed'; assumedRoleArn: string; accountId: string };
 
@@ -96,9 +97,7 @@ export type AgentLookup =
 
 export type PodIdentityLiveOutcome =
   | { kind: 'not-requested' }
-  | { kind: 'not-run'; reason: string }
-  | { kind: 'token-forbidden'; message: string }
-  | { kind: 'token-failed'; message: string }
+  | TokenStepOutcome
   | { kind: 'auth-failed'; message: string }
   | { kind: 'assumed'; assumedRoleArn: string; associationId: string; subject: { namespace: string; serviceAccount: string } };
 

@@ -1,12 +1,10 @@
-import type { CheckResult } from './facts.js';
+import type { CheckResult, TokenStepOutcome } from './facts.js';
 import { tokenRoleCommand } from './fixes.js';
 
 // The steps --live shares between IRSA and Pod Identity, before the exchange: whether it ran, and the TokenRequest.
 
-type TokenStep = { kind: 'not-run'; reason: string } | { kind: 'token-forbidden'; message: string } | { kind: 'token-failed'; message: string };
-
 /** The finding of a live run that stopped before its exchange (STS or EKS Auth). */
-export function tokenStepResult(id: 'live' | 'pod-identity-live', namespace: string, name: string, step: TokenStep): CheckResult {
+export function tokenStepResult(id: 'live' | 'pod-identity-live', namespace: string, name: string, step: TokenStepOutcome): CheckResult {
   switch (step.kind) {
     case 'not-run':
       return { id, status: 'skip', message: `not run: ${step.reason}` };
