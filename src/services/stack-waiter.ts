@@ -102,9 +102,18 @@ export class StackWaiter {
         this.interval = pollDelay(this.interval, this.youngestAgeMs(), this.opts);
         // Polls start one interval apart (the tick's own time counts), but never closer than half an interval.
         const pause = Math.max(this.interval - (Date.now() - tickStart), this.interval / 2);
-        await sleepUnlessStopped(Math.min(pause, Math.max(0, this.opts.deadline - Date.now())), this.opts.signal);
+        // A poll due at or after the deadline would not be sent (RunControl refuses it, with a message that names no
+        // stack): wait for the deadline instead and end with the waiter's own message. Deciding here, not by reading
+        // the clock after the timer (which may fire a millisecond early), keeps that message the only one.
+        const untilDeadline = Math.max(0, this.opts.deadline - Date.now());
+        const lastWait = pause >= untilDeadline;
+        await sleepUnlessStopped(lastWait ? untilDeadline : pause, this.opts.signal);
         if (this.opts.signal?.aborted) {
           this.failAll(() => new IrsaError('INTERRUPTED', 'interrupted while waiting'));
+          break;
+        }
+        if (lastWait) {
+          this.failAll((id) => this.timeoutError(id));
           break;
         }
       }
