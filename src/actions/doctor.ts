@@ -93,6 +93,13 @@ async function selectServiceAccounts(kube: KubePort, opts: DoctorOptions, associ
   return [...chosen.values()].sort(byId);
 }
 
+/** ListPodIdentityAssociations' filter for what the run examines: one ServiceAccount, a namespace, or all (a file's). */
+function associationFilter(opts: DoctorOptions): { namespace?: string; serviceAccount?: string } {
+  if (opts.serviceAccounts !== undefined) return {};
+  if (opts.name !== undefined) return { namespace: opts.namespace ?? 'default', serviceAccount: opts.name };
+  return opts.namespace !== undefined ? { namespace: opts.namespace } : {};
+}
+
 /** Read-only: gathers facts through the ports, runs the pure checks, prints; throws CHECK_FAILED after printing if any check failed. */
 export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
   const session = await openCluster(rt, opts);
@@ -104,8 +111,7 @@ export async function doctor(rt: Runtime, opts: DoctorOptions): Promise<void> {
 
   const getRole = memo(async (name: string) => aws.iam.getRole(name));
   // The cluster's associations (one listing): which ServiceAccounts get Pod Identity instead of their annotation.
-  const filter = opts.serviceAccounts === undefined && opts.name !== undefined ? { namespace: opts.namespace ?? 'default', serviceAccount: opts.name } : opts.serviceAccounts === undefined && opts.namespace !== undefined ? { namespace: opts.namespace } : {};
-  const podIdentity = podIdentityFactsReader({ aws, kube, cluster: session.info, callerAccount: caller.account, getRole, live: opts.live }, filter);
+  const podIdentity = podIdentityFactsReader({ aws, kube, cluster: session.info, callerAccount: caller.account, getRole, live: opts.live }, associationFilter(opts));
   const associated = await podIdentity.associated();
   if (associated === undefined) rt.reporter.warn("could not list the cluster's pod identity associations, so the mechanism is unknown (see the mechanism check)");
   const selected = await selectServiceAccounts(kube, opts, associated ?? new Set());
