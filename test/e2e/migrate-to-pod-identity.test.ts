@@ -167,7 +167,9 @@ async function finishThenRollBack(): Promise<void> {
   await expectOriginal();
 }
 
-describe('utils migrate-to-pod-identity (sandbox, 10 ServiceAccounts)', () => {
+// Each test runs the CLI 4–7 times, with stack updates: 3–8 s in a full suite on 2 cores, but one of four full runs
+// once spent 30 s in "verification interrupted" (not reproduced alone or beside its neighbours), so 90 s, not 30.
+describe('utils migrate-to-pod-identity (sandbox, 10 ServiceAccounts)', { timeout: 90_000 }, () => {
   it('plans without --approve: every blocker with its reason, the Windows warning, the steps; exit 0 and no write', async () => {
     e.sandbox.proxy.resetLog();
     const plan = await planOf();
