@@ -1,5 +1,3 @@
-import { getDefaultRoleAssumer, getDefaultRoleAssumerWithWebIdentity } from '@aws-sdk/client-sts';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { staticCredentials } from './config.js';
 import { sharedFilePaths } from './shared-config.js';
@@ -9,7 +7,8 @@ import type { awsRequestHandler } from './request-handler.js';
  * The one credential provider of a run, for the AWS clients and the EKS token alike, so both act as one identity:
  * static keys from the environment unless --profile names a profile (as with the aws CLI), else the SDK's default
  * chain for the profile. The chain memoizes, and resolves again when temporary credentials have less than
- * 5 minutes left; callers must call it each time they sign rather than keep what it returned.
+ * 5 minutes left; callers must call it each time they sign rather than keep what it returned. The chain and the STS
+ * client are loaded on the first call: a run with keys in the environment never needs them.
  */
 export function credentialProvider(opts: {
   env: Record<string, string | undefined>;
@@ -26,6 +25,18 @@ export function credentialProvider(opts: {
 }): AwsCredentialIdentityProvider {
   const fromEnv = staticCredentials(opts.env, opts.profile);
   if (fromEnv !== undefined) return async (): Promise<AwsCredentialIdentity> => fromEnv;
+  let chain: Promise<AwsCredentialIdentityProvider> | undefined;
+  return async (props) => {
+    chain ??= defaultChain(opts);
+    return (await chain)(props);
+  };
+}
+
+async function defaultChain(opts: Parameters<typeof credentialProvider>[0]): Promise<AwsCredentialIdentityProvider> {
+  const [{ getDefaultRoleAssumer, getDefaultRoleAssumerWithWebIdentity }, { defaultProvider }] = await Promise.all([
+    import('@aws-sdk/client-sts'),
+    import('@aws-sdk/credential-provider-node'),
+  ]);
   const { configFile, credentialsFile } = sharedFilePaths(opts.env);
   // The STS client of assume-role and web-identity credentials: the run's region and STS endpoint. Given as role
   // assumers rather than the chain's clientConfig, which SSO would also take (and its region over sso_region).

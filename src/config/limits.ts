@@ -5,7 +5,7 @@ import { stackNameFor, stackTagsFor } from '../model/naming.js';
 import { renderTemplate, type CfnTemplate } from '../cfn/template.js';
 import { oidcInfoFrom } from '../model/oidc.js';
 import { wellKnownManagedPolicyArns } from '../cfn/well-known-policies.js';
-import type { Locator, Path, PathSegment, Problem, RuleResult } from './problems.js';
+import { thousands, type Locator, type Path, type PathSegment, type Problem, type RuleResult } from './problems.js';
 
 /**
  * AWS limits that moto does not enforce, checked before any request so that a plan never shows what AWS refuses.
@@ -59,8 +59,11 @@ const REGION_NAME = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 const regionOrUndefined = (region: string | undefined): string | undefined =>
   region !== undefined && region.length <= 25 && REGION_NAME.test(region) ? region : undefined;
 
-/** IAM counts policy sizes without whitespace. */
-export const policySize = (document: unknown): number => JSON.stringify(document).replace(/\s/g, '').length;
+/** IAM counts policy sizes without whitespace (JSON.stringify writes none of its own, so most documents have none). */
+export function policySize(document: unknown): number {
+  const json = JSON.stringify(document);
+  return /\s/.test(json) ? json.replace(/\s/g, '').length : json.length;
+}
 
 /** What CloudFormation hands IAM: `Fn::Sub` resolved (pseudo parameters by their longest plausible values). */
 function resolveSubs(value: unknown, oidc: OidcInfo, region: string): unknown {
@@ -94,7 +97,7 @@ function badPolicyCharacter(value: unknown, path: string): { path: string; char:
 }
 
 const codePoint = (c: string): string => `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
-const n = (x: number): string => x.toLocaleString('en-US');
+const n = thousands;
 
 /**
  * The limits of one service account's stack and role. `indices` are the service accounts whose names the other
@@ -185,7 +188,7 @@ function checkInlinePolicies(
 ): void {
   const stackName = stackNameFor(model.name, sa);
   let total = 0;
-  const sizes: string[] = [];
+  const sizes: [logicalId: string, size: number][] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== 'AWS::IAM::Policy') continue;
     const fromUser = logicalId === 'Policy1';
@@ -212,12 +215,12 @@ function checkInlinePolicies(
     }
     const size = policySize(document);
     total += size;
-    sizes.push(`${logicalId} ${n(size)}`);
+    sizes.push([logicalId, size]);
   }
   if (total > LIMITS.inlinePolicyChars) {
     add(
       sa.attachPolicy !== undefined ? at('attachPolicy') : at('wellKnownPolicies'),
-      `the inline policies of ${saId(sa)} come to ${n(total)} characters without whitespace (${sizes.join(', ')}), more than IAM's limit of ${n(LIMITS.inlinePolicyChars)} per role`,
+      `the inline policies of ${saId(sa)} come to ${n(total)} characters without whitespace (${sizes.map(([id, size]) => `${id} ${n(size)}`).join(', ')}), more than IAM's limit of ${n(LIMITS.inlinePolicyChars)} per role`,
       `remove ${n(total - LIMITS.inlinePolicyChars)} or more characters: move statements into a customer managed policy and list it in ${loc.label(at('attachPolicyARNs'))}, or drop a well-known policy`,
     );
   }

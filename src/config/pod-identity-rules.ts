@@ -3,7 +3,7 @@ import { podIdentityStackNameFor, podIdentityStackTagsFor } from '../model/namin
 import { WELL_KNOWN_POLICY_KEYS, saId } from '../model/service-account.js';
 import { LIMITS } from './limits.js';
 import { ROLE_NAME_MAX, STACK_NAME_MAX, isClusterName, isNamespace, isRoleName, isServiceAccountName, stackNameShapeProblem } from './names.js';
-import type { Path, PathSegment, RuleResult } from './problems.js';
+import { thousands, type Path, type PathSegment, type RuleResult } from './problems.js';
 import { checkTagMap, clusterName, clusterRegion, clusterTags, collectingCheck, type Check, type RuleContext } from './rules.js';
 import { checkArn, wellKnownSelectionProblems } from './service-account-rules.js';
 
@@ -156,7 +156,7 @@ const sessionPolicy: PodIdentityRule = (c) => {
   if (p.policy === undefined || p.policy === '') return;
   const { label } = ctx.loc;
   if (p.policy.length > MAX_SESSION_POLICY_LENGTH) {
-    add(at('policy'), `is ${p.policy.length.toLocaleString('en-US')} characters long, more than EKS's limit of ${MAX_SESSION_POLICY_LENGTH.toLocaleString('en-US')}`, 'shorten the session policy (whitespace counts)');
+    add(at('policy'), `is ${thousands(p.policy.length)} characters long, more than EKS's limit of ${thousands(MAX_SESSION_POLICY_LENGTH)}`, 'shorten the session policy (whitespace counts)');
   }
   let parsed: unknown;
   try {

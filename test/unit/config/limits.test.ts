@@ -95,3 +95,12 @@ describe('AWS limits at their edges', () => {
     }
   });
 });
+
+describe('thousands (the sizes in limit messages)', () => {
+  it('writes integers as en-US does', async () => {
+    const { thousands } = await import('../../../src/config/problems.js');
+    for (const x of [0, 7, 999, 1000, 2048, 10_240, 999_999, 1_000_000, 123_456_789, -4096]) {
+      expect(thousands(x)).toBe(x.toLocaleString('en-US'));
+    }
+  });
+});
