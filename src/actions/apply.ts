@@ -7,6 +7,7 @@ import {
   assertKubeReady,
   changesMade,
   connectionOf,
+  stackNamesOf,
   executeConverge,
   failuresOf,
   prepareConverge,
@@ -22,7 +23,7 @@ import { withOutcomes } from './run-document.js';
 import { applyPodIdentityPlan, checkPodIdentityPreconditions, executePodIdentityDeletes, observePodIdentity, podIdentityChangesMade, podIdentityPreconditions, type PodIdentityDeleteTarget } from './pod-identity.js';
 import { hasPodIdentityChange, podIdentityDeletesToText, podIdentityPlanToText, podIdentityResultsToText } from './pod-identity-describe.js';
 import { podIdentityDeleteChanged, podIdentityDeleteRunItem, podIdentityRunItem, withPodIdentityDeleteOutcome, withPodIdentityOutcome } from './pod-identity-document.js';
-import type { PodIdentityPlan } from './pod-identity-plan.js';
+import { podIdentityStackNamesOf, type PodIdentityPlan } from './pod-identity-plan.js';
 import type { Runtime } from '../runtime/runtime.js';
 
 /** none; --prune: this file's apply set only; --prune-all: every stack of the cluster the file does not name. */
@@ -37,7 +38,8 @@ export type PruneMode = 'none' | 'apply-set' | 'all';
  */
 export async function applyClusterConfig(rt: Runtime, resolved: ResolvedConfig, opts: ConvergeOptions & { prune: PruneMode }): Promise<Changes> {
   const session = await openCluster(rt, { ...connectionOf(opts), cluster: resolved.cluster.name, region: resolved.region });
-  const stacks = await roleStacks(session.aws.cfn, session.name);
+  const templatesOf = new Set([...stackNamesOf(session.name, resolved.selected), ...podIdentityStackNamesOf(session.name, resolved.selectedPodIdentity)]);
+  const stacks = await roleStacks(session.aws.cfn, session.name, undefined, templatesOf);
   const scope: PruneScope | undefined =
     opts.prune === 'all' ? { kind: 'all', flag: '--prune-all' } : opts.prune === 'apply-set' && resolved.applySet !== undefined ? { kind: 'apply-set', applySet: resolved.applySet } : undefined;
   const podPrune = scope ? prunableTargets(stacks.podIdentity.owned, resolved, scope, 'podidentityassociation') : { targets: [], kept: [] };

@@ -2,7 +2,8 @@ import type { ResolvedConfig } from '../config/types.js';
 import { IrsaError, type RunOutcome } from '../errors.js';
 import { writeOutput } from '../output/format.js';
 import { parseLiveTemplate } from '../cfn/diff.js';
-import { ROLE_OUTPUT } from '../model/naming.js';
+import { ROLE_OUTPUT, stackNameFor } from '../model/naming.js';
+import type { ServiceAccountSpec } from '../model/service-account.js';
 import type { LiveRole } from '../cfn/role-drift.js';
 import { isUsable } from '../cfn/stack-status.js';
 import { readLiveRole } from './repair-drift.js';
@@ -20,7 +21,7 @@ import { convergeChanged, convergeDocument, type PodIdentitySection, type PruneP
 import type { RunCommand } from '../output/run-document.js';
 import { executePlan } from './execute.js';
 import type { DeleteResult, ItemResult } from './results.js';
-import { kubePreflight, type KubePreflight } from './kube-preflight.js';
+import { kubePreflight, namespacePhases, type KubePreflight } from './kube-preflight.js';
 import type { Runtime } from '../runtime/runtime.js';
 
 // create, update and apply share one path: observe → plan (pure) → print the
@@ -63,15 +64,26 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
   // An apply of pod identity associations alone needs no OIDC provider (it makes one only with iam.withOIDC), and
   // does not look it up.
   const irsaWanted = selected.length > 0 || mode !== 'apply';
-  // The ServiceAccounts are read while AWS answers (they depend on nothing AWS says); an AWS failure is still the
-  // one reported, and a Kubernetes one waits for its turn below.
+  // The ServiceAccounts, and the phases of the namespaces they will be created in (for the Kubernetes preflight), are
+  // read while AWS answers (they depend on nothing AWS says); an AWS failure is still the one reported, and a
+  // Kubernetes one waits for its turn.
   const needKube = selected.some((s) => !s.roleOnly);
-  const observing = needKube ? session.kube().then((kube) => observeServiceAccounts(kube, selected.filter((s) => !s.roleOnly))) : Promise.resolve(new Map());
-  observing.catch(() => undefined);
-  const [provider, stacks] = await Promise.all([
+  const discovering = Promise.all([
     irsaWanted || resolved.mayAssociateOidc ? session.aws.iam.getOidcProvider(oidc.providerArn) : undefined,
-    known?.stacks ?? irsaStacks(session.aws.cfn, session.name),
+    known?.stacks ?? irsaStacks(session.aws.cfn, session.name, stackNamesOf(session.name, selected)),
   ]);
+  discovering.catch(() => undefined);
+  const onKube = selected.filter((s) => !s.roleOnly);
+  const kubeReady = needKube ? session.kube() : undefined;
+  const observing = kubeReady ? kubeReady.then((kube) => observeServiceAccounts(kube, onKube)) : Promise.resolve(new Map());
+  observing.catch(() => undefined);
+  // Only where a ServiceAccount is missing (it will be created): a run with nothing to write reads only the lists.
+  const phasing = kubeReady?.then(async (kube) => {
+    const observed = await observing;
+    return namespacePhases(kube, onKube.filter((s) => observed.get(saId(s)) === undefined).map((s) => s.namespace));
+  });
+  phasing?.catch(() => undefined);
+  const [provider, stacks] = await discovering;
   if (!provider && !resolved.mayAssociateOidc && irsaWanted) {
     throw new IrsaError('PRECONDITION', `cluster "${session.name}" in ${session.region} has no IAM OIDC provider: IAM roles for service accounts cannot work without it`, {
       // Suggesting withOIDC only where it would help: update never associates, and a file may have it already.
@@ -114,7 +126,7 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
         const roleArn = rec.outputs[ROLE_OUTPUT];
         // update and apply compare the file with the role as IAM has it too (drift outside CloudFormation)
         const [template, role] = await Promise.all([
-          session.aws.cfn.getTemplate(rec.stackId),
+          stacks.templates.get(rec.stackId) ?? session.aws.cfn.getTemplate(rec.stackId),
           mode !== 'create' && roleArn !== undefined && isUsable(rec.status) ? readLiveRole(session.aws.iam, roleArn) : undefined,
         ]);
         liveTemplates.set(saId(s), parseLiveTemplate(template));
@@ -143,7 +155,7 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
   });
   for (const item of plan.items) for (const w of item.warnings) rt.reporter.warn(w, item.id);
   await warnAboutPodsOfReplacedRoles(rt, session, plan);
-  const kube = needKube ? await kubePreflight(await session.kube(), plan) : undefined;
+  const kube = needKube ? await kubePreflight(await session.kube(), plan, await phasing) : undefined;
   return { mode, resolved, session, stacks, plan, ...(kube ? { kube } : {}), deadline };
 }
 
@@ -238,6 +250,11 @@ export function failuresOf(results: ItemResult[]): { id: string; hint?: string; 
   return results
     .filter((r) => r.error)
     .map((r) => ({ id: r.id, hint: r.error?.hint, ...(r.stack === 'in-progress' ? { inProgress: true } : r.stack === 'not-started' ? { notStarted: true } : {}) }));
+}
+
+/** The stack names of the selected service accounts that have stacks: their templates are read with the discovery. */
+export function stackNamesOf(cluster: string, selected: readonly ServiceAccountSpec[]): Set<string> {
+  return new Set(selected.filter((s) => !s.attachRoleARN).map((s) => stackNameFor(cluster, s)));
 }
 
 export function connectionOf(o: ConnectionOptions): ConnectionOptions {

@@ -13,7 +13,15 @@ export interface KubePreflight {
   problems: string[];
 }
 
-export async function kubePreflight(kube: KubePort, plan: Plan): Promise<KubePreflight> {
+/** The phase of each namespace; undefined: it does not exist. Asked while AWS answers: it needs no plan. */
+export async function namespacePhases(kube: KubePort, namespaces: Iterable<string>): Promise<Map<string, 'Active' | 'Terminating' | undefined>> {
+  const unique = [...new Set(namespaces)];
+  const phases = await Promise.all(unique.map((ns) => kube.namespacePhase(ns)));
+  return new Map(unique.map((ns, i) => [ns, phases[i]]));
+}
+
+/** `phases`: from namespacePhases, for (at least) the plan's namespaces; any missing is asked here. */
+export async function kubePreflight(kube: KubePort, plan: Plan, phases?: Map<string, 'Active' | 'Terminating' | undefined>): Promise<KubePreflight> {
   const byNamespace = new Map<string, { creates: string[]; annotates: string[] }>();
   for (const item of plan.items) {
     const step = item.serviceAccount.action;
@@ -29,7 +37,7 @@ export async function kubePreflight(kube: KubePort, plan: Plan): Promise<KubePre
   const mayI = async (verb: string, resource: string, namespace?: string) => kube.mayI(verb, resource, namespace).catch(() => true);
   await Promise.all(
     [...byNamespace].map(async ([ns, { creates, annotates }]) => {
-      const phase = await kube.namespacePhase(ns);
+      const phase = phases?.has(ns) ? phases.get(ns) : await kube.namespacePhase(ns);
       namespaces.set(ns, phase);
       const ids = [...creates, ...annotates].join(', ');
       if (phase === 'Terminating') {

@@ -313,6 +313,11 @@ export function formatAssociationChanges(changes: readonly AssociationChange[]):
 }
 
 /** The owned stacks a plan reads the live template of (create reads them too, to say when one differs). */
+/** The role stack names of the associations that make their roles: their templates are read with the discovery. */
+export function podIdentityStackNamesOf(cluster: string, selected: readonly PodIdentityAssociationSpec[]): Set<string> {
+  return new Set(selected.filter(makesRole).map((s) => podIdentityStackNameFor(cluster, s)));
+}
+
 export function stacksToRead(stacks: ClusterStacks, selected: readonly PodIdentityAssociationSpec[]): [string, StackRecord][] {
   return selected.flatMap((s) => {
     const rec = makesRole(s) ? stacks.owned.get(podIdentityId(s)) : undefined;

@@ -23,7 +23,7 @@ import { connectionOf, type ConvergeOptions } from './converge.js';
 import { observeServiceAccounts } from './observe.js';
 import { executePodIdentityPlan } from './pod-identity-execute.js';
 export { podIdentityPreconditions } from './pod-identity-plan.js';
-import { agentState, planPodIdentity, podIdentityPreconditions, stacksToRead, type PodIdentityPlan } from './pod-identity-plan.js';
+import { agentState, planPodIdentity, podIdentityPreconditions, podIdentityStackNamesOf, stacksToRead, type PodIdentityPlan } from './pod-identity-plan.js';
 import { hasPodIdentityChange, podIdentityDeletesToText, podIdentityPlanToText, podIdentityResultsToText } from './pod-identity-describe.js';
 import { podIdentityDeleteRunItem, podIdentityRunItem, withPodIdentityDeleteOutcome, withPodIdentityOutcome } from './pod-identity-document.js';
 import { runDocument, withOutcomes } from './run-document.js';
@@ -59,7 +59,7 @@ export async function observePodIdentity(
   const { eks, cfn } = session.aws;
   const [addon, stacks, listed] = await Promise.all([
     session.info.autoMode === true ? undefined : eks.describeAddon(session.name, POD_IDENTITY_AGENT_ADDON),
-    known.stacks ?? podIdentityStacks(cfn, session.name),
+    known.stacks ?? podIdentityStacks(cfn, session.name, known.roleFromConfig === false ? undefined : podIdentityStackNamesOf(session.name, selected)),
     selected.length > 0 ? listAssociations(session, known.associations) : new Map<string, PodIdentityAssociationSummary>(),
   ]);
   const limit = pLimit(8);
@@ -77,7 +77,7 @@ export async function observePodIdentity(
     // update by flags has no role flags: it changes the association only, and leaves the role stack as it is
     ...(known.roleFromConfig === false ? [] : stacksToRead(stacks, selected)).map(([id, rec]) =>
       limit(async () => {
-        liveTemplates.set(id, parseLiveTemplate(await cfn.getTemplate(rec.stackId)));
+        liveTemplates.set(id, parseLiveTemplate(await (stacks.templates.get(rec.stackId) ?? cfn.getTemplate(rec.stackId))));
         // update and apply compare the role as IAM has it too (drift outside CloudFormation), as for iamserviceaccounts
         const roleArn = rec.outputs[ROLE_OUTPUT];
         if (mode !== 'create' && roleArn !== undefined && isUsable(rec.status)) liveRoles.set(id, await readLiveRole(session.aws.iam, roleArn));

@@ -56,6 +56,12 @@ export interface ClusterStacks {
   owned: Map<string, StackRecord>;
   /** by stack name: every stack with this cluster's name prefix for the kind, whoever owns it */
   byName: Map<string, StackRecord>;
+  /**
+   * GetTemplate of the stacks named in roleStacks' `templatesOf`, sent beside their DescribeStacks rather than after
+   * it, by stack id (the stack listed: a stack made under its name since has another id). Each failure stays in its
+   * promise, awaited only by whoever uses that template.
+   */
+  templates: Map<string, Promise<string>>;
 }
 
 /**
@@ -78,8 +84,13 @@ export const irsaStackPrefix = (cluster: string): string => `eksctl-${cluster}-a
 /** …and those of its pod identity associations' roles (not an add-on's: `eksctl-<cluster>-addon-<addon>-podidentityrole-<sa>`). */
 export const podIdentityStackPrefix = (cluster: string): string => `eksctl-${cluster}-podidentityrole-`;
 
-/** Describes the listed candidates a few at a time: a burst of hundreds would draw CloudFormation's throttling. */
+/**
+ * Describes the listed candidates a few at a time: a burst of hundreds would draw CloudFormation's throttling.
+ * GetTemplate has a limit of its own (CloudFormation throttles each API separately), so the templates wanted go
+ * beside the describes: one round trip per few stacks, not two.
+ */
 const DESCRIBE_CONCURRENCY = 8;
+const TEMPLATE_CONCURRENCY = 8;
 
 /** Both kinds, from one listing. */
 export interface RoleStacks {
@@ -94,7 +105,13 @@ export interface RoleStacks {
  * cluster's stacks plus the pages of one listing, and it works where AWS's guard policy
  * denies the unnamed call.
  */
-export async function roleStacks(cfn: CloudFormationPort, cluster: string, kinds: readonly RoleStackKind[] = ['iamserviceaccount', 'podidentityassociation']): Promise<RoleStacks> {
+export async function roleStacks(
+  cfn: CloudFormationPort,
+  cluster: string,
+  kinds: readonly RoleStackKind[] = ['iamserviceaccount', 'podidentityassociation'],
+  /** stack names whose templates the caller will read when the stacks are theirs: fetched with the describes */
+  templatesOf: ReadonlySet<string> = new Set(),
+): Promise<RoleStacks> {
   const prefixes: [RoleStackKind, string][] = [
     ['iamserviceaccount', irsaStackPrefix(cluster)],
     ['podidentityassociation', podIdentityStackPrefix(cluster)],
@@ -103,8 +120,16 @@ export async function roleStacks(cfn: CloudFormationPort, cluster: string, kinds
   const kindOf = (name: string): RoleStackKind | undefined => wanted.find(([, prefix]) => name.startsWith(prefix))?.[0];
   const candidates = (await cfn.listStacks(LIVE_STACK_STATUSES)).filter((s) => kindOf(s.stackName) !== undefined);
   const limit = pLimit(DESCRIBE_CONCURRENCY);
+  const templateLimit = pLimit(TEMPLATE_CONCURRENCY);
+  const templates = new Map<string, Promise<string>>();
+  for (const s of candidates) {
+    if (!templatesOf.has(s.stackName)) continue;
+    const template = templateLimit(() => cfn.getTemplate(s.stackId));
+    template.catch(() => undefined);
+    templates.set(s.stackId, template);
+  }
   const records = await Promise.all(candidates.map((s) => limit(() => cfn.describeStack(s.stackName))));
-  const found: RoleStacks = { irsa: { owned: new Map(), byName: new Map() }, podIdentity: { owned: new Map(), byName: new Map() } };
+  const found: RoleStacks = { irsa: { owned: new Map(), byName: new Map(), templates }, podIdentity: { owned: new Map(), byName: new Map(), templates } };
   for (const s of records) {
     // gone between the listing and the describe
     if (s === undefined || s.status === 'DELETE_COMPLETE') continue;
@@ -119,13 +144,13 @@ export async function roleStacks(cfn: CloudFormationPort, cluster: string, kinds
 }
 
 /** This cluster's iamserviceaccount stacks only. */
-export async function irsaStacks(cfn: CloudFormationPort, cluster: string): Promise<ClusterStacks> {
-  return (await roleStacks(cfn, cluster, ['iamserviceaccount'])).irsa;
+export async function irsaStacks(cfn: CloudFormationPort, cluster: string, templatesOf?: ReadonlySet<string>): Promise<ClusterStacks> {
+  return (await roleStacks(cfn, cluster, ['iamserviceaccount'], templatesOf)).irsa;
 }
 
 /** This cluster's pod identity role stacks only. */
-export async function podIdentityStacks(cfn: CloudFormationPort, cluster: string): Promise<ClusterStacks> {
-  return (await roleStacks(cfn, cluster, ['podidentityassociation'])).podIdentity;
+export async function podIdentityStacks(cfn: CloudFormationPort, cluster: string, templatesOf?: ReadonlySet<string>): Promise<ClusterStacks> {
+  return (await roleStacks(cfn, cluster, ['podidentityassociation'], templatesOf)).podIdentity;
 }
 
 /** CreateStack (termination protection on, as eksctl's), then the wait for it; resolves with the role's ARN. */

@@ -9,7 +9,7 @@ import { IrsaError } from '../../../src/errors.js';
 import type { Narrator } from '../../../src/output/reporter.js';
 import { CLUSTER_NAME_TAG, IRSA_NAME_TAG } from '../../../src/model/naming.js';
 import { StackWaiter } from '../../../src/services/stack-waiter.js';
-import { createAndWait, replaceAndWait, stoppedInFlight, type InFlightOperation, type StackTarget } from '../../../src/services/stacks.js';
+import { createAndWait, replaceAndWait, roleStacks, stoppedInFlight, type InFlightOperation, type StackTarget } from '../../../src/services/stacks.js';
 
 const NAME = 'eksctl-demo-addon-iamserviceaccount-apps-sa';
 const OURS = { [CLUSTER_NAME_TAG]: 'demo', [IRSA_NAME_TAG]: 'apps/sa' };
@@ -95,5 +95,68 @@ describe('stoppedInFlight', () => {
   it('says the stack goes on, and whether CloudFormation may not have it at all', () => {
     expect(stoppedInFlight(NAME, 'delete', false, stopped(false))).toMatchObject({ code: 'TIMEOUT', message: `stack ${NAME} is still being deleted by CloudFormation (--timeout 1s ran out)` });
     expect(stoppedInFlight(NAME, 'create', true, stopped(false)).message).toContain('may be being created by CloudFormation: its request got no answer');
+  });
+});
+
+describe('roleStacks: templates read beside the describes', () => {
+  // An in-memory port whose DescribeStacks answers only when let go: what was sent before any describe answered is
+  // what went beside them (the real CloudFormation answers in its own time).
+  function listedPort(stacks: StackRecord[], templateFails: ReadonlySet<string> = new Set()) {
+    const calls: string[] = [];
+    const held: (() => void)[] = [];
+    const notUsed = () => Promise.reject(new Error('not used'));
+    const cfn: CloudFormationPort = {
+      listStacks: async () => stacks.map((s) => ({ stackName: s.stackName, stackId: s.stackId, status: s.status })),
+      describeStack: (name) => {
+        calls.push(`describe ${name}`);
+        return new Promise((resolve) => held.push(() => resolve(stacks.find((s) => s.stackName === name))));
+      },
+      getTemplate: async (id) => {
+        calls.push(`template ${id}`);
+        if (templateFails.has(id)) throw new IrsaError('AWS', `Stack with id ${id} does not exist`);
+        return `{"Description":"${id}"}`;
+      },
+      createStack: notUsed,
+      updateStack: notUsed,
+      deleteStack: notUsed,
+      setTerminationProtection: notUsed,
+      describeStackEvents: async () => [],
+    };
+    const release = () => held.splice(0).forEach((go) => go());
+    return { cfn, calls, release };
+  }
+  const record = (ns: string, name: string, tags: Record<string, string>): StackRecord => ({
+    stackName: `eksctl-demo-addon-iamserviceaccount-${ns}-${name}`,
+    stackId: `arn:aws:cloudformation:us-west-2:111122223333:stack/eksctl-demo-addon-iamserviceaccount-${ns}-${name}/1`,
+    status: 'CREATE_COMPLETE',
+    tags,
+    outputs: { Role1: ROLE },
+    capabilities: [],
+  });
+
+  it('sends GetTemplate (by stack id) for the named stacks before any DescribeStacks has answered, and for no other', async () => {
+    const wanted = record('apps', 'sa', OURS);
+    const other = record('apps', 'other', { [CLUSTER_NAME_TAG]: 'demo', [IRSA_NAME_TAG]: 'apps/other' });
+    const { cfn, calls, release } = listedPort([wanted, other]);
+    const found = roleStacks(cfn, 'demo', ['iamserviceaccount'], new Set([wanted.stackName]));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([`template ${wanted.stackId}`, `describe ${wanted.stackName}`, `describe ${other.stackName}`]);
+    release();
+    const { irsa } = await found;
+    expect(irsa.owned.get('apps/sa')?.stackId).toBe(wanted.stackId);
+    expect(await irsa.templates.get(wanted.stackId)).toBe(`{"Description":"${wanted.stackId}"}`);
+    expect(irsa.templates.has(other.stackId)).toBe(false);
+  });
+
+  it("keeps a failed read of a template nobody uses (another owner's stack under the name) out of the discovery", async () => {
+    const squatter = record('apps', 'sa', { [CLUSTER_NAME_TAG]: 'demo', [IRSA_NAME_TAG]: 'apps/someone-else' });
+    const { cfn, release } = listedPort([squatter], new Set([squatter.stackId]));
+    const found = roleStacks(cfn, 'demo', ['iamserviceaccount'], new Set([squatter.stackName]));
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    const { irsa } = await found;
+    expect(irsa.owned.size).toBe(0);
+    expect(irsa.byName.get(squatter.stackName)?.stackId).toBe(squatter.stackId);
+    await expect(irsa.templates.get(squatter.stackId)).rejects.toThrow(/does not exist/);
   });
 });
