@@ -3,14 +3,7 @@ import { staticCredentials } from './config.js';
 import { sharedFilePaths } from './shared-config.js';
 import type { awsRequestHandler } from './request-handler.js';
 
-/**
- * The one credential provider of a run, for the AWS clients and the EKS token alike, so both act as one identity:
- * static keys from the environment unless --profile names a profile (as with the aws CLI), else the SDK's default
- * chain for the profile. The chain memoizes, and resolves again when temporary credentials have less than
- * 5 minutes left; callers must call it each time they sign rather than keep what it returned. The chain and the STS
- * client are loaded on the first call: a run with keys in the environment never needs them.
- */
-export function credentialProvider(opts: {
+export interface CredentialOptions {
   env: Record<string, string | undefined>;
   profile?: string;
   /** The region of the run, for the STS calls of assume-role and web-identity profiles. */
@@ -22,7 +15,16 @@ export function credentialProvider(opts: {
   debug?: (message: string) => void;
   /** The run's request handler for those STS calls: its proxies, CAs, timeouts and deadline. */
   requestHandler?: ReturnType<typeof awsRequestHandler>;
-}): AwsCredentialIdentityProvider {
+}
+
+/**
+ * The one credential provider of a run, for the AWS clients and the EKS token alike, so both act as one identity:
+ * static keys from the environment unless --profile names a profile (as with the aws CLI), else the SDK's default
+ * chain for the profile. The chain memoizes, and resolves again when temporary credentials have less than
+ * 5 minutes left; callers must call it each time they sign rather than keep what it returned. The chain and the STS
+ * client are loaded on the first call: a run with keys in the environment never needs them.
+ */
+export function credentialProvider(opts: CredentialOptions): AwsCredentialIdentityProvider {
   const fromEnv = staticCredentials(opts.env, opts.profile);
   if (fromEnv !== undefined) return async (): Promise<AwsCredentialIdentity> => fromEnv;
   let chain: Promise<AwsCredentialIdentityProvider> | undefined;
@@ -32,7 +34,7 @@ export function credentialProvider(opts: {
   };
 }
 
-async function defaultChain(opts: Parameters<typeof credentialProvider>[0]): Promise<AwsCredentialIdentityProvider> {
+async function defaultChain(opts: CredentialOptions): Promise<AwsCredentialIdentityProvider> {
   const [{ getDefaultRoleAssumer, getDefaultRoleAssumerWithWebIdentity }, { defaultProvider }] = await Promise.all([
     import('@aws-sdk/client-sts'),
     import('@aws-sdk/credential-provider-node'),

@@ -97,7 +97,6 @@ function badPolicyCharacter(value: unknown, path: string): { path: string; char:
 }
 
 const codePoint = (c: string): string => `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
-const n = thousands;
 
 /**
  * The limits of one service account's stack and role. `indices` are the service accounts whose names the other
@@ -220,8 +219,8 @@ function checkInlinePolicies(
   if (total > LIMITS.inlinePolicyChars) {
     add(
       sa.attachPolicy !== undefined ? at('attachPolicy') : at('wellKnownPolicies'),
-      `the inline policies of ${saId(sa)} come to ${n(total)} characters without whitespace (${sizes.map(([id, size]) => `${id} ${n(size)}`).join(', ')}), more than IAM's limit of ${n(LIMITS.inlinePolicyChars)} per role`,
-      `remove ${n(total - LIMITS.inlinePolicyChars)} or more characters: move statements into a customer managed policy and list it in ${loc.label(at('attachPolicyARNs'))}, or drop a well-known policy`,
+      `the inline policies of ${saId(sa)} come to ${thousands(total)} characters without whitespace (${sizes.map(([id, size]) => `${id} ${thousands(size)}`).join(', ')}), more than IAM's limit of ${thousands(LIMITS.inlinePolicyChars)} per role`,
+      `remove ${thousands(total - LIMITS.inlinePolicyChars)} or more characters: move statements into a customer managed policy and list it in ${loc.label(at('attachPolicyARNs'))}, or drop a well-known policy`,
     );
   }
 }
@@ -235,7 +234,7 @@ function checkTrustPolicy(sa: ServiceAccountSpec, template: CfnTemplate, regionK
   const byPattern = sa.subjectPattern !== undefined;
   add(
     byPattern ? at('subjectPattern') : at('metadata', 'name'),
-    `the trust policy of ${saId(sa)} would be ${regionKnown ? '' : 'up to '}${n(size)} characters without whitespace${regionKnown ? '' : ' (with the longest OIDC issuer of any region)'}, more than IAM's default quota of ${n(LIMITS.trustPolicyDefault)}`,
-    `shorten ${byPattern ? loc.label(at('subjectPattern')) : 'the namespace or service account name'} by at least ${n(over)} character(s); the "Role trust policy length" quota can be raised to ${n(LIMITS.trustPolicyRaised)} through Service Quotas, but irsactl checks the default`,
+    `the trust policy of ${saId(sa)} would be ${regionKnown ? '' : 'up to '}${thousands(size)} characters without whitespace${regionKnown ? '' : ' (with the longest OIDC issuer of any region)'}, more than IAM's default quota of ${thousands(LIMITS.trustPolicyDefault)}`,
+    `shorten ${byPattern ? loc.label(at('subjectPattern')) : 'the namespace or service account name'} by at least ${thousands(over)} character(s); the "Role trust policy length" quota can be raised to ${thousands(LIMITS.trustPolicyRaised)} through Service Quotas, but irsactl checks the default`,
   );
 }
