@@ -312,12 +312,12 @@ export function formatAssociationChanges(changes: readonly AssociationChange[]):
   return changes.map((c) => (c.field === 'policy' ? `policy: ${c.before === undefined ? 'added' : c.after === undefined ? 'removed' : 'changed'}` : `${c.field}: ${show(c.before)} → ${show(c.after)}`));
 }
 
-/** The owned stacks a plan reads the live template of (create reads them too, to say when one differs). */
 /** The role stack names of the associations that make their roles: their templates are read with the discovery. */
 export function podIdentityStackNamesOf(cluster: string, selected: readonly PodIdentityAssociationSpec[]): Set<string> {
   return new Set(selected.filter(makesRole).map((s) => podIdentityStackNameFor(cluster, s)));
 }
 
+/** The owned stacks a plan reads the live template of (create reads them too, to say when one differs). */
 export function stacksToRead(stacks: ClusterStacks, selected: readonly PodIdentityAssociationSpec[]): [string, StackRecord][] {
   return selected.flatMap((s) => {
     const rec = makesRole(s) ? stacks.owned.get(podIdentityId(s)) : undefined;
