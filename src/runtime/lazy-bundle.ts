@@ -14,15 +14,16 @@ type LazyModules = Record<string, () => unknown>;
 let modules: LazyModules | undefined;
 
 export function lazyModule(distDir: string, name: string, bundleSha256: string): unknown {
-  modules ??= loadBundle(join(distDir, 'lazy.cjs'), bundleSha256);
+  modules ??= loadCommonJsBundle(join(distDir, 'lazy.cjs'), bundleSha256) as LazyModules;
   const load = modules[name];
   if (load === undefined) throw new Error(`irsactl's build has no module ${name} in its lazy bundle: rebuild it (npm run build)`);
   return load();
 }
 
-function loadBundle(file: string, sha256: string): LazyModules {
-  if ('enableCompileCache' in nodeModule) return createRequire(file)(file) as LazyModules;
+/** One of the build's CommonJS bundles (the lazy one, or the front from boot.ts): its exports. */
+export function loadCommonJsBundle(file: string, sha256: string): unknown {
+  if ('enableCompileCache' in nodeModule) return createRequire(file)(file);
   const loaded = loadWithCodeCache(file, sha256.slice(0, 32), process.env);
   process.once('exit', () => loaded.saveCache());
-  return loaded.exports as LazyModules;
+  return loaded.exports;
 }
