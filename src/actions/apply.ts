@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from '../config/types.js';
 import { table } from '../output/format.js';
 import { describeMaker } from '../cfn/stack-maker.js';
-import { openCluster } from '../runtime/cluster-session.js';
+import { openClusterWith } from '../runtime/cluster-session.js';
 import { roleStacks } from '../services/stacks.js';
 import {
   assertKubeReady,
@@ -37,9 +37,12 @@ export type PruneMode = 'none' | 'apply-set' | 'all';
  * deadline.
  */
 export async function applyClusterConfig(rt: Runtime, resolved: ResolvedConfig, opts: ConvergeOptions & { prune: PruneMode }): Promise<Changes> {
-  const session = await openCluster(rt, { ...connectionOf(opts), cluster: resolved.cluster.name, region: resolved.region });
-  const templatesOf = new Set([...stackNamesOf(session.name, resolved.selected), ...podIdentityStackNamesOf(session.name, resolved.selectedPodIdentity)]);
-  const stacks = await roleStacks(session.aws.cfn, session.name, undefined, templatesOf);
+  const cluster = resolved.cluster.name;
+  const templatesOf = new Set([...stackNamesOf(cluster, resolved.selected), ...podIdentityStackNamesOf(cluster, resolved.selectedPodIdentity)]);
+  // The stack listing needs only the cluster's name: it goes beside DescribeCluster.
+  const opened = await openClusterWith(rt, { ...connectionOf(opts), cluster, region: resolved.region }, (aws) => roleStacks(aws.cfn, cluster, undefined, templatesOf));
+  const session = opened.session;
+  const stacks = await opened.lookups;
   const scope: PruneScope | undefined =
     opts.prune === 'all' ? { kind: 'all', flag: '--prune-all' } : opts.prune === 'apply-set' && resolved.applySet !== undefined ? { kind: 'apply-set', applySet: resolved.applySet } : undefined;
   const podPrune = scope ? prunableTargets(stacks.podIdentity.owned, resolved, scope, 'podidentityassociation') : { targets: [], kept: [] };

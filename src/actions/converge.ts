@@ -10,7 +10,7 @@ import { readLiveRole } from './repair-drift.js';
 import { saId } from '../model/service-account.js';
 import { associateCommand, changeExistingStackHint, shellCommand } from '../model/suggested-commands.js';
 import { foreignStackProblem } from '../services/ownership.js';
-import { openCluster, requireOidc, type ClusterSession, type ConnectionOptions } from '../runtime/cluster-session.js';
+import { openClusterWith, requireOidc, type ClusterSession, type ConnectionOptions } from '../runtime/cluster-session.js';
 import { ensureOidcProvider } from './associate.js';
 import { irsaStacks, squatterFor, type ClusterStacks } from '../services/stacks.js';
 import { assertManagedPoliciesInPartition } from '../services/managed-policies.js';
@@ -57,9 +57,15 @@ export interface KnownState {
 
 export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resolved: ResolvedConfig, opts: ConvergeOptions, known?: KnownState): Promise<Prepared> {
   const deadline = rt.run.deadline;
-  const session = known?.session ?? (await openCluster(rt, { ...connectionOf(opts), cluster: resolved.cluster.name, region: resolved.region }));
-  const oidc = requireOidc(session);
   const selected = resolved.selected;
+  // The stack listing needs only the cluster's name: it goes beside DescribeCluster.
+  const opened = known
+    ? { session: known.session, lookups: Promise.resolve(known.stacks) }
+    : await openClusterWith(rt, { ...connectionOf(opts), cluster: resolved.cluster.name, region: resolved.region }, (aws) =>
+        irsaStacks(aws.cfn, resolved.cluster.name, stackNamesOf(resolved.cluster.name, selected)),
+      );
+  const session = opened.session;
+  const oidc = requireOidc(session);
 
   // An apply of pod identity associations alone needs no OIDC provider (it makes one only with iam.withOIDC), and
   // does not look it up.
@@ -70,7 +76,7 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
   const needKube = selected.some((s) => !s.roleOnly);
   const discovering = Promise.all([
     irsaWanted || resolved.mayAssociateOidc ? session.aws.iam.getOidcProvider(oidc.providerArn) : undefined,
-    known?.stacks ?? irsaStacks(session.aws.cfn, session.name, stackNamesOf(session.name, selected)),
+    opened.lookups,
   ]);
   discovering.catch(() => undefined);
   const onKube = selected.filter((s) => !s.roleOnly);

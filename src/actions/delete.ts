@@ -8,7 +8,7 @@ import { podIdentityId } from '../model/pod-identity.js';
 import { ROLE_OUTPUT } from '../model/naming.js';
 import { matchesFilter } from '../config/filter.js';
 import { table, writeOutput } from '../output/format.js';
-import { openCluster, type ClusterSession, type ConnectionOptions } from '../runtime/cluster-session.js';
+import { openClusterWith, type ClusterSession, type ConnectionOptions } from '../runtime/cluster-session.js';
 import { deleteStackUnprotected, irsaStacks, squatterFor, stoppedInFlight, waitDeleted } from '../services/stacks.js';
 import { releaseOnDelete } from '../services/service-accounts.js';
 import type { DeleteResult, PruneItem } from './results.js';
@@ -109,8 +109,10 @@ export function deletesMadeChanges(results: DeleteResult[]): boolean {
  * delete (whether a ServiceAccount without a stack would be released is decided only when it is read, at --approve).
  */
 export async function deleteIamServiceAccounts(rt: Runtime, resolved: ResolvedConfig, opts: DeleteOptions): Promise<{ changes: boolean }> {
-  const session = await openCluster(rt, { cluster: resolved.cluster.name, region: resolved.region, ...opts });
-  const stacks = await irsaStacks(session.aws.cfn, session.name);
+  // The stack listing needs only the cluster's name: it goes beside DescribeCluster.
+  const opened = await openClusterWith(rt, { cluster: resolved.cluster.name, region: resolved.region, ...opts }, (aws) => irsaStacks(aws.cfn, resolved.cluster.name));
+  const session = opened.session;
+  const stacks = await opened.lookups;
 
   let targets: DeleteTarget[];
   let kept: PruneCandidate[] | undefined;

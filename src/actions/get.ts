@@ -11,7 +11,7 @@ import { parseLiveTemplate } from '../cfn/diff.js';
 import { summarizeTemplate, type PolicySummary } from '../cfn/summary.js';
 import { table, toJson, toYaml } from '../output/format.js';
 import { writeResult } from '../output/reporter.js';
-import { openCluster, type ConnectionOptions } from '../runtime/cluster-session.js';
+import { openClusterWith, type ConnectionOptions } from '../runtime/cluster-session.js';
 import { irsaStacks } from '../services/stacks.js';
 import { observeServiceAccounts } from './observe.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -42,8 +42,10 @@ export interface GetOptions extends ConnectionOptions {
 }
 
 export async function getIamServiceAccounts(rt: Runtime, resolved: ResolvedConfig, opts: GetOptions): Promise<void> {
-  const session = await openCluster(rt, { cluster: resolved.cluster.name, region: resolved.region, ...opts });
-  const stacks = (await irsaStacks(session.aws.cfn, session.name)).owned;
+  // The stack listing needs only the cluster's name: it goes beside DescribeCluster.
+  const opened = await openClusterWith(rt, { cluster: resolved.cluster.name, region: resolved.region, ...opts }, (aws) => irsaStacks(aws.cfn, resolved.cluster.name));
+  const session = opened.session;
+  const stacks = (await opened.lookups).owned;
   const wanted = resolved.lookup ? undefined : new Set(resolved.selected.map(saId));
   const rows = [...stacks.entries()]
     .filter(([id]) => {

@@ -50,6 +50,16 @@ export async function resolveRegionOrFail(rt: Runtime, region: string | undefine
 }
 
 export async function openCluster(rt: Runtime, target: ClusterTarget): Promise<ClusterSession> {
+  return (await openClusterWith(rt, target, () => Promise.resolve(undefined))).session;
+}
+
+/**
+ * openCluster, with `lookups` (reads that need only the cluster's name, such as the stack listing) sent beside
+ * DescribeCluster rather than after it: one round trip fewer before the plan. Their outcome is handed back
+ * unawaited, so a failure of the cluster itself (not found, no OIDC issuer) is still the one reported; a lookups
+ * failure surfaces where the caller awaits it.
+ */
+export async function openClusterWith<T>(rt: Runtime, target: ClusterTarget, lookups: (aws: AwsPorts) => Promise<T>): Promise<{ session: ClusterSession; lookups: Promise<T> }> {
   // Before the region: a missing profile would otherwise be reported as "no region".
   const { endpoints, retry } = await readSharedConfig(rt.io.env, target.profile);
   const region = await resolveRegionOrFail(rt, target.region, target.profile);
@@ -72,7 +82,10 @@ export async function openCluster(rt: Runtime, target: ClusterTarget): Promise<C
     cfnDisableRollback: target.cfnDisableRollback,
   });
   rt.reporter.debug(`describing cluster ${target.cluster} in ${region}`);
-  const info = await aws.eks.describeCluster(target.cluster);
+  const describing = aws.eks.describeCluster(target.cluster);
+  const looked = lookups(aws);
+  looked.catch(() => undefined); // awaited by the caller; until then, not an unhandled rejection
+  const info = await describing;
   if (['CREATING', 'DELETING', 'FAILED'].includes(info.status)) {
     throw new IrsaError('PRECONDITION', `cluster "${info.name}" in ${region} is ${info.status}: irsactl cannot operate on it now`);
   }
@@ -80,7 +93,7 @@ export async function openCluster(rt: Runtime, target: ClusterTarget): Promise<C
   if (target.insecureSkipTlsVerify) rt.reporter.warn('TLS verification of the Kubernetes API is switched off (--insecure-skip-tls-verify)');
 
   let kube: Promise<KubePort> | undefined;
-  return {
+  const session: ClusterSession = {
     name: info.name,
     region,
     info,
@@ -114,6 +127,7 @@ export async function openCluster(rt: Runtime, target: ClusterTarget): Promise<C
       return kube;
     },
   };
+  return { session, lookups: looked };
 }
 
 /** The OIDC issuer is required for everything IRSA: say how to get one. */

@@ -150,3 +150,33 @@ describe('creating without reading first', () => {
     expect(sa.metadata.annotations?.['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::\d{12}:role\//);
   });
 });
+
+describe('round trips before the plan', () => {
+  // The stack listing needs only the cluster's name, so it goes beside DescribeCluster, not after its answer: one
+  // AWS round trip fewer for every command that lists stacks. Held answers, not wall times: DescribeCluster's answer
+  // is held back 1.5 s, and each listing must reach AWS before that answer leaves.
+  it.each([
+    ['create (a plan)', ['create', 'iamserviceaccount', '-f', '-', '-o', 'json']],
+    ['apply (a plan)', ['apply', '-f', '-', '-o', 'json']],
+    ['get', ['get', 'iamserviceaccount', '--cluster', CLUSTER, '-o', 'json']],
+    ['delete (a plan)', ['delete', 'iamserviceaccount', '-f', '-']],
+  ])('%s sends ListStacks while DescribeCluster is unanswered', async (_, argv) => {
+    let describeAnswered = Number.POSITIVE_INFINITY;
+    e.sandbox.proxy.setFaultInjector(({ action }) => {
+      if (action !== 'DescribeCluster') return 'pass';
+      describeAnswered = Date.now() + 1_500;
+      return { delayMs: 1_500 };
+    });
+    try {
+      const r = await counted(e, argv, clusterConfigYaml(CLUSTER, REGION, [{ id: 'apps/sa-0' }]));
+      expect(r.code, r.stderr).toBe(0);
+      const listing = e.sandbox.proxy.requests.find((q) => q.action === 'ListStacks');
+      expect(listing, JSON.stringify(r.aws.byAction)).toBeDefined();
+      expect(listing!.at).toBeLessThan(describeAnswered);
+      expect(r.aws.byAction['eks:DescribeCluster']).toBe(1);
+      expect(r.aws.byAction['cloudformation:ListStacks']).toBe(1);
+    } finally {
+      e.sandbox.proxy.setFaultInjector(undefined);
+    }
+  }, 60_000);
+});
