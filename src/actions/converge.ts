@@ -16,6 +16,7 @@ import { irsaStacks, squatterFor, type ClusterStacks } from '../services/stacks.
 import { assertManagedPoliciesInPartition } from '../services/managed-policies.js';
 import { observeServiceAccounts } from './observe.js';
 import { planServiceAccounts, type Plan } from './plan.js';
+import { renderAhead } from './render-ahead.js';
 import { countChanges, planToText, resultsToText } from './describe-plan.js';
 import { convergeChanged, convergeDocument, type PodIdentitySection, type PrunePlan } from './run-document.js';
 import type { RunCommand } from '../output/run-document.js';
@@ -89,6 +90,8 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
     return namespacePhases(kube, onKube.filter((s) => observed.get(saId(s)) === undefined).map((s) => s.namespace));
   });
   phasing?.catch(() => undefined);
+  // the CPU work that needs no answer, done while the answers come
+  const renderingAhead = renderAhead(selected, oidc);
   const [provider, stacks] = await discovering;
   if (!provider && !resolved.mayAssociateOidc && irsaWanted) {
     throw new IrsaError('PRECONDITION', `cluster "${session.name}" in ${session.region} has no IAM OIDC provider: IAM roles for service accounts cannot work without it`, {
@@ -142,6 +145,7 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
   }
 
   const serviceAccounts = await observing;
+  const rendered = await renderingAhead;
 
   const plan = planServiceAccounts({
     mode,
@@ -158,6 +162,7 @@ export async function prepareConverge(rt: Runtime, mode: Prepared['mode'], resol
     serviceAccounts,
     overrideExisting: opts.overrideExisting,
     ...(mode === 'apply' && resolved.applySet !== undefined ? { applySet: resolved.applySet } : {}),
+    rendered,
   });
   for (const item of plan.items) for (const w of item.warnings) rt.reporter.warn(w, item.id);
   await warnAboutPodsOfReplacedRoles(rt, session, plan);

@@ -75,6 +75,8 @@ export interface PlanInput {
   overrideExisting: boolean;
   /** apply: the apply set every stack it creates or updates is tagged with */
   applySet?: string;
+  /** templates rendered ahead (render-ahead.ts), by `<ns>/<name>`, for the spec as requested; any missing is rendered here */
+  rendered?: ReadonlyMap<string, CfnTemplate>;
 }
 
 export function planServiceAccounts(input: PlanInput): Plan {
@@ -128,7 +130,9 @@ function planOne(input: PlanInput, requested: ServiceAccountSpec): ServiceAccoun
   }
 
   // a role the Pod Identity migration gave dual trust keeps it (utils migrate-to-pod-identity --rollback removes it)
-  const template = keepMigrationTrust(renderTemplate(spec, input.oidc), input.liveTemplates?.get(id));
+  // a live role name changes the spec, and so the template: rendered again then
+  const ahead = spec === requested ? input.rendered?.get(id) : undefined;
+  const template = keepMigrationTrust(ahead ?? renderTemplate(spec, input.oidc), input.liveTemplates?.get(id));
   const existing = input.stacks.get(id);
   const squatter = existing ? undefined : input.squatters?.get(id);
   if (!existing && !squatter) {

@@ -9,6 +9,7 @@
  * bundle's sha256 (from the build), V8's version and the architecture; a cache V8 rejects is rewritten.
  * IRSACTL_NO_CODE_CACHE=1 (or Node's NODE_DISABLE_COMPILE_CACHE) turns it off; IRSACTL_CODE_CACHE_DIR moves it.
  */
+import { isAscii } from 'node:buffer';
 import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
@@ -65,7 +66,9 @@ function userKey(): string {
  * (the file's content hash). A missing, unreadable or unwritable cache only costs the compile it would have saved.
  */
 export function loadWithCodeCache(file: string, key: string, env: Env): LoadedWithCodeCache {
-  const source = readFileSync(file, 'utf8');
+  // esbuild writes ASCII (its default charset): decoded as Latin-1 then, in half the time of UTF-8 (3 vs 6 ms here)
+  const bytes = readFileSync(file);
+  const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const { dir, outcome: dirOutcome } = codeCacheDirectory(env);
   const cacheFile = dir === undefined ? undefined : join(dir, `${key}-${process.versions.v8}-${process.arch}.bin`);
   let cached: Buffer | undefined;

@@ -6,6 +6,7 @@ import type { ServiceAccountSpec } from '../../../src/model/service-account.js';
 import { EKSCTL_VERSION_TAG, stackNameFor, stackTagsFor } from '../../../src/model/naming.js';
 import { ROLE_ARN_ANNOTATION } from '../../../src/model/kubernetes.js';
 import { renderTemplate } from '../../../src/cfn/template.js';
+import { renderAhead } from '../../../src/actions/render-ahead.js';
 import { OIDC, S3_READ_ONLY, cluster, spec } from '../../fixtures/cfn/specs.js';
 
 const ROLE = 'arn:aws:iam::456123987123:role/eksctl-demo-addon-iamserviceaccount-default-s3-reader-Role1-ABC';
@@ -219,5 +220,33 @@ describe('planServiceAccounts: stacks in failed or rolled-back states', () => {
     expect(item.spec.roleName).toBe('old-name');
     expect(item.warnings).toEqual([expect.stringContaining('keeps its name old-name')]);
     expect(one(input({ mode: 'apply', selected: [named], stacks: new Map([['default/s3-reader', stack(named)]]), liveTemplates: live(named) })).warnings).toEqual([]);
+  });
+});
+
+describe('planServiceAccounts with templates rendered ahead', () => {
+  it('plans exactly what it plans without them, and uses them (the same objects)', async () => {
+    const selected = Array.from({ length: 120 }, (_, i) => spec({ name: `sa-${i}`, namespace: `ns-${i % 3}`, attachPolicyARNs: [S3_READ_ONLY], ...(i % 4 === 0 ? { wellKnownPolicies: { autoScaler: true } } : {}) }));
+    const rendered = await renderAhead(selected, OIDC);
+    const ahead = planServiceAccounts(input({ selected, rendered }));
+    expect(ahead).toEqual(planServiceAccounts(input({ selected })));
+    for (const item of ahead.items) expect(item.template).toBe(rendered.get(item.id));
+  });
+
+  it('renders again when the live stack keeps another role name (the spec changes, and so the template)', async () => {
+    const sa = spec({ attachPolicyARNs: [S3_READ_ONLY] });
+    const rendered = await renderAhead([sa], OIDC);
+    const liveTemplate = renderTemplate({ ...sa, roleName: 'kept-name' }, OIDC);
+    const item = one(
+      input({
+        selected: [sa],
+        mode: 'update',
+        rendered,
+        stacks: new Map([['default/s3-reader', stack(sa, { outputs: { Role1: 'arn:aws:iam::456123987123:role/kept-name' }, capabilities: ['CAPABILITY_NAMED_IAM'] })]]),
+        liveTemplates: new Map([['default/s3-reader', liveTemplate]]),
+      }),
+    );
+    expect(item.template).not.toBe(rendered.get(item.id));
+    expect(item.template).toEqual(liveTemplate);
+    expect(item.stack.action).toBe('unchanged');
   });
 });

@@ -48,6 +48,13 @@ afterEach(() => rmSync(scratch, { recursive: true, force: true }));
 const envWith = (dir: string) => ({ IRSACTL_CODE_CACHE_DIR: dir });
 
 describe('loadWithCodeCache', () => {
+  it('reads a file that is not ASCII as UTF-8 (an ASCII one is read as Latin-1, the faster decoding)', () => {
+    writeFileSync(file, "exports.where = 'caf\u00e9 \u2192 \u{1F680}';\nexports.twice = (x) => x * 2;\n");
+    expect(readFileSync(file).some((b) => b >= 0x80)).toBe(true);
+    const loaded = loadWithCodeCache(file, 'k-utf8', envWith(join(scratch, 'cache')));
+    expect(loaded.exports).toEqual({ where: 'caf\u00e9 \u2192 \u{1F680}', doubled: 42 });
+  });
+
   it('runs the file as CommonJS, writes a cache once, and V8 accepts it on the next load', () => {
     const dir = join(scratch, 'cache');
     const first = loadWithCodeCache(file, 'k1', envWith(dir));
