@@ -1,9 +1,10 @@
 /**
  * The built CLI's way to its lazy bundle (scripts/build.mjs): dist/front.cjs holds commander and the command
- * definitions (boot.ts loads it the same way), and each import() of theirs becomes lazyModule(dir, 'actions/converge', sha256) — one module of
- * dist/lazy.cjs, the bundle of everything else, whose modules are each run only when first asked for. The bundle is
- * loaded once, through Node's compile cache where there is one (Node 22), else through ours (code-cache.ts). Only
- * the build uses this file; the tests run the source, whose import()s stay import()s.
+ * definitions (boot.ts loads it the same way), and each import() of theirs becomes
+ * lazyModule(dir, 'actions/converge', sha256) — one module of dist/lazy.cjs, the bundle of everything else, whose
+ * modules are each run only when first asked for. The bundle is loaded once, through Node's compile cache where there
+ * is one (Node 22), else through ours (code-cache.ts). Only the build uses this file; the tests run the source, whose
+ * import()s stay import()s.
  */
 import { createRequire } from 'node:module';
 import * as nodeModule from 'node:module';
